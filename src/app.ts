@@ -1,0 +1,51 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import type { AppEnv } from './http/context.js';
+import { handleError, requestId, requestLog } from './http/middleware.js';
+import { fieldErrors, problems } from './http/problem.js';
+import { registerHealthRoutes } from './http/routes/health.js';
+import type { Logger } from './logger.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<{ ok: boolean; detail?: string }>;
+}
+
+/** Everything a handler may need, built once at start (src/index.ts) or by a test. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  readiness: ReadinessCheck[];
+}
+
+export type AppRouter = OpenAPIHono<AppEnv>;
+
+export function createRouter(): AppRouter {
+  return new OpenAPIHono<AppEnv>({
+    // Validation failures get the same problem+json shape as every other error.
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw problems.badRequest('Some fields are invalid.', fieldErrors(result.error.issues, result.target));
+      }
+    },
+  });
+}
+
+export function createApp(deps: AppDeps): AppRouter {
+  const app = createRouter();
+  app.use('*', requestId());
+  app.use('*', requestLog(deps.logger));
+
+  registerHealthRoutes(app, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Verrijk', version: '0.1.0', description: 'Lead enrichment with CBS StatLine sector, size class and market context.' },
+  });
+
+  app.notFound((c) => handleError(problems.notFound(`No route for ${c.req.method} ${c.req.path}.`), c));
+  app.onError((err, c) => handleError(err, c));
+  return app;
+}

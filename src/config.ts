@@ -1,0 +1,226 @@
+import { z } from 'zod';
+
+/**
+ * The whole environment, parsed once at start. Nothing else in the code reads
+ * `process.env`; everything gets the typed `Config` handed to it.
+ */
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional());
+const httpUrl = (fallback: string) =>
+  z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default(fallback)).transform((u) => u.replace(/\/+$/, ''));
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+
+/** `190/10s`, `20/2s`, `100/1m`: requests per window. */
+export interface RateLimitSpec {
+  limit: number;
+  windowMs: number;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseRateLimit(text: string): RateLimitSpec | undefined {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)?\s*(ms|s|m|h)\s*$/.exec(text);
+  if (!m) return undefined;
+  const limit = Number(m[1]);
+  const windowMs = Number(m[2] ?? 1) * UNIT_MS[m[3]];
+  if (limit < 1 || windowMs < 1) return undefined;
+  return { limit, windowMs };
+}
+
+const rateLimit = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = parseRateLimit(v);
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: 'must look like 190/10s (requests / window with ms, s, m or h)' });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+);
+
+const databaseUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((v) => v === 'memory://' || /^postgres(ql)?:\/\/[^\s]+$/.test(v) || /^file:\/\/.+/.test(v), {
+      message: 'must be postgres://user@host:port/db, memory:// or file:///path/to/pglite-dir',
+    })
+    .optional(),
+);
+
+const tableList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('83583NED')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9A-Za-z]{5,12}$/, 'table ids look like 83583NED')).min(1, 'name at least one table')),
+);
+
+const cron = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('0 5 * * *')
+    .refine((v) => /^(\S+\s+){4,5}\S+$/.test(v.trim()), { message: 'must be a cron expression such as "0 5 * * *"' }),
+);
+
+export const envSchema = z.object({
+  PORT: int(3000, 1, 65535),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: databaseUrl,
+  PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/pglite')),
+  PUBLIC_URL: optionalUrl,
+  ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+
+  CBS_BASE_URL: httpUrl('https://opendata.cbs.nl'),
+  CBS_TABLES: tableList,
+  CBS_REFRESH_CRON: cron,
+  CBS_REFRESH_ON_START: bool(false),
+
+  HUBSPOT_ACCESS_TOKEN: optionalString,
+  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
+  HUBSPOT_APP_ID: optionalString,
+
+  PIPEDRIVE_API_TOKEN: optionalString,
+  PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
+  PIPEDRIVE_WEBHOOK_USER: optionalString,
+  PIPEDRIVE_WEBHOOK_PASSWORD: optionalString,
+
+  GENERIC_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret (whsec_ + base64)').optional(),
+  ),
+  GENERIC_CRM_URL: optionalUrl,
+  GENERIC_CRM_TOKEN: optionalString,
+
+  CRM_RATE_LIMIT: rateLimit,
+  ROLLOUT_PERCENT: int(100, 0, 100),
+  DRY_RUN: bool(false),
+  WORKER_CONCURRENCY: int(4, 1, 64),
+  ENRICH_MIN_CONFIDENCE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** undefined → embedded PGlite at `pgliteDir`. */
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  publicUrl: string;
+  adminToken: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string };
+  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
+  generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
+  crmRateLimit: RateLimitSpec | undefined;
+  rolloutPercent: number;
+  dryRun: boolean;
+  workerConcurrency: number;
+  enrichMinConfidence: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: e.PGLITE_DIR,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    cbs: {
+      baseUrl: e.CBS_BASE_URL,
+      tables: e.CBS_TABLES,
+      refreshCron: e.CBS_REFRESH_CRON,
+      timezone: 'Europe/Amsterdam',
+      refreshOnStart: e.CBS_REFRESH_ON_START,
+    },
+    hubspot: {
+      accessToken: e.HUBSPOT_ACCESS_TOKEN,
+      clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      baseUrl: e.HUBSPOT_BASE_URL,
+      appId: e.HUBSPOT_APP_ID,
+    },
+    pipedrive: {
+      apiToken: e.PIPEDRIVE_API_TOKEN,
+      baseUrl: e.PIPEDRIVE_BASE_URL,
+      webhookUser: e.PIPEDRIVE_WEBHOOK_USER,
+      webhookPassword: e.PIPEDRIVE_WEBHOOK_PASSWORD,
+    },
+    generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
+    crmRateLimit: e.CRM_RATE_LIMIT,
+    rolloutPercent: e.ROLLOUT_PERCENT,
+    dryRun: e.DRY_RUN,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
+  };
+}
+
+/** Every secret the config holds, so the logger can prove it never prints one. */
+export function configSecrets(config: Config): string[] {
+  return [
+    config.adminToken,
+    config.hubspot.accessToken,
+    config.hubspot.clientSecret,
+    config.pipedrive.apiToken,
+    config.pipedrive.webhookPassword,
+    config.generic.webhookSecret,
+    config.generic.crmToken,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

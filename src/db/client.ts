@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The query surface shared by the PGlite and postgres.js drivers. Query functions take this. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+/** A database handle or an open transaction: query functions accept either. */
+export type Queryable = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Where it lives, without credentials (for logs and the status page). */
+  label: string;
+  /** Runs `fn` on one dedicated connection (advisory locks must be taken and released on the same one). */
+  withSession<T>(fn: (run: (query: SQL) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** undefined → embedded PGlite in `pgliteDir`; `memory://` → in-memory PGlite; `postgres://…` → PostgreSQL. */
+  url: string | undefined;
+  pgliteDir?: string;
+  /** Max PostgreSQL connections per process. */
+  poolSize?: number;
+}
+
+/** Rows of a raw `db.execute()`, whichever driver answered (postgres.js gives an array, PGlite `{ rows }`). */
+export async function queryRows<T = Record<string, unknown>>(db: Queryable, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const url = options.url;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const client = postgres(url, {
+      max: options.poolSize ?? 10,
+      idle_timeout: 30,
+      connect_timeout: 10,
+      onnotice: () => {},
+      // Names our connections in pg_stat_activity.
+      connection: { application_name: 'verrijk' },
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const dialect = new PgDialect();
+    return {
+      db,
+      kind: 'postgres',
+      label: redactUrl(url),
+      async withSession(fn) {
+        const reserved = await client.reserve();
+        try {
+          return await fn(async (query) => {
+            const rendered = dialect.sqlToQuery(query);
+            return (await reserved.unsafe(rendered.sql, rendered.params as never[])) as unknown as Record<string, unknown>[];
+          });
+        } finally {
+          reserved.release();
+        }
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  let dataDir: string | undefined;
+  if (url === 'memory://') dataDir = undefined;
+  else if (url?.startsWith('file://')) dataDir = url.slice('file://'.length);
+  else dataDir = options.pgliteDir ?? './data/pglite';
+  if (dataDir) mkdirSync(path.resolve(dataDir), { recursive: true });
+
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    label: dataDir ? `pglite:${dataDir}` : 'pglite:memory',
+    // PGlite has a single connection, so every call already shares one session.
+    async withSession(fn) {
+      return fn((query) => queryRows(db, query));
+    },
+    close: () => client.close(),
+  };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/** Runs `fn` in a transaction, or inside the caller's transaction when one is given. */
+export async function withTransaction<T>(db: Queryable, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (isTransaction(db)) return fn(db);
+  return (db as Db).transaction((tx) => fn(tx as Tx));
+}
+
+function isTransaction(db: Queryable): db is Tx {
+  return 'rollback' in db && typeof (db as Tx).rollback === 'function';
+}

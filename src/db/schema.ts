@@ -1,0 +1,196 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The single source of truth for the database. Migrations in drizzle/ are
+ * generated from this file (`npm run db:generate`) and applied by
+ * scripts/migrate.ts. The same tables serve PGlite and PostgreSQL.
+ */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+// ─── CBS StatLine cache ───────────────────────────────────────────────────────
+
+/** One attempt to load one CBS table. Readers only see versions that `cbs_current` points to. */
+export const cbsTableVersions = pgTable(
+  'cbs_table_versions',
+  {
+    id: serial('id').primaryKey(),
+    tableId: text('table_id').notNull(),
+    /** 'snapshot' (bundled offline copy) or 'odata' (fetched from CBS). */
+    source: text('source').notNull(),
+    /** 'loading' | 'ready' | 'failed' */
+    status: text('status').notNull(),
+    title: text('title'),
+    /** CBS catalog/TableInfos timestamps, kept as CBS sends them (used for change detection). */
+    modified: text('modified'),
+    updated: text('updated'),
+    metaDataModified: text('meta_data_modified'),
+    rowCount: integer('row_count'),
+    error: text('error'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('cbs_table_versions_table_idx').on(t.tableId, t.id)],
+);
+
+/** The entity sets of one version (TableInfos, DataProperties, dimensions, TypedDataSet), chunked. */
+export const cbsTableParts = pgTable(
+  'cbs_table_parts',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => cbsTableVersions.id, { onDelete: 'cascade' }),
+    part: text('part').notNull(),
+    seq: integer('seq').notNull(),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.part, t.seq] })],
+);
+
+/** The pointer readers follow. Swapping it is the atomic switch to a new version. */
+export const cbsCurrent = pgTable('cbs_current', {
+  tableId: text('table_id').primaryKey(),
+  versionId: integer('version_id')
+    .notNull()
+    .references(() => cbsTableVersions.id),
+  swappedAt: ts('swapped_at').notNull().defaultNow(),
+});
+
+/** Every refresh run: who ran it, what it did per table, and why it failed. */
+export const cbsRefreshRuns = pgTable('cbs_refresh_runs', {
+  id: serial('id').primaryKey(),
+  trigger: text('trigger').notNull(),
+  instance: text('instance').notNull(),
+  /** 'running' | 'ok' | 'failed' | 'skipped' (another instance held the lock) */
+  status: text('status').notNull(),
+  details: jsonb('details').notNull().default(sql`'[]'::jsonb`),
+  error: text('error'),
+  startedAt: ts('started_at').notNull().defaultNow(),
+  finishedAt: ts('finished_at'),
+});
+
+// ─── Intake and the job queue ─────────────────────────────────────────────────
+
+/** Every accepted webhook event, under the key that makes a redelivery a no-op. Pruned after the retention. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    eventType: text('event_type').notNull(),
+    jobId: bigint('job_id', { mode: 'number' }),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('webhook_events_dedupe_idx').on(t.dedupeKey), index('webhook_events_received_idx').on(t.receivedAt)],
+);
+
+/** The durable queue. A row's `history` is the lead's audit trail of attempts. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    accountId: text('account_id').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    /** `${source}:${accountId}:${objectType}:${objectId}` */
+    leadKey: text('lead_key').notNull(),
+    /** What triggered it: 'webhook' | 'reenrich' | 'catchup' | 'retry' */
+    reason: text('reason').notNull(),
+    /** 'queued' | 'running' | 'done' | 'skipped' | 'dead' */
+    status: text('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(8),
+    runAt: ts('run_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
+    lockedBy: text('locked_by'),
+    /** The lead as the webhook carried it (may be thin). */
+    payload: jsonb('payload').notNull(),
+    lastError: text('last_error'),
+    outcome: jsonb('outcome'),
+    history: jsonb('history').notNull().default(sql`'[]'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('jobs_claim_idx').on(t.status, t.runAt),
+    index('jobs_lead_idx').on(t.leadKey, t.id),
+    index('jobs_source_status_idx').on(t.source, t.status),
+  ],
+);
+
+/** Every enrichment computed for a lead: what was resolved, what was (or would be) written, what it replaced. */
+export const enrichments = pgTable(
+  'enrichments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    leadKey: text('lead_key').notNull(),
+    source: text('source').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    jobId: bigint('job_id', { mode: 'number' }),
+    version: text('version').notNull(),
+    result: jsonb('result').notNull(),
+    /** The CRM properties written (or that would have been, in a dry run). */
+    properties: jsonb('properties').notNull(),
+    /** The card's values of those properties before the write: what a rollback restores. */
+    previousProperties: jsonb('previous_properties'),
+    /** 'written' | 'dry_run' | 'unchanged' | 'skipped_rollout' | 'no_crm' */
+    writeStatus: text('write_status').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('enrichments_lead_idx').on(t.leadKey, t.id), index('enrichments_created_idx').on(t.createdAt)],
+);
+
+// ─── CRM rate limiting (shared by every instance) ─────────────────────────────
+
+/** Per CRM account: the limit in force and any pause the CRM ordered (429, daily budget). */
+export const rateLimitState = pgTable('rate_limit_state', {
+  key: text('key').primaryKey(),
+  limit: integer('limit').notNull(),
+  windowMs: integer('window_ms').notNull(),
+  pausedUntil: ts('paused_until'),
+  pauseReason: text('pause_reason'),
+  dailyLimit: integer('daily_limit'),
+  dailyUsed: integer('daily_used').notNull().default(0),
+  dailyResetAt: ts('daily_reset_at'),
+  observed: jsonb('observed'),
+  totalWaitMs: doublePrecision('total_wait_ms').notNull().default(0),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** One row per request sent: the sliding window that keeps every rolling window under the limit. */
+export const rateLimitGrants = pgTable(
+  'rate_limit_grants',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    key: text('key').notNull(),
+    grantedAt: ts('granted_at').notNull(),
+  },
+  (t) => [index('rate_limit_grants_key_idx').on(t.key, t.grantedAt)],
+);
+
+/** Where the catch-up sweep of each CRM account got to. */
+export const syncCursors = pgTable('sync_cursors', {
+  key: text('key').primaryKey(),
+  cursor: text('cursor').notNull(),
+  ok: boolean('ok').notNull().default(true),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -1,0 +1,74 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** A field-level validation failure, as listed in a 400 problem. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The one error type the app throws on purpose. `code` is machine-readable and
+ * becomes the problem `type`; `detail` is safe to show a client.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail ?? title);
+    this.name = 'AppError';
+  }
+}
+
+export const problems = {
+  badRequest: (detail: string, errors?: FieldError[]) => new AppError(400, 'invalid-request', 'Invalid request', detail, errors),
+  unauthorized: (detail: string) =>
+    new AppError(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }),
+  notFound: (detail: string) => new AppError(404, 'not-found', 'Not found', detail),
+  conflict: (detail: string) => new AppError(409, 'conflict', 'Conflict', detail),
+  tooLarge: (limit: number) => new AppError(413, 'payload-too-large', 'Payload too large', `The body exceeds ${limit} bytes.`),
+  unsupportedMediaType: (detail: string) => new AppError(415, 'unsupported-media-type', 'Unsupported media type', detail),
+  unavailable: (detail: string) => new AppError(503, 'unavailable', 'Service unavailable', detail),
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+export function problemType(code: string): string {
+  return `urn:verrijk:problem:${code}`;
+}
+
+export function problemResponse(c: Context, err: AppError): Response {
+  const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
+  const body: ProblemBody = {
+    type: problemType(err.code),
+    title: err.title,
+    status: err.status,
+    ...(err.detail ? { detail: err.detail } : {}),
+    requestId,
+    ...(err.errors?.length ? { errors: err.errors } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status: err.status,
+    headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...(err.headers ?? {}) },
+  });
+}
+
+/** Turns zod issues into the `errors` list of a 400: one entry per bad field. */
+export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix = ''): FieldError[] {
+  return issues.map((i) => ({
+    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
+    message: i.message,
+  }));
+}

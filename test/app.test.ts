@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from './helpers/app.js';
+import { createTestDatabase, flavours, type TestDatabase } from './helpers/db.js';
+
+describe.each(flavours)('app on %s', (flavour) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(flavour);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const app = createApp(baseDeps(database));
+    const live = await app.request('/healthz');
+    expect(live.status, (await bodyOf(live.clone())).text).toBe(200);
+    const ready = await app.request('/readyz');
+    const body = await bodyOf(ready);
+    expect(ready.status, body.text).toBe(200);
+    expect(body.json.checks).toEqual([{ name: 'database', ok: true }]);
+  });
+
+  it('says not ready when a check fails', async () => {
+    const deps = baseDeps(database);
+    deps.readiness.push({ name: 'cbs', check: async () => ({ ok: false, detail: 'no data' }) });
+    const res = await createApp(deps).request('/readyz');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(503);
+    expect(body.json.status).toBe('not_ready');
+  });
+});
+
+describe('errors', () => {
+  it('answers an unknown route with 404 problem+json and a request id', async () => {
+    const app = createApp(baseDeps(undefined as never));
+    const res = await app.request('/does-not-exist', { headers: { 'X-Request-Id': 'abc-123' } });
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(body.json).toMatchObject({ status: 404, title: 'Not found', requestId: 'abc-123', type: 'urn:verrijk:problem:not-found' });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+  });
+
+  it('ignores an inbound request id that could forge log lines', async () => {
+    const app = createApp(baseDeps(undefined as never));
+    const res = await app.request('/nope', { headers: { 'X-Request-Id': 'x"}{"level":"fatal' } });
+    const body = await bodyOf(res);
+    expect(body.json.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers a thrown error with a generic 500 and logs the stack', async () => {
+    const mem = memoryLogger();
+    const deps = { ...baseDeps(undefined as never), logger: mem.logger() };
+    const app = createApp(deps);
+    app.get('/boom', () => {
+      throw new Error('secret internals: password=hunter2');
+    });
+    const res = await app.request('/boom');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(500);
+    expect(body.text).not.toContain('hunter2');
+    expect(body.json).toMatchObject({ status: 500, title: 'Internal server error' });
+    expect(body.json.requestId).toBeTruthy();
+    const logged = mem.lines.join('\n');
+    expect(logged).toContain('secret internals');
+    expect(logged).toContain('"stack"');
+  });
+
+  it('turns a validation failure into a 400 naming the field', async () => {
+    const app = createApp(baseDeps(undefined as never));
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: '/echo',
+        request: { query: z.object({ n: z.coerce.number().int() }) },
+        responses: { 200: { description: 'ok' } },
+      }),
+      (c) => c.json({ ok: true }, 200),
+    );
+    const res = await app.request('/echo?n=abc');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(400);
+    expect(body.json.errors[0].field).toBe('query.n');
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await createApp(baseDeps(undefined as never)).request('/openapi.json');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(Object.keys(body.json.paths)).toContain('/readyz');
+  });
+});
+
+describe('config', () => {
+  it('names the bad variable', () => {
+    expect(() => testConfig({ PORT: 'abc' })).toThrow(/PORT must be a whole number/);
+    expect(() => testConfig({ DATABASE_URL: 'nonsense' })).toThrow(/DATABASE_URL/);
+    expect(() => testConfig({ CRM_RATE_LIMIT: 'fast' })).toThrow(/CRM_RATE_LIMIT/);
+    expect(() => testConfig({ ROLLOUT_PERCENT: '150' })).toThrow(/ROLLOUT_PERCENT must be at most 100/);
+  });
+  it('parses rate limits and defaults', () => {
+    const c = testConfig({ CRM_RATE_LIMIT: '190/10s', CBS_TABLES: '83583NED, 81589NED' });
+    expect(c.crmRateLimit).toEqual({ limit: 190, windowMs: 10_000 });
+    expect(c.cbs.tables).toEqual(['83583NED', '81589NED']);
+    expect(c.cbs.baseUrl).toBe('https://opendata.cbs.nl');
+    expect(c.hubspot.baseUrl).toBe('https://api.hubapi.com');
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.dryRun).toBe(false);
+  });
+});
