@@ -6,6 +6,7 @@ import { handleError, requestId, requestLog } from './http/middleware.js';
 import { fieldErrors, problems } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -17,6 +18,7 @@ export interface AppDeps {
   config: Config;
   database: Database;
   logger: Logger;
+  metrics: Metrics;
   readiness: ReadinessCheck[];
 }
 

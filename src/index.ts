@@ -1,13 +1,12 @@
 /**
  * Process entry: config → dependencies → serve → graceful shutdown. Nothing else.
  */
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { sql } from 'drizzle-orm';
 import { createApp } from './app.js';
 import { type Config, ConfigError, configSecrets, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
-import { runMigrations } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { buildRuntime } from './runtime.js';
 
 let config: Config;
 try {
@@ -23,43 +22,33 @@ try {
 const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), pretty: process.stdout.isTTY });
 
 async function main(cfg: Config) {
-  const database = await openDatabase({ url: cfg.databaseUrl, pgliteDir: cfg.pgliteDir });
-  await runMigrations(database);
-  logger.info({ database: database.label }, 'database ready');
-
-  const app = createApp({
-    config: cfg,
-    database,
-    logger,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          await database.db.execute(sql`select 1`);
-          return { ok: true };
-        },
-      },
-    ],
-  });
+  const runtime = await buildRuntime(cfg, logger);
+  const app = createApp(runtime.deps);
 
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {
     logger.info({ port: info.port, publicUrl: cfg.publicUrl }, 'listening');
-  });
+  }) as unknown as Server;
   // Explicit timeouts: a slow client cannot hold a socket forever.
-  const http = server as unknown as import('node:http').Server;
-  http.requestTimeout = 30_000;
-  http.headersTimeout = 10_000;
-  http.keepAliveTimeout = 5_000;
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  await runtime.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal }, 'shutting down: intake closed, finishing in-flight work');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 20_000);
     force.unref();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-    await database.close();
+    // Stop taking requests first, then let workers finish or release their jobs.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections?.();
+    await runtime.stop();
+    await closed;
     logger.info('stopped');
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { type AppDeps, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
 
 /** A config as a test wants it: defaults plus overrides, never the real process environment. */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -27,6 +28,7 @@ export function baseDeps(database: Database, config: Config = testConfig()): App
     config,
     database,
     logger: createLogger({ level: 'silent' }),
+    metrics: createMetrics(),
     readiness: [
       {
         name: 'database',

@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import type { AppDeps } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+/**
+ * The composition root: builds every long-lived dependency once, in order, and
+ * knows how to stop them in reverse. src/index.ts serves what this returns;
+ * tests that need a whole service spawn src/index.ts as a child process.
+ */
+export interface Runtime {
+  deps: AppDeps;
+  /** Starts background work (workers, schedulers) after the server listens. */
+  start(): Promise<void>;
+  /** Stops background work, then closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function buildRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
+  await runMigrations(database);
+  logger.info({ database: database.label }, 'database ready');
+
+  const metrics = createMetrics({ defaultMetrics: true });
+  const starters: Array<() => Promise<void>> = [];
+  const stoppers: Array<() => Promise<void>> = [];
+
+  const deps: AppDeps = {
+    config,
+    database,
+    logger,
+    metrics,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          await database.db.execute(sql`select 1`);
+          return { ok: true };
+        },
+      },
+    ],
+  };
+
+  let stopped = false;
+  return {
+    deps,
+    async start() {
+      for (const s of starters) await s();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const s of stoppers.reverse()) {
+        try {
+          await s();
+        } catch (err) {
+          logger.error({ err }, 'error while stopping');
+        }
+      }
+      await database.close();
+    },
+  };
+}
