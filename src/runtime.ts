@@ -44,6 +44,12 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     ],
   };
 
+  // ── [cbs] CBS store: bootstrap the bundled snapshot into an empty database, schedule refreshes.
+  // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
+  // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
+  // ── [jobs] Durable queue and workers (started after the server listens).
+  // ── [ops] Metrics collectors and anything the admin surface needs.
+
   let stopped = false;
   return {
     deps,
