@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build with dev dependencies, ship only what runs.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=3000 \
+    PGLITE_DIR=/var/lib/verrijk/pglite
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# Generated SQL migrations (applied on start) and the bundled CBS data (offline first start).
+COPY drizzle ./drizzle
+COPY data ./data
+RUN mkdir -p /var/lib/verrijk/pglite && chown -R node:node /var/lib/verrijk
+USER node
+EXPOSE 3000
+VOLUME ["/var/lib/verrijk"]
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node directly, not npm: npm does not forward SIGTERM, and the service shuts down gracefully on it.
+CMD ["node", "dist/index.js"]
