@@ -1,0 +1,93 @@
+/**
+ * `npm run cbs:snapshot`: builds the bundled offline copy data/cbs-snapshot/
+ * from the real CBS fixtures (statline-bq's 83583NED, see
+ * /work/shared/fixtures/cbs/README.md section 3). Values are copied as they
+ * are: nothing is rounded, filled in or invented. The runtime only reads the
+ * generated files, never the fixtures.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mapCategoryGroup, mapDataProperty, mapDataRow, mapDimensionRow, mapTableInfo, dimensionKeys } from '../src/cbs/map.js';
+import type { CbsTableData } from '../src/cbs/model.js';
+import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
+import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
+import { parseTableData } from '../src/cbs/validate.js';
+
+const FIXTURES = process.env.CBS_FIXTURES_DIR ?? '/work/shared/fixtures/cbs';
+
+/** Provenance, as written in the fixtures README (section 3). */
+const SOURCES = [
+  {
+    tableId: '83583NED',
+    dir: 'statline-bq/83583NED',
+    fixtureRepo: 'github.com/dataverbinders/statline-bq (tests/data/83583NED)',
+    fixtureCommit: '25b4e5fb9c3c0d9d72cadaae74b82f747d68a3f1',
+  },
+];
+
+type Raw = Record<string, unknown>;
+
+async function readJson(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, 'utf8'));
+}
+
+async function readArray(file: string): Promise<Raw[]> {
+  const value = await readJson(file);
+  if (!Array.isArray(value)) throw new Error(`${file} is not a JSON array`);
+  return value as Raw[];
+}
+
+export async function buildTable(fixtureDir: string, tableId: string): Promise<CbsTableData> {
+  const metadata = (await readJson(path.join(fixtureDir, `cbs.v3.${tableId}_Metadata.json`))) as Raw;
+  const dataProperties = (await readArray(path.join(fixtureDir, 'DataProperties.value.json'))).map(mapDataProperty);
+  const categoryGroups = (await readArray(path.join(fixtureDir, 'CategoryGroups.value.json'))).map(mapCategoryGroup);
+  const dimensions: CbsTableData['dimensions'] = {};
+  for (const key of dimensionKeys(dataProperties)) {
+    dimensions[key] = (await readArray(path.join(fixtureDir, `${key}.value.json`))).map(mapDimensionRow);
+  }
+  const rows = (await readArray(path.join(fixtureDir, 'TypedDataSet.value.json'))).map(mapDataRow);
+  const data: CbsTableData = {
+    tableId,
+    info: mapTableInfo(metadata, tableId),
+    dataProperties,
+    categoryGroups,
+    dimensions,
+    rows,
+  };
+  const recordCount = data.info.recordCount;
+  if (recordCount !== null && recordCount !== undefined && recordCount !== rows.length) {
+    throw new Error(`${tableId}: TypedDataSet has ${rows.length} rows, TableInfos says RecordCount ${recordCount}`);
+  }
+  return parseTableData(data, fixtureDir);
+}
+
+async function main(): Promise<void> {
+  const outDir = process.argv[2] ? path.resolve(process.argv[2]) : SNAPSHOT_DIR;
+  await mkdir(outDir, { recursive: true });
+  const manifest: SnapshotManifest = { builtAt: new Date().toISOString(), licence: CBS_SOURCE_LINE, tables: [] };
+  for (const source of SOURCES) {
+    const fixtureDir = path.join(FIXTURES, source.dir);
+    const data = await buildTable(fixtureDir, source.tableId);
+    const file = `${source.tableId}.json`;
+    await writeFile(path.join(outDir, file), `${JSON.stringify(data)}\n`);
+    manifest.tables.push({
+      tableId: source.tableId,
+      file,
+      source: fixtureDir,
+      fixtureRepo: source.fixtureRepo,
+      fixtureCommit: source.fixtureCommit,
+      modified: data.info.modified,
+      rowCount: data.rows.length,
+    });
+    console.log(`${source.tableId}: ${data.rows.length} rows, ${Object.keys(data.dimensions).join(' × ')} → ${path.join(outDir, file)}`);
+  }
+  await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
