@@ -5,6 +5,10 @@ import type { AppEnv } from './http/context.js';
 import { handleError, requestId, requestLog } from './http/middleware.js';
 import { fieldErrors, problems } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
+import { registerAdminRoutes } from './http/routes/admin-routes.js';
+import { registerDocsRoute } from './http/routes/docs.js';
+import { registerMetricsRoute } from './http/routes/metrics.js';
+import type { OpsHooks } from './ops/hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -20,6 +24,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck[];
+  /** Hooks the admin surface calls into other parts (CBS refresh, worker wake-up); set by runtime.ts [ops]. */
+  ops?: OpsHooks;
 }
 
 export type AppRouter = OpenAPIHono<AppEnv>;
@@ -41,6 +47,9 @@ export function createApp(deps: AppDeps): AppRouter {
   app.use('*', requestLog(deps.logger));
 
   registerHealthRoutes(app, deps);
+  registerMetricsRoute(app, deps);
+  registerAdminRoutes(app, deps);
+  registerDocsRoute(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -5,6 +5,7 @@ import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { registerOpsCollectors } from './ops/collectors.js';
 
 /**
  * The composition root: builds every long-lived dependency once, in order, and
@@ -49,6 +50,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
   // ── [jobs] Durable queue and workers (started after the server listens).
   // ── [ops] Metrics collectors and anything the admin surface needs.
+  registerOpsCollectors(metrics, database.db, logger);
 
   let stopped = false;
   return {

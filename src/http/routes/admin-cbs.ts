@@ -1,0 +1,118 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppDeps, AppRouter } from '../../app.js';
+import { cbsTableFreshness, lastFinishedCbsRefresh } from '../../ops/cbs-tables.js';
+import { ProblemSchema } from '../openapi.js';
+import { AppError, problems } from '../problem.js';
+import { ADMIN_SECURITY, IsoDate, adminErrorResponses, iso } from './admin-common.js';
+
+/** What the admin routes need from the CBS store (src/cbs/store.ts provides it). */
+export interface CbsRefresher {
+  refresh(options: { trigger: 'admin' }): Promise<unknown>;
+  /** True while a refresh runs in this instance or holds the lock in another. */
+  isRefreshing?(): boolean;
+}
+
+const TableSchema = z
+  .object({
+    tableId: z.string(),
+    title: z.string().nullable(),
+    source: z.string().openapi({ description: "'snapshot' (bundled copy) or 'odata' (fetched from CBS)" }),
+    versionId: z.number().int(),
+    modified: z.string().nullable().openapi({ description: "CBS's Modified timestamp of the table" }),
+    loadedAt: IsoDate.nullable(),
+    ageSeconds: z.number().nullable(),
+    rowCount: z.number().int().nullable(),
+    lastAttempt: z
+      .object({ versionId: z.number().int(), status: z.string(), error: z.string().nullable(), startedAt: IsoDate })
+      .nullable()
+      .openapi({ description: 'A later load that did not become current (failed or still running)' }),
+  })
+  .openapi('CbsTable');
+
+const RefreshRunSchema = z
+  .object({ id: z.number().int(), trigger: z.string(), status: z.string(), error: z.string().nullable(), startedAt: IsoDate, finishedAt: IsoDate.nullable() })
+  .openapi('CbsRefreshRun');
+
+const tablesRoute = createRoute({
+  method: 'get',
+  path: '/v1/cbs/tables',
+  tags: ['admin'],
+  summary: 'CBS cache freshness per table and the last refresh result',
+  security: ADMIN_SECURITY,
+  responses: {
+    200: {
+      description: 'Tables served now',
+      content: {
+        'application/json': {
+          schema: z.object({ tables: z.array(TableSchema), lastRefresh: RefreshRunSchema.nullable() }).openapi('CbsTables'),
+        },
+      },
+    },
+    ...adminErrorResponses,
+  },
+});
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/v1/cbs/refresh',
+  tags: ['admin'],
+  summary: 'Check CBS for new table versions now',
+  description: 'Answers 200 with the summary when the refresh finishes within a few seconds, otherwise 202 while it continues in the background.',
+  security: ADMIN_SECURITY,
+  responses: {
+    200: { description: 'Finished', content: { 'application/json': { schema: z.object({ status: z.literal('finished'), summary: z.unknown() }) } } },
+    202: { description: 'Still running in the background', content: { 'application/json': { schema: z.object({ status: z.literal('started') }) } } },
+    409: { description: 'A refresh is already running', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    503: { description: 'No CBS store in this process', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ...adminErrorResponses,
+  },
+});
+
+/** How long POST /v1/cbs/refresh waits before answering 202 instead of the summary. */
+export const REFRESH_WAIT_MS = 3000;
+
+export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps, cbsOf: () => CbsRefresher | undefined): void {
+  let running: Promise<unknown> | undefined;
+
+  app.openapi(tablesRoute, async (c) => {
+    const db = deps.database.db;
+    const [tables, last] = await Promise.all([cbsTableFreshness(db), lastFinishedCbsRefresh(db)]);
+    const now = Date.now();
+    return c.json(
+      {
+        tables: tables.map((t) => ({
+          ...t,
+          loadedAt: iso(t.loadedAt),
+          ageSeconds: t.loadedAt ? Math.round((now - t.loadedAt.getTime()) / 1000) : null,
+          lastAttempt: t.lastAttempt ? { ...t.lastAttempt, startedAt: t.lastAttempt.startedAt.toISOString() } : null,
+        })),
+        lastRefresh: last
+          ? { id: last.id, trigger: last.trigger, status: last.status, error: last.error, startedAt: last.startedAt.toISOString(), finishedAt: iso(last.finishedAt) }
+          : null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(refreshRoute, async (c) => {
+    const cbs = cbsOf();
+    if (!cbs) throw problems.unavailable('This process has no CBS store to refresh.');
+    if (running || cbs.isRefreshing?.()) throw problems.conflict('A CBS refresh is already running.');
+    const log = c.get('log');
+    const run = cbs.refresh({ trigger: 'admin' });
+    running = run;
+    run.then(
+      (summary) => log.info({ summary }, 'admin CBS refresh finished'),
+      (err) => log.error({ err }, 'admin CBS refresh failed'),
+    ).finally(() => {
+      if (running === run) running = undefined;
+    });
+    const outcome = await Promise.race([
+      run.then((summary) => ({ done: true as const, summary }), (err: unknown) => ({ done: true as const, err })),
+      new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), REFRESH_WAIT_MS).unref()),
+    ]);
+    if (!outcome.done) return c.json({ status: 'started' as const }, 202);
+    if ('err' in outcome) throw new AppError(500, 'cbs-refresh-failed', 'CBS refresh failed', 'The refresh failed; the data served before is still in use. See the logs.');
+    return c.json({ status: 'finished' as const, summary: outcome.summary }, 200);
+  });
+}

@@ -1,0 +1,137 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppDeps, AppRouter } from '../../app.js';
+import { JOB_STATUSES, listJobs, retryJobs } from '../../ops/queue-interim.js';
+import { notFoundResponse } from '../openapi.js';
+import { problems } from '../problem.js';
+import { ADMIN_SECURITY, IsoDate, JobIdSchema, SourceSchema, adminErrorResponses, iso, wantsHtml } from './admin-common.js';
+
+const StatusSchema = z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` });
+
+const JobSchema = z
+  .object({
+    id: z.number().int(),
+    source: z.string(),
+    accountId: z.string(),
+    objectType: z.string(),
+    objectId: z.string(),
+    leadKey: z.string(),
+    reason: z.string(),
+    status: z.string(),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    runAt: IsoDate,
+    lastError: z.string().nullable(),
+    createdAt: IsoDate,
+    updatedAt: IsoDate,
+    finishedAt: IsoDate.nullable(),
+  })
+  .openapi('Job');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/jobs',
+  tags: ['admin'],
+  summary: 'Jobs, newest first: the queue and the dead letters',
+  security: ADMIN_SECURITY,
+  request: {
+    query: z.object({
+      status: StatusSchema.optional(),
+      source: SourceSchema.optional(),
+      limit: z.coerce.number({ error: 'must be a number from 1 to 200' }).int().min(1).max(200).default(50).openapi({ example: 50 }),
+      before: JobIdSchema.optional().openapi({ description: 'Return jobs with an id below this one (the nextBefore of the previous page)' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'One page of jobs',
+      content: {
+        'application/json': {
+          schema: z.object({ jobs: z.array(JobSchema), nextBefore: z.number().int().nullable() }).openapi('JobPage'),
+        },
+      },
+    },
+    ...adminErrorResponses,
+  },
+});
+
+const Retried = z.object({ retried: z.number().int() }).openapi('Retried');
+const redirectBack = { 303: { description: 'From an HTML form (the status page): back to the status page' } };
+
+const retryOne = createRoute({
+  method: 'post',
+  path: '/v1/jobs/{id}/retry',
+  tags: ['admin'],
+  summary: 'Retry one finished or dead job now',
+  security: ADMIN_SECURITY,
+  request: { params: z.object({ id: JobIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 42 }) }) },
+  responses: {
+    202: { description: 'Queued again', content: { 'application/json': { schema: Retried } } },
+    ...redirectBack,
+    ...notFoundResponse,
+    ...adminErrorResponses,
+  },
+});
+
+const retryMany = createRoute({
+  method: 'post',
+  path: '/v1/jobs/retry',
+  tags: ['admin'],
+  summary: 'Retry every job matching the filter (default: all dead letters)',
+  security: ADMIN_SECURITY,
+  request: {
+    query: z.object({
+      status: z.enum(['dead', 'skipped'], { error: 'must be dead or skipped' }).default('dead'),
+      source: SourceSchema.optional(),
+    }),
+  },
+  responses: {
+    202: { description: 'How many jobs were queued again', content: { 'application/json': { schema: Retried } } },
+    ...redirectBack,
+    ...adminErrorResponses,
+  },
+});
+
+export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () => void): void {
+  app.openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const rows = await listJobs(deps.database.db, { status: q.status, source: q.source, limit: q.limit, beforeId: q.before });
+    const jobs = rows.map((j) => ({
+      id: j.id,
+      source: j.source,
+      accountId: j.accountId,
+      objectType: j.objectType,
+      objectId: j.objectId,
+      leadKey: j.leadKey,
+      reason: j.reason,
+      status: j.status,
+      attempts: j.attempts,
+      maxAttempts: j.maxAttempts,
+      runAt: j.runAt.toISOString(),
+      lastError: j.lastError,
+      createdAt: j.createdAt.toISOString(),
+      updatedAt: j.updatedAt.toISOString(),
+      finishedAt: iso(j.finishedAt),
+    }));
+    const nextBefore = jobs.length === q.limit ? jobs[jobs.length - 1].id : null;
+    return c.json({ jobs, nextBefore }, 200);
+  });
+
+  app.openapi(retryOne, async (c) => {
+    const { id } = c.req.valid('param');
+    const retried = await retryJobs(deps.database.db, { id });
+    if (retried === 0) throw problems.notFound(`No finished or dead job ${id}; queued and running jobs need no retry.`);
+    wake();
+    c.get('log').info({ jobId: id }, 'job retry requested');
+    if (wantsHtml(c.req.header('accept'))) return c.redirect('/', 303);
+    return c.json({ retried }, 202);
+  });
+
+  app.openapi(retryMany, async (c) => {
+    const { status, source } = c.req.valid('query');
+    const retried = await retryJobs(deps.database.db, { status, source });
+    if (retried > 0) wake();
+    c.get('log').info({ status, source, retried }, 'bulk job retry requested');
+    if (wantsHtml(c.req.header('accept'))) return c.redirect('/', 303);
+    return c.json({ retried }, 202);
+  });
+}

@@ -1,0 +1,25 @@
+import type { AppDeps, AppRouter } from '../../app.js';
+import { requireAdmin } from '../admin-auth.js';
+import { registerStatusPage } from '../status-page/routes.js';
+import { registerAdminCbsRoutes } from './admin-cbs.js';
+import { registerAdminSecurityScheme } from './admin-common.js';
+import { registerAdminJobRoutes } from './admin-jobs.js';
+import { registerAdminLeadRoutes } from './admin-leads.js';
+
+/**
+ * The admin surface: the /v1 admin API behind the admin token, and the status
+ * page with its login. `deps.ops` carries the hooks into other parts (CBS
+ * refresh, worker wake-up) that runtime.ts fills in.
+ */
+export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
+  registerAdminSecurityScheme(app);
+  const auth = requireAdmin(deps.config);
+  for (const path of ['/v1/leads/*', '/v1/jobs', '/v1/jobs/*', '/v1/cbs/*']) app.use(path, auth);
+
+  // Looked up per call: runtime.ts may attach the hooks after the app is built.
+  const wake = () => deps.ops?.wakeWorkers?.();
+  registerAdminLeadRoutes(app, deps, wake);
+  registerAdminJobRoutes(app, deps, wake);
+  registerAdminCbsRoutes(app, deps, () => deps.ops?.cbs);
+  registerStatusPage(app, deps);
+}

@@ -1,0 +1,9 @@
+import type { CbsRefresher } from '../http/routes/admin-cbs.js';
+
+/** What the admin surface needs from other parts of the service, attached in runtime.ts [ops]. */
+export interface OpsHooks {
+  /** Refreshes CBS tables now (the CBS store). */
+  cbs?: CbsRefresher;
+  /** Tells this instance's workers that new jobs are due (they also poll). */
+  wakeWorkers?: () => void;
+}

@@ -1,0 +1,139 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { enrichments, jobs } from '../db/schema.js';
+import type { Source } from '../jobs/types.js';
+
+/**
+ * The audit trail of one lead for the admin API: every job attempt (from
+ * `jobs.history`) and every enrichment with what was written, when, and what it
+ * replaced.
+ */
+
+export interface LeadLookup {
+  source: Source;
+  objectId: string;
+  /** The CRM account (HubSpot portal, Pipedrive company); default: the first one that knows this id. */
+  accountId?: string;
+  /** `company`, `contact`, `organization`, … ; default: the first type that knows this id. */
+  objectType?: string;
+}
+
+export interface LeadRefFound {
+  leadKey: string;
+  source: string;
+  accountId: string;
+  objectType: string;
+  objectId: string;
+}
+
+export type EnrichmentRow = typeof enrichments.$inferSelect;
+export type JobHistoryRow = Pick<
+  typeof jobs.$inferSelect,
+  'id' | 'reason' | 'status' | 'attempts' | 'maxAttempts' | 'lastError' | 'outcome' | 'history' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'runAt'
+>;
+
+export interface LeadHistory {
+  lead: LeadRefFound;
+  /** Other leads with the same id (another account or object type), so a caller can pick with `?account=`/`?type=`. */
+  alsoKnownAs: LeadRefFound[];
+  enrichments: EnrichmentRow[];
+  jobs: JobHistoryRow[];
+  /** The lead as the latest webhook carried it (the input to a re-enrich). */
+  latestPayload: unknown;
+}
+
+/** Every lead key with this source and id, from jobs and enrichments, in a stable order. */
+async function candidates(db: Queryable, q: LeadLookup): Promise<LeadRefFound[]> {
+  const fromJobs = await db
+    .selectDistinct({ leadKey: jobs.leadKey, source: jobs.source, accountId: jobs.accountId, objectType: jobs.objectType, objectId: jobs.objectId })
+    .from(jobs)
+    .where(and(eq(jobs.source, q.source), eq(jobs.objectId, q.objectId)));
+  const fromEnrichments = await db
+    .selectDistinct({ leadKey: enrichments.leadKey, source: enrichments.source, objectType: enrichments.objectType, objectId: enrichments.objectId })
+    .from(enrichments)
+    .where(and(eq(enrichments.source, q.source), eq(enrichments.objectId, q.objectId)));
+  const byKey = new Map<string, LeadRefFound>();
+  for (const r of fromJobs) byKey.set(r.leadKey, r);
+  for (const r of fromEnrichments) {
+    // enrichments carry no account column; the lead key (`source:account:type:id`) does.
+    if (!byKey.has(r.leadKey)) byKey.set(r.leadKey, { ...r, accountId: accountOfKey(r.leadKey, r) });
+  }
+  return [...byKey.values()]
+    .filter((r) => (q.accountId === undefined || r.accountId === q.accountId) && (q.objectType === undefined || r.objectType === q.objectType))
+    .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.objectType.localeCompare(b.objectType));
+}
+
+function accountOfKey(key: string, r: { source: string; objectType: string; objectId: string }): string {
+  const prefix = `${r.source}:`;
+  const suffix = `:${r.objectType}:${r.objectId}`;
+  return key.startsWith(prefix) && key.endsWith(suffix) ? key.slice(prefix.length, key.length - suffix.length) : '';
+}
+
+/** The lead's history, or undefined when no job or enrichment knows it. */
+export async function leadHistory(db: Queryable, q: LeadLookup): Promise<LeadHistory | undefined> {
+  const found = await candidates(db, q);
+  const lead = found[0];
+  if (!lead) return undefined;
+  const enrichmentRows = await db.select().from(enrichments).where(eq(enrichments.leadKey, lead.leadKey)).orderBy(desc(enrichments.id));
+  const jobRows = await db
+    .select({
+      id: jobs.id,
+      reason: jobs.reason,
+      status: jobs.status,
+      attempts: jobs.attempts,
+      maxAttempts: jobs.maxAttempts,
+      lastError: jobs.lastError,
+      outcome: jobs.outcome,
+      history: jobs.history,
+      createdAt: jobs.createdAt,
+      updatedAt: jobs.updatedAt,
+      finishedAt: jobs.finishedAt,
+      runAt: jobs.runAt,
+    })
+    .from(jobs)
+    .where(eq(jobs.leadKey, lead.leadKey))
+    .orderBy(desc(jobs.id));
+  const [latest] = await db
+    .select({ payload: jobs.payload })
+    .from(jobs)
+    .where(eq(jobs.leadKey, lead.leadKey))
+    .orderBy(desc(jobs.id))
+    .limit(1);
+  return { lead, alsoKnownAs: found.slice(1), enrichments: enrichmentRows, jobs: jobRows, latestPayload: latest?.payload ?? null };
+}
+
+export interface Provenance {
+  tables: string[];
+  periods: string[];
+  sourceLine: string | null;
+}
+
+const TABLE_ID = /^\d{5}[A-Z]{3}$/;
+
+/**
+ * Which CBS tables and periods an enrichment drew on. Read from the stored result
+ * (any `tableId`/`table` and `period` field, however deep) and the card values,
+ * so it keeps working as the result schema grows.
+ */
+export function provenanceOf(result: unknown, properties: unknown): Provenance {
+  const tables = new Set<string>();
+  const periods = new Set<string>();
+  let sourceLine: string | null = null;
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 8 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v) => visit(v, depth + 1));
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === 'string') {
+        if ((k === 'tableId' || k === 'table') && TABLE_ID.test(v)) tables.add(v);
+        else if ((k === 'period' || k === 'periodTitle') && v.length <= 40) periods.add(v);
+        else if ((k === 'source' || k === 'sourceLine') && v.startsWith('Bron: CBS')) sourceLine = v;
+      } else visit(v, depth + 1);
+    }
+  };
+  visit(result, 0);
+  const card = (properties ?? {}) as Record<string, unknown>;
+  if (typeof card.cbs_period === 'string' && card.cbs_period) periods.add(card.cbs_period);
+  if (typeof card.cbs_source === 'string' && card.cbs_source) sourceLine ??= card.cbs_source;
+  for (const m of String(card.cbs_market_figure ?? '').matchAll(/\b\d{5}[A-Z]{3}\b/g)) tables.add(m[0]);
+  return { tables: [...tables].sort(), periods: [...periods].sort(), sourceLine };
+}

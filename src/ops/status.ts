@@ -1,0 +1,137 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/client.js';
+import { enrichments, jobs, rateLimitState } from '../db/schema.js';
+import { type CbsRefreshSummary, type CbsTableFreshness, cbsTableFreshness, recentCbsRefreshes } from './cbs-tables.js';
+import { jobCounts } from './queue-interim.js';
+import { type DeadJob, latestDeadJobs, oldestWaitingAgeSeconds } from './queue-stats.js';
+
+/** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
+
+export interface LeadCardView {
+  id: number;
+  leadKey: string;
+  source: string;
+  objectType: string;
+  objectId: string;
+  company: string | null;
+  card: Record<string, string>;
+  writeStatus: string;
+  createdAt: Date;
+}
+
+export interface RateLimitView {
+  key: string;
+  limit: number;
+  windowMs: number;
+  usedInWindow: number;
+  pausedUntil: Date | null;
+  pauseReason: string | null;
+  dailyLimit: number | null;
+  dailyUsed: number;
+}
+
+export interface StatusSnapshot {
+  generatedAt: Date;
+  database: string;
+  mode: { dryRun: boolean; rolloutPercent: number; crms: Array<{ crm: string; writes: boolean }> };
+  queue: { counts: Record<string, number>; oldestWaitingSeconds: number; dead: DeadJob[] };
+  enrichments: LeadCardView[];
+  cbs: { tables: CbsTableFreshness[]; refreshes: CbsRefreshSummary[] };
+  rateLimits: RateLimitView[];
+}
+
+function asCard(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined) out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+  return out;
+}
+
+function companyOf(payload: unknown, result: unknown): string | null {
+  const lead = (payload as { lead?: { company?: unknown } } | null)?.lead;
+  if (typeof lead?.company === 'string' && lead.company) return lead.company;
+  const input = (result as { input?: { company?: unknown } } | null)?.input;
+  if (typeof input?.company === 'string' && input.company) return input.company;
+  return null;
+}
+
+export async function recentEnrichments(db: Queryable, limit = 12): Promise<LeadCardView[]> {
+  const rows = await db
+    .select({
+      id: enrichments.id,
+      leadKey: enrichments.leadKey,
+      source: enrichments.source,
+      objectType: enrichments.objectType,
+      objectId: enrichments.objectId,
+      properties: enrichments.properties,
+      result: enrichments.result,
+      writeStatus: enrichments.writeStatus,
+      createdAt: enrichments.createdAt,
+      payload: jobs.payload,
+    })
+    .from(enrichments)
+    .leftJoin(jobs, eq(jobs.id, enrichments.jobId))
+    .orderBy(desc(enrichments.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    leadKey: r.leadKey,
+    source: r.source,
+    objectType: r.objectType,
+    objectId: r.objectId,
+    company: companyOf(r.payload, r.result),
+    card: asCard(r.properties),
+    writeStatus: r.writeStatus,
+    createdAt: r.createdAt,
+  }));
+}
+
+/** The shared limiter's state per CRM account, with the requests granted in the current window. */
+export async function rateLimitViews(db: Queryable, now = new Date()): Promise<RateLimitView[]> {
+  const rows = await db
+    .select({
+      key: rateLimitState.key,
+      limit: rateLimitState.limit,
+      windowMs: rateLimitState.windowMs,
+      pausedUntil: rateLimitState.pausedUntil,
+      pauseReason: rateLimitState.pauseReason,
+      dailyLimit: rateLimitState.dailyLimit,
+      dailyUsed: rateLimitState.dailyUsed,
+      usedInWindow: sql<number>`(select count(*)::int from rate_limit_grants g where g.key = ${rateLimitState.key}
+        and g.granted_at > ${now.toISOString()}::timestamptz - (${rateLimitState.windowMs} * interval '1 millisecond'))`,
+    })
+    .from(rateLimitState)
+    .orderBy(rateLimitState.key);
+  return rows.map((r) => ({
+    ...r,
+    usedInWindow: Number(r.usedInWindow),
+    pausedUntil: r.pausedUntil && r.pausedUntil > now ? r.pausedUntil : null,
+  }));
+}
+
+export async function statusSnapshot(db: Queryable, config: Config, databaseLabel: string): Promise<StatusSnapshot> {
+  const [counts, oldestWaitingSeconds, dead, recent, tables, refreshes, rateLimits] = await Promise.all([
+    jobCounts(db),
+    oldestWaitingAgeSeconds(db),
+    latestDeadJobs(db, 5),
+    recentEnrichments(db, 12),
+    cbsTableFreshness(db),
+    recentCbsRefreshes(db, 3),
+    rateLimitViews(db),
+  ]);
+  const crms = [
+    { crm: 'hubspot', writes: !!config.hubspot.accessToken },
+    { crm: 'pipedrive', writes: !!config.pipedrive.apiToken },
+    { crm: 'generic', writes: !!config.generic.crmUrl },
+  ];
+  return {
+    generatedAt: new Date(),
+    database: databaseLabel,
+    mode: { dryRun: config.dryRun, rolloutPercent: config.rolloutPercent, crms },
+    queue: { counts, oldestWaitingSeconds, dead },
+    enrichments: recent,
+    cbs: { tables, refreshes },
+    rateLimits,
+  };
+}
