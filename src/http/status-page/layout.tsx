@@ -16,10 +16,11 @@ main{padding:20px 24px;display:grid;grid-template-columns:repeat(auto-fit,minmax
 section{background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:14px 16px}
 section.wide{grid-column:1/-1}
 h2{font-size:15px;margin:0 0 10px;color:#183153}
+table+h2,p+h2,div+h2,form+h2{margin-top:18px}
 h3{font-size:14px;margin:0 0 4px;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px 4px 0;border-bottom:1px solid #eef1f5;vertical-align:top;overflow-wrap:anywhere}
-th{font-weight:600;color:#5a6478;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+th{white-space:nowrap;font-weight:600;color:#5a6478;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#6b7489}
 .small{font-size:12px}
@@ -38,7 +39,7 @@ header .badge.warn{background:#f0b429;color:#1d2433}
 .card dt{color:#6b7489;font-size:12px}
 .card dd{margin:0;overflow-wrap:anywhere}
 .card .source{font-size:11px;color:#6b7489;margin-top:4px}
-button{font:inherit;font-size:12px;padding:3px 10px;border-radius:5px;border:1px solid #9aa7bd;background:#fff;cursor:pointer}
+button{white-space:nowrap;font:inherit;font-size:12px;padding:3px 10px;border-radius:5px;border:1px solid #9aa7bd;background:#fff;cursor:pointer}
 button.primary{background:#183153;color:#fff;border-color:#183153;padding:6px 14px;font-size:14px}
 .login{max-width:380px;margin:12vh auto;background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:24px}
 .login input{width:100%;padding:8px;margin:6px 0 14px;font:inherit;border:1px solid #9aa7bd;border-radius:5px}

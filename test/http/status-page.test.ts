@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
+import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit } from '../ops/seed.js';
+
+const TOKEN = 'admin-token-for-tests-0123456789';
+const PROBE = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
+
+describe.each(flavours)('status page on %s', (flavour) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(flavour);
+    const db = database.db;
+    const ref = leadRef();
+    const job = await seedJob(db, ref, {
+      status: 'done',
+      payload: { lead: { company: PROBE }, event: { type: 'company.creation' } },
+    });
+    await seedEnrichment(db, ref, job.id, { properties: { ...SAMPLE_CARD, cbs_sbi_title: `${PROBE} title` }, writeStatus: 'dry_run' });
+    await seedJob(db, leadRef(), { status: 'dead', lastError: `HubSpot answered 404 ${PROBE}` });
+    await seedCbsTable(db, '83583NED', new Date(Date.now() - 3600_000));
+    await seedRateLimit(db, 'hubspot:12345678', 7);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const page = async (env: Record<string, string> = {}) => {
+    const res = await createApp(baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, ...env }))).request('/', {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    return { res, html: body.text };
+  };
+
+  it('escapes everything that came from a CRM or webhook', async () => {
+    const { html } = await page();
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;');
+    expect(html).toContain('HubSpot answered 404 &lt;img');
+  });
+
+  it('sends a CSP without inline scripts and with a nonce for the one stylesheet', async () => {
+    const { res, html } = await page();
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('script-src');
+    const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(html).toContain(`<style nonce="${nonce}">`);
+    expect(html).not.toMatch(/<script/i);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('shows the queue, dead letters with a retry button, lead cards, CBS tables, rate limits and the write-back mode', async () => {
+    const { html } = await page({ ROLLOUT_PERCENT: '25' });
+    expect(html).toMatch(/dead<\/span><b class="error">1<\/b>/);
+    expect(html).toMatch(/<form method="post" action="\/v1\/jobs\/\d+\/retry">/);
+    expect(html).toContain('Retry all dead letters');
+    expect(html).toContain('10.71 &lt;img src=x');
+    expect(html).toContain('10 tot 50 werkzame personen · small');
+    expect(html).toContain('24.7 x 1 000 banen van werknemers (83583NED)');
+    expect(html).toContain('Bron: CBS StatLine (CC BY 4.0)');
+    expect(html).toContain('dry run');
+    expect(html).toContain('83583NED');
+    expect(html).toMatch(/7 \/ 190 per 10 s/);
+    expect(html).toContain('420 / 250000');
+    expect(html).toContain('rollout 25%');
+    expect(html).toContain('dry run: nothing is written to a CRM');
+  });
+
+  it('says which CRMs write when credentials are set and dry run is off', async () => {
+    const { html } = await page({ HUBSPOT_ACCESS_TOKEN: 'pat-eu1-abcdef-123456' });
+    expect(html).toContain('writing to hubspot');
+    expect(html).not.toContain('pat-eu1-abcdef-123456');
+  });
+});
