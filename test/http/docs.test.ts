@@ -6,7 +6,7 @@ describe('/docs', () => {
   const app = createApp(baseDeps(undefined as never, testConfig()));
 
   it('lists every operation of /openapi.json with its summary, parameters and responses', async () => {
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc: any = await (await app.request('/openapi.json')).json();
     const res = await app.request('/docs');
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
@@ -33,7 +33,7 @@ describe('/docs', () => {
   });
 
   it('marks the admin routes and documents the bearer scheme', async () => {
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc: any = await (await app.request('/openapi.json')).json();
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const path of ['/v1/leads/{source}/{id}', '/v1/jobs', '/v1/cbs/tables']) {
       const op = doc.paths[path].get ?? doc.paths[path].post;

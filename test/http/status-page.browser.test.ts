@@ -84,9 +84,9 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     expect(cardTitles).toContain('Bakkerij Jansen B.V.');
     await expect(page.locator('.card img').count()).resolves.toBe(0);
     await expect(page.locator('body script').count()).resolves.toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     // The stylesheet applied (nonce accepted): the header has its dark background.
-    const headerBg = await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const headerBg = await page.locator('header').evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor);
     expect(headerBg).toBe('rgb(24, 49, 83)');
     expect(cspViolations).toEqual([]);
 
@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     // The retry button works from the browser (cookie session, same origin).
     await Promise.all([page.waitForURL(`${base}/`), page.click('text=Retry all dead letters')]);
     await expect(page.locator('text=Retry all dead letters').count()).resolves.toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     await page.close();
   }, 60_000);
 });
