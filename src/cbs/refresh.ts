@@ -1,0 +1,139 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { type CbsClientOptions, createCbsClient } from './client.js';
+import { type LoadProgress, loadTable } from './loader.js';
+import { mapTableInfo } from './map.js';
+import { persistTable } from './persist.js';
+import { createVersion, currentVersions, finishRun, markFailed, startRun } from './repository.js';
+
+/**
+ * One refresh run: ask the catalog about every configured table, reload those
+ * CBS changed (or that have no fetched copy yet), swap each in as it
+ * completes. Only one process refreshes at a time (a PostgreSQL advisory lock
+ * on a dedicated connection); a run that finds the lock taken records itself as
+ * 'skipped'. A table that fails keeps its last good version.
+ */
+
+export type RefreshTrigger = 'cron' | 'cli' | 'admin' | 'start';
+
+export type RefreshProgress =
+  | LoadProgress
+  | { phase: 'catalog'; tableId: string; changed: boolean; modified: string | null }
+  | { phase: 'stored'; tableId: string; versionId: number; rows: number }
+  | { phase: 'failed'; tableId: string; error: string };
+
+export interface RefreshOptions {
+  trigger: RefreshTrigger;
+  /** Reload even when the catalog says nothing changed. */
+  force?: boolean;
+  onProgress?: (p: RefreshProgress) => void;
+}
+
+export interface RefreshTableResult {
+  tableId: string;
+  action: 'loaded' | 'unchanged' | 'failed';
+  versionId?: number;
+  rows?: number;
+  modified?: string | null;
+  error?: string;
+}
+
+export interface RefreshSummary {
+  runId: number;
+  trigger: RefreshTrigger;
+  status: 'ok' | 'failed' | 'skipped';
+  tables: RefreshTableResult[];
+  error: string | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface RefreshDeps {
+  database: Database;
+  logger: Logger;
+  metrics: Metrics;
+  tables: string[];
+  instance: string;
+  client: CbsClientOptions;
+  /** Called after each successful swap (the store invalidates its memory cache). */
+  onSwapped: (tableId: string) => Promise<void> | void;
+}
+
+/** Distinct from the migration lock (727_411_001). */
+export const REFRESH_LOCK = 727_411_002;
+
+export async function runRefresh(deps: RefreshDeps, options: RefreshOptions): Promise<RefreshSummary> {
+  const startedAt = new Date().toISOString();
+  return deps.database.withSession(async (run) => {
+    const [lock] = await run(sql`select pg_try_advisory_lock(${REFRESH_LOCK}) as locked`);
+    if (!lock || (lock.locked !== true && lock.locked !== 't')) {
+      const runId = await startRun(deps.database.db, options.trigger, deps.instance, 'skipped');
+      deps.logger.info({ runId, trigger: options.trigger }, 'CBS refresh skipped: another instance is refreshing');
+      return { runId, trigger: options.trigger, status: 'skipped', tables: [], error: null, startedAt, finishedAt: new Date().toISOString() };
+    }
+    try {
+      return await refreshLocked(deps, options, startedAt);
+    } finally {
+      await run(sql`select pg_advisory_unlock(${REFRESH_LOCK})`).catch(() => undefined);
+    }
+  });
+}
+
+async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, startedAt: string): Promise<RefreshSummary> {
+  const db = deps.database.db;
+  const runId = await startRun(db, options.trigger, deps.instance);
+  const log = deps.logger.child({ runId, trigger: options.trigger });
+  const progress = options.onProgress;
+  const client = createCbsClient({
+    ...deps.client,
+    onRetry: (info) => {
+      log.warn({ url: info.url, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }, 'CBS request failed, retrying');
+      deps.client.onRetry?.(info);
+    },
+  });
+  const results: RefreshTableResult[] = [];
+  try {
+    const current = new Map((await currentVersions(db, deps.tables)).map((v) => [v.tableId, v]));
+    for (const tableId of deps.tables) {
+      let versionId: number | undefined;
+      try {
+        const catalog = await client.catalogRecord(tableId);
+        if (!catalog) throw new Error(`CBS table ${tableId} is not listed in the CBS catalog (discontinued or a wrong id?)`);
+        const have = current.get(tableId);
+        const changed =
+          !have || have.source !== 'odata' || have.modified !== (catalog.Modified ?? null) || have.updated !== (catalog.Updated ?? null);
+        progress?.({ phase: 'catalog', tableId, changed, modified: catalog.Modified ?? null });
+        if (!changed && !options.force) {
+          results.push({ tableId, action: 'unchanged', versionId: have?.versionId, modified: have?.modified ?? null });
+          continue;
+        }
+        // The attempt is visible (status 'loading') while it runs, and stays on record if it fails.
+        versionId = await createVersion(db, tableId, 'odata', mapTableInfo(catalog, tableId));
+        const data = await loadTable(client, tableId, { catalog, onProgress: progress });
+        await persistTable(db, data, 'odata', versionId);
+        progress?.({ phase: 'stored', tableId, versionId, rows: data.rows.length });
+        log.info({ tableId, versionId, rows: data.rows.length, modified: data.info.modified }, 'CBS table loaded and swapped in');
+        results.push({ tableId, action: 'loaded', versionId, rows: data.rows.length, modified: data.info.modified });
+        await deps.onSwapped(tableId);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        if (versionId !== undefined) await markFailed(db, versionId, error).catch(() => undefined);
+        progress?.({ phase: 'failed', tableId, error });
+        log.error({ tableId, err: error }, 'CBS table refresh failed; the last good version stays in use');
+        results.push({ tableId, action: 'failed', versionId, error });
+      }
+    }
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  const failed = results.filter((r) => r.action === 'failed');
+  const status = failed.length ? 'failed' : 'ok';
+  const error = failed.length ? failed.map((f) => f.error).join('; ').slice(0, 2000) : null;
+  await finishRun(db, runId, status, results, error);
+  const finishedAt = new Date();
+  deps.metrics.cbsLastRefreshSuccess.set(status === 'ok' ? 1 : 0);
+  deps.metrics.cbsLastRefreshTimestamp.set(finishedAt.getTime() / 1000);
+  return { runId, trigger: options.trigger, status, tables: results, error, startedAt, finishedAt: finishedAt.toISOString() };
+}
