@@ -131,9 +131,20 @@ export const envSchema = z.object({
   GENERIC_CRM_TOKEN: optionalString,
 
   CRM_RATE_LIMIT: rateLimit,
+  CRM_MAPPING_FILE: optionalString,
+  CRM_CATCHUP_CRON: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('*/15 * * * *')
+      .refine((v) => v.trim() === 'off' || /^(\S+\s+){4,5}\S+$/.test(v.trim()), { message: 'must be a cron expression such as "*/15 * * * *" or off' }),
+  ),
   ROLLOUT_PERCENT: int(100, 0, 100),
   DRY_RUN: bool(false),
   WORKER_CONCURRENCY: int(4, 1, 64),
+  JOB_LEASE_MS: int(60_000, 100, 3_600_000),
+  JOB_POLL_MS: int(1_000, 10, 60_000),
+  JOB_BATCH_SIZE: int(25, 1, 100),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
@@ -156,9 +167,15 @@ export interface Config {
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
+  /** JSON file overriding the default card → CRM property mapping (src/crm/mapping.ts). */
+  crmMappingFile: string | undefined;
+  /** When the catch-up sweep lists leads that never arrived as webhooks; undefined = off. */
+  crmCatchupCron: string | undefined;
   rolloutPercent: number;
   dryRun: boolean;
   workerConcurrency: number;
+  /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
+  jobs: { leaseMs: number; pollMs: number; batchSize: number };
   enrichMinConfidence: number;
 }
 
@@ -205,9 +222,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,
+    crmMappingFile: e.CRM_MAPPING_FILE,
+    crmCatchupCron: e.CRM_CATCHUP_CRON.trim() === 'off' ? undefined : e.CRM_CATCHUP_CRON.trim(),
     rolloutPercent: e.ROLLOUT_PERCENT,
     dryRun: e.DRY_RUN,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
   };
 }

@@ -1,0 +1,100 @@
+import type { LeadInput } from '../enrich/types.js';
+import type { LeadRef, Source } from '../jobs/types.js';
+
+/**
+ * What the pipeline needs from a CRM, whichever one it is: read leads, write
+ * the mapped card properties, make sure those properties exist. Every failure
+ * is a `CrmError` whose `failure` says what to do next, so the pipeline never
+ * parses vendor bodies itself.
+ */
+
+/** Properties by their CRM name (HubSpot internal name, Pipedrive field name, generic key); values are strings. */
+export type CrmProperties = Record<string, string>;
+
+/** A lead as read from the CRM: the enrichment input and the current values of the mapped properties. */
+export interface CrmLead {
+  ref: LeadRef;
+  input: LeadInput;
+  /** Current values of every mapped property (by CRM name); null = empty on the card. */
+  current: Record<string, string | null>;
+  /**
+   * Where the write goes when it is not the lead itself: a Pipedrive person is
+   * enriched on its organization. Undefined = the lead itself.
+   */
+  target?: { objectType: string; objectId: string };
+}
+
+/** What to do about a failed CRM call. */
+export type CrmFailure =
+  /** Transient (5xx, timeout, connection reset): retry with backoff, or not before `notBefore`. */
+  | { kind: 'retry'; notBefore?: Date }
+  /** The burst limit (429 or our own limiter waited too long): retry not before `until`. */
+  | { kind: 'rate_limited'; until: Date; policy: string }
+  /** The account's daily budget is spent: nothing for this account until `until`. */
+  | { kind: 'daily_exhausted'; until: Date }
+  /** Token missing, wrong or without scope: retrying will not help until someone fixes config. */
+  | { kind: 'auth' }
+  /** The request can never succeed (404 lead deleted, 400 validation). */
+  | { kind: 'permanent'; status?: number };
+
+export class CrmError extends Error {
+  constructor(
+    readonly crm: Source,
+    readonly failure: CrmFailure,
+    /** Safe to log: method, path without query, status, vendor message. Never a token. */
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CrmError';
+  }
+}
+
+/** Per lead (keyed by `refKey`), either a result or the reason it failed (batch calls fail per record: HubSpot 207). */
+export type PerLead<T> = Map<string, T | CrmError>;
+
+/** The key of a lead within one account: a HubSpot company and contact may share a numeric id. */
+export function refKey(ref: { objectType: string; objectId: string }): string {
+  return `${ref.objectType}:${ref.objectId}`;
+}
+
+export interface CardWrite {
+  /** The lead the write belongs to (its job); the request goes to `target` when set. */
+  ref: LeadRef;
+  target?: { objectType: string; objectId: string };
+  properties: CrmProperties;
+}
+
+export interface EnsureReport {
+  crm: Source;
+  existing: string[];
+  created: string[];
+}
+
+/** A lead the catch-up sweep found, with the moment the CRM says it was created. */
+export interface ListedLead {
+  ref: LeadRef;
+  createdAt: string;
+}
+
+export interface CrmAdapter {
+  source: Source;
+  /**
+   * Reads the leads of one account. Several refs → batch calls where the CRM
+   * has them. The map is keyed by `refKey(ref)`; a whole-call failure throws.
+   */
+  readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>>;
+  /** Writes the given properties (and nothing else), keyed by `refKey(ref)` like readLeads. */
+  writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>>;
+  /** Checks every mapped property exists in the CRM and creates what is missing. */
+  ensureProperties(accountId: string, signal?: AbortSignal): Promise<EnsureReport>;
+  /**
+   * Leads created (or updated, for CRMs without a creation filter) after
+   * `since`, oldest first, at most `limit`. For the catch-up sweep.
+   */
+  listCreatedSince?(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]>;
+}
+
+/** True for the failures a later attempt cannot fix. */
+export function isFatal(failure: CrmFailure): boolean {
+  return failure.kind === 'auth' || failure.kind === 'permanent';
+}

@@ -1,0 +1,109 @@
+import type { LeadInput } from '../../enrich/types.js';
+import type { LeadRef } from '../../jobs/types.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { parseRetryAfter } from '../clock.js';
+import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
+import { type CrmMapping, mappedProperties } from '../mapping.js';
+import type { RateLimiter } from '../rate-limiter.js';
+
+/**
+ * Any CRM with a plain REST surface: `GET {GENERIC_CRM_URL}/leads/{id}` returns
+ * the lead (bare or as `{ "lead": … }`, same fields as the generic webhook),
+ * `PATCH` the same URL with the mapped properties as a flat JSON object.
+ * Bearer token. Rate-limit headers in the common `X-RateLimit-*` / `Retry-After`
+ * style are honoured when the CRM sends them.
+ */
+
+export interface GenericAdapterOptions {
+  crmUrl: string;
+  crmToken?: string;
+  mapping: CrmMapping;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  logger: Logger;
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  maxWaitMs?: number;
+}
+
+export type GenericAdapter = CrmAdapter & { http: CrmHttp };
+
+export function createGenericAdapter(options: GenericAdapterOptions): GenericAdapter {
+  const http = createCrmHttp({
+    crm: 'generic',
+    baseUrl: options.crmUrl,
+    authHeaders: options.crmToken ? { authorization: `Bearer ${options.crmToken}` } : {},
+    limiter: options.limiter,
+    metrics: options.metrics,
+    logger: options.logger,
+    observe: (h) => {
+      const reset = numberHeader(h, 'x-ratelimit-reset');
+      return { limit: numberHeader(h, 'x-ratelimit-limit'), remaining: numberHeader(h, 'x-ratelimit-remaining'), resetMs: reset === undefined ? undefined : reset * 1000 };
+    },
+    throttle: (h, _body, now) => {
+      const wait = parseRetryAfter(h.get('retry-after'), now) ?? (numberHeader(h, 'x-ratelimit-reset') ?? 1) * 1000;
+      return { until: new Date(now + Math.max(wait, 100)), policy: '429', daily: false };
+    },
+    timeouts: options.timeouts,
+    maxWaitMs: options.maxWaitMs,
+  });
+  const mapped = mappedProperties(options.mapping);
+
+  async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
+    const out: PerLead<CrmLead> = new Map();
+    for (const ref of refs) {
+      try {
+        const res = await http.send<Record<string, unknown>>(accountId, { op: 'read', method: 'GET', path: `/leads/${encodeURIComponent(ref.objectId)}`, signal });
+        const raw = res.body && typeof res.body === 'object' ? res.body : {};
+        const lead = (raw.lead && typeof raw.lead === 'object' ? raw.lead : raw) as Record<string, unknown>;
+        const current: Record<string, string | null> = {};
+        for (const prop of mapped) current[prop] = typeof lead[prop] === 'string' && lead[prop] !== '' ? (lead[prop] as string) : null;
+        out.set(refKey(ref), { ref, input: genericInput(lead), current });
+      } catch (err) {
+        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
+        out.set(refKey(ref), err);
+      }
+    }
+    return out;
+  }
+
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+    const out: PerLead<true> = new Map();
+    for (const w of writes) {
+      try {
+        await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${encodeURIComponent(w.ref.objectId)}`, body: w.properties, signal });
+        out.set(refKey(w.ref), true);
+      } catch (err) {
+        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
+        out.set(refKey(w.ref), err);
+      }
+    }
+    return out;
+  }
+
+  return {
+    source: 'generic',
+    http,
+    readLeads,
+    writeCards,
+    // A plain REST CRM has no schema API: properties are just keys in the PATCH body.
+    async ensureProperties() {
+      return { crm: 'generic', existing: mapped, created: [] };
+    },
+  };
+}
+
+/** The generic lead shape (DESIGN.md): sbi, kvk.sbiActiviteiten, industry, employees, company, domain. */
+export function genericInput(lead: Record<string, unknown>): LeadInput {
+  const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+  const kvk = lead.kvk && typeof lead.kvk === 'object' ? (lead.kvk as Record<string, unknown>) : undefined;
+  return {
+    sbi: str(lead.sbi),
+    kvkSbi: kvk?.sbiActiviteiten ?? undefined,
+    industry: str(lead.industry),
+    employees: typeof lead.employees === 'number' ? lead.employees : str(lead.employees),
+    company: str(lead.company),
+    domain: str(lead.domain),
+  };
+}

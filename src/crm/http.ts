@@ -1,0 +1,176 @@
+import { Agent, errors as undiciErrors, request } from 'undici';
+import type { Source } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { CrmError, type CrmFailure } from './adapter.js';
+import { parseRetryAfter } from './clock.js';
+import type { LimiterKey, RateLimitObservation, RateLimiter } from './rate-limiter.js';
+
+/**
+ * Every outbound CRM request goes through here: a grant from the shared rate
+ * limiter first, explicit timeouts, a metric per request, the response headers
+ * fed back into the limiter, a 429 turned into a pause for every instance, and
+ * every failure classified into a `CrmError` whose message is safe to log
+ * (method, path without query, status, the vendor's short message, tokens
+ * scrubbed). Tokens travel in headers only, never in URLs.
+ */
+
+export interface Throttle {
+  until: Date;
+  /** HubSpot policyName (`TEN_SECONDLY_ROLLING`, `SECONDLY`, `DAILY`), or `429`. */
+  policy: string;
+  daily: boolean;
+}
+
+export interface CrmHttpOptions {
+  crm: Source;
+  baseUrl: string;
+  /** Auth headers; their values are scrubbed from every message. */
+  authHeaders: Record<string, string>;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  logger: Logger;
+  /** Reads the vendor's rate-limit headers. */
+  observe(headers: Headers): RateLimitObservation;
+  /** Reads a 429: until when, which policy, daily or burst. */
+  throttle(headers: Headers, body: unknown, now: number): Throttle;
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /** Longest the limiter may make a request wait before it becomes a retry; default 30 s. */
+  maxWaitMs?: number;
+}
+
+export interface CrmResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  /** Metric label and message prefix: `read`, `batch_update`, … */
+  op: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  /** Path and query below the base URL. */
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** A separate budget for this request (HubSpot search). */
+  bucket?: Pick<LimiterKey, 'accountId' | 'spec'>;
+  /** Statuses the caller handles itself instead of an error (e.g. 207, 404 on a probe). */
+  accept?: number[];
+}
+
+export interface CrmHttp {
+  send<T = unknown>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>>;
+  close(): Promise<void>;
+}
+
+export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
+  const { crm, limiter, metrics } = options;
+  const t = options.timeouts ?? {};
+  const agent = new Agent({
+    connect: { timeout: t.connectMs ?? 5_000 },
+    headersTimeout: t.headersMs ?? 15_000,
+    bodyTimeout: t.bodyMs ?? 15_000,
+    connections: 16,
+    keepAliveTimeout: 4_000,
+  });
+  const secrets = Object.values(options.authHeaders)
+    .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
+    .filter((v) => v.length >= 6);
+  const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
+    const key: LimiterKey = { crm, accountId: req.bucket?.accountId ?? accountId, spec: req.bucket?.spec };
+    const where = `${req.method} ${req.path.split('?')[0]}`;
+    await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+
+    let status: number;
+    let headers: Headers;
+    let text: string;
+    try {
+      const res = await request(base + req.path, {
+        method: req.method,
+        dispatcher: agent,
+        signal: req.signal,
+        headers: {
+          accept: 'application/json',
+          ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.authHeaders,
+        },
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      });
+      status = res.statusCode;
+      headers = toHeaders(res.headers);
+      text = await res.body.text();
+    } catch (err) {
+      metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
+      if (req.signal?.aborted) throw err;
+      const why = err instanceof undiciErrors.UndiciError ? err.code : (err as Error).name;
+      throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} failed (${why}: ${(err as Error).message})`));
+    }
+    metrics.crmRequests.inc({ crm, op: req.op, status: String(status) });
+    const body = parseBody(text) as T;
+
+    try {
+      await limiter.observe(key, options.observe(headers));
+    } catch (err) {
+      options.logger.warn({ err, crm }, 'could not record rate-limit headers');
+    }
+
+    if (status === 429) {
+      const th = options.throttle(headers, body, Date.now());
+      metrics.crmRateLimited.inc({ crm, policy: th.policy });
+      await limiter.pause(key, th.until, th.policy);
+      const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until: th.until } : { kind: 'rate_limited', until: th.until, policy: th.policy };
+      throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${th.until.toISOString()}`));
+    }
+    if ((status >= 200 && status < 300) || req.accept?.includes(status)) return { status, body, headers };
+    throw new CrmError(crm, classifyStatus(status, headers), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`));
+  }
+
+  return { send, close: () => agent.close() };
+}
+
+/** Non-2xx, non-429 statuses → what to do. */
+export function classifyStatus(status: number, headers: Headers, now = Date.now()): CrmFailure {
+  if (status === 401 || status === 403) return { kind: 'auth' };
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  const notBefore = retryAfter === undefined ? undefined : new Date(now + retryAfter);
+  // 408 timeout, 425/477 (HubSpot migration in progress), 5xx: the CRM's side, worth another go.
+  if (status === 408 || status === 425 || status === 477 || status >= 500) return { kind: 'retry', notBefore };
+  return { kind: 'permanent', status };
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(raw)) {
+    if (Array.isArray(v)) for (const x of v) h.append(k, x);
+    else if (v !== undefined) h.set(k, v);
+  }
+  return h;
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The vendor's own short explanation, bounded; bodies never go to logs whole. */
+function vendorMessage(body: unknown, text: string): string {
+  const msg = body && typeof body === 'object' ? ((body as { message?: unknown; error?: unknown }).message ?? (body as { error?: unknown }).error) : undefined;
+  const out = typeof msg === 'string' ? msg : text;
+  return out.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/** A header as a finite number, or undefined. */
+export function numberHeader(headers: Headers, name: string): number | undefined {
+  const v = headers.get(name);
+  if (v === null || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}

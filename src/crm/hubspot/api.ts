@@ -1,0 +1,215 @@
+import type { LeadInput } from '../../enrich/types.js';
+import type { LeadRef } from '../../jobs/types.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { createCrmHttp, type CrmHttp } from '../http.js';
+import { type CrmMapping, mappedProperties } from '../mapping.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { hubspotObservation, hubspotThrottle } from './limits.js';
+import { ensureHubspotProperties } from './properties.js';
+import { listHubspotCompaniesCreatedSince } from './search.js';
+
+/**
+ * HubSpot CRM v3 objects (research §1.4): read companies and contacts (one
+ * GET, or batch read of up to 100), write the mapped properties (PATCH, or
+ * batch update of up to 100 with per-record 207 failures).
+ */
+
+export const HUBSPOT_BATCH_MAX = 100;
+
+/** Our object type (singular, as the webhook names it) → HubSpot's path segment. */
+export const HUBSPOT_OBJECT_PATHS: Record<string, string> = { company: 'companies', contact: 'contacts' };
+
+/** What each object type holds of the enrichment input (DESIGN.md "Reading the lead"). */
+const INPUT_PROPERTIES: Record<string, string[]> = {
+  company: ['name', 'domain', 'industry', 'numberofemployees', 'sbi_code'],
+  contact: ['company', 'numemployees', 'industry', 'sbi_code'],
+};
+
+export interface HubspotAdapterOptions {
+  baseUrl: string;
+  accessToken: string;
+  mapping: CrmMapping;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  logger: Logger;
+  /** The account's time zone, for when the daily budget resets. */
+  timeZone?: string;
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  maxWaitMs?: number;
+}
+
+interface HubspotObject {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+interface BatchError {
+  status?: string;
+  category?: string;
+  message?: string;
+  context?: { ids?: string[] };
+}
+
+interface BatchResponse {
+  results?: HubspotObject[];
+  errors?: BatchError[];
+}
+
+export type HubspotAdapter = CrmAdapter & { http: CrmHttp };
+
+export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAdapter {
+  const timeZone = options.timeZone ?? 'Europe/Amsterdam';
+  const http = createCrmHttp({
+    crm: 'hubspot',
+    baseUrl: options.baseUrl,
+    authHeaders: { authorization: `Bearer ${options.accessToken}` },
+    limiter: options.limiter,
+    metrics: options.metrics,
+    logger: options.logger,
+    observe: (h) => hubspotObservation(h, timeZone),
+    throttle: (h, body, now) => hubspotThrottle(h, body, now, timeZone),
+    timeouts: options.timeouts,
+    maxWaitMs: options.maxWaitMs,
+  });
+  const mapped = mappedProperties(options.mapping);
+  const propertiesFor = (objectType: string) => [...new Set([...(INPUT_PROPERTIES[objectType] ?? []), ...mapped])];
+
+  function toLead(ref: LeadRef, obj: HubspotObject): CrmLead {
+    const p = obj.properties ?? {};
+    const input: LeadInput =
+      ref.objectType === 'contact'
+        ? { sbi: p.sbi_code, industry: p.industry, employees: p.numemployees, company: p.company }
+        : { sbi: p.sbi_code, industry: p.industry, employees: p.numberofemployees, company: p.name, domain: p.domain };
+    const current: Record<string, string | null> = {};
+    for (const prop of mapped) current[prop] = p[prop] === undefined || p[prop] === '' ? null : p[prop];
+    return { ref, input, current };
+  }
+
+  function pathOf(objectType: string): string {
+    const segment = HUBSPOT_OBJECT_PATHS[objectType];
+    if (!segment) throw new CrmError('hubspot', { kind: 'permanent' }, `hubspot: object type ${objectType} is not enriched`);
+    return segment;
+  }
+
+  async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
+    const out: PerLead<CrmLead> = new Map();
+    for (const [objectType, group] of groupBy(refs, (r) => r.objectType)) {
+      const segment = pathOf(objectType);
+      const properties = propertiesFor(objectType);
+      if (group.length === 1) {
+        const ref = group[0];
+        try {
+          const qs = `properties=${properties.map(encodeURIComponent).join(',')}`;
+          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${encodeURIComponent(ref.objectId)}?${qs}`, signal });
+          out.set(refKey(ref), toLead(ref, res.body));
+        } catch (err) {
+          if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
+          out.set(refKey(ref), err);
+        }
+        continue;
+      }
+      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) {
+        const res = await http.send<BatchResponse>(accountId, {
+          op: 'batch_read',
+          method: 'POST',
+          path: `/crm/v3/objects/${segment}/batch/read`,
+          body: { properties, inputs: chunk.map((r) => ({ id: r.objectId })) },
+          accept: [207],
+          signal,
+        });
+        const byId = new Map((res.body?.results ?? []).map((o) => [String(o.id), o]));
+        const failed = batchErrors(res.body?.errors);
+        for (const ref of chunk) {
+          const obj = byId.get(ref.objectId);
+          out.set(refKey(ref), obj ? toLead(ref, obj) : (failed.get(ref.objectId) ?? missing(ref.objectId, 'batch read')));
+        }
+      }
+    }
+    return out;
+  }
+
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+    const out: PerLead<true> = new Map();
+    for (const [objectType, group] of groupBy(writes, (w) => w.ref.objectType)) {
+      const segment = pathOf(objectType);
+      if (group.length === 1) {
+        const w = group[0];
+        try {
+          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${encodeURIComponent(w.ref.objectId)}`, body: { properties: w.properties }, signal });
+          out.set(refKey(w.ref), true);
+        } catch (err) {
+          if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
+          out.set(refKey(w.ref), err);
+        }
+        continue;
+      }
+      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) {
+        const res = await http.send<BatchResponse>(accountId, {
+          op: 'batch_update',
+          method: 'POST',
+          path: `/crm/v3/objects/${segment}/batch/update`,
+          body: { inputs: chunk.map((w) => ({ id: w.ref.objectId, properties: w.properties })) },
+          accept: [207],
+          signal,
+        });
+        const ok = new Set((res.body?.results ?? []).map((o) => String(o.id)));
+        const failed = batchErrors(res.body?.errors);
+        for (const w of chunk) {
+          out.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
+        }
+      }
+    }
+    return out;
+  }
+
+  return {
+    source: 'hubspot',
+    http,
+    readLeads,
+    writeCards,
+    ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
+    listCreatedSince: (accountId, since, limit, signal) => listHubspotCompaniesCreatedSince(http, accountId, since, limit, signal),
+  };
+}
+
+/** Failures that concern one lead (404, 400) rather than the whole call (auth, rate limit, outage). */
+function isPerLead(err: CrmError): boolean {
+  return err.failure.kind === 'permanent';
+}
+
+/** Per-record errors of a 207: not found and validation errors are final, anything else is retried. */
+function batchErrors(errors: BatchError[] | undefined): Map<string, CrmError> {
+  const out = new Map<string, CrmError>();
+  for (const e of errors ?? []) {
+    const category = e.category ?? 'UNKNOWN';
+    const final = /NOT_FOUND|VALIDATION|INVALID/.test(category);
+    const message = `hubspot: record failed in batch: ${category} ${(e.message ?? '').slice(0, 200)}`;
+    for (const id of e.context?.ids ?? []) {
+      out.set(String(id), new CrmError('hubspot', final ? { kind: 'permanent', status: category.includes('NOT_FOUND') ? 404 : 400 } : { kind: 'retry' }, message));
+    }
+  }
+  return out;
+}
+
+function missing(id: string, what: string): CrmError {
+  return new CrmError('hubspot', { kind: 'retry' }, `hubspot: ${what} returned nothing for record ${id}`);
+}
+
+export function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

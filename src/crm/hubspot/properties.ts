@@ -1,0 +1,57 @@
+import type { EnsureReport } from '../adapter.js';
+import type { CrmHttp } from '../http.js';
+
+/**
+ * `npm run crm:ensure` for HubSpot: a `verrijk` property group and one text
+ * property per mapped card field, on companies and contacts (research §1.4).
+ * Only what is missing is created; existing properties are left alone.
+ */
+
+export const HUBSPOT_GROUP = 'verrijk';
+
+export async function ensureHubspotProperties(http: CrmHttp, accountId: string, properties: string[], signal?: AbortSignal): Promise<EnsureReport> {
+  const report: EnsureReport = { crm: 'hubspot', existing: [], created: [] };
+  for (const segment of ['companies', 'contacts']) {
+    const group = await http.send(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}/groups/${HUBSPOT_GROUP}`, accept: [404], signal });
+    if (group.status === 404) {
+      await http.send(accountId, {
+        op: 'properties',
+        method: 'POST',
+        path: `/crm/v3/properties/${segment}/groups`,
+        body: { name: HUBSPOT_GROUP, label: 'Verrijk (CBS)', displayOrder: -1 },
+        signal,
+      });
+      report.created.push(`${segment}: group ${HUBSPOT_GROUP}`);
+    }
+    const list = await http.send<{ results?: Array<{ name: string }> }>(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}`, signal });
+    const have = new Set((list.body?.results ?? []).map((p) => p.name));
+    for (const name of properties) {
+      if (have.has(name)) {
+        report.existing.push(`${segment}.${name}`);
+        continue;
+      }
+      await http.send(accountId, {
+        op: 'properties',
+        method: 'POST',
+        path: `/crm/v3/properties/${segment}`,
+        body: {
+          name,
+          label: labelOf(name),
+          type: 'string',
+          fieldType: 'text',
+          groupName: HUBSPOT_GROUP,
+          description: 'Written by Verrijk from CBS StatLine (CC BY 4.0). Do not edit: the next enrichment replaces it.',
+        },
+        signal,
+      });
+      report.created.push(`${segment}.${name}`);
+    }
+  }
+  return report;
+}
+
+/** `cbs_sbi_code` → `CBS SBI code`: what people see in HubSpot. */
+function labelOf(name: string): string {
+  const words = name.split('_');
+  return words.map((w, i) => (i === 0 || w === 'sbi' ? w.toUpperCase() : w)).join(' ');
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CARD_FIELDS, type CardField, type LeadCard } from '../enrich/types.js';
+import type { Source } from '../jobs/types.js';
+import type { CrmProperties } from './adapter.js';
+
+/**
+ * The data mapping: which card field lands in which CRM property, per CRM.
+ * The defaults below are what the README's "Data mapping" table shows; a JSON
+ * file named by CRM_MAPPING_FILE replaces the mapping of each CRM it names.
+ * Validated at start: an unknown card field or two fields aimed at one
+ * property stops the service with a message naming them.
+ */
+
+export type CrmMapping = Partial<Record<CardField, string>>;
+export type Mapping = Record<Source, CrmMapping>;
+
+const identity = Object.fromEntries(CARD_FIELDS.map((f) => [f, f])) as Record<CardField, string>;
+
+/** Pipedrive custom fields are found by their visible name, so they get readable ones. */
+const PIPEDRIVE_NAMES: Record<CardField, string> = {
+  cbs_sbi_code: 'CBS SBI code',
+  cbs_sbi_title: 'CBS SBI title',
+  cbs_sector: 'CBS sector',
+  cbs_size_class: 'CBS size class',
+  cbs_size_category: 'CBS size category',
+  cbs_market_figure: 'CBS market figure',
+  cbs_period: 'CBS period',
+  cbs_match: 'CBS match',
+  cbs_source: 'CBS source',
+  cbs_enriched_at: 'CBS enriched at',
+  cbs_version: 'CBS version',
+};
+
+export const DEFAULT_MAPPING: Mapping = {
+  hubspot: { ...identity },
+  pipedrive: { ...PIPEDRIVE_NAMES },
+  generic: { ...identity },
+};
+
+const cardFieldKeys = z.enum(CARD_FIELDS);
+
+function crmMappingSchema(target: z.ZodString) {
+  return z
+    .record(z.string(), target)
+    .superRefine((m, ctx) => {
+      for (const key of Object.keys(m)) {
+        if (!cardFieldKeys.safeParse(key).success) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `is not a card field (known: ${CARD_FIELDS.join(', ')})` });
+        }
+      }
+      const seen = new Map<string, string>();
+      for (const [field, prop] of Object.entries(m)) {
+        const norm = prop.trim().toLowerCase();
+        const other = seen.get(norm);
+        if (other) ctx.addIssue({ code: 'custom', path: [field], message: `targets "${prop}", which ${other} already targets` });
+        else seen.set(norm, field);
+      }
+    })
+    .transform((m) => m as CrmMapping);
+}
+
+export const mappingSchema = z
+  .object({
+    hubspot: crmMappingSchema(z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'HubSpot property names are lower-case letters, digits and _')).optional(),
+    pipedrive: crmMappingSchema(z.string().trim().min(1).max(255)).optional(),
+    generic: crmMappingSchema(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/, 'generic keys are letters, digits, _ . -')).optional(),
+  })
+  .strict();
+
+export class MappingError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid CRM mapping: ${problems.join('; ')}`);
+    this.name = 'MappingError';
+  }
+}
+
+/** The defaults, with each CRM the override names replaced by its validated mapping. */
+export function parseMapping(override: unknown): Mapping {
+  const parsed = mappingSchema.safeParse(override ?? {});
+  if (!parsed.success) {
+    throw new MappingError(parsed.error.issues.map((i) => `${i.path.join('.') || '(mapping)'} ${i.message}`));
+  }
+  return {
+    hubspot: parsed.data.hubspot ?? DEFAULT_MAPPING.hubspot,
+    pipedrive: parsed.data.pipedrive ?? DEFAULT_MAPPING.pipedrive,
+    generic: parsed.data.generic ?? DEFAULT_MAPPING.generic,
+  };
+}
+
+/** The mapping in force: defaults, or the file named by CRM_MAPPING_FILE. Throws MappingError at start. */
+export function loadMapping(file: string | undefined): Mapping {
+  if (!file) return parseMapping(undefined);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MappingError([`CRM_MAPPING_FILE ${file}: ${(err as Error).message}`]);
+  }
+  return parseMapping(json);
+}
+
+/** Card values under their CRM property names; fields the mapping leaves out are not written. */
+export function cardToProperties(card: LeadCard, mapping: CrmMapping): CrmProperties {
+  const out: CrmProperties = {};
+  for (const [field, prop] of Object.entries(mapping) as [CardField, string][]) {
+    const value = card[field];
+    if (value !== undefined) out[prop] = value;
+  }
+  return out;
+}
+
+/** Every CRM property the mapping writes, in card-field order. */
+export function mappedProperties(mapping: CrmMapping): string[] {
+  return CARD_FIELDS.map((f) => mapping[f]).filter((p): p is string => typeof p === 'string');
+}
+
+/**
+ * True when writing `next` would change nothing that matters: the card already
+ * holds the same `cbs_version` (when mapped), otherwise the same value in every
+ * mapped property apart from the timestamp.
+ */
+export function isUnchanged(next: CrmProperties, current: Record<string, string | null>, mapping: CrmMapping): boolean {
+  const versionProp = mapping.cbs_version;
+  if (versionProp && next[versionProp] !== undefined) return current[versionProp] === next[versionProp];
+  const stampProp = mapping.cbs_enriched_at;
+  return Object.entries(next).every(([prop, value]) => prop === stampProp || (current[prop] ?? '') === value);
+}

@@ -1,0 +1,93 @@
+import { CrmError } from '../adapter.js';
+import type { CrmHttp } from '../http.js';
+
+/**
+ * Pipedrive custom fields are keyed by random 40-character codes; people know
+ * them by name. This finds fields by name (case-insensitive), creates the
+ * mapped ones that are missing, and caches the answer for a few minutes.
+ */
+
+export interface PipedriveField {
+  key: string;
+  name: string;
+  type?: string;
+  options?: Array<{ id: number | string; label: string }>;
+}
+
+interface RawField {
+  field_code?: string;
+  key?: string;
+  field_name?: string;
+  name?: string;
+  field_type?: string;
+  options?: Array<{ id: number | string; label: string }> | null;
+}
+
+interface FieldsPage {
+  data?: RawField[];
+  additional_data?: { next_cursor?: string | null };
+}
+
+const CACHE_MS = 5 * 60_000;
+
+export interface FieldDirectory {
+  /** Fields by lower-cased name. */
+  byName(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>>;
+  /** The keys of these field names, creating the missing ones (text fields). */
+  ensure(accountId: string, names: string[], signal?: AbortSignal): Promise<{ keys: Map<string, string>; created: string[] }>;
+}
+
+export function createFieldDirectory(http: CrmHttp): FieldDirectory {
+  const cache = new Map<string, { at: number; fields: Map<string, PipedriveField> }>();
+
+  async function load(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>> {
+    const fields = new Map<string, PipedriveField>();
+    let cursor: string | undefined;
+    do {
+      const qs = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await http.send<FieldsPage>(accountId, { op: 'fields', method: 'GET', path: `/api/v2/organizationFields?${qs}`, signal });
+      for (const f of res.body?.data ?? []) {
+        const key = f.field_code ?? f.key;
+        const name = f.field_name ?? f.name;
+        if (key && name) fields.set(name.trim().toLowerCase(), { key, name, type: f.field_type, options: f.options ?? undefined });
+      }
+      cursor = res.body?.additional_data?.next_cursor ?? undefined;
+    } while (cursor);
+    cache.set(accountId, { at: Date.now(), fields });
+    return fields;
+  }
+
+  async function byName(accountId: string, signal?: AbortSignal) {
+    const hit = cache.get(accountId);
+    return hit && Date.now() - hit.at < CACHE_MS ? hit.fields : load(accountId, signal);
+  }
+
+  async function ensure(accountId: string, names: string[], signal?: AbortSignal) {
+    let fields = await byName(accountId, signal);
+    // A field someone created a minute ago is not in the cache yet: reload once before creating a duplicate.
+    if (names.some((n) => !fields.has(n.toLowerCase()))) fields = await load(accountId, signal);
+    const keys = new Map<string, string>();
+    const created: string[] = [];
+    for (const name of names) {
+      let field = fields.get(name.toLowerCase());
+      if (!field) {
+        const res = await http.send<{ data?: RawField }>(accountId, {
+          op: 'fields',
+          method: 'POST',
+          path: '/api/v2/organizationFields',
+          body: { field_name: name, field_type: 'varchar' },
+          signal,
+        });
+        const key = res.body?.data?.field_code ?? res.body?.data?.key;
+        if (!key) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive: creating field "${name}" returned no field code`);
+        field = { key, name, type: 'varchar' };
+        fields.set(name.toLowerCase(), field);
+        created.push(name);
+      }
+      keys.set(name, field.key);
+    }
+    return { keys, created };
+  }
+
+  return { byName, ensure };
+}

@@ -1,0 +1,283 @@
+import { sql } from 'drizzle-orm';
+import type { RateLimitSpec } from '../config.js';
+import { type Database, queryRows, type Tx } from '../db/client.js';
+import type { Source } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { CrmError } from './adapter.js';
+import { sleep } from './clock.js';
+
+/**
+ * The CRM rate limiter every instance shares: a sliding-window log in
+ * PostgreSQL (`rate_limit_grants`), one row of state per CRM account
+ * (`rate_limit_state`).
+ *
+ * Why a log and not a token bucket: a bucket of N refilled every window lets
+ * N through at the end of one window and N more at the start of the next, up
+ * to 2N in a rolling window, which is exactly what HubSpot's
+ * TEN_SECONDLY_ROLLING and Pipedrive's rolling 2 s window punish. Counting the
+ * grants of the last window (plus a margin for network jitter) can never admit
+ * more than N in any window. The state row is locked (`FOR UPDATE`) while
+ * counting and granting, and the database clock decides, so instances on
+ * different hosts agree.
+ */
+
+/** Documented defaults (research §1.6, §2.4). HubSpot public OAuth apps get 110/10 s: set CRM_RATE_LIMIT=110/10s. */
+export const DEFAULT_LIMITS: Record<Source, RateLimitSpec> = {
+  hubspot: { limit: 190, windowMs: 10_000 },
+  // Pipedrive's smallest plan (Lite, API token): 20 per rolling 2 s.
+  pipedrive: { limit: 20, windowMs: 2_000 },
+  generic: { limit: 10, windowMs: 1_000 },
+};
+export const HUBSPOT_OAUTH_LIMIT: RateLimitSpec = { limit: 110, windowMs: 10_000 };
+
+export interface LimiterKey {
+  crm: Source;
+  /** The CRM account; a separate budget of the same account (HubSpot search) gets a suffix such as `123:search`. */
+  accountId: string;
+  /** A fixed limit for this budget instead of the CRM's (HubSpot search: 5/s). */
+  spec?: RateLimitSpec;
+}
+
+/** What a CRM's response headers said about its limits; every field optional. */
+export interface RateLimitObservation {
+  /** Requests allowed per window (`X-HubSpot-RateLimit-Max`, `x-ratelimit-limit`). */
+  limit?: number;
+  windowMs?: number;
+  remaining?: number;
+  /** Until the window frees up (`x-ratelimit-reset`); only then does `remaining: 0` pause. */
+  resetMs?: number;
+  dailyLimit?: number;
+  dailyRemaining?: number;
+  /** When the daily budget resets, if `dailyRemaining` hits 0. */
+  dailyResetAt?: Date;
+}
+
+export type Decision =
+  | { granted: true }
+  | { granted: false; waitMs: number; reason: 'window' | 'paused' | 'daily'; pauseReason?: string };
+
+export interface RateLimiter {
+  /** The limit in force for a CRM before any header tightens it. */
+  specFor(crm: Source): RateLimitSpec;
+  /** One attempt: a grant, or how long to wait and why. */
+  tryAcquire(key: LimiterKey): Promise<Decision>;
+  /**
+   * Waits for a grant. A wait longer than `maxWaitMs` (a daily pause, a long
+   * 429) throws a CrmError saying until when, so the job is retried then
+   * instead of holding a worker.
+   */
+  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<void>;
+  /** Feeds response headers back: a lower max, a longer interval, a spent daily budget. */
+  observe(key: LimiterKey, observation: RateLimitObservation): Promise<void>;
+  /** Stops every instance from sending for this account until `until` (a 429, a spent budget). */
+  pause(key: LimiterKey, until: Date, reason: string): Promise<void>;
+  /** Deletes grants no window can see any more. */
+  prune(): Promise<number>;
+}
+
+export interface RateLimiterOptions {
+  database: Database;
+  metrics: Metrics;
+  logger: Logger;
+  /** Overrides per CRM; `all` (CRM_RATE_LIMIT) applies to every CRM without its own. */
+  limits?: Partial<Record<Source | 'all', RateLimitSpec>>;
+  /** Default 30 s: longer waits become retries with `notBefore`. */
+  maxWaitMs?: number;
+}
+
+/** Network jitter allowance added to the window: ~1.5 %, at least 20 ms. */
+export function safetyMarginMs(windowMs: number): number {
+  return Math.max(20, Math.round(windowMs * 0.015));
+}
+
+export function limiterKey(key: LimiterKey): string {
+  return `${key.crm}:${key.accountId}`;
+}
+
+const PRUNE_EVERY = 200;
+
+interface StateRow {
+  limit: number;
+  window_ms: number;
+  observed: { limit?: number; windowMs?: number } | null;
+  paused_ms: string | number | null;
+  pause_reason: string | null;
+  daily_limit: number | null;
+  daily_used: number;
+  daily_reset_ms: string | number | null;
+  now_ms: string | number;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { database, metrics, logger } = options;
+  const maxWaitDefault = options.maxWaitMs ?? 30_000;
+  let grantsSincePrune = 0;
+
+  const specFor = (crm: Source): RateLimitSpec => options.limits?.[crm] ?? options.limits?.all ?? DEFAULT_LIMITS[crm];
+  const specOf = (key: LimiterKey): RateLimitSpec => key.spec ?? specFor(key.crm);
+
+  async function lockState(tx: Tx, key: LimiterKey): Promise<StateRow> {
+    const spec = specOf(key);
+    const k = limiterKey(key);
+    await tx.execute(
+      sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
+    );
+    const [row] = await queryRows<StateRow>(
+      tx,
+      sql`select "limit", window_ms, observed, pause_reason, daily_limit, daily_used,
+            extract(epoch from paused_until) * 1000 as paused_ms,
+            extract(epoch from daily_reset_at) * 1000 as daily_reset_ms,
+            extract(epoch from clock_timestamp()) * 1000 as now_ms
+          from rate_limit_state where key = ${k} for update`,
+    );
+    return row;
+  }
+
+  /** The configured spec, tightened by what the CRM said: a lower max, a longer interval. */
+  function effective(key: LimiterKey, observed: StateRow['observed']): RateLimitSpec {
+    const spec = specOf(key);
+    return {
+      limit: Math.max(1, Math.min(spec.limit, observed?.limit ?? Number.POSITIVE_INFINITY)),
+      windowMs: Math.max(spec.windowMs, observed?.windowMs ?? 0),
+    };
+  }
+
+  async function tryAcquire(key: LimiterKey): Promise<Decision> {
+    const k = limiterKey(key);
+    const decision = await database.db.transaction(async (t) => {
+      const tx = t as unknown as Tx;
+      const row = await lockState(tx, key);
+      const now = Number(row.now_ms);
+      const pausedUntil = row.paused_ms === null ? 0 : Number(row.paused_ms);
+      if (pausedUntil > now) {
+        return { granted: false, waitMs: Math.ceil(pausedUntil - now), reason: 'paused', pauseReason: row.pause_reason ?? undefined } as const;
+      }
+      let dailyUsed = row.daily_used;
+      const dailyReset = row.daily_reset_ms === null ? undefined : Number(row.daily_reset_ms);
+      if (dailyReset !== undefined && now >= dailyReset) dailyUsed = 0;
+      if (row.daily_limit !== null && dailyUsed >= row.daily_limit && dailyReset !== undefined && dailyReset > now) {
+        return { granted: false, waitMs: Math.ceil(dailyReset - now), reason: 'daily', pauseReason: 'daily budget spent' } as const;
+      }
+      const { limit, windowMs } = effective(key, row.observed);
+      const span = windowMs + safetyMarginMs(windowMs);
+      const [{ n }] = await queryRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from rate_limit_grants
+            where key = ${k} and granted_at > to_timestamp(${now / 1000}::float8) - make_interval(secs => ${span / 1000}::float8)`,
+      );
+      if (Number(n) < limit) {
+        // clock_timestamp() again, not `now`: a later stamp only keeps the grant in the window longer (safe side).
+        await tx.execute(sql`insert into rate_limit_grants (key, granted_at) values (${k}, clock_timestamp())`);
+        await tx.execute(
+          sql`update rate_limit_state set "limit" = ${limit}, window_ms = ${windowMs},
+                daily_used = ${dailyUsed + 1},
+                daily_reset_at = case when daily_reset_at is not null and daily_reset_at <= clock_timestamp() then null else daily_reset_at end,
+                updated_at = clock_timestamp()
+              where key = ${k}`,
+        );
+        return { granted: true } as const;
+      }
+      // Full: wait until the grant that makes the window full (the limit-th newest) leaves it.
+      const [edge] = await queryRows<{ t: string | number }>(
+        tx,
+        sql`select extract(epoch from granted_at) * 1000 as t from rate_limit_grants
+            where key = ${k} and granted_at > to_timestamp(${now / 1000}::float8) - make_interval(secs => ${span / 1000}::float8)
+            order by granted_at desc offset ${limit - 1} limit 1`,
+      );
+      const waitMs = edge ? Math.max(1, Math.ceil(Number(edge.t) + span - now)) : 1;
+      return { granted: false, waitMs, reason: 'window' } as const;
+    });
+    if (decision.granted && ++grantsSincePrune >= PRUNE_EVERY) {
+      grantsSincePrune = 0;
+      void prune().catch((err) => logger.warn({ err }, 'rate limiter: pruning old grants failed'));
+    }
+    return decision;
+  }
+
+  async function acquire(key: LimiterKey, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<void> {
+    const maxWait = opts.maxWaitMs ?? maxWaitDefault;
+    const started = performance.now();
+    for (;;) {
+      const d = await tryAcquire(key);
+      const waited = performance.now() - started;
+      if (d.granted) {
+        metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
+        if (waited >= 1) {
+          await database.db.execute(
+            sql`update rate_limit_state set total_wait_ms = total_wait_ms + ${waited} where key = ${limiterKey(key)}`,
+          );
+        }
+        return;
+      }
+      if (waited + d.waitMs > maxWait) {
+        metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
+        const until = new Date(Date.now() + d.waitMs);
+        const failure =
+          d.reason === 'daily' || d.pauseReason === 'DAILY'
+            ? ({ kind: 'daily_exhausted', until } as const)
+            : ({ kind: 'rate_limited', until, policy: d.pauseReason ?? 'limiter' } as const);
+        throw new CrmError(key.crm, failure, `${key.crm} account ${key.accountId} rate limited until ${until.toISOString()} (${d.pauseReason ?? d.reason})`);
+      }
+      // A little jitter so instances woken by the same grant leaving do not all queue on the row lock at once.
+      await sleep(d.waitMs + Math.random() * 5, opts.signal);
+    }
+  }
+
+  async function observe(key: LimiterKey, o: RateLimitObservation): Promise<void> {
+    const k = limiterKey(key);
+    const spec = specOf(key);
+    const observed: Record<string, number> = {};
+    if (o.limit !== undefined && Number.isFinite(o.limit) && o.limit > 0 && o.limit < spec.limit) observed.limit = o.limit;
+    if (o.windowMs !== undefined && Number.isFinite(o.windowMs) && o.windowMs > spec.windowMs) observed.windowMs = o.windowMs;
+    const dailyUsed =
+      o.dailyLimit !== undefined && o.dailyRemaining !== undefined ? Math.max(0, o.dailyLimit - o.dailyRemaining) : undefined;
+    const burstSpent = o.remaining !== undefined && o.remaining <= 0 && o.resetMs !== undefined && o.resetMs > 0;
+    const dailySpent = o.dailyRemaining !== undefined && o.dailyRemaining <= 0 && o.dailyResetAt !== undefined;
+    if (!Object.keys(observed).length && dailyUsed === undefined && !burstSpent && !dailySpent) return;
+    await database.db.execute(
+      sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
+    );
+    if (Object.keys(observed).length) {
+      await database.db.execute(
+        sql`update rate_limit_state set observed = ${JSON.stringify(observed)}::jsonb, updated_at = clock_timestamp() where key = ${k}`,
+      );
+    }
+    if (o.dailyLimit !== undefined && dailyUsed !== undefined) {
+      await database.db.execute(
+        sql`update rate_limit_state set daily_limit = ${o.dailyLimit}, daily_used = greatest(daily_used, ${dailyUsed}),
+              daily_reset_at = coalesce(${o.dailyResetAt?.toISOString() ?? null}::timestamptz, daily_reset_at)
+            where key = ${k}`,
+      );
+    }
+    if (dailySpent && o.dailyResetAt) await pause(key, o.dailyResetAt, 'DAILY');
+    else if (burstSpent) await pause(key, new Date(Date.now() + (o.resetMs ?? 0)), 'remaining 0');
+  }
+
+  async function pause(key: LimiterKey, until: Date, reason: string): Promise<void> {
+    const k = limiterKey(key);
+    const spec = specOf(key);
+    await database.db.execute(
+      sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
+    );
+    // Never shorten a pause another instance set for a longer reason.
+    await database.db.execute(
+      sql`update rate_limit_state
+            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${reason}, updated_at = clock_timestamp()
+          where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz)`,
+    );
+    logger.warn({ crm: key.crm, accountId: key.accountId, until: until.toISOString(), reason }, 'CRM account paused');
+  }
+
+  async function prune(): Promise<number> {
+    const rows = await queryRows<{ id: number }>(
+      database.db,
+      sql`delete from rate_limit_grants g using rate_limit_state s
+          where g.key = s.key and g.granted_at < clock_timestamp() - make_interval(secs => (s.window_ms * 2 + 60000) / 1000.0)
+          returning g.id`,
+    );
+    return rows.length;
+  }
+
+  return { specFor, tryAcquire, acquire, observe, pause, prune };
+}

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
+import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, refKey } from '../crm/adapter.js';
+import { cardToProperties, isUnchanged } from '../crm/mapping.js';
+import type { RateLimiter } from '../crm/rate-limiter.js';
+import type { CrmRegistry } from '../crm/registry.js';
+import type { Database } from '../db/client.js';
+import { enrichments } from '../db/schema.js';
+import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './types.js';
+
+/**
+ * The work behind a batch of jobs of one source and account: rollout check,
+ * read the leads (batch read when several), resolve, skip what is unchanged,
+ * write the mapped properties (batch update when several) under the shared
+ * rate limiter, and record one `enrichments` row per lead: what was resolved,
+ * written and replaced (the rollback restores `previous_properties`).
+ */
+
+export interface PipelineDeps {
+  database: Database;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  enrichment: { enricher(): Promise<Enricher> };
+  crm: CrmRegistry;
+  /** Adapters already go through it; kept so callers hand the pipeline everything from one place. */
+  rateLimiter?: RateLimiter;
+}
+
+export type WriteStatus = 'written' | 'dry_run' | 'unchanged' | 'skipped_rollout' | 'no_crm';
+
+/** Stable share of leads: the same lead is always in or out for a given percentage. */
+export function inRollout(leadKey: string, percent: number): boolean {
+  if (percent >= 100) return true;
+  if (percent <= 0) return false;
+  const bucket = createHash('sha256').update(leadKey).digest().readUInt32BE(0) % 100;
+  return bucket < percent;
+}
+
+/** What the webhook carried, overlaid by what the CRM holds now (non-empty CRM values win: they are fresher). */
+export function mergeInput(fromWebhook: LeadInput | undefined, fromCrm: LeadInput | undefined): LeadInput {
+  const out: LeadInput = { ...(fromWebhook ?? {}) };
+  for (const [k, v] of Object.entries(fromCrm ?? {}) as [keyof LeadInput, unknown][]) {
+    if (v !== null && v !== undefined && v !== '') (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/** A CRM failure → the job's next state. */
+export function outcomeOf(err: unknown): JobOutcome {
+  if (err instanceof CrmError) {
+    const f = err.failure;
+    switch (f.kind) {
+      case 'retry':
+        return { kind: 'retry', error: err.message, notBefore: f.notBefore };
+      case 'rate_limited':
+      case 'daily_exhausted':
+        return { kind: 'retry', error: err.message, notBefore: f.until };
+      case 'auth':
+      case 'permanent':
+        return { kind: 'dead', error: err.message };
+    }
+  }
+  return { kind: 'retry', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}
+
+interface Lead {
+  jobs: JobRow[];
+  /** The newest job of this lead in the batch: its payload is the freshest. */
+  job: JobRow;
+  payload: JobPayload;
+}
+
+interface Computed {
+  lead: Lead;
+  input: LeadInput;
+  enrichment: EnrichmentCore;
+  properties: Record<string, string>;
+  previous: Record<string, string | null> | null;
+  target?: CrmLead['target'];
+}
+
+export function createPipeline(deps: PipelineDeps): JobProcessor {
+  const { config, logger, metrics, database } = deps;
+
+  return async function process(batch, signal) {
+    const outcomes = new Map<number, JobOutcome>();
+    if (!batch.length) return outcomes;
+    const started = performance.now();
+    const source = batch[0].source as Source;
+    const accountId = batch[0].accountId;
+    const log = logger.child({ source, accountId, jobs: batch.length });
+    const enricher = await deps.enrichment.enricher();
+    const adapter = deps.crm.adapter(source);
+    const mapping = deps.crm.mapping[source];
+    const now = new Date();
+    const rows: Array<typeof enrichments.$inferInsert> = [];
+
+    const settle = (lead: Lead, outcome: JobOutcome) => {
+      for (const j of lead.jobs) outcomes.set(j.id, outcome);
+    };
+    const compute = (lead: Lead, crmLead?: CrmLead): Computed => {
+      const input = mergeInput(lead.payload.lead, crmLead?.input);
+      const enrichment = enricher.resolve(input);
+      const properties = cardToProperties(enricher.toCard(enrichment, now), mapping);
+      let previous: Record<string, string | null> | null = null;
+      if (crmLead) {
+        previous = {};
+        for (const prop of Object.keys(properties)) previous[prop] = crmLead.current[prop] ?? null;
+      }
+      return { lead, input, enrichment, properties, previous, target: crmLead?.target };
+    };
+    const record = (c: Computed, writeStatus: WriteStatus) => {
+      const { job } = c.lead;
+      rows.push({
+        leadKey: job.leadKey,
+        source: job.source,
+        objectType: job.objectType,
+        objectId: job.objectId,
+        jobId: job.id,
+        version: c.enrichment.version,
+        result: { input: c.input, ...c.enrichment },
+        properties: c.properties,
+        previousProperties: c.previous,
+        writeStatus,
+      });
+    };
+
+    try {
+      const leads = groupLeads(batch);
+      const active: Lead[] = [];
+      for (const lead of leads) {
+        if (inRollout(lead.job.leadKey, config.rolloutPercent)) active.push(lead);
+        else {
+          record(compute(lead), 'skipped_rollout');
+          settle(lead, { kind: 'skipped', reason: 'rollout', detail: { rolloutPercent: config.rolloutPercent } });
+        }
+      }
+      if (active.length && !adapter) {
+        // No credentials: compute from what the webhook carried, read and write nothing.
+        for (const lead of active) {
+          const c = compute(lead);
+          record(c, 'no_crm');
+          settle(lead, { kind: 'done', detail: { writeStatus: 'no_crm', version: c.enrichment.version, status: c.enrichment.status } });
+        }
+      } else if (active.length && adapter) {
+        await readResolveWrite(adapter, active);
+      }
+    } finally {
+      if (rows.length) await database.db.insert(enrichments).values(rows);
+      const seconds = (performance.now() - started) / 1000;
+      for (const _ of batch) metrics.enrichmentDuration.observe({ source }, seconds);
+    }
+    return outcomes;
+
+    async function readResolveWrite(adapter: CrmAdapter, active: Lead[]) {
+      let read: Map<string, CrmLead | CrmError>;
+      try {
+        read = await adapter.readLeads(accountId, active.map((l) => refOf(l.job)), signal);
+      } catch (err) {
+        log.warn({ err: errorInfo(err) }, 'reading leads failed');
+        for (const lead of active) settle(lead, outcomeOf(err));
+        return;
+      }
+      const toWrite: Computed[] = [];
+      for (const lead of active) {
+        const got = read.get(refKey(lead.job)) ?? new CrmError(source, { kind: 'retry' }, `${source}: lead ${lead.job.objectId} missing from the read`);
+        if (got instanceof CrmError) {
+          settle(lead, outcomeOf(got));
+          continue;
+        }
+        const c = compute(lead, got);
+        if (isUnchanged(c.properties, got.current, mapping)) {
+          record(c, 'unchanged');
+          settle(lead, { kind: 'skipped', reason: 'unchanged', detail: { version: c.enrichment.version } });
+        } else if (config.dryRun) {
+          record(c, 'dry_run');
+          settle(lead, { kind: 'done', detail: { writeStatus: 'dry_run', version: c.enrichment.version, status: c.enrichment.status } });
+        } else {
+          toWrite.push(c);
+        }
+      }
+      if (!toWrite.length) return;
+
+      const writes: CardWrite[] = toWrite.map((c) => ({ ref: refOf(c.lead.job), target: c.target, properties: c.properties }));
+      let written: Map<string, true | CrmError>;
+      try {
+        written = await adapter.writeCards(accountId, writes, signal);
+      } catch (err) {
+        log.warn({ err: errorInfo(err) }, 'writing cards failed');
+        for (const c of toWrite) settle(c.lead, outcomeOf(err));
+        return;
+      }
+      for (const c of toWrite) {
+        const result = written.get(refKey(c.lead.job)) ?? new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`);
+        if (result instanceof CrmError) {
+          settle(c.lead, outcomeOf(result));
+          continue;
+        }
+        record(c, 'written');
+        settle(c.lead, {
+          kind: 'done',
+          detail: { writeStatus: 'written', version: c.enrichment.version, status: c.enrichment.status, properties: Object.keys(c.properties).length },
+        });
+      }
+    }
+  };
+}
+
+function refOf(job: JobRow) {
+  return { source: job.source as Source, accountId: job.accountId, objectType: job.objectType, objectId: job.objectId };
+}
+
+/** One entry per lead; several jobs of one lead in a batch share its read, write and outcome. */
+function groupLeads(batch: JobRow[]): Lead[] {
+  const byKey = new Map<string, JobRow[]>();
+  for (const job of batch) {
+    const list = byKey.get(job.leadKey);
+    if (list) list.push(job);
+    else byKey.set(job.leadKey, [job]);
+  }
+  return [...byKey.values()].map((jobs) => {
+    const job = jobs.reduce((a, b) => (b.id > a.id ? b : a));
+    const payload = (job.payload ?? {}) as JobPayload;
+    return { jobs, job, payload: { ...payload, lead: payload.lead ?? {} } };
+  });
+}
+
+/** Errors as log fields: our CrmError messages are already scrubbed; nothing else is trusted to be. */
+function errorInfo(err: unknown) {
+  return err instanceof CrmError ? { message: err.message, failure: err.failure.kind } : { message: (err as Error)?.message };
+}
