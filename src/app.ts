@@ -8,6 +8,7 @@ import { registerHealthRoutes } from './http/routes/health.js';
 import { registerAdminRoutes } from './http/routes/admin-routes.js';
 import { registerDocsRoute } from './http/routes/docs.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
+import { registerWebhookRoutes } from './http/routes/webhooks.js';
 import type { OpsHooks } from './ops/hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** Hooks the admin surface calls into other parts (CBS refresh, worker wake-up); set by runtime.ts [ops]. */
   ops?: OpsHooks;
+  /** The worker pool's in-process wake-up, called by intake after commit; set by runtime.ts [jobs]. */
+  jobs?: { wake(): void };
 }
 
 export type AppRouter = OpenAPIHono<AppEnv>;
@@ -50,6 +53,7 @@ export function createApp(deps: AppDeps): AppRouter {
   registerMetricsRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerDocsRoute(app);
+  registerWebhookRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

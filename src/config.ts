@@ -145,6 +145,9 @@ export const envSchema = z.object({
   JOB_LEASE_MS: int(60_000, 100, 3_600_000),
   JOB_POLL_MS: int(1_000, 10, 60_000),
   JOB_BATCH_SIZE: int(25, 1, 100),
+  JOB_LEASE_MS: int(60_000, 100, 3_600_000),
+  JOB_POLL_MS: int(1_000, 10, 60_000),
+  JOB_BATCH_SIZE: int(25, 1, 100),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
@@ -174,6 +177,8 @@ export interface Config {
   rolloutPercent: number;
   dryRun: boolean;
   workerConcurrency: number;
+  /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
+  jobs: { leaseMs: number; pollMs: number; batchSize: number };
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
   jobs: { leaseMs: number; pollMs: number; batchSize: number };
   enrichMinConfidence: number;
@@ -227,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rolloutPercent: e.ROLLOUT_PERCENT,
     dryRun: e.DRY_RUN,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE },
     jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
   };

@@ -11,6 +11,8 @@ export interface JobPayload {
   /** The lead as the webhook carried it; thin (empty) for HubSpot, which sends ids only. */
   lead: LeadInput;
   event: { type: string; occurredAt?: string; changeSource?: string; eventId?: string };
+  /** The CRM's event as received (bounded fields only), for the audit trail and re-reading. */
+  raw?: unknown;
 }
 
 /** A lead as the CRM identifies it. */

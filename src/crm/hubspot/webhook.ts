@@ -1,0 +1,204 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { FieldError } from '../../http/problem.js';
+import {
+  type HeaderLookup,
+  type IgnoredEvent,
+  type LeadEvent,
+  type ParsedWebhook,
+  PayloadError,
+  type VerifyResult,
+  cleanText,
+  idString,
+  safeEqual,
+} from '../webhook-event.js';
+
+/**
+ * HubSpot webhooks: signature verification (v3, v1 fallback) and the event
+ * array → lead events. Facts: research/crm-apis-and-webhooks.md §1.1–1.3, §1.7.
+ */
+
+/** HubSpot rejects nothing older than this itself; we also refuse timestamps this far in the future. */
+export const HUBSPOT_MAX_SKEW_MS = 5 * 60 * 1000;
+export const HUBSPOT_MAX_EVENTS = 100;
+
+/** Properties whose change means the enrichment input changed. */
+export const HUBSPOT_INPUT_PROPERTIES = new Set(['industry', 'numberofemployees', 'numemployees', 'sbi_code']);
+/** Properties Verrijk writes itself: their change events are our own echo (loop protection). */
+const OWN_PROPERTY_PREFIX = 'cbs_';
+
+// HubSpot's v3 rule: these percent-encodings are decoded before signing; nothing else is.
+const V3_DECODE: Record<string, string> = {
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
+};
+
+/**
+ * The URI HubSpot signed: our public URL (HubSpot called that, not whatever
+ * host a proxy forwarded to us) plus the path and query as received, with the
+ * v3 decode table applied.
+ */
+export function hubspotSignedUri(publicUrl: string, pathAndQuery: string): string {
+  return (publicUrl + pathAndQuery).replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => V3_DECODE[m.toUpperCase()]);
+}
+
+export interface HubSpotVerifyInput {
+  method: string;
+  /** From `hubspotSignedUri`. */
+  uri: string;
+  rawBody: Uint8Array;
+  header: HeaderLookup;
+  clientSecret: string;
+  now: number;
+}
+
+export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult {
+  const v3 = input.header('x-hubspot-signature-v3');
+  if (v3 !== undefined) return verifyV3(input, v3);
+
+  const v1 = input.header('x-hubspot-signature');
+  if (v1 === undefined) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature-v3 is missing.' };
+  const version = input.header('x-hubspot-signature-version');
+  if (version !== undefined && version.toLowerCase() !== 'v1') {
+    return { ok: false, reason: 'signature', detail: `Signature version ${version.slice(0, 10)} is not accepted here; send v3.` };
+  }
+  const expected = createHash('sha256').update(input.clientSecret, 'utf8').update(input.rawBody).digest('hex');
+  return safeEqual(v1.trim().toLowerCase(), expected)
+    ? { ok: true }
+    : { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature does not match.' };
+}
+
+function verifyV3(input: HubSpotVerifyInput, signature: string): VerifyResult {
+  const timestamp = input.header('x-hubspot-request-timestamp');
+  if (timestamp === undefined) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp is missing.' };
+  if (!/^\d{1,16}$/.test(timestamp)) {
+    return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp must be epoch milliseconds.' };
+  }
+  if (Math.abs(input.now - Number(timestamp)) > HUBSPOT_MAX_SKEW_MS) {
+    return { ok: false, reason: 'stale', detail: 'X-HubSpot-Request-Timestamp is more than 5 minutes off.' };
+  }
+  // Bytes, not a decoded string: the body is signed exactly as sent.
+  const expected = createHmac('sha256', input.clientSecret)
+    .update(input.method.toUpperCase() + input.uri, 'utf8')
+    .update(input.rawBody)
+    .update(timestamp, 'utf8')
+    .digest('base64');
+  return safeEqual(signature.trim(), expected)
+    ? { ok: true }
+    : { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature-v3 does not match.' };
+}
+
+const CREATION_TYPES: Record<string, 'company' | 'contact'> = { 'company.creation': 'company', 'contact.creation': 'contact' };
+const OBJECT_TYPE_IDS: Record<string, 'company' | 'contact'> = { '0-1': 'contact', '0-2': 'company' };
+
+/** Fans HubSpot's event array out into lead events; one per created object, one per relevant property change. */
+export function parseHubSpotEvents(body: unknown): ParsedWebhook {
+  if (!Array.isArray(body)) throw new PayloadError('HubSpot sends a JSON array of events.', [{ field: '(body)', message: 'must be an array of events' }]);
+  if (body.length > HUBSPOT_MAX_EVENTS) {
+    throw new PayloadError('Too many events.', [{ field: '(body)', message: `must hold at most ${HUBSPOT_MAX_EVENTS} events` }]);
+  }
+  const events: LeadEvent[] = [];
+  const ignored: IgnoredEvent[] = [];
+  const errors: FieldError[] = [];
+  body.forEach((raw, i) => {
+    const at = `[${i}]`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      errors.push({ field: at, message: 'must be an event object' });
+      return;
+    }
+    const e = raw as Record<string, unknown>;
+    const type = cleanText(e.subscriptionType ?? e.eventType, 100);
+    if (!type) {
+      errors.push({ field: `${at}.subscriptionType`, message: 'is required' });
+      return;
+    }
+    const portalId = idString(e.portalId);
+    const objectId = idString(e.objectId);
+    if (!portalId) errors.push({ field: `${at}.portalId`, message: 'is required (number or string)' });
+    if (!objectId) errors.push({ field: `${at}.objectId`, message: 'is required (number or string)' });
+    if (!portalId || !objectId) return;
+
+    const [scope, action] = splitType(type);
+    const objectType = scope === 'object' ? OBJECT_TYPE_IDS[String(e.objectTypeId ?? '')] : (CREATION_TYPES[`${scope}.creation`] ?? undefined);
+    if (!objectType) {
+      ignored.push({ eventType: type, why: 'object type not enriched' });
+      return;
+    }
+    const eventId = idString(e.eventId);
+    const event = {
+      type,
+      eventId,
+      occurredAt: typeof e.occurredAt === 'number' && Number.isFinite(e.occurredAt) ? safeIso(e.occurredAt) : undefined,
+      changeSource: cleanText(e.changeSource, 100),
+    };
+    const ref = { source: 'hubspot' as const, accountId: portalId, objectType, objectId };
+    const rawEvent = pick(e, ['eventId', 'subscriptionId', 'portalId', 'appId', 'occurredAt', 'subscriptionType', 'eventType', 'attemptNumber', 'objectId', 'objectTypeId', 'changeSource', 'propertyName']);
+
+    if (action === 'creation') {
+      events.push({
+        ref,
+        reason: 'webhook',
+        // Per created object, not per eventId: HubSpot's eventId is not unique and a duplicate may carry another one.
+        dedupeKey: `hubspot:${portalId}:${objectType}:${objectId}:created`,
+        eventType: type,
+        payload: { lead: {}, event, raw: rawEvent },
+      });
+      return;
+    }
+    if (action === 'propertyChange') {
+      const property = cleanText(e.propertyName, 200) ?? '';
+      if (property.startsWith(OWN_PROPERTY_PREFIX)) {
+        ignored.push({ eventType: type, why: `own property ${property}` });
+        return;
+      }
+      if (!HUBSPOT_INPUT_PROPERTIES.has(property)) {
+        ignored.push({ eventType: type, why: `property ${property || '(none)'} is no enrichment input` });
+        return;
+      }
+      if (!eventId) {
+        errors.push({ field: `${at}.eventId`, message: 'is required on a propertyChange' });
+        return;
+      }
+      events.push({
+        ref,
+        reason: 'reenrich',
+        dedupeKey: `hubspot:${portalId}:${eventId}:${objectId}:change`,
+        eventType: type,
+        payload: { lead: {}, event, raw: { ...rawEvent, propertyValue: cleanText(e.propertyValue, 500) } },
+      });
+      return;
+    }
+    ignored.push({ eventType: type, why: 'event type not handled' });
+  });
+  if (errors.length) throw new PayloadError('Some events are invalid.', errors);
+  return { events, ignored };
+}
+
+function splitType(type: string): [string, string] {
+  const dot = type.indexOf('.');
+  return dot < 0 ? [type, ''] : [type.slice(0, dot), type.slice(dot + 1)];
+}
+
+function safeIso(ms: number): string | undefined {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = o[k];
+    if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    else if (typeof v === 'string') out[k] = v.slice(0, 200);
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FieldError } from '../http/problem.js';
+import type { JobPayload, LeadRef } from '../jobs/types.js';
+
+/**
+ * What a verified webhook turns into, whichever CRM sent it: the lead events
+ * to record (one job each, unless the dedupe key was seen before) and the
+ * events we deliberately ignore (answered 2xx so the CRM stops retrying).
+ */
+export interface LeadEvent {
+  ref: LeadRef;
+  /** 'webhook' for a new lead, 'reenrich' when an input property changed. */
+  reason: 'webhook' | 'reenrich';
+  /** Unique per logical event: a redelivery or duplicate maps to the same key. */
+  dedupeKey: string;
+  /** The CRM's own event name, e.g. `company.creation`, `create.organization`, `lead.created`. */
+  eventType: string;
+  payload: JobPayload;
+}
+
+export interface IgnoredEvent {
+  eventType: string;
+  why: string;
+}
+
+export interface ParsedWebhook {
+  events: LeadEvent[];
+  ignored: IgnoredEvent[];
+}
+
+/** Why a request failed verification; the reason doubles as the metric label. */
+export type RejectReason = 'signature' | 'stale' | 'not_configured';
+
+export type VerifyResult = { ok: true } | { ok: false; reason: RejectReason; detail: string };
+
+/** A payload that is valid JSON but not what the CRM promised; becomes a 400 naming the fields. */
+export class PayloadError extends Error {
+  constructor(
+    message: string,
+    readonly errors: FieldError[],
+  ) {
+    super(message);
+    this.name = 'PayloadError';
+  }
+}
+
+/** Request headers by lower-case name, as every verifier reads them. */
+export type HeaderLookup = (name: string) => string | undefined;
+
+/** A value CRMs send as number or string, as a trimmed id string; undefined when absent or unusable. */
+export function idString(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string' && v.trim() !== '' && v.length <= 200) return v.trim();
+  return undefined;
+}
+
+/** Strings a lead field may hold: bounded, control characters removed, nothing else touched. */
+export function cleanText(v: unknown, max = 500): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  // Control characters never belong in a company name or industry, and they confuse logs.
+  const cleaned = v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return cleaned === '' ? undefined : cleaned.slice(0, max);
+}
+
+/**
+ * Constant-time string comparison. Both sides are hashed first so the buffers
+ * handed to timingSafeEqual always have equal length and a length mismatch
+ * leaks nothing either.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb);
+}
