@@ -50,7 +50,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
   // ── [jobs] Durable queue and workers (started after the server listens).
   // ── [ops] Metrics collectors and anything the admin surface needs.
-  registerOpsCollectors(metrics, database.db, logger);
+  registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
 
   let stopped = false;
   return {

@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { cbsTableFreshness, lastFinishedCbsRefresh } from './cbs-tables.js';
+import { currentVersions } from '../cbs/repository.js';
+import { lastFinishedCbsRefresh } from './cbs-refresh-runs.js';
 import { jobCounts } from './queue-interim.js';
 import { oldestWaitingAgeSeconds } from './queue-stats.js';
 
@@ -10,7 +11,7 @@ import { oldestWaitingAgeSeconds } from './queue-stats.js';
  * the database (not process memory) makes every instance report the shared
  * truth: the queue and the CBS cache belong to all of them.
  */
-export function registerOpsCollectors(metrics: Metrics, db: Queryable, logger?: Logger): void {
+export function registerOpsCollectors(metrics: Metrics, db: Queryable, cbsTables: string[], logger?: Logger): void {
   metrics.addCollector(async () => {
     try {
       const [counts, oldest] = await Promise.all([jobCounts(db), oldestWaitingAgeSeconds(db)]);
@@ -23,7 +24,7 @@ export function registerOpsCollectors(metrics: Metrics, db: Queryable, logger?: 
   metrics.addCollector(async () => {
     try {
       const now = Date.now();
-      const [tables, last] = await Promise.all([cbsTableFreshness(db), lastFinishedCbsRefresh(db)]);
+      const [tables, last] = await Promise.all([currentVersions(db, cbsTables), lastFinishedCbsRefresh(db)]);
       // Reset first so a table dropped from CBS_TABLES stops reporting an age.
       metrics.cbsTableAgeSeconds.reset();
       for (const t of tables) {

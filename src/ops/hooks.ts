@@ -6,4 +6,6 @@ export interface OpsHooks {
   cbs?: CbsRefresher;
   /** Tells this instance's workers that new jobs are due (they also poll). */
   wakeWorkers?: () => void;
+  /** How long POST /v1/cbs/refresh waits for the summary before answering 202 (default 3 s). */
+  cbsRefreshWaitMs?: number;
 }

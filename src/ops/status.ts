@@ -2,7 +2,8 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/client.js';
 import { enrichments, jobs, rateLimitState } from '../db/schema.js';
-import { type CbsRefreshSummary, type CbsTableFreshness, cbsTableFreshness, recentCbsRefreshes } from './cbs-tables.js';
+import { type CbsTableStatus, tableStatus } from '../cbs/status.js';
+import { type CbsRefreshSummary, recentCbsRefreshes } from './cbs-refresh-runs.js';
 import { jobCounts } from './queue-interim.js';
 import { type DeadJob, latestDeadJobs, oldestWaitingAgeSeconds } from './queue-stats.js';
 
@@ -37,7 +38,7 @@ export interface StatusSnapshot {
   mode: { dryRun: boolean; rolloutPercent: number; crms: Array<{ crm: string; writes: boolean }> };
   queue: { counts: Record<string, number>; oldestWaitingSeconds: number; dead: DeadJob[] };
   enrichments: LeadCardView[];
-  cbs: { tables: CbsTableFreshness[]; refreshes: CbsRefreshSummary[] };
+  cbs: { tables: CbsTableStatus[]; refreshes: CbsRefreshSummary[] };
   rateLimits: RateLimitView[];
 }
 
@@ -116,7 +117,7 @@ export async function statusSnapshot(db: Queryable, config: Config, databaseLabe
     oldestWaitingAgeSeconds(db),
     latestDeadJobs(db, 5),
     recentEnrichments(db, 12),
-    cbsTableFreshness(db),
+    tableStatus(db, config.cbs.tables),
     recentCbsRefreshes(db, 3),
     rateLimitViews(db),
   ]);

@@ -2,9 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.js';
 import { leadKey } from '../../src/jobs/types.js';
+import { type CbsStore, createCbsStore } from '../../src/cbs/store.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { type FakeCbs, startFakeCbs } from '../fakes/cbs-server.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
-import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRefreshRun, uniqueId } from '../ops/seed.js';
+import { SAMPLE_CARD, leadRef, seedEnrichment, seedJob, uniqueId } from '../ops/seed.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -12,8 +16,6 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 describe.each(flavours)('admin API on %s', (flavour) => {
   let database: TestDatabase;
   let wakes = 0;
-  let refreshes = 0;
-  let refreshGate: Promise<void> = Promise.resolve();
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
   });
@@ -25,13 +27,6 @@ describe.each(flavours)('admin API on %s', (flavour) => {
     const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN }));
     deps.ops = {
       wakeWorkers: () => void (wakes += 1),
-      cbs: {
-        refresh: async () => {
-          refreshes += 1;
-          await refreshGate;
-          return { tables: [{ tableId: '83583NED', changed: false }] };
-        },
-      },
     };
     return createApp(deps);
   };
@@ -187,38 +182,71 @@ describe.each(flavours)('admin API on %s', (flavour) => {
   });
 
   describe('CBS', () => {
-    it('lists freshness per table and the last refresh result', async () => {
-      const loaded = new Date(Date.now() - 3 * 3600_000);
-      await seedCbsTable(database.db, '83583NED', loaded);
-      await seedCbsTable(database.db, '83583NED', new Date(), 'failed');
-      await seedRefreshRun(database.db, 'failed', new Date());
-      const res = await get('/v1/cbs/tables');
+    let fake: FakeCbs;
+    let store: CbsStore;
+    beforeAll(async () => {
+      fake = await startFakeCbs({ pageSize: 2000 });
+      store = createCbsStore({
+        database,
+        logger: createLogger({ level: 'silent' }),
+        metrics: createMetrics(),
+        config: testConfig({ CBS_BASE_URL: fake.url, CBS_TABLES: '83583NED' }),
+        client: { retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } },
+      });
+      await store.bootstrapSnapshot();
+    });
+    afterAll(async () => {
+      await store?.stop();
+      await fake?.close();
+    });
+    const cbsApp = (waitMs?: number) => {
+      const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, CBS_TABLES: '83583NED' }));
+      deps.ops = { cbs: store, cbsRefreshWaitMs: waitMs };
+      return createApp(deps);
+    };
+
+    it('shows freshness per table; a refresh now loads from CBS (200 with the summary); a failed one is reported', async () => {
+      fake.reset();
+      const before = await bodyOf(await cbsApp().request('/v1/cbs/tables', { headers: auth }));
+      expect(before.json.tables, before.text).toHaveLength(1);
+      expect(before.json.tables[0]).toMatchObject({ tableId: '83583NED', modified: '2020-11-19T02:00:00', rowCount: 7440 });
+      expect(before.json.tables[0].ageSeconds).toBeGreaterThanOrEqual(0);
+
+      fake.setModified('83583NED', new Date().toISOString());
+      const res = await cbsApp().request('/v1/cbs/refresh', { method: 'POST', headers: auth });
       const body = await bodyOf(res);
       expect(res.status, body.text).toBe(200);
-      const t = body.json.tables.find((x: any) => x.tableId === '83583NED');
-      expect(t).toMatchObject({ source: 'snapshot', modified: '2020-11-19T02:00:00', rowCount: 1234, loadedAt: loaded.toISOString() });
-      expect(t.ageSeconds).toBeGreaterThanOrEqual(3 * 3600 - 5);
-      expect(t.lastAttempt.status).toBe('failed');
-      expect(body.json.lastRefresh).toMatchObject({ status: 'failed', error: 'CBS answered 503' });
+      expect(body.json).toMatchObject({ status: 'ok', tables: [{ tableId: '83583NED' }] });
+      const after = await bodyOf(await cbsApp().request('/v1/cbs/tables', { headers: auth }));
+      expect(after.json.tables[0].source, after.text).toBe('odata');
+      expect(after.json.lastRefresh).toMatchObject({ status: 'ok', trigger: 'admin' });
+
+      fake.setModified('83583NED', new Date(Date.now() + 60_000).toISOString());
+      fake.failNext(1000, 'error500', (r) => r.api !== 'catalog');
+      const failed = await bodyOf(await cbsApp().request('/v1/cbs/refresh', { method: 'POST', headers: auth }));
+      expect(failed.json.status, failed.text).toBe('failed');
+      const tables = await bodyOf(await cbsApp().request('/v1/cbs/tables', { headers: auth }));
+      expect(tables.json.lastRefresh.status, tables.text).toBe('failed');
+      expect(tables.json.tables[0].source).toBe('odata'); // the good copy stays
+      fake.reset();
     });
 
-    it('refreshes now: 200 with the summary when quick, 409 while one runs', async () => {
-      const a = app();
-      const quick = await a.request('/v1/cbs/refresh', { method: 'POST', headers: auth });
-      const quickBody = await bodyOf(quick);
-      expect(quick.status, quickBody.text).toBe(200);
-      expect(quickBody.json).toEqual({ status: 'finished', summary: { tables: [{ tableId: '83583NED', changed: false }] } });
-
-      let release!: () => void;
-      refreshGate = new Promise<void>((r) => (release = r));
-      const slow = a.request('/v1/cbs/refresh', { method: 'POST', headers: auth });
-      await new Promise((r) => setTimeout(r, 50));
-      const busy = await a.request('/v1/cbs/refresh', { method: 'POST', headers: auth });
+    it('answers 202 when the refresh takes longer, and 409 while it runs', async () => {
+      fake.reset();
+      fake.setModified('83583NED', new Date(Date.now() + 120_000).toISOString());
+      fake.setDelay(100);
+      const app = cbsApp(20);
+      const started = await app.request('/v1/cbs/refresh', { method: 'POST', headers: auth });
+      const startedBody = await bodyOf(started);
+      expect(started.status, startedBody.text).toBe(202);
+      expect(startedBody.json).toEqual({ status: 'started' });
+      const busy = await app.request('/v1/cbs/refresh', { method: 'POST', headers: auth });
       const busyBody = await bodyOf(busy);
       expect(busy.status, busyBody.text).toBe(409);
-      release();
-      expect((await slow).status).toBe(200);
-      refreshGate = Promise.resolve();
+      expect(busy.headers.get('content-type')).toBe('application/problem+json');
+      fake.setDelay(0);
+      while (store.isRefreshing()) await new Promise((r) => setTimeout(r, 20));
+      fake.reset();
     });
 
     it('503s when the process has no CBS store', async () => {

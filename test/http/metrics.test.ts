@@ -51,7 +51,7 @@ describe.each(flavours)('/metrics on %s', (flavour) => {
     await seedRefreshRun(db, 'ok', new Date(Date.now() - 3600_000));
 
     const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }));
-    registerOpsCollectors(deps.metrics, db);
+    registerOpsCollectors(deps.metrics, db, deps.config.cbs.tables);
     deps.metrics.crmRateLimited.inc({ crm: 'hubspot', policy: 'TEN_SECONDLY_ROLLING' });
     const res = await createApp(deps).request('/metrics');
     const body = await bodyOf(res);

@@ -1,31 +1,33 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
-import { cbsTableFreshness, lastFinishedCbsRefresh } from '../../ops/cbs-tables.js';
+import type { RefreshSummary } from '../../cbs/refresh.js';
+import { tableStatus } from '../../cbs/status.js';
+import { lastFinishedCbsRefresh } from '../../ops/cbs-refresh-runs.js';
 import { ProblemSchema } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
 import { ADMIN_SECURITY, IsoDate, adminErrorResponses, iso } from './admin-common.js';
 
-/** What the admin routes need from the CBS store (src/cbs/store.ts provides it). */
+/** What the admin routes need from the CBS store (src/cbs/store.ts). */
 export interface CbsRefresher {
-  refresh(options: { trigger: 'admin' }): Promise<unknown>;
-  /** True while a refresh runs in this instance or holds the lock in another. */
-  isRefreshing?(): boolean;
+  refresh(options: { trigger: 'admin' }): Promise<RefreshSummary>;
+  /** True while a refresh runs in this process. */
+  isRefreshing(): boolean;
 }
 
 const TableSchema = z
   .object({
     tableId: z.string(),
     title: z.string().nullable(),
-    source: z.string().openapi({ description: "'snapshot' (bundled copy) or 'odata' (fetched from CBS)" }),
-    versionId: z.number().int(),
+    source: z.enum(['snapshot', 'odata']).nullable().openapi({ description: "'snapshot' (bundled copy) or 'odata' (fetched from CBS); null when not loaded" }),
+    versionId: z.number().int().nullable(),
     modified: z.string().nullable().openapi({ description: "CBS's Modified timestamp of the table" }),
     loadedAt: IsoDate.nullable(),
     ageSeconds: z.number().nullable(),
     rowCount: z.number().int().nullable(),
-    lastAttempt: z
-      .object({ versionId: z.number().int(), status: z.string(), error: z.string().nullable(), startedAt: IsoDate })
+    lastRefresh: z
+      .object({ runId: z.number().int(), status: z.string(), action: z.string().nullable(), error: z.string().nullable(), finishedAt: IsoDate.nullable() })
       .nullable()
-      .openapi({ description: 'A later load that did not become current (failed or still running)' }),
+      .openapi({ description: 'What the latest refresh run did with this table' }),
   })
   .openapi('CbsTable');
 
@@ -60,9 +62,25 @@ const refreshRoute = createRoute({
   description: 'Answers 200 with the summary when the refresh finishes within a few seconds, otherwise 202 while it continues in the background.',
   security: ADMIN_SECURITY,
   responses: {
-    200: { description: 'Finished', content: { 'application/json': { schema: z.object({ status: z.literal('finished'), summary: z.unknown() }) } } },
+    200: {
+      description: 'Finished',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              runId: z.number().int(),
+              status: z.enum(['ok', 'failed']),
+              tables: z.array(z.object({ tableId: z.string() }).passthrough()),
+              error: z.string().nullable(),
+              startedAt: IsoDate,
+              finishedAt: IsoDate,
+            })
+            .openapi('CbsRefreshResult'),
+        },
+      },
+    },
     202: { description: 'Still running in the background', content: { 'application/json': { schema: z.object({ status: z.literal('started') }) } } },
-    409: { description: 'A refresh is already running', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    409: { description: 'A refresh is already running (here or in another instance)', content: { 'application/problem+json': { schema: ProblemSchema } } },
     503: { description: 'No CBS store in this process', content: { 'application/problem+json': { schema: ProblemSchema } } },
     ...adminErrorResponses,
   },
@@ -71,21 +89,16 @@ const refreshRoute = createRoute({
 /** How long POST /v1/cbs/refresh waits before answering 202 instead of the summary. */
 export const REFRESH_WAIT_MS = 3000;
 
-export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps, cbsOf: () => CbsRefresher | undefined): void {
+export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps): void {
   let running: Promise<unknown> | undefined;
 
   app.openapi(tablesRoute, async (c) => {
     const db = deps.database.db;
-    const [tables, last] = await Promise.all([cbsTableFreshness(db), lastFinishedCbsRefresh(db)]);
+    const [tables, last] = await Promise.all([tableStatus(db, deps.config.cbs.tables), lastFinishedCbsRefresh(db)]);
     const now = Date.now();
     return c.json(
       {
-        tables: tables.map((t) => ({
-          ...t,
-          loadedAt: iso(t.loadedAt),
-          ageSeconds: t.loadedAt ? Math.round((now - t.loadedAt.getTime()) / 1000) : null,
-          lastAttempt: t.lastAttempt ? { ...t.lastAttempt, startedAt: t.lastAttempt.startedAt.toISOString() } : null,
-        })),
+        tables: tables.map((t) => ({ ...t, ageSeconds: t.loadedAt ? Math.round((now - Date.parse(t.loadedAt)) / 1000) : null })),
         lastRefresh: last
           ? { id: last.id, trigger: last.trigger, status: last.status, error: last.error, startedAt: last.startedAt.toISOString(), finishedAt: iso(last.finishedAt) }
           : null,
@@ -95,9 +108,9 @@ export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps, cbsOf: () 
   });
 
   app.openapi(refreshRoute, async (c) => {
-    const cbs = cbsOf();
+    const cbs = deps.ops?.cbs;
     if (!cbs) throw problems.unavailable('This process has no CBS store to refresh.');
-    if (running || cbs.isRefreshing?.()) throw problems.conflict('A CBS refresh is already running.');
+    if (running || cbs.isRefreshing()) throw problems.conflict('A CBS refresh is already running.');
     const log = c.get('log');
     const run = cbs.refresh({ trigger: 'admin' });
     running = run;
@@ -109,10 +122,12 @@ export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps, cbsOf: () 
     });
     const outcome = await Promise.race([
       run.then((summary) => ({ done: true as const, summary }), (err: unknown) => ({ done: true as const, err })),
-      new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), REFRESH_WAIT_MS).unref()),
+      new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), deps.ops?.cbsRefreshWaitMs ?? REFRESH_WAIT_MS).unref()),
     ]);
     if (!outcome.done) return c.json({ status: 'started' as const }, 202);
     if ('err' in outcome) throw new AppError(500, 'cbs-refresh-failed', 'CBS refresh failed', 'The refresh failed; the data served before is still in use. See the logs.');
-    return c.json({ status: 'finished' as const, summary: outcome.summary }, 200);
+    const summary = outcome.summary;
+    if (summary.status === 'skipped') throw problems.conflict('Another instance is refreshing CBS tables right now.');
+    return c.json({ ...summary, status: summary.status }, 200);
   });
 }

@@ -20,6 +20,6 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   const wake = () => deps.ops?.wakeWorkers?.();
   registerAdminLeadRoutes(app, deps, wake);
   registerAdminJobRoutes(app, deps, wake);
-  registerAdminCbsRoutes(app, deps, () => deps.ops?.cbs);
+  registerAdminCbsRoutes(app, deps);
   registerStatusPage(app, deps);
 }

@@ -137,10 +137,10 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
                 {s.cbs.tables.map((t) => (
                   <tr>
                     <td><b>{t.tableId}</b><br /><span class="small muted">{t.title ?? ''}</span>
-                      {t.lastAttempt?.status === 'failed' ? <><br /><span class="badge bad">last reload failed</span></> : null}</td>
-                    <td>{t.source}</td>
+                      {t.lastRefresh?.error ? <><br /><span class="badge bad">last refresh: {t.lastRefresh.error}</span></> : null}</td>
+                    <td>{t.source ?? 'not loaded'}</td>
                     <td class="small">{t.modified?.slice(0, 10) ?? '–'}</td>
-                    <td class="small">{since(t.loadedAt, now)} ago</td>
+                    <td class="small">{t.loadedAt ? `${since(new Date(t.loadedAt), now)} ago` : '–'}</td>
                     <td class="num">{t.rowCount ?? '–'}</td>
                   </tr>
                 ))}
