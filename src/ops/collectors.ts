@@ -3,8 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { currentVersions } from '../cbs/repository.js';
 import { lastFinishedCbsRefresh } from './cbs-refresh-runs.js';
-import { jobCounts } from './queue-interim.js';
-import { oldestWaitingAgeSeconds } from './queue-stats.js';
+import { queueStats } from '../jobs/queue.js';
 
 /**
  * Gauges that mirror database state, filled just before each scrape. Reading
@@ -14,9 +13,9 @@ import { oldestWaitingAgeSeconds } from './queue-stats.js';
 export function registerOpsCollectors(metrics: Metrics, db: Queryable, cbsTables: string[], logger?: Logger): void {
   metrics.addCollector(async () => {
     try {
-      const [counts, oldest] = await Promise.all([jobCounts(db), oldestWaitingAgeSeconds(db)]);
+      const { counts, oldestReadyAgeSeconds } = await queueStats(db);
       for (const [status, n] of Object.entries(counts)) metrics.jobsByState.set({ status }, n);
-      metrics.queueOldestAgeSeconds.set(oldest);
+      metrics.queueOldestAgeSeconds.set(oldestReadyAgeSeconds);
     } catch (err) {
       logger?.warn({ err }, 'metrics: reading the queue failed');
     }

@@ -4,8 +4,8 @@ import type { Queryable } from '../db/client.js';
 import { enrichments, jobs, rateLimitState } from '../db/schema.js';
 import { type CbsTableStatus, tableStatus } from '../cbs/status.js';
 import { type CbsRefreshSummary, recentCbsRefreshes } from './cbs-refresh-runs.js';
-import { jobCounts } from './queue-interim.js';
-import { type DeadJob, latestDeadJobs, oldestWaitingAgeSeconds } from './queue-stats.js';
+import { queueStats } from '../jobs/queue.js';
+import { type DeadJob, latestDeadJobs } from './dead-letters.js';
 
 /** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
 
@@ -112,9 +112,8 @@ export async function rateLimitViews(db: Queryable, now = new Date()): Promise<R
 }
 
 export async function statusSnapshot(db: Queryable, config: Config, databaseLabel: string): Promise<StatusSnapshot> {
-  const [counts, oldestWaitingSeconds, dead, recent, tables, refreshes, rateLimits] = await Promise.all([
-    jobCounts(db),
-    oldestWaitingAgeSeconds(db),
+  const [queue, dead, recent, tables, refreshes, rateLimits] = await Promise.all([
+    queueStats(db),
     latestDeadJobs(db, 5),
     recentEnrichments(db, 12),
     tableStatus(db, config.cbs.tables),
@@ -130,7 +129,7 @@ export async function statusSnapshot(db: Queryable, config: Config, databaseLabe
     generatedAt: new Date(),
     database: databaseLabel,
     mode: { dryRun: config.dryRun, rolloutPercent: config.rolloutPercent, crms },
-    queue: { counts, oldestWaitingSeconds, dead },
+    queue: { counts: queue.counts, oldestWaitingSeconds: queue.oldestReadyAgeSeconds, dead },
     enrichments: recent,
     cbs: { tables, refreshes },
     rateLimits,

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
-import { JOB_STATUSES, listJobs, retryJobs } from '../../ops/queue-interim.js';
+import { JOB_STATUSES, listJobs, retryJobs } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
 import { ADMIN_SECURITY, IsoDate, JobIdSchema, SourceSchema, adminErrorResponses, iso, wantsHtml } from './admin-common.js';

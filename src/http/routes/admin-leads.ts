@@ -3,7 +3,7 @@ import type { AppDeps, AppRouter } from '../../app.js';
 import { withTransaction } from '../../db/client.js';
 import type { JobPayload, Source } from '../../jobs/types.js';
 import { leadHistory, provenanceOf } from '../../ops/leads.js';
-import { enqueueJob } from '../../ops/queue-interim.js';
+import { enqueueJob } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
 import { ADMIN_SECURITY, IsoDate, ObjectIdSchema, SourceSchema, adminErrorResponses, iso } from './admin-common.js';

@@ -1,19 +1,8 @@
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { jobs } from '../db/schema.js';
 
-/** Queue figures for the metrics and the status page that the queue itself does not keep. */
-
-/** Seconds the oldest job that is due (queued, run_at passed) has been waiting; 0 when none waits. */
-export async function oldestWaitingAgeSeconds(db: Queryable, now = new Date()): Promise<number> {
-  const [row] = await db
-    .select({ oldest: sql<Date | string | null>`min(${jobs.runAt})` })
-    .from(jobs)
-    .where(and(eq(jobs.status, 'queued'), lte(jobs.runAt, now)));
-  if (!row?.oldest) return 0;
-  const oldest = row.oldest instanceof Date ? row.oldest : new Date(row.oldest);
-  return Math.max(0, (now.getTime() - oldest.getTime()) / 1000);
-}
+/** The latest dead letters with their reasons, for the status page. */
 
 export interface DeadJob {
   id: number;
