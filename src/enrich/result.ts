@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CBS_SOURCE_LINE } from '../cbs/model.js';
+
+/**
+ * The enrichment result: the lead-card fields of DESIGN.md (structured, named
+ * as on the card) plus every table's market context and the provenance. It is
+ * stored as JSON by the job pipeline and shown by /v1/lookup, so everything in
+ * it is plain data (no Infinity, no Dates).
+ */
+
+const Period = z.object({ key: z.string(), title: z.string(), status: z.string().nullable() });
+
+const SbiLevel = z.enum(['section', 'division', 'group', 'class', 'subclass']);
+const CategoryLevel = z.enum(['total', 'section', 'division', 'group', 'class', 'subclass']);
+
+const SizeClassRef = z.object({ key: z.string(), title: z.string(), min: z.number(), max: z.number().nullable() });
+
+export const FigureSchema = z.object({
+  tableId: z.string(),
+  /** First word of the table's short title: "banen", "bedrijven". */
+  noun: z.string(),
+  measure: z.string(),
+  unit: z.string().nullable(),
+  /** The cell as CBS gives it (in `unit`); null = empty or suppressed. */
+  value: z.number().nullable(),
+  /** value × the unit's multiplier (`x 1 000`): the count itself. */
+  count: z.number().nullable(),
+  status: z.enum(['available', 'unavailable']),
+  sbi: z.object({ key: z.string(), code: z.string(), title: z.string() }),
+  size: z.object({ key: z.string(), title: z.string() }).nullable(),
+  period: Period.nullable(),
+  /** The most recent period with a value, when the latest one has none. */
+  lastKnown: z.object({ value: z.number(), count: z.number(), period: Period }).nullable(),
+});
+export type Figure = z.infer<typeof FigureSchema>;
+
+export const SizeClassResultSchema = z.object({
+  tableId: z.string(),
+  status: z.enum(['matched', 'straddles', 'none', 'unknown']),
+  classes: z.array(SizeClassRef),
+});
+
+export const MarketSchema = z.object({
+  tableId: z.string(),
+  title: z.string(),
+  source: z.enum(['snapshot', 'odata']),
+  versionId: z.number(),
+  loadedAt: z.string(),
+  modified: z.string().nullable(),
+  /** The most specific category of this table containing the lead's code; `level` says which level matched. */
+  sbiCategory: z
+    .object({ key: z.string(), code: z.string(), title: z.string(), level: CategoryLevel, aggregate: z.boolean() })
+    .nullable(),
+  /** null when the table has no size classes. */
+  sizeClass: SizeClassResultSchema.nullable(),
+  period: Period.nullable(),
+  /** sector × size class; null when either is unknown or the size straddles classes. */
+  segment: FigureSchema.nullable(),
+  /** sector × all sizes. */
+  sector: FigureSchema.nullable(),
+  /** all sectors (A-U) × all sizes, for scale. */
+  national: FigureSchema.nullable(),
+});
+export type Market = z.infer<typeof MarketSchema>;
+
+export const SectorMatchSchema = z.object({
+  method: z.enum(['sbi', 'kvk', 'industry']),
+  /** What was read, normalised (`62.01`, `bakkerij`). */
+  normalised: z.string(),
+  confidence: z.number().min(0).max(1),
+  /** False when the code is not in the SBI list and an ancestor stood in for it. */
+  exact: z.boolean(),
+  detail: z.string().nullable(),
+  runnerUp: z.object({ code: z.string(), title: z.string(), confidence: z.number() }).nullable(),
+});
+
+export const EnrichmentSchema = z.object({
+  status: z.enum(['enriched', 'partial', 'unresolved']),
+  version: z.string(),
+  cbs_sbi_code: z.string().nullable(),
+  cbs_sbi_title: z.string().nullable(),
+  cbs_sbi_level: SbiLevel.nullable(),
+  cbs_division: z.object({ code: z.string(), title: z.string() }).nullable(),
+  cbs_sector: z.object({ letter: z.string(), title: z.string() }).nullable(),
+  cbs_size_class: SizeClassResultSchema.nullable(),
+  cbs_size_category: z
+    .object({
+      category: z.enum(['micro', 'small', 'medium', 'large']).nullable(),
+      straddles: z.boolean(),
+      categories: z.array(z.enum(['micro', 'small', 'medium', 'large'])),
+      employees: z.object({ min: z.number(), max: z.number().nullable(), text: z.string(), source: z.string() }),
+    })
+    .nullable(),
+  cbs_market_figure: FigureSchema.nullable(),
+  cbs_period: Period.nullable(),
+  cbs_match: z.object({ sector: SectorMatchSchema.nullable(), size: z.object({ normalised: z.string(), source: z.string() }).nullable() }),
+  markets: z.array(MarketSchema),
+  provenance: z.object({
+    source: z.literal(CBS_SOURCE_LINE),
+    tables: z.array(
+      z.object({ tableId: z.string(), modified: z.string().nullable(), period: z.string().nullable(), source: z.enum(['snapshot', 'odata']) }),
+    ),
+  }),
+  problems: z.array(z.object({ field: z.enum(['sbi', 'kvk_sbi', 'industry', 'employees']), reason: z.string() })),
+});
+export type Enrichment = z.infer<typeof EnrichmentSchema>;
+
+/** Keys left out of the version hash: they change on every reload without the answer changing. */
+const VOLATILE = new Set(['version', 'loadedAt', 'versionId']);
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([k, v]) => !VOLATILE.has(k) && v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Deterministic hash of an enrichment without its timestamps and storage ids: equal version = nothing new to write. */
+export function enrichmentVersion(enrichment: Omit<Enrichment, 'version'> | Enrichment): string {
+  return createHash('sha256').update(stable(enrichment)).digest('hex').slice(0, 16);
+}
