@@ -103,37 +103,22 @@ export async function leadHistory(db: Queryable, q: LeadLookup): Promise<LeadHis
 }
 
 export interface Provenance {
-  tables: string[];
-  periods: string[];
   sourceLine: string | null;
+  /** Each CBS table the enrichment drew on: its CBS modification date, the period used, snapshot or live copy. */
+  tables: Array<{ tableId: string; modified: string | null; period: string | null; source: string | null }>;
 }
 
-const TABLE_ID = /^\d{5}[A-Z]{3}$/;
-
 /**
- * Which CBS tables and periods an enrichment drew on. Read from the stored result
- * (any `tableId`/`table` and `period` field, however deep) and the card values,
- * so it keeps working as the result schema grows.
+ * Which CBS tables and periods an enrichment drew on, from the `provenance` the
+ * engine stores in its result (src/enrich/result.ts). Rows without it yield an empty list.
  */
-export function provenanceOf(result: unknown, properties: unknown): Provenance {
-  const tables = new Set<string>();
-  const periods = new Set<string>();
-  let sourceLine: string | null = null;
-  const visit = (value: unknown, depth: number) => {
-    if (depth > 8 || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) return value.forEach((v) => visit(v, depth + 1));
-    for (const [k, v] of Object.entries(value)) {
-      if (typeof v === 'string') {
-        if ((k === 'tableId' || k === 'table') && TABLE_ID.test(v)) tables.add(v);
-        else if ((k === 'period' || k === 'periodTitle') && v.length <= 40) periods.add(v);
-        else if ((k === 'source' || k === 'sourceLine') && v.startsWith('Bron: CBS')) sourceLine = v;
-      } else visit(v, depth + 1);
-    }
-  };
-  visit(result, 0);
-  const card = (properties ?? {}) as Record<string, unknown>;
-  if (typeof card.cbs_period === 'string' && card.cbs_period) periods.add(card.cbs_period);
-  if (typeof card.cbs_source === 'string' && card.cbs_source) sourceLine ??= card.cbs_source;
-  for (const m of String(card.cbs_market_figure ?? '').matchAll(/\b\d{5}[A-Z]{3}\b/g)) tables.add(m[0]);
-  return { tables: [...tables].sort(), periods: [...periods].sort(), sourceLine };
+export function provenanceOf(result: unknown): Provenance {
+  const p = (result as { provenance?: { source?: unknown; tables?: unknown } } | null)?.provenance;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const tables = Array.isArray(p?.tables)
+    ? p.tables
+        .filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && typeof (t as { tableId?: unknown }).tableId === 'string')
+        .map((t) => ({ tableId: t.tableId as string, modified: str(t.modified), period: str(t.period), source: str(t.source) }))
+    : [];
+  return { sourceLine: str(p?.source), tables };
 }

@@ -49,11 +49,12 @@ function asCard(v: unknown): Record<string, string> {
   return out;
 }
 
+/** The company name: from the enrichment's input (webhook merged with the CRM read), else from the webhook alone. */
 function companyOf(payload: unknown, result: unknown): string | null {
-  const lead = (payload as { lead?: { company?: unknown } } | null)?.lead;
-  if (typeof lead?.company === 'string' && lead.company) return lead.company;
   const input = (result as { input?: { company?: unknown } } | null)?.input;
   if (typeof input?.company === 'string' && input.company) return input.company;
+  const lead = (payload as { lead?: { company?: unknown } } | null)?.lead;
+  if (typeof lead?.company === 'string' && lead.company) return lead.company;
   return null;
 }
 

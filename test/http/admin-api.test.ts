@@ -47,7 +47,10 @@ describe.each(flavours)('admin API on %s', (flavour) => {
       expect(body.json.lead).toEqual({ leadKey: leadKey(ref), source: 'hubspot', accountId: ref.accountId, objectType: 'company', objectId: ref.objectId });
       expect(body.json.current.id).toBe(latest.id);
       expect(body.json.current.previousProperties).toEqual({ cbs_period: '2018 december' });
-      expect(body.json.current.provenance).toEqual({ tables: ['83583NED'], periods: ['2019 december', '2019JJ00'], sourceLine: 'Bron: CBS StatLine (CC BY 4.0)' });
+      expect(body.json.current.provenance).toEqual({
+        sourceLine: 'Bron: CBS StatLine (CC BY 4.0)',
+        tables: [{ tableId: '83583NED', modified: '2020-11-19T02:00:00', period: '2019 december', source: 'snapshot' }],
+      });
       expect(body.json.enrichments.map((e: any) => e.id)).toEqual([latest.id, old.id]);
       expect(body.json.enrichments[1].properties.cbs_period).toBe('2018 december');
       expect(body.json.jobs.map((j: any) => [j.jobId, j.reason])).toEqual([

@@ -65,7 +65,13 @@ export async function seedEnrichment(
       objectId: ref.objectId,
       jobId,
       version: `v${uniqueId()}`,
-      result: { status: 'enriched', market: { tableId: '83583NED', period: '2019JJ00' } },
+      result: {
+        status: 'enriched',
+        provenance: {
+          source: 'Bron: CBS StatLine (CC BY 4.0)',
+          tables: [{ tableId: '83583NED', modified: '2020-11-19T02:00:00', period: '2019 december', source: 'snapshot' }],
+        },
+      },
       properties: SAMPLE_CARD,
       previousProperties: { cbs_sbi_code: null },
       writeStatus: 'dry_run',

@@ -39,7 +39,10 @@ const EnrichmentSchema = z
     createdAt: IsoDate,
     properties: z.record(z.string(), z.unknown()).openapi({ description: 'What was written to the card (or would have been, in a dry run)' }),
     previousProperties: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'The values those properties had before: what a rollback restores' }),
-    provenance: z.object({ tables: z.array(z.string()), periods: z.array(z.string()), sourceLine: z.string().nullable() }),
+    provenance: z.object({
+      sourceLine: z.string().nullable(),
+      tables: z.array(z.object({ tableId: z.string(), modified: z.string().nullable(), period: z.string().nullable(), source: z.string().nullable() })),
+    }),
     result: z.unknown().openapi({ description: 'The full enrichment result as computed' }),
   })
   .openapi('LeadEnrichment');
@@ -119,7 +122,7 @@ export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps, wake: () 
       createdAt: e.createdAt.toISOString(),
       properties: toObject(e.properties) ?? {},
       previousProperties: toObject(e.previousProperties),
-      provenance: provenanceOf(e.result, e.properties),
+      provenance: provenanceOf(e.result),
       result: e.result,
     }));
     const jobs = found.jobs.map((j) => ({
