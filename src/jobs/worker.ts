@@ -42,6 +42,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   let loops: Promise<void>[] = [];
   let wakeUp: () => void = () => {};
   let wakeSignal = newWakeSignal();
+  // Bumped on every wake(): a loop that was mid-claim when woken must not then sleep through it.
+  let wakeCount = 0;
 
   function newWakeSignal(): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -50,12 +52,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   function wake() {
+    wakeCount++;
     const resolve = wakeUp;
     wakeSignal = newWakeSignal();
     resolve();
   }
 
-  async function idle(ms: number) {
+  async function idle(ms: number, seen: number) {
+    if (!running || wakeCount !== seen) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([wakeSignal, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
     clearTimeout(timer);
@@ -63,17 +67,18 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
 
   async function loop(n: number) {
     while (running) {
+      const seen = wakeCount;
       let batch: JobRow[];
       try {
         batch = await claimJobs(db, { workerId, limit: opts.batchSize, leaseMs: opts.leaseMs });
       } catch (err) {
         if (!running) return;
         log.error({ err, loop: n }, 'claiming jobs failed; retrying after the poll interval');
-        await idle(opts.pollMs);
+        await idle(opts.pollMs, wakeCount);
         continue;
       }
       if (batch.length === 0) {
-        await idle(opts.pollMs);
+        await idle(opts.pollMs, seen);
         continue;
       }
       await runBatch(batch);

@@ -3,6 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
+import type { JobPayload } from '../../src/jobs/types.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
@@ -311,7 +312,7 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
         const body = await bodyOf(res);
         expect(res.status, body.text).toBe(200);
         const [job] = await jobsFor(`generic:default:lead:${id}`);
-        expect(job.payload.lead.company).toBe(company.replace(/[\u0000-\u001f\u007f]/g, ' ').trim());
+        expect((job.payload as JobPayload).lead.company).toBe(company.replace(/[\u0000-\u001f\u007f]/g, ' ').trim());
       }
       // The table is still there and whole.
       expect((await totals()).jobs).toBeGreaterThan(0);

@@ -1,0 +1,172 @@
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { jobs } from '../../src/db/schema.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import type { JobHistoryEntry } from '../../src/jobs/queue.js';
+import type { JobOutcome, JobProcessor, JobRow } from '../../src/jobs/types.js';
+import { createWorkerPool, type WorkerPoolOptions } from '../../src/jobs/worker.js';
+import { memoryLogger } from '../helpers/app.js';
+import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
+import { enqueueTestJob, uniqueRef } from './factories.js';
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition') {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const done: JobProcessor = async (batch) => new Map(batch.map((j) => [j.id, { kind: 'done', detail: { by: 'test' } } as JobOutcome]));
+
+describe.each(flavours)('worker pool on %s', (flavour) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(flavour, { poolSize: 10 });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  beforeEach(async () => {
+    await database.db.delete(jobs);
+  });
+
+  const pool = (processor: JobProcessor, o: Partial<WorkerPoolOptions> = {}) =>
+    createWorkerPool({
+      database,
+      processor,
+      concurrency: 2,
+      batchSize: 10,
+      leaseMs: 5_000,
+      pollMs: 60_000,
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics(),
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+      ...o,
+    });
+  const statuses = async (ids: number[]) => (await database.db.select().from(jobs).where(inArray(jobs.id, ids))).map((j) => j.status);
+
+  it('wakes promptly on wake(), processes, and logs one line per job outcome', async () => {
+    const mem = memoryLogger();
+    const p = pool(done, { logger: mem.logger(), pollMs: 60_000 });
+    p.start();
+    // Let the loops find the empty queue and go to sleep on the long poll.
+    await new Promise((r) => setTimeout(r, 100));
+    const { id } = await enqueueTestJob(database.db);
+    p.wake();
+    await waitFor(async () => (await statuses([id]))[0] === 'done', 3_000, 'the woken worker');
+    await p.stop();
+    const line = mem.lines.map((l) => JSON.parse(l)).find((l) => l.jobId === id);
+    expect(line).toMatchObject({ jobId: id, leadKey: expect.any(String), outcome: 'done', durationMs: expect.any(Number) });
+  });
+
+  it('retries jobs the processor left out, and the whole batch when it throws', async () => {
+    const ref = uniqueRef();
+    const a = await enqueueTestJob(database.db, ref);
+    const b = await enqueueTestJob(database.db, { ...ref, objectId: 'b' });
+    let calls = 0;
+    const p = pool(async (batch) => {
+      calls++;
+      if (calls === 1) return new Map([[batch[0].id, { kind: 'done', detail: {} } as JobOutcome]]);
+      throw new Error('CBS store unavailable');
+    });
+    p.start();
+    p.wake();
+    await waitFor(async () => (await statuses([a.id, b.id])).sort().join() === 'done,queued', 5_000, 'first batch');
+    const [rowB] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    expect(rowB.lastError).toBe('the processor returned no outcome for this job');
+    // Make it due again; the processor now throws.
+    await database.db.update(jobs).set({ runAt: new Date(Date.now() - 1000) }).where(eq(jobs.id, b.id));
+    p.wake();
+    await waitFor(async () => {
+      const [r] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+      return r.attempts === 2 && r.status === 'queued';
+    }, 5_000, 'second attempt');
+    await p.stop();
+    const [after] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    expect(after.lastError).toBe('processor failed: CBS store unavailable');
+    expect((after.history as JobHistoryEntry[]).map((h) => h.outcome)).toEqual(['retry', 'retry']);
+  });
+
+  it('renews the lease while a slow batch runs, so no other worker takes it over', async () => {
+    const ids: number[] = [];
+    const ref = uniqueRef();
+    for (let i = 0; i < 4; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `s${i}` })).id);
+    const seen: number[] = [];
+    const slow: JobProcessor = async (batch) => {
+      seen.push(...batch.map((j) => j.id));
+      await new Promise((r) => setTimeout(r, 1_000));
+      return done(batch, new AbortController().signal);
+    };
+    const p1 = pool(slow, { leaseMs: 300, pollMs: 50, workerId: 'p1' });
+    const p2 = pool(slow, { leaseMs: 300, pollMs: 50, workerId: 'p2' });
+    p1.start();
+    p2.start();
+    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 10_000, 'all done');
+    await Promise.all([p1.stop(), p2.stop()]);
+    expect(seen.sort((a, b) => a - b)).toEqual(ids);
+  });
+
+  it('on stop, lets in-flight batches finish', async () => {
+    const { id } = await enqueueTestJob(database.db);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const p = pool(async (batch) => {
+      started();
+      await new Promise((r) => setTimeout(r, 300));
+      return done(batch, new AbortController().signal);
+    });
+    p.start();
+    p.wake();
+    await running;
+    await p.stop();
+    expect(await statuses([id])).toEqual(['done']);
+  });
+
+  it('on stop, releases what did not finish before the deadline, without counting the attempt', async () => {
+    const { id } = await enqueueTestJob(database.db);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let aborted = false;
+    const hanging: JobProcessor = (batch, signal) =>
+      new Promise((resolve) => {
+        started();
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          resolve(new Map(batch.map((j) => [j.id, { kind: 'retry', error: 'aborted' } as JobOutcome])));
+        });
+      });
+    const p = pool(hanging, { stopTimeoutMs: 200 });
+    p.start();
+    p.wake();
+    await running;
+    await p.stop();
+    expect(aborted).toBe(true);
+    const [row] = await database.db.select().from(jobs).where(eq(jobs.id, id));
+    expect(row).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+  });
+
+  it('shares work between two pools: every job processed exactly once', async () => {
+    const ids: number[] = [];
+    for (let a = 0; a < 4; a++) {
+      const ref = uniqueRef('generic', `shared-${a}-${Date.now()}`);
+      for (let i = 0; i < 50; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `m${i}` })).id);
+    }
+    const counts = new Map<number, number>();
+    const counting: JobProcessor = async (batch: JobRow[]) => {
+      for (const j of batch) counts.set(j.id, (counts.get(j.id) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+      return done(batch, new AbortController().signal);
+    };
+    const p1 = pool(counting, { concurrency: 3, batchSize: 7, pollMs: 50 });
+    const p2 = pool(counting, { concurrency: 3, batchSize: 7, pollMs: 50 });
+    p1.start();
+    p2.start();
+    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 20_000, '200 jobs done');
+    await Promise.all([p1.stop(), p2.stop()]);
+    expect(counts.size).toBe(ids.length);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+});
