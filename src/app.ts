@@ -9,6 +9,8 @@ import { registerAdminRoutes } from './http/routes/admin-routes.js';
 import { registerDocsRoute } from './http/routes/docs.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerWebhookRoutes } from './http/routes/webhooks.js';
+import { registerLookupRoute } from './http/routes/lookup.js';
+import type { EnrichmentService } from './enrich/service.js';
 import type { OpsHooks } from './ops/hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   ops?: OpsHooks;
   /** The worker pool's in-process wake-up, called by intake after commit; set by runtime.ts [jobs]. */
   jobs?: { wake(): void };
+  /** The enrichment engine over the CBS tables; set by runtime.ts [enrichment]. */
+  enrichment?: EnrichmentService;
 }
 
 export type AppRouter = OpenAPIHono<AppEnv>;
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps): AppRouter {
   registerAdminRoutes(app, deps);
   registerDocsRoute(app);
   registerWebhookRoutes(app, deps);
+  registerLookupRoute(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

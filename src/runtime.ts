@@ -6,6 +6,7 @@ import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
+import { type CbsTableSource, enrichmentServiceFor } from './enrich/service.js';
 
 /**
  * The composition root: builds every long-lived dependency once, in order, and
@@ -47,6 +48,12 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
 
   // ── [cbs] CBS store: bootstrap the bundled snapshot into an empty database, schedule refreshes.
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
+  // The store is read through a structural cast so this section compiles whether or not [cbs] has wired `deps.cbs` yet.
+  deps.enrichment = enrichmentServiceFor((deps as { cbs?: CbsTableSource }).cbs, {
+    minConfidence: config.enrichMinConfidence,
+    logger,
+    tableIds: config.cbs.tables,
+  });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
   // ── [jobs] Durable queue and workers (started after the server listens).
   // ── [ops] Metrics collectors and anything the admin surface needs.

@@ -1,0 +1,77 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppDeps, AppRouter } from '../../app.js';
+import { EnrichmentSchema } from '../../enrich/result.js';
+import { normaliseSbiCode, parseKvkSbi } from '../../enrich/sbi-code.js';
+import { parseEmployees } from '../../enrich/size-class.js';
+import { errorResponses } from '../openapi.js';
+import { problems } from '../problem.js';
+
+/**
+ * GET /v1/lookup: an enrichment preview for whatever a person types in. Open,
+ * because it reveals only public CBS data; it writes nothing to any CRM.
+ * Unreadable input is a 400 naming the field; an industry text that matches
+ * nothing well enough is not an error but an 'unresolved' answer.
+ */
+
+const checked = (read: (v: string) => { ok: true } | { ok: false; reason: string }) => (v: string | undefined, ctx: z.RefinementCtx) => {
+  if (v === undefined) return;
+  const r = read(v);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+};
+
+const LookupQuery = z
+  .object({
+    sbi: z
+      .string()
+      .max(100)
+      .optional()
+      .superRefine(checked(normaliseSbiCode))
+      .openapi({ description: 'SBI 2008 code in any common spelling (6201, 62.01, 62.01.0) or a section letter', example: '62.01' }),
+    employees: z
+      .string()
+      .max(60)
+      .optional()
+      .superRefine(checked(parseEmployees))
+      .openapi({ description: 'Employee count or range (12, 10-49, 250+, HubSpot 25-50)', example: '12' }),
+    industry: z.string().max(300).optional().openapi({ description: 'Free-text industry, Dutch or English', example: 'bakkerij' }),
+    kvk_sbi: z
+      .string()
+      .max(5000)
+      .optional()
+      .superRefine(checked(parseKvkSbi))
+      .openapi({ description: 'KvK Basisprofiel sbiActiviteiten as JSON, or a plain SBI code' }),
+  })
+  .refine((q) => [q.sbi, q.industry, q.kvk_sbi].some((v) => v !== undefined && v.trim() !== ''), {
+    message: 'give at least one of sbi, industry or kvk_sbi',
+    path: ['sbi'],
+  });
+
+const LookupResponse = z
+  .object({
+    enrichment: EnrichmentSchema,
+    card: z.record(z.string(), z.string()).openapi({ description: 'The values the lead card would get' }),
+  })
+  .openapi('Lookup');
+
+const lookupRoute = createRoute({
+  method: 'get',
+  path: '/v1/lookup',
+  tags: ['enrichment'],
+  summary: 'Preview the enrichment for an SBI code, KvK activity or industry, and a size',
+  request: { query: LookupQuery },
+  responses: {
+    200: { description: 'the enrichment and the card it would write', content: { 'application/json': { schema: LookupResponse } } },
+    ...errorResponses,
+    503: errorResponses[500],
+  },
+});
+
+export function registerLookupRoute(app: AppRouter, deps: AppDeps): void {
+  app.openapi(lookupRoute, async (c) => {
+    if (!deps.enrichment) throw problems.unavailable('Enrichment is not configured on this instance.');
+    const q = c.req.valid('query');
+    const enricher = await deps.enrichment.enricher();
+    const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi });
+    return c.json({ enrichment, card: enricher.toCard(enrichment, new Date()) as Record<string, string> }, 200);
+  });
+}
