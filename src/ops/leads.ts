@@ -63,7 +63,7 @@ async function candidates(db: Queryable, q: LeadLookup): Promise<LeadRefFound[]>
     .sort((a, b) => a.accountId.localeCompare(b.accountId) || a.objectType.localeCompare(b.objectType));
 }
 
-function accountOfKey(key: string, r: { source: string; objectType: string; objectId: string }): string {
+export function accountOfKey(key: string, r: { source: string; objectType: string; objectId: string }): string {
   const prefix = `${r.source}:`;
   const suffix = `:${r.objectType}:${r.objectId}`;
   return key.startsWith(prefix) && key.endsWith(suffix) ? key.slice(prefix.length, key.length - suffix.length) : '';

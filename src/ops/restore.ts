@@ -1,0 +1,104 @@
+import { and, asc, eq, gte, type SQL } from 'drizzle-orm';
+import type { CardWrite, CrmAdapter } from '../crm/adapter.js';
+import { CrmError, refKey } from '../crm/adapter.js';
+import type { Queryable } from '../db/client.js';
+import { enrichments } from '../db/schema.js';
+import type { Source } from '../jobs/types.js';
+import { accountOfKey } from './leads.js';
+
+/**
+ * Rollback from the audit trail: for every lead Verrijk wrote to since a moment,
+ * the card values from before the first of those writes (`previous_properties`).
+ * Used by scripts/restore-cards.ts; dry run unless told to apply.
+ */
+
+export interface RestoreItem {
+  leadKey: string;
+  source: Source;
+  accountId: string;
+  objectType: string;
+  objectId: string;
+  /** The first write since `since`: its previous values are what the card held before. */
+  enrichmentId: number;
+  writtenAt: Date;
+  /** CRM property → value to put back ('' clears a property that was empty). */
+  properties: Record<string, string>;
+  /** Why this lead cannot be restored automatically, if so. */
+  skip?: string;
+}
+
+export async function planRestore(db: Queryable, options: { since: Date; source?: Source }): Promise<RestoreItem[]> {
+  const where: SQL[] = [eq(enrichments.writeStatus, 'written'), gte(enrichments.createdAt, options.since)];
+  if (options.source) where.push(eq(enrichments.source, options.source));
+  const rows = await db.select().from(enrichments).where(and(...where)).orderBy(asc(enrichments.id));
+  const plan = new Map<string, RestoreItem>();
+  for (const r of rows) {
+    if (plan.has(r.leadKey)) continue;
+    const previous = (r.previousProperties ?? null) as Record<string, string | null> | null;
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(previous ?? {})) properties[k] = v ?? '';
+    const item: RestoreItem = {
+      leadKey: r.leadKey,
+      source: r.source as Source,
+      accountId: accountOfKey(r.leadKey, r),
+      objectType: r.objectType,
+      objectId: r.objectId,
+      enrichmentId: r.id,
+      writtenAt: r.createdAt,
+      properties,
+    };
+    if (!previous) item.skip = 'no previous values recorded';
+    // A Pipedrive person is enriched on its organization, whose id the audit row does not hold.
+    else if (r.source === 'pipedrive' && r.objectType === 'person') item.skip = 'written on the organization of this person: restore by hand';
+    plan.set(r.leadKey, item);
+  }
+  return [...plan.values()];
+}
+
+export interface RestoreOutcome {
+  leadKey: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Writes the previous values back, account by account, through the CRM's adapter (rate limited like every write). */
+export async function applyRestore(items: RestoreItem[], adapterFor: (source: Source) => CrmAdapter | undefined): Promise<RestoreOutcome[]> {
+  const outcomes: RestoreOutcome[] = [];
+  const groups = new Map<string, RestoreItem[]>();
+  for (const item of items) {
+    if (item.skip) {
+      outcomes.push({ leadKey: item.leadKey, ok: false, detail: `skipped: ${item.skip}` });
+      continue;
+    }
+    const key = `${item.source}\u0000${item.accountId}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  for (const group of groups.values()) {
+    const { source, accountId } = group[0];
+    const adapter = adapterFor(source);
+    if (!adapter) {
+      for (const item of group) outcomes.push({ leadKey: item.leadKey, ok: false, detail: `no ${source} credentials configured` });
+      continue;
+    }
+    const writes: CardWrite[] = group.map((i) => ({
+      ref: { source, accountId, objectType: i.objectType, objectId: i.objectId },
+      properties: i.properties,
+    }));
+    let results: Awaited<ReturnType<CrmAdapter['writeCards']>>;
+    try {
+      results = await adapter.writeCards(accountId, writes);
+    } catch (err) {
+      for (const item of group) outcomes.push({ leadKey: item.leadKey, ok: false, detail: (err as Error).message });
+      continue;
+    }
+    for (const item of group) {
+      const r = results.get(refKey(item));
+      outcomes.push(
+        r === true
+          ? { leadKey: item.leadKey, ok: true, detail: 'restored' }
+          : { leadKey: item.leadKey, ok: false, detail: r instanceof CrmError ? r.message : 'missing from the write result' },
+      );
+    }
+  }
+  return outcomes;
+}
