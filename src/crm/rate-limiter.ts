@@ -97,6 +97,21 @@ export function limiterKey(key: LimiterKey): string {
 
 const PRUNE_EVERY = 200;
 
+/**
+ * PGlite is one connection: two transactions started concurrently interleave
+ * on it, so `FOR UPDATE` cannot keep them apart. PGlite also lives in exactly
+ * one process, so a promise chain per database handle (shared by every limiter
+ * on it) serializes them completely. PostgreSQL needs none of this.
+ */
+const pgliteLocks = new WeakMap<object, Promise<unknown>>();
+function serialized<T>(database: Database, fn: () => Promise<T>): Promise<T> {
+  if (database.kind !== 'pglite') return fn();
+  const previous = pgliteLocks.get(database.db) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  pgliteLocks.set(database.db, run.catch(() => undefined));
+  return run;
+}
+
 interface StateRow {
   limit: number;
   window_ms: number;
@@ -145,7 +160,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function tryAcquire(key: LimiterKey): Promise<Decision> {
     const k = limiterKey(key);
-    const decision = await database.db.transaction(async (t) => {
+    const decision = await serialized(database, () => database.db.transaction(async (t) => {
       const tx = t as unknown as Tx;
       const row = await lockState(tx, key);
       const now = Number(row.now_ms);
@@ -187,7 +202,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       );
       const waitMs = edge ? Math.max(1, Math.ceil(Number(edge.t) + span - now)) : 1;
       return { granted: false, waitMs, reason: 'window' } as const;
-    });
+    }));
     if (decision.granted && ++grantsSincePrune >= PRUNE_EVERY) {
       grantsSincePrune = 0;
       void prune().catch((err) => logger.warn({ err }, 'rate limiter: pruning old grants failed'));
