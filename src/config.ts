@@ -145,9 +145,8 @@ export const envSchema = z.object({
   JOB_LEASE_MS: int(60_000, 100, 3_600_000),
   JOB_POLL_MS: int(1_000, 10, 60_000),
   JOB_BATCH_SIZE: int(25, 1, 100),
-  JOB_LEASE_MS: int(60_000, 100, 3_600_000),
-  JOB_POLL_MS: int(1_000, 10, 60_000),
-  JOB_BATCH_SIZE: int(25, 1, 100),
+  /** First retry delay; doubles per attempt (capped at an hour), half of it jittered. */
+  JOB_RETRY_BASE_MS: int(10_000, 10, 3_600_000),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
@@ -178,9 +177,7 @@ export interface Config {
   dryRun: boolean;
   workerConcurrency: number;
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
-  jobs: { leaseMs: number; pollMs: number; batchSize: number };
-  /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
-  jobs: { leaseMs: number; pollMs: number; batchSize: number };
+  jobs: { leaseMs: number; pollMs: number; batchSize: number; retryBaseMs: number };
   enrichMinConfidence: number;
 }
 
@@ -232,8 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rolloutPercent: e.ROLLOUT_PERCENT,
     dryRun: e.DRY_RUN,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE },
-    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE },
+    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE, retryBaseMs: e.JOB_RETRY_BASE_MS },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
   };
 }
