@@ -12,6 +12,8 @@ import { registerWebhookRoutes } from './http/routes/webhooks.js';
 import { registerLookupRoute } from './http/routes/lookup.js';
 import type { EnrichmentService } from './enrich/service.js';
 import type { OpsHooks } from './ops/hooks.js';
+import type { CrmRegistry } from './crm/registry.js';
+import type { RateLimiter } from './crm/rate-limiter.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -27,12 +29,16 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck[];
-  /** Hooks the admin surface calls into other parts (CBS refresh, worker wake-up); set by runtime.ts [ops]. */
+  /** Tunables of the admin surface (tests shorten the CBS refresh wait). */
   ops?: OpsHooks;
   /** The worker pool's in-process wake-up, called by intake after commit; set by runtime.ts [jobs]. */
   jobs?: { wake(): void };
   /** The enrichment engine over the CBS tables; set by runtime.ts [enrichment]. */
   enrichment?: EnrichmentService;
+  /** The configured CRM adapters and mapping; set by runtime.ts [crm]. */
+  crm?: CrmRegistry;
+  /** The shared CRM rate limiter (state in the database); set by runtime.ts [crm]. */
+  rateLimiter?: RateLimiter;
 }
 
 export type AppRouter = OpenAPIHono<AppEnv>;

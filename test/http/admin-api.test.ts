@@ -25,9 +25,7 @@ describe.each(flavours)('admin API on %s', (flavour) => {
 
   const app = () => {
     const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN }));
-    deps.ops = {
-      wakeWorkers: () => void (wakes += 1),
-    };
+    deps.jobs = { wake: () => void (wakes += 1) };
     return createApp(deps);
   };
   const get = (path: string) => app().request(path, { headers: auth });
@@ -204,7 +202,7 @@ describe.each(flavours)('admin API on %s', (flavour) => {
     });
     const cbsApp = (waitMs?: number) => {
       const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, CBS_TABLES: '83583NED' }));
-      deps.ops = { cbs: store, cbsRefreshWaitMs: waitMs };
+      Object.assign(deps, { cbs: store, ops: { cbsRefreshWaitMs: waitMs } });
       return createApp(deps);
     };
 

@@ -86,6 +86,11 @@ const refreshRoute = createRoute({
   },
 });
 
+/** The CBS store runtime.ts [cbs] puts on the deps (read structurally: only refresh and isRefreshing matter here). */
+function cbsStoreOf(deps: AppDeps): CbsRefresher | undefined {
+  return (deps as AppDeps & { cbs?: CbsRefresher }).cbs;
+}
+
 /** How long POST /v1/cbs/refresh waits before answering 202 instead of the summary. */
 export const REFRESH_WAIT_MS = 3000;
 
@@ -108,7 +113,7 @@ export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps): void {
   });
 
   app.openapi(refreshRoute, async (c) => {
-    const cbs = deps.ops?.cbs;
+    const cbs = cbsStoreOf(deps);
     if (!cbs) throw problems.unavailable('This process has no CBS store to refresh.');
     if (running || cbs.isRefreshing()) throw problems.conflict('A CBS refresh is already running.');
     const log = c.get('log');

@@ -8,16 +8,16 @@ import { registerAdminLeadRoutes } from './admin-leads.js';
 
 /**
  * The admin surface: the /v1 admin API behind the admin token, and the status
- * page with its login. `deps.ops` carries the hooks into other parts (CBS
- * refresh, worker wake-up) that runtime.ts fills in.
+ * page with its login. Re-enrich and retry wake this instance's workers
+ * (`deps.jobs`); refresh-now goes through the CBS store (`deps.cbs`).
  */
 export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   registerAdminSecurityScheme(app);
   const auth = requireAdmin(deps.config);
   for (const path of ['/v1/leads/*', '/v1/jobs', '/v1/jobs/*', '/v1/cbs/*']) app.use(path, auth);
 
-  // Looked up per call: runtime.ts may attach the hooks after the app is built.
-  const wake = () => deps.ops?.wakeWorkers?.();
+  // Looked up per call: runtime.ts attaches the worker pool after the app deps are built.
+  const wake = () => deps.jobs?.wake();
   registerAdminLeadRoutes(app, deps, wake);
   registerAdminJobRoutes(app, deps, wake);
   registerAdminCbsRoutes(app, deps);
