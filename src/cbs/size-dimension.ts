@@ -38,7 +38,7 @@ export function sizeTitle(raw: string): string {
     .replace(/\bpersonens\b/g, 'personen');
 }
 
-const PERSONS = '(?:werkzame?\\s+perso(?:on|nen|nens)|werknemers?|wp)';
+const PERSONS = '(?:werkza(?:am|me)\\s+perso(?:on|nen|nens)|werknemers?|wp)';
 
 /** `{min, max}` for a size title, `'total'` for "Totaal…", undefined when it is not a size class. */
 export function parseSizeTitle(raw: string): { min: number; max: number | null } | 'total' | undefined {

@@ -71,7 +71,7 @@ export function parseEmployees(input: unknown): EmployeesResult {
   if (hub) return range(hub.min, hub.max, 'hubspot');
   const count = readCount(t);
   if (count !== undefined) return range(count, count, 'count');
-  let m = /^(.+?)\s*(-|–|—|to|tot en met|t\/m|tot)\s*(.+)$/.exec(t);
+  let m = /^(.+?)\s*(-|–|—|tot en met|t\/m|tot|to)\s*(.+)$/.exec(t);
   if (m) {
     const a = readCount(m[1]);
     const b = readCount(m[3]);

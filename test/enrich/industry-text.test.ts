@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
+import { createIndustryMatcher } from '../../src/enrich/industry-text.js';
+import { loadSbiList } from '../../src/enrich/sbi-list.js';
+import { INDUSTRY_CASES } from './industry-cases.js';
+
+const list = loadSbiList();
+const matcher = createIndustryMatcher(list, 0.5);
+
+describe('free-text industry', () => {
+  it('maps synonyms and HubSpot values only to codes that exist in the SBI list', () => {
+    for (const [term, code] of [...Object.entries(INDUSTRY_SYNONYMS), ...Object.entries(HUBSPOT_INDUSTRIES)]) {
+      expect(list.byCode.has(code), `${term} → ${code}`).toBe(true);
+    }
+  });
+
+  it(`finds the right division for realistic descriptions (${INDUSTRY_CASES.length} cases)`, () => {
+    expect(INDUSTRY_CASES.length).toBeGreaterThanOrEqual(40);
+    const right: number[] = [];
+    const wrong: number[] = [];
+    const misses: string[] = [];
+    for (const c of INDUSTRY_CASES) {
+      const m = matcher.match(c.text);
+      const best = m.best;
+      if (best && best.code.slice(0, 2) === c.division) right.push(best.confidence);
+      else {
+        if (best) wrong.push(best.confidence);
+        misses.push(`${c.text} → ${best?.code ?? 'nothing'} (${best?.confidence ?? 0}), expected ${c.division}`);
+      }
+    }
+    const confident = INDUSTRY_CASES.filter((c) => {
+      const m = matcher.match(c.text);
+      return m.ok && m.best.code.slice(0, 2) === c.division;
+    }).length;
+    const rate = confident / INDUSTRY_CASES.length;
+    console.log(`industry hit rate: ${confident}/${INDUSTRY_CASES.length} = ${(rate * 100).toFixed(1)}% confident and right; misses: ${misses.join('; ') || 'none'}`);
+    expect(rate, misses.join('\n')).toBeGreaterThanOrEqual(0.85);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    if (wrong.length > 0) expect(mean(wrong)).toBeLessThan(mean(right));
+  });
+
+  it('gives wrong answers lower confidence than right ones on deliberately hard inputs', () => {
+    // Descriptions the synonym list does not know: the fuzzy path must stay humble.
+    const hard = ['Vervaardiging van kunststof verpakkingen', 'Fietsenwinkel', 'Groothandel in bloemen en planten', 'Productie van kaas', 'Zeilschool'];
+    for (const text of hard) {
+      const m = matcher.match(text);
+      expect(m.best?.via === 'fuzzy' || m.best?.via === 'title' || m.best?.via === 'synonym', text).toBe(true);
+      if (m.best?.via === 'fuzzy') expect(m.best.confidence, text).toBeLessThanOrEqual(0.8);
+    }
+  });
+
+  it('recognises HubSpot enumeration values in any case', () => {
+    expect(matcher.match('COMPUTER_SOFTWARE')).toMatchObject({ ok: true, best: { code: '62.01', via: 'hubspot' } });
+    expect(matcher.match('restaurants')).toMatchObject({ ok: true, best: { code: '56.10' } });
+  });
+
+  it('answers "no confident match" for nonsense and below the threshold', () => {
+    for (const text of ['qwerty zxcvb', 'asdfgh', '!!!', '12345']) {
+      const m = matcher.match(text);
+      expect(m.ok, text).toBe(false);
+      if (!m.ok) expect(m.reason).toBe('no confident match');
+    }
+    const strict = createIndustryMatcher(list, 0.99);
+    expect(strict.match('Ambachtelijke broodbakkerij').ok).toBe(false);
+  });
+
+  it('returns a runner-up outside the winner\'s branch, with confidences in [0, 1]', () => {
+    const m = matcher.match('IT consultancy');
+    expect(m.ok && m.best.code).toBe('62.02');
+    expect(m.runnerUp).not.toBeNull();
+    expect(m.runnerUp!.code.startsWith('62.02')).toBe(false);
+    for (const c of INDUSTRY_CASES) {
+      const r = matcher.match(c.text);
+      for (const x of [r.best, r.runnerUp]) if (x) expect(x.confidence).toBeGreaterThanOrEqual(0), expect(x.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CBS_SOURCE_LINE } from '../../src/cbs/model.js';
+import { createEnrichmentService } from '../../src/enrich/service.js';
+import { createLogger } from '../../src/logger.js';
+import type { AppDeps } from '../../src/app.js';
+import { baseDeps, bodyOf, createApp } from '../helpers/app.js';
+import { asVersion, load83583NED } from '../helpers/cbs-fixtures.js';
+
+// The lookup route touches no database: the enrichment service answers from the table versions it is given.
+let deps: AppDeps;
+
+beforeAll(async () => {
+  const table = await load83583NED();
+  deps = {
+    ...baseDeps(undefined as never),
+    enrichment: createEnrichmentService({ getTables: async () => [asVersion(table)], minConfidence: 0.5, logger: createLogger({ level: 'silent' }) }),
+  };
+});
+
+const get = (path: string) => createApp(deps).request(path);
+
+describe('GET /v1/lookup', () => {
+  it('enriches an SBI code and an employee count', async () => {
+    const res = await get('/v1/lookup?sbi=6201&employees=12');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    const e = body.json.enrichment;
+    expect(e.cbs_sector, body.text).toEqual({ letter: 'J', title: 'Informatie en communicatie' });
+    expect(e.cbs_division.code).toBe('62');
+    expect(e.cbs_size_class.classes.map((c: { title: string }) => c.title)).toEqual(['10 tot 50 werkzame personen']);
+    expect(e.cbs_market_figure).toMatchObject({ tableId: '83583NED', value: 50.9, unit: 'x 1 000', period: { key: '2019JJ00', title: '2019 december' } });
+    expect(e.provenance.source).toBe(CBS_SOURCE_LINE);
+    expect(body.json.card).toMatchObject({ cbs_sbi_code: '62.01', cbs_size_class: '10 tot 50 werkzame personen' });
+    expect(body.json.card.cbs_source).toContain(CBS_SOURCE_LINE);
+  });
+
+  it('matches free-text industry with a confidence', async () => {
+    const res = await get('/v1/lookup?industry=bakkerij&employees=3');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.cbs_sbi_code, body.text).toMatch(/^10\.71/);
+    expect(body.json.enrichment.cbs_match.sector).toMatchObject({ method: 'industry' });
+    expect(body.json.enrichment.cbs_match.sector.confidence).toBeGreaterThan(0.5);
+    expect(body.json.enrichment.cbs_size_category.category).toBe('micro');
+  });
+
+  it('reads a KvK profile given as JSON', async () => {
+    const kvk = JSON.stringify({ sbiActiviteiten: [{ sbiCode: '6920', sbiOmschrijving: 'Accountancy', indHoofdactiviteit: 'Ja' }] });
+    const res = await get(`/v1/lookup?kvk_sbi=${encodeURIComponent(kvk)}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment).toMatchObject({ status: 'partial', cbs_sbi_code: '69.20', cbs_sector: { letter: 'M' } });
+  });
+
+  it('answers an industry it cannot place as unresolved, not as an error', async () => {
+    const res = await get('/v1/lookup?industry=qwerty%20zxcvb');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.status).toBe('unresolved');
+    expect(body.json.enrichment.problems[0]).toMatchObject({ field: 'industry', reason: expect.stringMatching(/no confident match/) });
+  });
+
+  it.each([
+    ['/v1/lookup?sbi=software', 'query.sbi'],
+    ['/v1/lookup?sbi=6201&employees=lots', 'query.employees'],
+    ['/v1/lookup?employees=12', 'query.sbi'],
+    ['/v1/lookup', 'query.sbi'],
+    [`/v1/lookup?kvk_sbi=${encodeURIComponent('{broken')}`, 'query.kvk_sbi'],
+    [`/v1/lookup?sbi=${'6'.repeat(101)}`, 'query.sbi'],
+    [`/v1/lookup?sbi=${encodeURIComponent('<script>alert(1)</script>')}`, 'query.sbi'],
+  ])('%s → 400 problem+json naming %s', async (path, field) => {
+    const res = await get(path);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(body.json.errors.map((e: { field: string }) => e.field), body.text).toContain(field);
+    expect(body.text).not.toContain('<script>');
+  });
+
+  it('is 503 when the instance has no enrichment service', async () => {
+    const res = await createApp(baseDeps(undefined as never)).request('/v1/lookup?sbi=6201');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(503);
+  });
+
+  it('is documented in the OpenAPI document', async () => {
+    const res = await get('/openapi.json');
+    const body = await bodyOf(res);
+    expect(Object.keys(body.json.paths), body.text).toContain('/v1/lookup');
+  });
+});
