@@ -14,6 +14,10 @@ describe('/docs', () => {
     const html = body.text;
     const ops = operationsOf(doc);
     expect(ops.length).toBeGreaterThanOrEqual(14);
+    // The whole service, not only the admin surface: intake and lookup routes are documented too.
+    for (const path of ['/webhooks/hubspot', '/webhooks/pipedrive', '/webhooks/generic', '/v1/lookup', '/healthz', '/metrics', '/']) {
+      expect(ops.map((o) => o.path), path).toContain(path);
+    }
     for (const o of ops) {
       expect(html, `${o.method} ${o.path}`).toContain(`id="${o.method}-${o.path}"`);
       if (o.op.summary) expect(html).toContain(o.op.summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
