@@ -6,6 +6,7 @@ import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
+import { setupCrm } from './crm/setup.js';
 import { type CbsTableSource, enrichmentServiceFor } from './enrich/service.js';
 
 /**
@@ -55,6 +56,18 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     tableIds: config.cbs.tables,
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
+  {
+    const { crm, rateLimiter, catchup } = setupCrm({ config, database, metrics, logger });
+    deps.crm = crm;
+    deps.rateLimiter = rateLimiter;
+    logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
+    starters.push(async () => catchup.start());
+    // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
+    stoppers.push(async () => {
+      await catchup.stop();
+      await crm.close();
+    });
+  }
   // ── [jobs] Durable queue and workers (started after the server listens).
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);

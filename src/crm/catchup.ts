@@ -1,0 +1,140 @@
+import { Cron } from 'croner';
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { jobs, syncCursors } from '../db/schema.js';
+import { recordWebhook } from '../jobs/intake.js';
+import { leadKey, type Source } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+import type { ListedLead } from './adapter.js';
+import type { CrmRegistry } from './registry.js';
+import type { LeadEvent } from './webhook-event.js';
+
+/**
+ * The catch-up sweep: CRMs lose webhooks (Pipedrive drops them after ten
+ * failures, HubSpot gives up after a day), so every so often each account is
+ * asked for the leads created since the last sweep, and any that never arrived
+ * are recorded exactly like a webhook: same dedupe key as the creation webhook
+ * (HubSpot `hubspot:{portal}:{type}:{id}:created`), and a lead that already
+ * has a job is left alone (Pipedrive's webhook keys are per event, not per
+ * object). One instance sweeps at a time (advisory lock).
+ */
+
+const CATCHUP_LOCK = 727_411_006;
+/** How far back the first sweep of an account looks (webhook dedupe keys are kept ≥ 4 days). */
+const FIRST_LOOKBACK_MS = 24 * 3600_000;
+const MAX_PER_SWEEP = 500;
+
+export interface CatchupReport {
+  ran: boolean;
+  accounts: Array<{ source: Source; accountId: string; listed: number; enqueued: number; error?: string }>;
+}
+
+export interface CatchupOptions {
+  database: Database;
+  crm: CrmRegistry;
+  logger: Logger;
+  /** Cron expression (CRM_CATCHUP_CRON); undefined = never scheduled. */
+  cron?: string;
+  timezone?: string;
+}
+
+export function catchupDedupeKey(ref: ListedLead['ref']): string {
+  return `${ref.source}:${ref.accountId}:${ref.objectType}:${ref.objectId}:created`;
+}
+
+export function createCatchup(options: CatchupOptions) {
+  const { database, crm, logger } = options;
+  let job: Cron | undefined;
+  let running: Promise<CatchupReport> | undefined;
+
+  /** The accounts we know of: every account a webhook (or a sweep) has brought in. */
+  async function accountsOf(source: Source): Promise<string[]> {
+    const rows = await database.db.selectDistinct({ accountId: jobs.accountId }).from(jobs).where(eq(jobs.source, source));
+    return rows.map((r) => r.accountId).sort();
+  }
+
+  async function sweepAccount(source: Source, accountId: string, now: Date) {
+    const adapter = crm.adapter(source);
+    if (!adapter?.listCreatedSince) return undefined;
+    const key = `catchup:${source}:${accountId}`;
+    const [cursor] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    const since = cursor ? new Date(cursor.cursor) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
+    try {
+      const listed = await adapter.listCreatedSince(accountId, since, MAX_PER_SWEEP);
+      const known = listed.length
+        ? new Set(
+            (await database.db.selectDistinct({ leadKey: jobs.leadKey }).from(jobs).where(inArray(jobs.leadKey, listed.map((l) => leadKey(l.ref))))).map((r) => r.leadKey),
+          )
+        : new Set<string>();
+      const events: LeadEvent[] = listed
+        .filter((l) => !known.has(leadKey(l.ref)))
+        .map((l) => ({
+          ref: l.ref,
+          // jobs.reason 'catchup' tells the audit trail this lead came from the sweep, not a webhook.
+          reason: 'catchup' as LeadEvent['reason'],
+          dedupeKey: catchupDedupeKey(l.ref),
+          eventType: 'catchup.created',
+          payload: { lead: {}, event: { type: 'catchup.created', occurredAt: l.createdAt } },
+        }));
+      const result = events.length ? await recordWebhook(database.db, source, { events, ignored: [] }) : { accepted: 0 };
+      const newest = listed.reduce((max, l) => (l.createdAt > max ? l.createdAt : max), since.toISOString());
+      await database.db
+        .insert(syncCursors)
+        .values({ key, cursor: newest, ok: true, updatedAt: now })
+        .onConflictDoUpdate({ target: syncCursors.key, set: { cursor: newest, ok: true, updatedAt: now } });
+      return { source, accountId, listed: listed.length, enqueued: result.accepted };
+    } catch (err) {
+      const message = (err as Error).message;
+      await database.db
+        .insert(syncCursors)
+        .values({ key, cursor: since.toISOString(), ok: false, updatedAt: now })
+        .onConflictDoUpdate({ target: syncCursors.key, set: { ok: false, updatedAt: now } });
+      logger.warn({ source, accountId, err: { message } }, 'catch-up sweep failed for an account');
+      return { source, accountId, listed: 0, enqueued: 0, error: message };
+    }
+  }
+
+  /** One sweep over every configured CRM and known account; skipped when another instance is sweeping. */
+  async function runOnce(now = new Date()): Promise<CatchupReport> {
+    return database.withSession(async (run) => {
+      const [lock] = await run(sql`select pg_try_advisory_lock(${CATCHUP_LOCK}) as ok`);
+      if (!lock?.ok) return { ran: false, accounts: [] };
+      try {
+        const report: CatchupReport = { ran: true, accounts: [] };
+        for (const source of crm.configured()) {
+          for (const accountId of await accountsOf(source)) {
+            const r = await sweepAccount(source, accountId, now);
+            if (r) report.accounts.push(r);
+          }
+        }
+        const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
+        if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');
+        return report;
+      } finally {
+        await run(sql`select pg_advisory_unlock(${CATCHUP_LOCK})`);
+      }
+    });
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!options.cron || job) return;
+      job = new Cron(options.cron, { timezone: options.timezone ?? 'Europe/Amsterdam', protect: true }, async () => {
+        running = runOnce().catch((err) => {
+          logger.error({ err }, 'catch-up sweep failed');
+          return { ran: false, accounts: [] };
+        });
+        await running;
+      });
+    },
+    async stop() {
+      job?.stop();
+      job = undefined;
+      await running;
+    },
+  };
+}
+
+export type Catchup = ReturnType<typeof createCatchup>;
+
