@@ -6,6 +6,12 @@ import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
+import { createRateLimiter } from './crm/rate-limiter.js';
+import { type CrmRegistry, createCrmRegistry } from './crm/registry.js';
+import { loadMapping } from './crm/mapping.js';
+import { createPipeline } from './jobs/pipeline.js';
+import { startRetention } from './jobs/retention.js';
+import { createWorkerPool } from './jobs/worker.js';
 import { setupCrm } from './crm/setup.js';
 import { type CbsTableSource, enrichmentServiceFor } from './enrich/service.js';
 
@@ -69,6 +75,42 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     });
   }
   // ── [jobs] Durable queue and workers (started after the server listens).
+  {
+    if (!deps.enrichment) throw new Error('[jobs] needs the enrichment service ([enrichment] section)');
+    // The [crm] section's registry when it put one on deps; otherwise the same registry built here.
+    const crm =
+      (deps as { crm?: CrmRegistry }).crm ??
+      createCrmRegistry({
+        config,
+        mapping: loadMapping(config.crmMappingFile),
+        limiter: createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined }),
+        metrics,
+        logger,
+      });
+    const pool = createWorkerPool({
+      database,
+      processor: createPipeline({ database, config, logger, metrics, enrichment: deps.enrichment, crm }),
+      concurrency: config.workerConcurrency,
+      batchSize: config.jobs.batchSize,
+      leaseMs: config.jobs.leaseMs,
+      pollMs: config.jobs.pollMs,
+      backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
+      logger,
+      metrics,
+    });
+    deps.jobs = { wake: pool.wake };
+    let stopRetention = () => {};
+    starters.push(async () => {
+      pool.start();
+      stopRetention = startRetention({ db: database.db, logger });
+    });
+    // Stoppers run in reverse: the pool finishes or releases its jobs before the CRM clients close.
+    stoppers.push(async () => {
+      stopRetention();
+      await pool.stop();
+      if (!(deps as { crm?: CrmRegistry }).crm) await crm.close();
+    });
+  }
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
 

@@ -102,13 +102,17 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       log.warn({ err, jobs: ids.length }, 'the processor threw; the whole batch is retried');
       outcomes = new Map(ids.map((id) => [id, { kind: 'retry', error }]));
     } finally {
-      clearInterval(renew);
       inFlight.delete(controller);
     }
     const durationMs = Math.round(performance.now() - started);
-    for (const job of batch) {
-      const outcome = outcomes.get(job.id) ?? { kind: 'retry', error: 'the processor returned no outcome for this job' };
-      await finish(job, outcome, durationMs);
+    try {
+      // The lease is renewed until the last outcome is recorded, not just while the processor runs.
+      for (const job of batch) {
+        const outcome = outcomes.get(job.id) ?? { kind: 'retry', error: 'the processor returned no outcome for this job' };
+        await finish(job, outcome, durationMs);
+      }
+    } finally {
+      clearInterval(renew);
     }
   }
 

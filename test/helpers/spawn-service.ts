@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Runs the real service (`node --import tsx src/index.ts`) as a child process,
+ * for tests that need a whole process: crash safety, several instances on one
+ * database. The child gets only the environment passed here (plus PATH/HOME).
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SpawnedService {
+  url: string;
+  port: number;
+  pid: number;
+  /** stdout and stderr lines so far (JSON log lines). */
+  logs: string[];
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function spawnService(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<SpawnedService> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const collect = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (gone) throw new Error(`service exited before it was ready:\n${logs.slice(-30).join('\n')}`);
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`service not ready in time:\n${logs.slice(-30).join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // runtime.start() (the workers) runs right after listen; give it its moment.
+  await new Promise((r) => setTimeout(r, 200));
+
+  return {
+    url,
+    port,
+    pid: child.pid!,
+    logs,
+    async stop() {
+      if (!gone) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
