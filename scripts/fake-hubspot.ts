@@ -1,0 +1,77 @@
+/**
+ * `npm run fake:hubspot`: a fake HubSpot on your machine, to try the whole flow
+ * without a HubSpot account. It seeds a few Dutch companies, prints the
+ * environment to start Verrijk against it, and logs every request it gets.
+ *
+ *   npm run fake:hubspot                       # serve on :4010
+ *   npm run fake:hubspot -- --port 4020
+ *   npm run fake:hubspot -- --send 1001        # send a signed company.creation webhook to Verrijk
+ *       [--to http://localhost:3000] [--port 4010]  (--port: the fake whose card to show afterwards)
+ */
+import { createHmac } from 'node:crypto';
+import { hubspotSignedUri } from '../src/crm/hubspot/webhook.js';
+import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
+
+const TOKEN = 'pat-eu1-local-fake-token-verrijk';
+const CLIENT_SECRET = 'local-fake-client-secret-verrijk';
+const PORTAL = '24681357';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const port = Number(opt('--port') ?? 4010);
+
+const COMPANIES: Array<[string, Record<string, string>]> = [
+  ['1001', { name: 'Bakkerij Van der Meulen B.V.', domain: 'bakkerijvandermeulen.nl', industry: 'FOOD_PRODUCTION', numberofemployees: '14', sbi_code: '10.71' }],
+  ['1002', { name: 'Noordlicht Software B.V.', domain: 'noordlichtsoftware.nl', industry: 'COMPUTER_SOFTWARE', numberofemployees: '38', sbi_code: '62.01' }],
+  ['1003', { name: 'Bouwbedrijf Jansen & Zn.', domain: 'bouwjansen.nl', industry: 'CONSTRUCTION', numberofemployees: '120', sbi_code: '41.20' }],
+  ['1004', { name: 'Eetcafé De Gouden Leeuw', domain: 'degoudenleeuw.nl', industry: 'RESTAURANTS', numberofemployees: '9', sbi_code: '56.10' }],
+  ['1005', { name: 'Accountantskantoor De Boer', domain: 'deboer-accountants.nl', industry: 'ACCOUNTING', numberofemployees: '22' }],
+];
+
+/** A company.creation webhook signed with HubSpot's v3 scheme (method + URI + body + timestamp, HMAC-SHA256, base64). */
+async function send(objectId: string, to: string) {
+  const body = JSON.stringify([
+    { eventId: Date.now(), subscriptionId: 1, portalId: Number(PORTAL), appId: 1, occurredAt: Date.now(), subscriptionType: 'company.creation', attemptNumber: 0, objectId: Number(objectId), changeSource: 'CRM_UI' },
+  ]);
+  const timestamp = String(Date.now());
+  const uri = hubspotSignedUri(to.replace(/\/+$/, ''), '/webhooks/hubspot');
+  const signature = createHmac('sha256', CLIENT_SECRET).update(`POST${uri}${body}${timestamp}`).digest('base64');
+  const res = await fetch(`${to.replace(/\/+$/, '')}/webhooks/hubspot`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+    body,
+  });
+  console.log(`POST ${to}/webhooks/hubspot → ${res.status} ${await res.text()}`);
+  // Show the card as the fake holds it a moment later.
+  await new Promise((r) => setTimeout(r, 1500));
+  const card = await fetch(`http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  }).catch(() => undefined);
+  if (card?.ok) console.log(JSON.stringify(((await card.json()) as { properties: unknown }).properties, null, 2));
+}
+
+const sendId = opt('--send');
+if (sendId) {
+  await send(sendId, opt('--to') ?? 'http://localhost:3000');
+} else {
+  const fake = await startFakeHubspot({ token: TOKEN, port, limit: 190, windowMs: 10_000, verbose: true });
+  for (const [id, props] of COMPANIES) fake.seed('company', id, props);
+  console.log(`Fake HubSpot listening on ${fake.url} (portal ${PORTAL}), companies ${COMPANIES.map(([id]) => id).join(', ')}.
+
+Start Verrijk against it (another terminal):
+
+  HUBSPOT_BASE_URL=${fake.url} HUBSPOT_ACCESS_TOKEN=${TOKEN} HUBSPOT_CLIENT_SECRET=${CLIENT_SECRET} \\
+  PUBLIC_URL=http://localhost:3000 DATABASE_URL=memory:// npm start
+
+Then send a signed company.creation webhook and see the card (a third terminal):
+
+  npm run fake:hubspot -- --send 1001 --to http://localhost:3000 --port ${port}
+
+Requests the fake receives are logged below.`);
+  const stop = async () => {
+    await fake.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
