@@ -154,10 +154,14 @@ export async function readCurrentTable(db: Queryable, tableId: string): Promise<
   const byPart = new Map<string, unknown[]>();
   for (const p of parts) byPart.set(p.part, [...(byPart.get(p.part) ?? []), p.data]);
   const head = byPart.get('info')?.[0] as { tableId: string; info: unknown } | undefined;
+  // Parts come back sorted by name; put the dimensions back in DataProperties order.
+  const properties = (byPart.get('dataProperties')?.[0] ?? []) as Array<{ key?: string }>;
+  const order = new Map(properties.map((p, i) => [`dimension:${p.key}`, i]));
+  const dimensionParts = [...byPart.keys()]
+    .filter((name) => name.startsWith('dimension:'))
+    .sort((a, b) => (order.get(a) ?? Number.MAX_SAFE_INTEGER) - (order.get(b) ?? Number.MAX_SAFE_INTEGER));
   const dimensions: Record<string, unknown> = {};
-  for (const [name, chunks] of byPart) {
-    if (name.startsWith('dimension:')) dimensions[name.slice('dimension:'.length)] = chunks[0];
-  }
+  for (const name of dimensionParts) dimensions[name.slice('dimension:'.length)] = byPart.get(name)?.[0];
   const where = `cbs_table_versions ${first.versionId}`;
   const data = parseTableData(
     {
