@@ -1,6 +1,7 @@
 import type { BenchSection } from '../lib/context.js';
 import { intakeSection } from './intake.js';
 import { resolutionSection } from './resolution.js';
+import { writebackSection } from './writeback.js';
 
 /** The bench sections in the order they run. */
-export const sections: BenchSection[] = [intakeSection, resolutionSection];
+export const sections: BenchSection[] = [intakeSection, resolutionSection, writebackSection];
