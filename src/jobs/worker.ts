@@ -161,16 +161,15 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         new Promise<boolean>((r) => (timer = setTimeout(() => r(false), deadline))),
       ]);
       clearTimeout(timer);
-      if (!finished) {
-        for (const c of inFlight) c.abort(new Error('shutting down'));
-        log.warn({ batches: inFlight.size }, 'in-flight batches did not finish in time; releasing them');
-      }
+      if (!finished) log.warn({ batches: inFlight.size }, 'in-flight batches did not finish in time; releasing them');
+      // Release first, then abort: an aborted batch's late outcomes then find no lease and change nothing.
       try {
         const released = await releaseJobs(db, workerId);
         if (released > 0) log.info({ released }, 'released unfinished jobs');
       } catch (err) {
         log.error({ err }, 'releasing jobs failed; their leases will expire');
       }
+      for (const c of inFlight) c.abort(new Error('shutting down'));
       log.info('workers stopped');
     },
   };

@@ -67,14 +67,19 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     const a = await enqueueTestJob(database.db, ref);
     const b = await enqueueTestJob(database.db, { ...ref, objectId: 'b' });
     let calls = 0;
+    // One loop, so both jobs arrive in one batch.
     const p = pool(async (batch) => {
       calls++;
       if (calls === 1) return new Map([[batch[0].id, { kind: 'done', detail: {} } as JobOutcome]]);
       throw new Error('CBS store unavailable');
-    });
+    }, { concurrency: 1 });
     p.start();
     p.wake();
-    await waitFor(async () => (await statuses([a.id, b.id])).sort().join() === 'done,queued', 5_000, 'first batch');
+    await waitFor(async () => {
+      const [r] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+      return r.attempts === 1 && r.status === 'queued';
+    }, 5_000, 'first batch');
+    expect(await statuses([a.id])).toEqual(['done']);
     const [rowB] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
     expect(rowB.lastError).toBe('the processor returned no outcome for this job');
     // Make it due again; the processor now throws.
@@ -97,11 +102,11 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     const seen: number[] = [];
     const slow: JobProcessor = async (batch) => {
       seen.push(...batch.map((j) => j.id));
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, 2_500));
       return done(batch, new AbortController().signal);
     };
-    const p1 = pool(slow, { leaseMs: 300, pollMs: 50, workerId: 'p1' });
-    const p2 = pool(slow, { leaseMs: 300, pollMs: 50, workerId: 'p2' });
+    const p1 = pool(slow, { leaseMs: 1_000, pollMs: 50, workerId: 'p1' });
+    const p2 = pool(slow, { leaseMs: 1_000, pollMs: 50, workerId: 'p2' });
     p1.start();
     p2.start();
     await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 10_000, 'all done');
