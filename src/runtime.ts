@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from './app.js';
+import { createCbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -54,6 +55,21 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   };
 
   // ── [cbs] CBS store: bootstrap the bundled snapshot into an empty database, schedule refreshes.
+  const cbs = createCbsStore({ database, logger, metrics, config });
+  // Before the server listens: a fresh install serves the bundled snapshot from its first request.
+  await cbs.bootstrapSnapshot();
+  deps.cbs = cbs;
+  deps.readiness.push({ name: 'cbs', check: () => cbs.readiness() });
+  starters.push(async () => {
+    cbs.start();
+    if (config.cbs.refreshOnStart) {
+      cbs.refresh({ trigger: 'start' }).then(
+        (summary) => logger.info({ status: summary.status, tables: summary.tables }, 'CBS refresh after start finished'),
+        (err) => logger.error({ err }, 'CBS refresh after start failed'),
+      );
+    }
+  });
+  stoppers.push(() => cbs.stop());
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
   // The store is read through a structural cast so this section compiles whether or not [cbs] has wired `deps.cbs` yet.
   deps.enrichment = enrichmentServiceFor((deps as { cbs?: CbsTableSource }).cbs, {

@@ -4,6 +4,8 @@ import type { Queryable } from '../db/client.js';
 import { enrichments, jobs, rateLimitState } from '../db/schema.js';
 import { type CbsTableStatus, tableStatus } from '../cbs/status.js';
 import { type CbsRefreshSummary, recentCbsRefreshes } from './cbs-refresh-runs.js';
+import { DEFAULT_MAPPING, type Mapping } from '../crm/mapping.js';
+import { CARD_FIELDS } from '../enrich/types.js';
 import { queueStats } from '../jobs/queue.js';
 import { type DeadJob, latestDeadJobs } from './dead-letters.js';
 
@@ -42,10 +44,15 @@ export interface StatusSnapshot {
   rateLimits: RateLimitView[];
 }
 
-function asCard(v: unknown): Record<string, string> {
+/** The written properties back under their card field names (Pipedrive, for one, uses its own field names). */
+function asCard(v: unknown, mapping: Partial<Record<string, string>>): Record<string, string> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  const props = v as Record<string, unknown>;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined) out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+  for (const field of CARD_FIELDS) {
+    const val = props[mapping[field] ?? field] ?? props[field];
+    if (val !== null && val !== undefined) out[field] = typeof val === 'string' ? val : JSON.stringify(val);
+  }
   return out;
 }
 
@@ -58,7 +65,7 @@ function companyOf(payload: unknown, result: unknown): string | null {
   return null;
 }
 
-export async function recentEnrichments(db: Queryable, limit = 12): Promise<LeadCardView[]> {
+export async function recentEnrichments(db: Queryable, limit = 12, mapping: Mapping = DEFAULT_MAPPING): Promise<LeadCardView[]> {
   const rows = await db
     .select({
       id: enrichments.id,
@@ -83,7 +90,7 @@ export async function recentEnrichments(db: Queryable, limit = 12): Promise<Lead
     objectType: r.objectType,
     objectId: r.objectId,
     company: companyOf(r.payload, r.result),
-    card: asCard(r.properties),
+    card: asCard(r.properties, mapping[r.source as keyof Mapping] ?? {}),
     writeStatus: r.writeStatus,
     createdAt: r.createdAt,
   }));
@@ -112,11 +119,11 @@ export async function rateLimitViews(db: Queryable, now = new Date()): Promise<R
   }));
 }
 
-export async function statusSnapshot(db: Queryable, config: Config, databaseLabel: string): Promise<StatusSnapshot> {
+export async function statusSnapshot(db: Queryable, config: Config, databaseLabel: string, mapping?: Mapping): Promise<StatusSnapshot> {
   const [queue, dead, recent, tables, refreshes, rateLimits] = await Promise.all([
     queueStats(db),
     latestDeadJobs(db, 5),
-    recentEnrichments(db, 12),
+    recentEnrichments(db, 12, mapping),
     tableStatus(db, config.cbs.tables),
     recentCbsRefreshes(db, 3),
     rateLimitViews(db),

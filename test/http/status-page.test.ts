@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAPPING } from '../../src/crm/mapping.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit } from '../ops/seed.js';
@@ -71,6 +72,17 @@ describe.each(flavours)('status page on %s', (flavour) => {
     expect(html).toContain('420 / 250000');
     expect(html).toContain('rollout 25%');
     expect(html).toContain('dry run: nothing is written to a CRM');
+  });
+
+  it('reads a card written under Pipedrive field names back through the mapping', async () => {
+    const ref = leadRef({ source: 'pipedrive', accountId: 'acme', objectType: 'organization' });
+    const job = await seedJob(database.db, ref, { payload: { lead: { company: 'Drukkerij De Vries' }, event: { type: 'organization.create' } } });
+    const properties = Object.fromEntries(Object.entries(SAMPLE_CARD).map(([field, v]) => [DEFAULT_MAPPING.pipedrive[field as keyof typeof SAMPLE_CARD] ?? field, v]));
+    expect(Object.keys(properties)).not.toContain('cbs_size_class');
+    await seedEnrichment(database.db, ref, job.id, { properties, writeStatus: 'written' });
+    const { html } = await page();
+    const card = html.slice(html.indexOf('Drukkerij De Vries'));
+    expect(card.slice(0, 1500)).toContain('10 tot 50 werkzame personen · small');
   });
 
   it('says which CRMs write when credentials are set and dry run is off', async () => {

@@ -65,7 +65,7 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps): void {
       if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return c.html(<LoginPage nonce={nonce} />, 200);
       throw err;
     }
-    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label);
+    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, deps.crm?.mapping);
     return c.html(<StatusPage s={snapshot} nonce={nonce} />, 200);
   });
 
