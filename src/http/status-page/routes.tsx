@@ -5,7 +5,7 @@ import type { AppDeps, AppRouter } from '../../app.js';
 import { statusSnapshot } from '../../ops/status.js';
 import { AppError } from '../problem.js';
 import { authenticateAdmin, clearSessionCookie, setSessionCookie, tokenMatches } from '../admin-auth.js';
-import { wantsHtml } from '../routes/admin-common.js';
+import { ADMIN_SECURITY, wantsHtml } from '../routes/admin-common.js';
 import { LoginPage } from './login.js';
 import { StatusPage } from './status.js';
 
@@ -30,6 +30,7 @@ const statusRoute = createRoute({
   path: '/',
   tags: ['admin'],
   summary: 'Status page (HTML): queue, dead letters, recent enrichments, CBS freshness, rate limits; a login form without a session',
+  security: ADMIN_SECURITY,
   responses: { 200: { description: 'The status page, or the login form' }, 401: { description: 'Admin is disabled (no ADMIN_TOKEN)', content: html } },
 });
 
