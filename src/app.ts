@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { CbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { AppEnv } from './http/context.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   crm?: CrmRegistry;
   /** The shared CRM rate limiter (state in the database); set by runtime.ts [crm]. */
   rateLimiter?: RateLimiter;
+  /** The CBS table cache (memory → database), refresh and status; set by runtime.ts [cbs]. */
+  cbs?: CbsStore;
 }
 
 export type AppRouter = OpenAPIHono<AppEnv>;
