@@ -83,7 +83,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
     const key: LimiterKey = { crm, accountId: req.bucket?.accountId ?? accountId, spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
-    await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+    const { grantId } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+    // The request has arrived by the time it is answered or has failed: count it in the window from then on.
+    const settle = () => limiter.settle(key, grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
 
     let status: number;
     let headers: Headers;
@@ -104,11 +106,13 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       headers = toHeaders(res.headers);
       text = await res.body.text();
     } catch (err) {
+      await settle();
       metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
       if (req.signal?.aborted) throw err;
       const why = err instanceof undiciErrors.UndiciError ? err.code : (err as Error).name;
       throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} failed (${why}: ${(err as Error).message})`));
     }
+    await settle();
     metrics.crmRequests.inc({ crm, op: req.op, status: String(status) });
     const body = parseBody(text) as T;
 

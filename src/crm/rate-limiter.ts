@@ -54,7 +54,7 @@ export interface RateLimitObservation {
 }
 
 export type Decision =
-  | { granted: true }
+  | { granted: true; grantId: number }
   | { granted: false; waitMs: number; reason: 'window' | 'paused' | 'daily'; pauseReason?: string };
 
 export interface RateLimiter {
@@ -67,7 +67,15 @@ export interface RateLimiter {
    * 429) throws a CrmError saying until when, so the job is retried then
    * instead of holding a worker.
    */
-  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<void>;
+  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<{ grantId: number }>;
+  /**
+   * Marks a granted request finished (answered, failed or timed out). The CRM
+   * counts a request when it arrives, which can be well after the grant when a
+   * process stalls; re-stamping the grant with its finish time keeps it in the
+   * window until at least its arrival + window, so no rolling window at the CRM
+   * can ever hold more than the limit, whatever the delays in between.
+   */
+  settle(key: LimiterKey, grantId: number): Promise<void>;
   /** Feeds response headers back: a lower max, a longer interval, a spent daily budget. */
   observe(key: LimiterKey, observation: RateLimitObservation): Promise<void>;
   /** Stops every instance from sending for this account until `until` (a 429, a spent budget). */
@@ -183,7 +191,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       );
       if (Number(n) < limit) {
         // clock_timestamp() again, not `now`: a later stamp only keeps the grant in the window longer (safe side).
-        await tx.execute(sql`insert into rate_limit_grants (key, granted_at) values (${k}, clock_timestamp())`);
+        const [grant] = await queryRows<{ id: string | number }>(
+          tx,
+          sql`insert into rate_limit_grants (key, granted_at) values (${k}, clock_timestamp()) returning id`,
+        );
         await tx.execute(
           sql`update rate_limit_state set "limit" = ${limit}, window_ms = ${windowMs},
                 daily_used = ${dailyUsed + 1},
@@ -191,7 +202,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
                 updated_at = clock_timestamp()
               where key = ${k}`,
         );
-        return { granted: true } as const;
+        return { granted: true, grantId: Number(grant.id) } as const;
       }
       // Full: wait until the grant that makes the window full (the limit-th newest) leaves it.
       const [edge] = await queryRows<{ t: string | number }>(
@@ -210,7 +221,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return decision;
   }
 
-  async function acquire(key: LimiterKey, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<void> {
+  async function settle(key: LimiterKey, grantId: number): Promise<void> {
+    await database.db.execute(
+      sql`update rate_limit_grants set granted_at = greatest(granted_at, clock_timestamp()) where id = ${grantId} and key = ${limiterKey(key)}`,
+    );
+  }
+
+  async function acquire(key: LimiterKey, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<{ grantId: number }> {
     const maxWait = opts.maxWaitMs ?? maxWaitDefault;
     const started = performance.now();
     for (;;) {
@@ -223,7 +240,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
             sql`update rate_limit_state set total_wait_ms = total_wait_ms + ${waited} where key = ${limiterKey(key)}`,
           );
         }
-        return;
+        return { grantId: d.grantId };
       }
       if (waited + d.waitMs > maxWait) {
         metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
@@ -294,5 +311,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, observe, pause, prune };
+  return { specFor, tryAcquire, acquire, settle, observe, pause, prune };
 }
