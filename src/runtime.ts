@@ -7,14 +7,11 @@ import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
-import { createRateLimiter } from './crm/rate-limiter.js';
-import { type CrmRegistry, createCrmRegistry } from './crm/registry.js';
-import { loadMapping } from './crm/mapping.js';
+import { setupCrm } from './crm/setup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
 import { createWorkerPool } from './jobs/worker.js';
-import { setupCrm } from './crm/setup.js';
-import { type CbsTableSource, enrichmentServiceFor } from './enrich/service.js';
+import { enrichmentServiceFor } from './enrich/service.js';
 
 /**
  * The composition root: builds every long-lived dependency once, in order, and
@@ -71,62 +68,47 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   });
   stoppers.push(() => cbs.stop());
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
-  // The store is read through a structural cast so this section compiles whether or not [cbs] has wired `deps.cbs` yet.
-  deps.enrichment = enrichmentServiceFor((deps as { cbs?: CbsTableSource }).cbs, {
-    minConfidence: config.enrichMinConfidence,
-    logger,
-    tableIds: config.cbs.tables,
+  const enrichment = enrichmentServiceFor(cbs, { minConfidence: config.enrichMinConfidence, logger, tableIds: config.cbs.tables });
+  deps.enrichment = enrichment;
+  // Build the enricher before the workers start: its indexes take a moment, and a
+  // first batch that builds it would block the event loop while holding a lease.
+  starters.push(async () => {
+    await enrichment.enricher();
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
-  {
-    const { crm, rateLimiter, catchup } = setupCrm({ config, database, metrics, logger });
-    deps.crm = crm;
-    deps.rateLimiter = rateLimiter;
-    logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
-    starters.push(async () => catchup.start());
-    // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
-    stoppers.push(async () => {
-      await catchup.stop();
-      await crm.close();
-    });
-  }
+  const { crm, rateLimiter, catchup } = setupCrm({ config, database, metrics, logger });
+  deps.crm = crm;
+  deps.rateLimiter = rateLimiter;
+  logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
+  starters.push(async () => catchup.start());
+  // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
+  stoppers.push(async () => {
+    await catchup.stop();
+    await crm.close();
+  });
   // ── [jobs] Durable queue and workers (started after the server listens).
-  {
-    if (!deps.enrichment) throw new Error('[jobs] needs the enrichment service ([enrichment] section)');
-    // The [crm] section's registry when it put one on deps; otherwise the same registry built here.
-    const crm =
-      (deps as { crm?: CrmRegistry }).crm ??
-      createCrmRegistry({
-        config,
-        mapping: loadMapping(config.crmMappingFile),
-        limiter: createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined }),
-        metrics,
-        logger,
-      });
-    const pool = createWorkerPool({
-      database,
-      processor: createPipeline({ database, config, logger, metrics, enrichment: deps.enrichment, crm }),
-      concurrency: config.workerConcurrency,
-      batchSize: config.jobs.batchSize,
-      leaseMs: config.jobs.leaseMs,
-      pollMs: config.jobs.pollMs,
-      backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
-      logger,
-      metrics,
-    });
-    deps.jobs = { wake: pool.wake };
-    let stopRetention = () => {};
-    starters.push(async () => {
-      pool.start();
-      stopRetention = startRetention({ db: database.db, logger });
-    });
-    // Stoppers run in reverse: the pool finishes or releases its jobs before the CRM clients close.
-    stoppers.push(async () => {
-      stopRetention();
-      await pool.stop();
-      if (!(deps as { crm?: CrmRegistry }).crm) await crm.close();
-    });
-  }
+  const pool = createWorkerPool({
+    database,
+    processor: createPipeline({ database, config, logger, enrichment, crm }),
+    concurrency: config.workerConcurrency,
+    batchSize: config.jobs.batchSize,
+    leaseMs: config.jobs.leaseMs,
+    pollMs: config.jobs.pollMs,
+    backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
+    logger,
+    metrics,
+  });
+  deps.jobs = { wake: pool.wake };
+  let stopRetention = () => {};
+  starters.push(async () => {
+    pool.start();
+    stopRetention = startRetention({ db: database.db, logger });
+  });
+  // Stoppers run in reverse: the pool finishes or releases its jobs before the CRM clients close.
+  stoppers.push(async () => {
+    stopRetention();
+    await pool.stop();
+  });
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
 

@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, refKey } from '../crm/adapter.js';
 import { cardToProperties, isUnchanged } from '../crm/mapping.js';
-import type { RateLimiter } from '../crm/rate-limiter.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';
 import { enrichments } from '../db/schema.js';
 import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
 import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './types.js';
 
 /**
@@ -23,11 +21,8 @@ export interface PipelineDeps {
   database: Database;
   config: Config;
   logger: Logger;
-  metrics: Metrics;
   enrichment: { enricher(): Promise<Enricher> };
   crm: CrmRegistry;
-  /** Adapters already go through it; kept so callers hand the pipeline everything from one place. */
-  rateLimiter?: RateLimiter;
 }
 
 export type WriteStatus = 'written' | 'dry_run' | 'unchanged' | 'skipped_rollout' | 'no_crm';
@@ -84,12 +79,11 @@ interface Computed {
 }
 
 export function createPipeline(deps: PipelineDeps): JobProcessor {
-  const { config, logger, metrics, database } = deps;
+  const { config, logger, database } = deps;
 
   return async function process(batch, signal) {
     const outcomes = new Map<number, JobOutcome>();
     if (!batch.length) return outcomes;
-    const started = performance.now();
     const source = batch[0].source as Source;
     const accountId = batch[0].accountId;
     const log = logger.child({ source, accountId, jobs: batch.length });
@@ -150,9 +144,8 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         await readResolveWrite(adapter, active);
       }
     } finally {
+      // The worker times each job into metrics.enrichmentDuration; counting here too would double it.
       if (rows.length) await database.db.insert(enrichments).values(rows);
-      const seconds = (performance.now() - started) / 1000;
-      for (const _ of batch) metrics.enrichmentDuration.observe({ source }, seconds);
     }
     return outcomes;
 

@@ -29,7 +29,7 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
   function pipelineFor(extraEnv: Record<string, string> = {}, logger = memoryLogger()) {
     const config = testConfig({ ...env(), ...extraEnv });
     const kit = crmKit(database, config, logger.logger());
-    return { run: createPipeline({ database, config, enrichment, ...kit, rateLimiter: kit.limiter }), kit, logs: logger.lines };
+    return { run: createPipeline({ database, config, enrichment, ...kit }), kit, logs: logger.lines };
   }
   const signal = new AbortController().signal;
   const company = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
