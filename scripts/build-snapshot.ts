@@ -14,7 +14,9 @@ import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
 import { parseTableData } from '../src/cbs/validate.js';
 
-const FIXTURES = process.env.CBS_FIXTURES_DIR ?? '/work/shared/fixtures/cbs';
+/** The real CBS fixtures in `../shared` beside the repository (override with CBS_FIXTURES_DIR). */
+export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../../shared/fixtures/cbs/', import.meta.url));
+const FIXTURES = CBS_FIXTURES_DIR;
 
 /** Provenance, as written in the fixtures README (section 3). */
 const SOURCES = [
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     manifest.tables.push({
       tableId: source.tableId,
       file,
-      source: fixtureDir,
+      source: path.join('shared/fixtures/cbs', source.dir),
       fixtureRepo: source.fixtureRepo,
       fixtureCommit: source.fixtureCommit,
       modified: data.info.modified,

@@ -14,7 +14,9 @@ import path from 'node:path';
  * full) and 83599NED (the real two-page UntypedDataSet feed only).
  */
 
-export const CBS_FIXTURES = process.env.CBS_FIXTURES_DIR ?? '/work/shared/fixtures/cbs';
+import { CBS_FIXTURES_DIR as CBS_FIXTURES } from '../../scripts/build-snapshot.js';
+
+export { CBS_FIXTURES };
 
 /** garbage = not JSON; malformed = JSON of the wrong shape (rows without their fields). */
 export type FailureKind = 'error500' | 'resetBeforeHeaders' | 'resetAfterHeaders' | 'resetMidBody' | 'garbage' | 'malformed';

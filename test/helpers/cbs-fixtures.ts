@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { buildTable } from '../../scripts/build-snapshot.js';
+import { buildTable, CBS_FIXTURES_DIR } from '../../scripts/build-snapshot.js';
 import type { CbsTableData, CbsTableVersion } from '../../src/cbs/model.js';
 
 /**
  * The real 83583NED table, built straight from the statline-bq fixture (tests
- * may read /work/shared; the runtime never does), through the same mapping the
+ * may read ../shared; the runtime never does), through the same mapping the
  * snapshot builder and the live loader use.
  */
 
-export const CBS_FIXTURES_DIR = '/work/shared/fixtures/cbs';
+export { CBS_FIXTURES_DIR };
 
 let cached: Promise<CbsTableData> | undefined;
 
