@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { LeadEvent, ParsedWebhook } from '../crm/webhook-event.js';
-import { type Queryable, withTransaction } from '../db/client.js';
-import { webhookEvents } from '../db/schema.js';
-import type { Source } from './types.js';
-import { enqueueJobs } from './queue.js';
+import { type Queryable, queryRows } from '../db/client.js';
+import { DEFAULT_MAX_ATTEMPTS } from './queue.js';
+import { leadKey, type Source } from './types.js';
 
 /**
- * Records verified webhook events durably: in ONE transaction each event goes
+ * Records verified webhook events durably: in ONE statement (atomic) each event goes
  * into `webhook_events` under its unique dedupe key, and a job is created only
  * for the events whose insert happened. The unique index decides between
  * concurrent duplicates, so the same event delivered five times at once makes
@@ -29,28 +28,31 @@ export async function recordWebhook(db: Queryable, source: Source, parsed: Parse
   const ignored = parsed.ignored.length;
   if (unique.length === 0) return { accepted: 0, duplicates: parsed.events.length, ignored, jobIds: [] };
 
-  const jobIds = await withTransaction(db, async (tx) => {
-    const inserted = await tx
-      .insert(webhookEvents)
-      .values(unique.map((e) => ({ source, dedupeKey: e.dedupeKey, eventType: e.eventType })))
-      .onConflictDoNothing({ target: webhookEvents.dedupeKey })
-      .returning({ dedupeKey: webhookEvents.dedupeKey });
-    if (inserted.length === 0) return [];
-    const fresh = new Set(inserted.map((r) => r.dedupeKey));
-    const toQueue = unique.filter((e) => fresh.has(e.dedupeKey));
-    const ids = await enqueueJobs(
-      tx,
-      toQueue.map((e) => ({ ref: e.ref, reason: e.reason, payload: e.payload })),
-    );
-    // Link each event to its job: the trail from "HubSpot sent X" to "job Y did Z".
-    const pairs = sql.join(
-      toQueue.map((e, i) => sql`(${e.dedupeKey}::text, ${ids[i]}::bigint)`),
-      sql`, `,
-    );
-    await tx.execute(
-      sql`update webhook_events w set job_id = v.job_id from (values ${pairs}) as v(dedupe_key, job_id) where w.dedupe_key = v.dedupe_key`,
-    );
-    return ids;
-  });
+  // ONE statement, so one round trip and atomic without BEGIN/COMMIT: job ids are
+  // drawn up front, the event insert decides (the unique index settles concurrent
+  // duplicates), and only events that were inserted get their job. The event row
+  // carries its job id: the trail from "HubSpot sent X" to "job Y did Z".
+  const rows = unique.map(
+    (e, i) =>
+      sql`(${i}::int, ${source}::text, ${e.dedupeKey}::text, ${e.eventType}::text, ${e.ref.accountId}::text, ${e.ref.objectType}::text, ${e.ref.objectId}::text, ${leadKey(e.ref)}::text, ${e.reason}::text, ${JSON.stringify(e.payload)}::jsonb)`,
+  );
+  const inserted = await queryRows<{ id: string | number }>(
+    db,
+    sql`with input as (
+          select v.*, nextval(pg_get_serial_sequence('jobs', 'id')) as job_id
+          from (values ${sql.join(rows, sql`, `)}) as v(ord, source, dedupe_key, event_type, account_id, object_type, object_id, lead_key, reason, payload)
+        ), events as (
+          insert into webhook_events (source, dedupe_key, event_type, job_id)
+          select source, dedupe_key, event_type, job_id from input order by ord
+          on conflict (dedupe_key) do nothing
+          returning dedupe_key
+        )
+        insert into jobs (id, source, account_id, object_type, object_id, lead_key, reason, payload, max_attempts)
+        select i.job_id, i.source, i.account_id, i.object_type, i.object_id, i.lead_key, i.reason, i.payload, ${DEFAULT_MAX_ATTEMPTS}::int
+        from input i join events e on e.dedupe_key = i.dedupe_key
+        order by i.ord
+        returning id`,
+  );
+  const jobIds = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
   return { accepted: jobIds.length, duplicates: parsed.events.length - jobIds.length, ignored, jobIds };
 }

@@ -122,10 +122,12 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     const durationMs = Math.round(performance.now() - started);
     try {
       // The lease is renewed until the last outcome is recorded, not just while the processor runs.
-      for (const job of batch) {
-        const outcome = outcomes.get(job.id) ?? { kind: 'retry', error: 'the processor returned no outcome for this job' };
-        await finish(job, outcome, durationMs);
-      }
+      // Each outcome is its own single-row update, so they go out together rather than one by one.
+      await Promise.all(
+        batch.map((job) =>
+          finish(job, outcomes.get(job.id) ?? { kind: 'retry', error: 'the processor returned no outcome for this job' }, durationMs),
+        ),
+      );
     } finally {
       clearInterval(renew);
     }
