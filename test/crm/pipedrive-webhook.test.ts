@@ -22,14 +22,16 @@ const envelope = (meta: Record<string, unknown>, data: unknown = { id: 5, name: 
 });
 
 describe('Pipedrive v2 envelope', () => {
-  it('turns an organization or person create into one event keyed on meta.id', () => {
+  it('turns an organization or person create into one event keyed on the created object', () => {
     const org = parsePipedriveEvent(envelope({}));
     expect(org.events[0]).toMatchObject({
       ref: { source: 'pipedrive', accountId: '123', objectType: 'organization', objectId: '5' },
       reason: 'webhook',
-      dedupeKey: 'pipedrive:123:evt-1',
+      dedupeKey: 'pipedrive:123:organization:5:created',
       payload: { lead: { company: 'Acme' } },
     });
+    // The same creation redelivered under another event id is the same key: no second job.
+    expect(parsePipedriveEvent(envelope({ id: 'evt-2' })).events[0].dedupeKey).toBe('pipedrive:123:organization:5:created');
     const person = parsePipedriveEvent(envelope({ entity: 'person', entity_id: 9 }, { id: 9, name: 'Jan', org_id: 5 }));
     expect(person.events[0].ref.objectType).toBe('person');
     expect(person.events[0].payload.lead).toEqual({});

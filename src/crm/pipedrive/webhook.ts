@@ -67,7 +67,9 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
   const event: LeadEvent = {
     ref: { source: 'pipedrive', accountId: companyId!, objectType: entity!, objectId },
     reason,
-    dedupeKey: `pipedrive:${companyId}:${eventId}`,
+    // A creation is deduped per object (the same key the catch-up sweep uses), so a
+    // redelivery or a sweep never makes a second job; a change, per event (meta.id).
+    dedupeKey: reason === 'webhook' ? `pipedrive:${companyId}:${entity}:${objectId}:created` : `pipedrive:${companyId}:${eventId}`,
     eventType,
     payload: {
       // A person's name is not a company name; for persons the pipeline reads the organization.
