@@ -57,6 +57,24 @@ export function refKey(ref: { objectType: string; objectId: string }): string {
   return `${ref.objectType}:${ref.objectId}`;
 }
 
+/**
+ * One request per lead, in order: a permanent failure (the lead is gone, the
+ * value is refused) is that lead's answer; anything else (rate limit, outage,
+ * auth) stops the batch, because the next lead would meet the same.
+ */
+export async function perLead<T, R>(items: T[], refOf: (item: T) => LeadRef, fn: (item: T) => Promise<R>): Promise<PerLead<R>> {
+  const out: PerLead<R> = new Map();
+  for (const item of items) {
+    try {
+      out.set(refKey(refOf(item)), await fn(item));
+    } catch (err) {
+      if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
+      out.set(refKey(refOf(item)), err);
+    }
+  }
+  return out;
+}
+
 export interface CardWrite {
   /** The lead the write belongs to (its job); the request goes to `target` when set. */
   ref: LeadRef;

@@ -2,7 +2,7 @@ import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead } from '../adapter.js';
 import { parseRetryAfter } from '../clock.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
 import { type CrmMapping, mappedProperties } from '../mapping.js';
@@ -51,35 +51,21 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
   const mapped = mappedProperties(options.mapping);
 
   async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
-    const out: PerLead<CrmLead> = new Map();
-    for (const ref of refs) {
-      try {
-        const res = await http.send<Record<string, unknown>>(accountId, { op: 'read', method: 'GET', path: `/leads/${encodeURIComponent(ref.objectId)}`, signal });
-        const raw = res.body && typeof res.body === 'object' ? res.body : {};
-        const lead = (raw.lead && typeof raw.lead === 'object' ? raw.lead : raw) as Record<string, unknown>;
-        const current: Record<string, string | null> = {};
-        for (const prop of mapped) current[prop] = typeof lead[prop] === 'string' && lead[prop] !== '' ? (lead[prop] as string) : null;
-        out.set(refKey(ref), { ref, input: genericInput(lead), current });
-      } catch (err) {
-        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-        out.set(refKey(ref), err);
-      }
-    }
-    return out;
+    return perLead(refs, (ref) => ref, async (ref) => {
+      const res = await http.send<Record<string, unknown>>(accountId, { op: 'read', method: 'GET', path: `/leads/${encodeURIComponent(ref.objectId)}`, signal });
+      const raw = res.body && typeof res.body === 'object' ? res.body : {};
+      const lead = (raw.lead && typeof raw.lead === 'object' ? raw.lead : raw) as Record<string, unknown>;
+      const current: Record<string, string | null> = {};
+      for (const prop of mapped) current[prop] = typeof lead[prop] === 'string' && lead[prop] !== '' ? (lead[prop] as string) : null;
+      return { ref, input: genericInput(lead), current };
+    });
   }
 
   async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
-    const out: PerLead<true> = new Map();
-    for (const w of writes) {
-      try {
-        await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${encodeURIComponent(w.ref.objectId)}`, body: w.properties, signal });
-        out.set(refKey(w.ref), true);
-      } catch (err) {
-        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-        out.set(refKey(w.ref), err);
-      }
-    }
-    return out;
+    return perLead(writes, (w) => w.ref, async (w) => {
+      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${encodeURIComponent(w.ref.objectId)}`, body: w.properties, signal });
+      return true as const;
+    });
   }
 
   return {

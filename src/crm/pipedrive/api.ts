@@ -1,7 +1,7 @@
 import type { LeadRef } from '../../jobs/types.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, refKey } from '../adapter.js';
+import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey } from '../adapter.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { type CrmMapping, mappedProperties } from '../mapping.js';
 import type { RateLimiter } from '../rate-limiter.js';
@@ -103,38 +103,22 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
   }
 
   async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
-    const out: PerLead<CrmLead> = new Map();
-    for (const ref of refs) {
-      try {
-        out.set(refKey(ref), await readOne(accountId, ref, signal));
-      } catch (err) {
-        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-        out.set(refKey(ref), err);
-      }
-    }
-    return out;
+    return perLead(refs, (ref) => ref, (ref) => readOne(accountId, ref, signal));
   }
 
   async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
-    const out: PerLead<true> = new Map();
-    if (!writes.length) return out;
+    if (!writes.length) return new Map();
     const { keys } = await fields.ensure(accountId, mapped, signal);
-    for (const w of writes) {
+    return perLead(writes, (w) => w.ref, async (w) => {
       const orgId = w.target?.objectId ?? w.ref.objectId;
       const custom: Record<string, string> = {};
       for (const [name, value] of Object.entries(w.properties)) {
         const key = keys.get(name);
         if (key) custom[key] = value;
       }
-      try {
-        await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, body: { custom_fields: custom }, signal });
-        out.set(refKey(w.ref), true);
-      } catch (err) {
-        if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-        out.set(refKey(w.ref), err);
-      }
-    }
-    return out;
+      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, body: { custom_fields: custom }, signal });
+      return true as const;
+    });
   }
 
   async function listCreatedSince(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]> {
