@@ -218,7 +218,8 @@ export interface RunRecord {
   finishedAt: Date | null;
 }
 
-export async function recentRuns(db: Queryable, limit = 20): Promise<RunRecord[]> {
+/** Refresh runs, newest first; `finishedOnly` drops running and skipped runs (they say nothing about health). */
+export async function recentRuns(db: Queryable, limit = 20, options: { finishedOnly?: boolean } = {}): Promise<RunRecord[]> {
   return db
     .select({
       id: cbsRefreshRuns.id,
@@ -230,6 +231,7 @@ export async function recentRuns(db: Queryable, limit = 20): Promise<RunRecord[]
       finishedAt: cbsRefreshRuns.finishedAt,
     })
     .from(cbsRefreshRuns)
+    .where(options.finishedOnly ? inArray(cbsRefreshRuns.status, ['ok', 'failed']) : undefined)
     .orderBy(desc(cbsRefreshRuns.id))
     .limit(limit);
 }
