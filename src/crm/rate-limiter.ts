@@ -94,9 +94,13 @@ export interface RateLimiterOptions {
   maxWaitMs?: number;
 }
 
-/** Network jitter allowance added to the window: ~1.5 %, at least 20 ms. */
+/**
+ * Added to the window. Grant and settle stamps already bracket each request's
+ * arrival (see `settle`), so this only covers a CRM that counts in coarser
+ * ticks than we do: 0.5 %, at least 10 ms.
+ */
 export function safetyMarginMs(windowMs: number): number {
-  return Math.max(20, Math.round(windowMs * 0.015));
+  return Math.max(10, Math.round(windowMs * 0.005));
 }
 
 export function limiterKey(key: LimiterKey): string {
