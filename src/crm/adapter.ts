@@ -1,5 +1,7 @@
 import type { LeadInput } from '../enrich/types.js';
 import type { LeadRef, Source } from '../jobs/types.js';
+import type { CrmHttpOptions } from './http.js';
+import type { CrmMapping } from './mapping.js';
 
 /**
  * What the pipeline needs from a CRM, whichever one it is: read leads, write
@@ -51,6 +53,11 @@ export class CrmError extends Error {
 
 /** Per lead (keyed by `refKey`), either a result or the reason it failed (batch calls fail per record: HubSpot 207). */
 export type PerLead<T> = Map<string, T | CrmError>;
+
+/** What every adapter is built from besides its address and credentials: the mapping and the shared HTTP plumbing. */
+export interface AdapterBaseOptions extends Pick<CrmHttpOptions, 'limiter' | 'metrics' | 'logger' | 'timeouts' | 'maxWaitMs'> {
+  mapping: CrmMapping;
+}
 
 /** The key of a lead within one account: a HubSpot company and contact may share a numeric id. */
 export function refKey(ref: { objectType: string; objectId: string }): string {

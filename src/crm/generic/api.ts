@@ -1,12 +1,9 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
-import { type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead } from '../adapter.js';
 import { parseRetryAfter } from '../clock.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
-import { type CrmMapping, mappedProperties } from '../mapping.js';
-import type { RateLimiter } from '../rate-limiter.js';
+import { mappedProperties } from '../mapping.js';
 
 /**
  * Any CRM with a plain REST surface: `GET {GENERIC_CRM_URL}/leads/{id}` returns
@@ -16,15 +13,9 @@ import type { RateLimiter } from '../rate-limiter.js';
  * style are honoured when the CRM sends them.
  */
 
-export interface GenericAdapterOptions {
+export interface GenericAdapterOptions extends AdapterBaseOptions {
   crmUrl: string;
   crmToken?: string;
-  mapping: CrmMapping;
-  limiter: RateLimiter;
-  metrics: Metrics;
-  logger: Logger;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
-  maxWaitMs?: number;
 }
 
 export type GenericAdapter = CrmAdapter & { http: CrmHttp };

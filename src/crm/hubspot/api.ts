@@ -1,11 +1,8 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
-import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
-import { type CrmMapping, mappedProperties } from '../mapping.js';
-import type { RateLimiter } from '../rate-limiter.js';
+import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
 import { ensureHubspotProperties } from './properties.js';
 import { listHubspotCompaniesCreatedSince } from './search.js';
@@ -27,17 +24,11 @@ const INPUT_PROPERTIES: Record<string, string[]> = {
   contact: ['company', 'numemployees', 'industry', 'sbi_code'],
 };
 
-export interface HubspotAdapterOptions {
+export interface HubspotAdapterOptions extends AdapterBaseOptions {
   baseUrl: string;
   accessToken: string;
-  mapping: CrmMapping;
-  limiter: RateLimiter;
-  metrics: Metrics;
-  logger: Logger;
   /** The account's time zone, for when the daily budget resets. */
   timeZone?: string;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
-  maxWaitMs?: number;
 }
 
 interface HubspotObject {

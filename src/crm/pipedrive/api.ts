@@ -1,10 +1,7 @@
 import type { LeadRef } from '../../jobs/types.js';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
-import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey } from '../adapter.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
-import { type CrmMapping, mappedProperties } from '../mapping.js';
-import type { RateLimiter } from '../rate-limiter.js';
+import { mappedProperties } from '../mapping.js';
 import { createFieldDirectory, type PipedriveField } from './fields.js';
 import { pipedriveObservation, pipedriveThrottle } from './limits.js';
 
@@ -15,15 +12,9 @@ import { pipedriveObservation, pipedriveThrottle } from './limits.js';
  * URL (the v1 `?api_token=` leaks into every access log).
  */
 
-export interface PipedriveAdapterOptions {
+export interface PipedriveAdapterOptions extends AdapterBaseOptions {
   baseUrl: string;
   apiToken: string;
-  mapping: CrmMapping;
-  limiter: RateLimiter;
-  metrics: Metrics;
-  logger: Logger;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
-  maxWaitMs?: number;
 }
 
 /** The input fields, by the names people give them (DESIGN.md "Reading the lead"). */
