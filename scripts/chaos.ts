@@ -12,7 +12,7 @@ import { openDatabase, queryRows } from '../src/db/client.js';
 import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../bench/lib/hubspot.js';
 import { seededRandom } from '../bench/lib/leads.js';
 import { sleep } from '../bench/lib/proc.js';
-import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, retryDeadJobs, serviceEnricher, waitForQuiet } from '../bench/lib/verdict.js';
+import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, retryDeadJobs, serviceEnricher, runHarness, waitForQuiet } from '../bench/lib/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../test/helpers/db.js';
 import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
 import { type SpawnedService, spawnService } from '../test/helpers/spawn-service.js';
@@ -25,7 +25,7 @@ const WINDOW_MS = 5_000;
 const SENDERS = 16;
 const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-async function main(): Promise<number> {
+async function main(): Promise<string[]> {
   const started = Date.now();
   const random = seededRandom(2024);
   const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
@@ -164,18 +164,7 @@ async function main(): Promise<number> {
     await fake.close();
     await dropPostgresDatabase(url);
   }
-  if (violations.length) {
-    console.error(`CHAOS FAILED:\n- ${violations.join('\n- ')}`);
-    return 1;
-  }
-  log('chaos passed: nothing lost, one job per lead, every card right, limit held');
-  return 0;
+  return violations;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runHarness('CHAOS', main, 'chaos passed: nothing lost, one job per lead, every card right, limit held', log);

@@ -10,7 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../bench/lib/hubspot.js';
-import { cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, waitForQuiet } from '../bench/lib/verdict.js';
+import { cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, runHarness, waitForQuiet } from '../bench/lib/verdict.js';
 import { startFakeCbs } from '../test/fakes/cbs-server.js';
 import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../test/helpers/db.js';
@@ -22,7 +22,7 @@ const LIMIT = 12;
 const WINDOW_MS = 2_000;
 const log = (m: string) => console.log(`[cluster ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-async function main(): Promise<number> {
+async function main(): Promise<string[]> {
   const started = Date.now();
   const hubspot = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
   const cbs = await startFakeCbs({ pageSize: 2_500 });
@@ -140,18 +140,7 @@ async function main(): Promise<number> {
     await cbs.close();
     await dropPostgresDatabase(url);
   }
-  if (violations.length) {
-    console.error(`CLUSTER FAILED:\n- ${violations.join('\n- ')}`);
-    return 1;
-  }
-  log('cluster passed: work shared, each job once, limit held, CBS loaded once');
-  return 0;
+  return violations;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runHarness('CLUSTER', main, 'cluster passed: work shared, each job once, limit held, CBS loaded once', log);

@@ -93,3 +93,24 @@ export function cardDifferences(card: Props | undefined, expected: Record<string
   if (stamp && !card[stamp]) out.push(`${stamp} missing`);
   return out;
 }
+
+/**
+ * Runs a harness script: `main` returns the violations it found. Prints them and
+ * exits 1, or logs `passed` and exits 0; a crash exits 1 with its stack.
+ */
+export function runHarness(name: string, main: () => Promise<string[]>, passed: string, log: (m: string) => void): void {
+  main().then(
+    (violations) => {
+      if (violations.length) {
+        console.error(`${name} FAILED:\n- ${violations.join('\n- ')}`);
+        process.exit(1);
+      }
+      log(passed);
+      process.exit(0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
