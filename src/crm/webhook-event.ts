@@ -50,8 +50,11 @@ export type HeaderLookup = (name: string) => string | undefined;
 /** A value CRMs send as number or string, as a trimmed id string; undefined when absent or unusable. */
 export function idString(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'string' && v.trim() !== '' && v.length <= 200) return v.trim();
-  return undefined;
+  if (typeof v !== 'string') return undefined;
+  const id = v.trim();
+  // An id with control characters is no id; PostgreSQL text cannot even hold a NUL.
+  if (id === '' || id.length > 200 || /[\u0000-\u001f\u007f]/.test(id)) return undefined;
+  return id;
 }
 
 /** Strings a lead field may hold: bounded, control characters removed, nothing else touched. */

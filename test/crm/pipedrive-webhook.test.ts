@@ -38,6 +38,24 @@ describe('Pipedrive v2 envelope', () => {
     expect(person.events[0].payload.raw).toMatchObject({ data: { org_id: '5' } });
   });
 
+  it('refuses ids holding control characters, naming the field (a NUL once reached the database as a 500)', () => {
+    // The fuzz counterexample: meta.entity_id "\u0000" with a data.id present.
+    for (const [meta, field] of [
+      [{ entity_id: '\u0000' }, 'meta.entity_id'],
+      [{ id: 'evt\u0000' }, 'meta.id'],
+      [{ company_id: '12\n3' }, 'meta.company_id'],
+    ] as const) {
+      const err = (() => {
+        try {
+          parsePipedriveEvent(envelope(meta, { name: 'Acme' }));
+        } catch (e) {
+          return e as { errors?: { field: string }[] };
+        }
+      })();
+      expect(err?.errors?.map((e) => e.field), JSON.stringify(meta)).toContain(field);
+    }
+  });
+
   it('re-enriches on a change of custom fields made in the app, and ignores API changes (our own writes)', () => {
     const byPerson = parsePipedriveEvent(envelope({ action: 'change' }, { id: 5 }, { custom_fields: { h: { value: 'x' } } }));
     expect(byPerson.events[0].reason).toBe('reenrich');
