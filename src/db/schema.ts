@@ -129,8 +129,12 @@ export const jobs = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
   },
+  // Partial indexes hold only the few rows a worker looks for, not the retained
+  // history: claims read the queued ones in order, the lease sweep the leased ones.
   (t) => [
-    index('jobs_claim_idx').on(t.status, t.runAt),
+    index('jobs_queued_idx').on(t.runAt, t.id).where(sql`${t.status} = 'queued'`),
+    index('jobs_queued_account_idx').on(t.source, t.accountId, t.runAt, t.id).where(sql`${t.status} = 'queued'`),
+    index('jobs_lease_idx').on(t.lockedUntil).where(sql`${t.lockedUntil} is not null`),
     index('jobs_lead_idx').on(t.leadKey, t.id),
     index('jobs_source_status_idx').on(t.source, t.status),
   ],

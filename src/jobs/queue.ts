@@ -61,65 +61,73 @@ export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promis
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
-const READY = sql`((${jobs.status} = 'queued' and ${jobs.runAt} <= now()) or (${jobs.status} = 'running' and ${jobs.lockedUntil} < now()))`;
-
 /**
- * Claims up to `limit` ready jobs of ONE source and account (so an adapter can
- * batch its CRM calls): the oldest ready job picks the account, the rest of the
- * batch comes from the same one. Ready: queued and due, or running with an
- * expired lease (its worker died; the lost attempt is noted in the history).
+ * Claims up to `limit` due queued jobs of ONE source and account (so an adapter
+ * can batch its CRM calls): the oldest due job picks the account, the rest of
+ * the batch comes from the same one. One statement, on the partial indexes of
+ * queued jobs, so its cost does not grow with the retained history. Jobs whose
+ * worker died come back through `sweepExpiredLeases`.
  */
 export async function claimJobs(db: Queryable, opts: { workerId: string; limit: number; leaseMs: number }): Promise<JobRow[]> {
-  await deadLetterExpiredLastAttempts(db);
-  const rows = await queryRows<{ id: number | string }>(
-    db,
-    sql`with pick as (
-          select source, account_id from jobs
-          where ${READY}
-          order by run_at, id
-          limit 1
-          for update skip locked
-        ), batch as (
-          select j.id from jobs j join pick p on j.source = p.source and j.account_id = p.account_id
-          where (j.status = 'queued' and j.run_at <= now()) or (j.status = 'running' and j.locked_until < now())
-          order by j.run_at, j.id
-          limit ${opts.limit}
-          for update of j skip locked
-        )
-        update jobs set
-          history = case when jobs.status = 'running'
-            then jobs.history || jsonb_build_array(jsonb_build_object('attempt', jobs.attempts, 'at', now(), 'outcome', 'lease_expired', 'worker', jobs.locked_by))
-            else jobs.history end,
-          status = 'running',
-          locked_until = now() + ${opts.leaseMs}::float8 * interval '1 millisecond',
-          locked_by = ${opts.workerId},
-          attempts = jobs.attempts + 1,
-          updated_at = now()
-        from batch where jobs.id = batch.id
-        returning jobs.id`,
-  );
-  if (rows.length === 0) return [];
-  return db
-    .select()
-    .from(jobs)
-    .where(inArray(jobs.id, rows.map((r) => Number(r.id))))
-    .orderBy(jobs.id);
-}
-
-/** A job whose last allowed attempt died with its worker is not run again: poison input must not crash every instance. */
-async function deadLetterExpiredLastAttempts(db: Queryable): Promise<void> {
-  await db
+  const rows = await db
     .update(jobs)
     .set({
-      status: 'dead',
-      lastError: 'the worker running the last attempt stopped answering (lease expired)',
+      status: 'running',
+      lockedUntil: sql`now() + ${opts.leaseMs}::float8 * interval '1 millisecond'`,
+      lockedBy: opts.workerId,
+      attempts: sql`${jobs.attempts} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      sql`${jobs.id} in (
+        with pick as (
+          select p.source, p.account_id from jobs p
+          where p.status = 'queued' and p.run_at <= now()
+          order by p.run_at, p.id
+          limit 1
+          for update skip locked
+        )
+        select j.id from jobs j, pick
+        where j.source = pick.source and j.account_id = pick.account_id and j.status = 'queued' and j.run_at <= now()
+        order by j.run_at, j.id
+        limit ${opts.limit}
+        for update of j skip locked
+      )`,
+    )
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+const LEASE_LOST_ON_LAST_ATTEMPT = 'the worker running the last attempt stopped answering (lease expired)';
+
+/**
+ * Jobs whose worker stopped answering (lease expired): queued again, with the
+ * lost attempt noted in the history, or dead-lettered when that was the last
+ * allowed attempt, so poison input cannot crash every instance in turn. The
+ * worker pool runs this once per poll interval; concurrent sweeps by several
+ * instances are harmless (the second finds nothing left to do).
+ */
+export async function sweepExpiredLeases(db: Queryable): Promise<{ requeued: number; dead: number }> {
+  const last = sql`${jobs.attempts} >= ${jobs.maxAttempts}`;
+  const rows = await db
+    .update(jobs)
+    .set({
+      status: sql`case when ${last} then 'dead' else 'queued' end`,
+      lastError: sql`case when ${last} then ${LEASE_LOST_ON_LAST_ATTEMPT}::text else ${jobs.lastError} end`,
+      outcome: sql`case when ${last} then jsonb_build_object('kind', 'dead', 'error', ${LEASE_LOST_ON_LAST_ATTEMPT}::text) else ${jobs.outcome} end`,
+      finishedAt: sql`case when ${last} then now() else ${jobs.finishedAt} end`,
+      runAt: sql`case when ${last} then ${jobs.runAt} else now() end`,
       lockedUntil: null,
       lockedBy: null,
-      finishedAt: sql`now()`,
       updatedAt: sql`now()`,
-      history: sql`${jobs.history} || jsonb_build_array(jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', 'dead', 'error', 'lease expired on the last attempt', 'worker', ${jobs.lockedBy}))`,
+      history: sql`${jobs.history} || jsonb_build_array(case when ${last}
+        then jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', 'dead', 'error', 'lease expired on the last attempt', 'worker', ${jobs.lockedBy})
+        else jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', 'lease_expired', 'worker', ${jobs.lockedBy}) end)`,
     })
-    .where(and(eq(jobs.status, 'running'), lt(jobs.lockedUntil, sql`now()`), sql`${jobs.attempts} >= ${jobs.maxAttempts}`));
+    .where(and(lt(jobs.lockedUntil, sql`now()`), eq(jobs.status, 'running')))
+    .returning({ status: jobs.status });
+  const dead = rows.filter((r) => r.status === 'dead').length;
+  return { requeued: rows.length - dead, dead };
 }
 
 /** Renews the lease of jobs this worker still holds; returns how many it still holds. */
@@ -155,6 +163,11 @@ export interface FinishResult {
   runAt: Date;
 }
 
+export interface JobFinish {
+  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt'>;
+  outcome: JobOutcome;
+}
+
 /**
  * Records one attempt's outcome and moves the job on. Only the worker holding
  * the lease may finish a job; `null` means the lease was lost (expired and
@@ -162,40 +175,73 @@ export interface FinishResult {
  */
 export async function finishJob(
   db: Queryable,
-  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt'>,
+  job: JobFinish['job'],
   outcome: JobOutcome,
   workerId: string,
   options: FinishOptions = {},
 ): Promise<FinishResult | null> {
-  const durationMs = Math.max(0, Math.round(options.durationMs ?? Date.now() - job.updatedAt.getTime()));
-  const entry: JobHistoryEntry = { attempt: job.attempts, at: new Date().toISOString(), outcome: outcome.kind, durationMs, worker: workerId };
-  const set: Partial<Record<keyof JobRow, unknown>> = { lockedUntil: null, lockedBy: null, updatedAt: sql`now()` };
+  return (await finishJobs(db, [{ job, outcome }], workerId, options)).get(job.id) ?? null;
+}
 
-  if (outcome.kind === 'done' || outcome.kind === 'skipped') {
-    if (outcome.kind === 'skipped') entry.reason = outcome.reason;
-    Object.assign(set, { status: outcome.kind, outcome, lastError: null, finishedAt: sql`now()` });
-  } else {
-    const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
-    entry.error = error;
-    const exhausted = outcome.kind === 'retry' && job.attempts >= job.maxAttempts;
-    if (outcome.kind === 'dead' || exhausted) {
-      entry.outcome = 'dead';
-      const lastError = exhausted ? `gave up after ${job.attempts} attempts: ${error}` : error;
-      Object.assign(set, { status: 'dead', outcome: { kind: 'dead', error: lastError }, lastError, finishedAt: sql`now()` });
+/**
+ * Records the outcomes of a batch in ONE statement (a batch of 25 used to be 25
+ * updates competing with intake for the pool). Each job's next state is decided
+ * here, in one place; jobs whose lease this worker lost are missing from the result.
+ */
+export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId: string, options: FinishOptions = {}): Promise<Map<number, FinishResult>> {
+  const results = new Map<number, FinishResult>();
+  if (finishes.length === 0) return results;
+  const at = new Date().toISOString();
+  const values = finishes.map(({ job, outcome }) => {
+    const durationMs = Math.max(0, Math.round(options.durationMs ?? Date.now() - job.updatedAt.getTime()));
+    const entry: JobHistoryEntry = { attempt: job.attempts, at, outcome: outcome.kind, durationMs, worker: workerId };
+    // null in a column below means "leave as it is".
+    let status: JobStatus;
+    let stored: unknown = null;
+    let lastError: string | null = null;
+    let runAt: string | null = null;
+    let delayMs: number | null = null;
+    if (outcome.kind === 'done' || outcome.kind === 'skipped') {
+      if (outcome.kind === 'skipped') entry.reason = outcome.reason;
+      status = outcome.kind;
+      stored = outcome;
     } else {
-      const runAt = outcome.notBefore ?? sql`now() + ${retryDelayMs(job.attempts, options.backoff)}::float8 * interval '1 millisecond'`;
-      if (outcome.notBefore) entry.runAt = outcome.notBefore.toISOString();
-      Object.assign(set, { status: 'queued', lastError: error, runAt });
+      const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
+      entry.error = error;
+      const exhausted = outcome.kind === 'retry' && job.attempts >= job.maxAttempts;
+      if (outcome.kind === 'dead' || exhausted) {
+        entry.outcome = 'dead';
+        lastError = exhausted ? `gave up after ${job.attempts} attempts: ${error}` : error;
+        status = 'dead';
+        stored = { kind: 'dead', error: lastError };
+      } else {
+        status = 'queued';
+        lastError = error;
+        if (outcome.notBefore) runAt = entry.runAt = outcome.notBefore.toISOString();
+        else delayMs = retryDelayMs(job.attempts, options.backoff);
+      }
     }
-  }
-  set.history = sql`${jobs.history} || ${JSON.stringify([entry])}::jsonb`;
-
-  const [row] = await db
-    .update(jobs)
-    .set(set as never)
-    .where(and(eq(jobs.id, job.id), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId)))
-    .returning({ status: jobs.status, runAt: jobs.runAt });
-  return row ? { status: row.status as JobStatus, runAt: row.runAt } : null;
+    const final = status !== 'queued';
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${final}::boolean, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
+  });
+  const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
+    db,
+    sql`update jobs set
+          status = v.status,
+          outcome = coalesce(v.outcome, jobs.outcome),
+          last_error = v.last_error,
+          finished_at = case when v.final then now() else jobs.finished_at end,
+          run_at = coalesce(v.run_at, now() + v.delay_ms * interval '1 millisecond', jobs.run_at),
+          locked_until = null,
+          locked_by = null,
+          updated_at = now(),
+          history = jobs.history || v.entry
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, final, run_at, delay_ms, entry)
+        where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
+        returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
+  );
+  for (const r of rows) results.set(Number(r.id), { status: r.status as JobStatus, runAt: new Date(Number(r.run_at_ms)) });
+  return results;
 }
 
 /** On shutdown: hands this worker's running jobs back without counting the interrupted attempt. */

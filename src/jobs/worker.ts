@@ -2,14 +2,16 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type BackoffOptions, claimJobs, extendLease, finishJob, releaseJobs } from './queue.js';
+import { type BackoffOptions, claimJobs, extendLease, type FinishResult, finishJobs, releaseJobs, sweepExpiredLeases } from './queue.js';
 import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
 /**
  * The worker pool: `concurrency` loops that claim a batch, hand it to the
- * processor and record each job's outcome. New jobs wake the loops at once
- * (`wake()`, called by intake after commit); polling is the safety net for jobs
- * enqueued by another instance or due after a backoff.
+ * processor and record the batch's outcomes. New jobs wake a loop at once
+ * (`wake()`, called by intake after commit), and a loop that found work wakes
+ * the next, so a burst fans out over the loops while a trickle costs one claim
+ * per wake instead of one per loop. Polling is the safety net for jobs enqueued
+ * by another instance or due after a backoff.
  */
 export interface WorkerPoolOptions {
   database: Database;
@@ -46,24 +48,21 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const inFlight = new Set<AbortController>();
   let running = false;
   let loops: Promise<void>[] = [];
-  let wakeUp: () => void = () => {};
-  let wakeSignal = newWakeSignal();
-  // Bumped on every wake(): a loop that was mid-claim when woken must not then sleep through it.
-  let wakeCount = 0;
+  // Idle loops, oldest first. A wake with no idle loop is remembered, so a loop
+  // that was mid-claim when a job was committed claims again instead of sleeping.
+  const idleLoops: Array<() => void> = [];
+  let pendingWake = false;
 
-  function newWakeSignal(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      wakeUp = resolve;
-    });
+  function wakeOne() {
+    const next = idleLoops.shift();
+    if (next) next();
+    else pendingWake = true;
   }
 
   function wakeNow() {
     clearTimeout(wakeTimer);
     wakeTimer = undefined;
-    wakeCount++;
-    const resolve = wakeUp;
-    wakeSignal = newWakeSignal();
-    resolve();
+    wakeOne();
   }
 
   let wakeTimer: NodeJS.Timeout | undefined;
@@ -73,29 +72,52 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     wakeTimer ??= setTimeout(wakeNow, wakeDelayMs);
   }
 
-  async function idle(ms: number, seen: number) {
-    if (!running || wakeCount !== seen) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([wakeSignal, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+  async function idle(ms: number) {
+    if (!running) return;
+    if (pendingWake) {
+      pendingWake = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const at = idleLoops.indexOf(done);
+        if (at >= 0) idleLoops.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      idleLoops.push(done);
+    });
+  }
+
+  // Expired leases (a worker died) are swept at most once per poll interval, by whichever loop comes first.
+  let nextSweep = 0;
+  async function sweepIfDue() {
+    if (Date.now() < nextSweep) return;
+    nextSweep = Date.now() + opts.pollMs;
+    const { requeued, dead } = await sweepExpiredLeases(db);
+    if (requeued > 0) log.warn({ jobs: requeued }, 'jobs queued again: their worker stopped answering (lease expired)');
+    if (dead > 0) log.error({ jobs: dead }, 'jobs dead-lettered: the worker running their last attempt stopped answering');
   }
 
   async function loop(n: number) {
     while (running) {
-      const seen = wakeCount;
       let batch: JobRow[];
       try {
+        await sweepIfDue();
         batch = await claimJobs(db, { workerId, limit: opts.batchSize, leaseMs: opts.leaseMs });
       } catch (err) {
         if (!running) return;
         log.error({ err, loop: n }, 'claiming jobs failed; retrying after the poll interval');
-        await idle(opts.pollMs, wakeCount);
+        await idle(opts.pollMs);
         continue;
       }
       if (batch.length === 0) {
-        await idle(opts.pollMs, seen);
+        await idle(opts.pollMs);
         continue;
       }
+      // There was work: there may be more (this account's next batch, another account's jobs).
+      wakeOne();
       await runBatch(batch);
     }
   }
@@ -120,42 +142,38 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       inFlight.delete(controller);
     }
     const durationMs = Math.round(performance.now() - started);
+    const finishes = batch.map((job) => ({ job, outcome: outcomes.get(job.id) ?? { kind: 'retry' as const, error: 'the processor returned no outcome for this job' } }));
+    let results: Map<number, FinishResult>;
     try {
-      // The lease is renewed until the last outcome is recorded, not just while the processor runs.
-      // Each outcome is its own single-row update, so they go out together rather than one by one.
-      await Promise.all(
-        batch.map((job) =>
-          finish(job, outcomes.get(job.id) ?? { kind: 'retry', error: 'the processor returned no outcome for this job' }, durationMs),
-        ),
-      );
+      // The lease is renewed until the outcomes are recorded, not just while the processor runs.
+      results = await finishJobs(db, finishes, workerId, { durationMs, backoff: opts.backoff });
+    } catch (err) {
+      // The leases run out and another loop takes the jobs over: nothing is lost.
+      log.error({ err, jobIds: ids }, 'recording the job outcomes failed');
+      return;
     } finally {
       clearInterval(renew);
     }
+    for (const { job, outcome } of finishes) report(job, outcome, durationMs, results.get(job.id));
   }
 
-  async function finish(job: JobRow, outcome: JobOutcome, durationMs: number) {
-    try {
-      const result = await finishJob(db, job, outcome, workerId, { durationMs, backoff: opts.backoff });
-      const line = { jobId: job.id, leadKey: job.leadKey, attempt: job.attempts, outcome: outcome.kind, durationMs };
-      if (!result) {
-        log.warn(line, 'job outcome dropped: the lease was lost (released or taken over)');
-        return;
-      }
-      const final = result.status === 'queued' ? 'retry' : result.status;
-      opts.metrics?.jobsFinished.inc({ source: job.source, outcome: final });
-      opts.metrics?.enrichmentDuration.observe({ source: job.source }, durationMs / 1000);
-      const detail =
-        outcome.kind === 'retry' || outcome.kind === 'dead'
-          ? { error: outcome.error, status: result.status, runAt: result.runAt.toISOString() }
-          : outcome.kind === 'skipped'
-            ? { reason: outcome.reason }
-            : {};
-      if (result.status === 'dead') log.error({ ...line, outcome: final, ...detail }, 'job dead-lettered');
-      else log.info({ ...line, outcome: final, ...detail }, 'job finished');
-    } catch (err) {
-      // The lease runs out and another loop takes the job over: nothing is lost.
-      log.error({ err, jobId: job.id }, 'recording the job outcome failed');
+  function report(job: JobRow, outcome: JobOutcome, durationMs: number, result: FinishResult | undefined) {
+    const line = { jobId: job.id, leadKey: job.leadKey, attempt: job.attempts, outcome: outcome.kind, durationMs };
+    if (!result) {
+      log.warn(line, 'job outcome dropped: the lease was lost (released or taken over)');
+      return;
     }
+    const final = result.status === 'queued' ? 'retry' : result.status;
+    opts.metrics?.jobsFinished.inc({ source: job.source, outcome: final });
+    opts.metrics?.enrichmentDuration.observe({ source: job.source }, durationMs / 1000);
+    const detail =
+      outcome.kind === 'retry' || outcome.kind === 'dead'
+        ? { error: outcome.error, status: result.status, runAt: result.runAt.toISOString() }
+        : outcome.kind === 'skipped'
+          ? { reason: outcome.reason }
+          : {};
+    if (result.status === 'dead') log.error({ ...line, outcome: final, ...detail }, 'job dead-lettered');
+    else log.info({ ...line, outcome: final, ...detail }, 'job finished');
   }
 
   return {
@@ -170,7 +188,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     async stop() {
       if (!running) return;
       running = false;
-      wakeNow();
+      clearTimeout(wakeTimer);
+      for (const resume of idleLoops.splice(0)) resume();
       const deadline = opts.stopTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([

@@ -6,12 +6,14 @@ import {
   claimJobs,
   extendLease,
   finishJob,
+  finishJobs,
   jobCounts,
   listJobs,
   queueStats,
   releaseJobs,
   retryDelayMs,
   retryJobs,
+  sweepExpiredLeases,
 } from '../../src/jobs/queue.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { enqueueTestJob, uniqueRef } from './factories.js';
@@ -93,7 +95,12 @@ describe.each(flavours)('queue on %s', (flavour) => {
   it('takes over a job whose lease expired and notes it in the history', async () => {
     const { id } = await enqueueTestJob(db());
     const [first] = await claimJobs(db(), { workerId: 'crashed', limit: 1, leaseMs: 100 });
+    // Not before the lease runs out, and not before the sweep queued it again.
+    expect(await sweepExpiredLeases(db())).toEqual({ requeued: 0, dead: 0 });
     await new Promise((r) => setTimeout(r, 150));
+    expect(await claimJobs(db(), { workerId: 'rescuer', limit: 1, leaseMs: 60_000 })).toEqual([]);
+    expect(await sweepExpiredLeases(db())).toEqual({ requeued: 1, dead: 0 });
+    expect(await row(id)).toMatchObject({ status: 'queued', lockedBy: null, lockedUntil: null, attempts: 1 });
     const [again] = await claimJobs(db(), { workerId: 'rescuer', limit: 1, leaseMs: 60_000 });
     expect(again).toMatchObject({ id, lockedBy: 'rescuer', attempts: 2 });
     expect(await history(id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'lease_expired', worker: 'crashed' })]);
@@ -123,6 +130,46 @@ describe.each(flavours)('queue on %s', (flavour) => {
     expect(ra.finishedAt).toBeInstanceOf(Date);
     expect(ra.history).toEqual([expect.objectContaining({ attempt: 1, outcome: 'done', durationMs: 12, worker: 'w' })]);
     expect(await history(b.id)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'outside rollout' })]);
+  });
+
+  it('finishes a whole batch in one call, each job by its own outcome, skipping jobs whose lease was lost', async () => {
+    const ref = uniqueRef();
+    const ids: number[] = [];
+    for (const objectId of ['done', 'skipped', 'later', 'backoff', 'dead', 'lost']) ids.push((await enqueueTestJob(db(), { ...ref, objectId })).id);
+    const [done, skipped, later, backoff, dead, lost] = ids;
+    const claimed = await claimJobs(db(), { workerId: 'w', limit: 10, leaseMs: 60_000 });
+    expect(claimed.map((j) => j.id)).toEqual(ids);
+    // Another worker took `lost` over (its lease expired meanwhile).
+    await db().update(jobs).set({ lockedBy: 'rescuer' }).where(eq(jobs.id, lost));
+    const notBefore = new Date(Date.now() + 90_000);
+    const outcomes: Record<number, Parameters<typeof finishJob>[2]> = {
+      [done]: { kind: 'done', detail: { written: true } },
+      [skipped]: { kind: 'skipped', reason: 'unchanged' },
+      [later]: { kind: 'retry', error: '429', notBefore },
+      [backoff]: { kind: 'retry', error: 'CRM 503' },
+      [dead]: { kind: 'dead', error: 'HubSpot 401' },
+      [lost]: { kind: 'done', detail: {} },
+    };
+    const results = await finishJobs(db(), claimed.map((job) => ({ job, outcome: outcomes[job.id] })), 'w', {
+      durationMs: 7,
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+    });
+    expect([...results.keys()].sort((a, b) => a - b)).toEqual([done, skipped, later, backoff, dead]);
+    expect(results.get(later)!.runAt.getTime()).toBe(notBefore.getTime());
+    const backoffDelay = results.get(backoff)!.runAt.getTime() - Date.now();
+    expect(backoffDelay).toBeGreaterThan(25_000);
+    expect(backoffDelay).toBeLessThanOrEqual(61_000);
+
+    expect(await row(done)).toMatchObject({ status: 'done', outcome: { kind: 'done', detail: { written: true } }, lastError: null, lockedBy: null });
+    expect((await row(done)).finishedAt).toBeInstanceOf(Date);
+    expect(await row(skipped)).toMatchObject({ status: 'skipped', outcome: { kind: 'skipped', reason: 'unchanged' } });
+    expect(await row(later)).toMatchObject({ status: 'queued', lastError: '429', outcome: null, finishedAt: null, lockedUntil: null });
+    expect(await row(backoff)).toMatchObject({ status: 'queued', lastError: 'CRM 503', finishedAt: null });
+    expect(await row(dead)).toMatchObject({ status: 'dead', lastError: 'HubSpot 401', outcome: { kind: 'dead', error: 'HubSpot 401' } });
+    expect(await row(lost)).toMatchObject({ status: 'running', lockedBy: 'rescuer', history: [] });
+    expect(await history(later)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'retry', error: '429', runAt: notBefore.toISOString(), durationMs: 7, worker: 'w' })]);
+    expect(await history(skipped)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'unchanged' })]);
+    expect(await finishJobs(db(), [], 'w')).toEqual(new Map());
   });
 
   it('backs off on retry, honours notBefore, and dead-letters after maxAttempts', async () => {
@@ -166,8 +213,13 @@ describe.each(flavours)('queue on %s', (flavour) => {
     const b = await enqueueTestJob(db(), uniqueRef(), 1);
     await claimJobs(db(), { workerId: 'crashed', limit: 1, leaseMs: 50 });
     await new Promise((r) => setTimeout(r, 100));
+    // Not handed out again, even before the sweep has run.
     expect(await claimJobs(db(), { workerId: 'w', limit: 1, leaseMs: 60_000 })).toEqual([]);
-    expect(await row(b.id)).toMatchObject({ status: 'dead', lastError: expect.stringMatching(/lease expired/) });
+    expect(await row(b.id)).toMatchObject({ status: 'running', lockedBy: 'crashed' });
+    expect(await sweepExpiredLeases(db())).toEqual({ requeued: 0, dead: 1 });
+    expect(await row(b.id)).toMatchObject({ status: 'dead', lastError: expect.stringMatching(/lease expired/), outcome: { kind: 'dead' }, lockedBy: null });
+    expect((await history(b.id)).at(-1)).toMatchObject({ outcome: 'dead', worker: 'crashed' });
+    expect(await sweepExpiredLeases(db())).toEqual({ requeued: 0, dead: 0 });
   });
 
   it('releases a stopping worker\'s jobs without counting the attempt', async () => {

@@ -153,6 +153,45 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     expect(row).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
   });
 
+  it('fans a burst out over the loops: one wake, and a loop that found work wakes the next', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow: JobProcessor = async (batch, signal) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 100));
+      inFlight--;
+      return done(batch, signal);
+    };
+    const p = pool(slow, { concurrency: 3, batchSize: 5, pollMs: 60_000 });
+    p.start();
+    // All three loops find the empty queue and sleep on the long poll.
+    await new Promise((r) => setTimeout(r, 100));
+    const ref = uniqueRef();
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `burst${i}` })).id);
+    p.wake();
+    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 10_000, '30 jobs done');
+    await p.stop();
+    expect(most).toBe(3);
+  });
+
+  it('dead-letters a job whose last attempt\'s worker died, without running it again', async () => {
+    const { id } = await enqueueTestJob(database.db, uniqueRef(), 1);
+    // A worker claimed the job's only attempt and died: its lease ran out a second ago.
+    await database.db.update(jobs).set({ status: 'running', attempts: 1, lockedBy: 'crashed', lockedUntil: new Date(Date.now() - 1000) }).where(eq(jobs.id, id));
+    let ran = false;
+    const p = pool(async (batch, signal) => {
+      ran = true;
+      return done(batch, signal);
+    }, { pollMs: 50 });
+    p.start();
+    await waitFor(async () => (await statuses([id]))[0] === 'dead', 5_000, 'the sweep');
+    await p.stop();
+    expect(ran).toBe(false);
+    const [row] = await database.db.select().from(jobs).where(eq(jobs.id, id));
+    expect(row.lastError).toMatch(/lease expired/);
+  });
+
   it('shares work between two pools: every job processed exactly once', async () => {
     const ids: number[] = [];
     for (let a = 0; a < 4; a++) {
