@@ -101,6 +101,7 @@ export const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_URL: databaseUrl,
   PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/pglite')),
+  DATABASE_PREPARED_STATEMENTS: bool(true),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(
@@ -161,6 +162,8 @@ export interface Config {
   /** undefined → embedded PGlite at `pgliteDir`. */
   databaseUrl: string | undefined;
   pgliteDir: string;
+  /** PostgreSQL: prepared statements for drizzle queries (off behind old transaction-mode poolers). */
+  databasePreparedStatements: boolean;
   publicUrl: string;
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
@@ -200,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     pgliteDir: e.PGLITE_DIR,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,

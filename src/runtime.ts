@@ -27,7 +27,7 @@ export interface Runtime {
 }
 
 export async function buildRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements });
   await runMigrations(database);
   logger.info({ database: database.label }, 'database ready');
 

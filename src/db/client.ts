@@ -32,6 +32,42 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** Max PostgreSQL connections per process. */
   poolSize?: number;
+  /**
+   * Named prepared statements on PostgreSQL (default true). Turn off behind a
+   * pooler that cannot carry them (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
+}
+
+/**
+ * drizzle runs every query through postgres.js `unsafe()`, which does not
+ * prepare: each query with parameters then costs two round trips (Parse +
+ * Describe, wait, Bind + Execute) and a fresh parse and plan on the server.
+ * Prepared, a repeated query is one round trip with a cached plan. This wraps
+ * the client, and every transaction or savepoint client it hands out, so
+ * drizzle's queries are prepared. postgres.js keeps the statements per
+ * connection and drops them with it (connections are recycled after at most
+ * an hour), and re-prepares when a migration invalidates a cached plan.
+ */
+function preparing(client: postgres.Sql): postgres.Sql {
+  const wrap = (fn: (...args: never[]) => unknown) =>
+    (...args: unknown[]) => {
+      const callback = args.at(-1) as (tx: postgres.Sql) => unknown;
+      return (fn as (...a: unknown[]) => unknown)(...args.slice(0, -1), (tx: postgres.Sql) => callback(preparing(tx)));
+    };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown, opts?: Record<string, unknown>) =>
+          Array.isArray(params) || params === undefined
+            ? target.unsafe(query, params as never[], { prepare: true, ...opts })
+            : target.unsafe(query, [], { prepare: true, ...(params as Record<string, unknown>) });
+      }
+      if (prop === 'begin' || prop === 'savepoint') return wrap((value as (...args: never[]) => unknown).bind(target));
+      return value;
+    },
+  });
 }
 
 /** Rows of a raw `db.execute()`, whichever driver answered (postgres.js gives an array, PGlite `{ rows }`). */
@@ -51,7 +87,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Names our connections in pg_stat_activity.
       connection: { application_name: 'verrijk' },
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(options.preparedStatements === false ? client : preparing(client), { schema }) as unknown as Db;
     const dialect = new PgDialect();
     return {
       db,
