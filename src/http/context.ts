@@ -5,5 +5,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
+    /** Fields a handler adds to the request's one completion line (instead of logging a second line). */
+    logFields?: Record<string, unknown>;
   };
 }

@@ -26,7 +26,13 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     await next();
     const status = c.res.status;
     // Only the path: query strings are the classic place for tokens to leak into logs.
-    const line = { method: c.req.method, path: c.req.path, status, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      ...c.get('logFields'),
+    };
     if (status >= 500) log.error(line, 'request failed');
     else log.info(line, 'request');
   };

@@ -1,10 +1,13 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
 import type { JobPayload } from '../../src/jobs/types.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
 const HUBSPOT_SECRET = 'hs-secret-0123456789';
@@ -102,6 +105,18 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
     expect(rows[0]).toMatchObject({ status: 'queued', reason: 'webhook', source: 'hubspot', accountId: String(portal), objectType: 'company' });
     const [ev] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `hubspot:${portal}:company:1:created`));
     expect(ev.jobId).toBe(rows[0].id);
+  });
+
+  it('logs one line per webhook: the request, with what was recorded and the job ids', async () => {
+    const mem = memoryLogger();
+    const logged = createApp({ ...baseDeps(database, testConfig(env)), logger: mem.logger() });
+    const id = `logline-${unique()}`;
+    const res = await logged.request(genericRequest({ type: 'lead.created', lead: { id } }));
+    expect(res.status, (await bodyOf(res)).text).toBe(200);
+    const [job] = await jobsFor(`generic:default:lead:${id}`);
+    const lines = mem.lines.map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'request', path: '/webhooks/generic', status: 200, source: 'generic', accepted: 1, duplicates: 0, jobIds: [job.id] });
   });
 
   it('makes exactly one job when the same event arrives 5 times at once', async () => {
@@ -297,6 +312,40 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
       const body = await bodyOf(streamed);
       expect(streamed.status, body.text).toBe(413);
       expect(streamed.headers.get('content-type')).toBe('application/problem+json');
+    });
+
+    it('reads the body from the socket when served for real: records it, and refuses 2 MB declared or chunked with 413', async () => {
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((r) => server.once('listening', () => r()));
+      const { port } = server.address() as AddressInfo;
+      // Raw node:http, so the body can be sent in chunks without a Content-Length.
+      const post = (headers: Record<string, string>, chunks: string[]) =>
+        new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/generic', headers }, (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], text }));
+          });
+          req.on('error', reject);
+          for (const chunk of chunks) req.write(chunk);
+          req.end();
+        });
+      try {
+        const id = `served-${unique()}`;
+        const signed = genericRequest({ type: 'lead.created', lead: { id, company: 'Socket B.V.' } });
+        const body = await signed.text();
+        const ok = await post(Object.fromEntries(signed.headers), [body.slice(0, 10), body.slice(10)]);
+        expect(ok.status, ok.text).toBe(200);
+        expect(JSON.parse(ok.text)).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
+        expect(await jobsFor(`generic:default:lead:${id}`)).toHaveLength(1);
+
+        const chunked = await post({ 'content-type': 'application/json' }, Array.from({ length: 32 }, () => 'x'.repeat(64 * 1024)));
+        expect(chunked.status, chunked.text).toBe(413);
+        expect(chunked.type).toBe('application/problem+json');
+        const declared = await post({ 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) }, ['{}']).catch((err) => ({ status: 0, type: undefined, text: String(err) }));
+        expect(declared.status, declared.text).toBe(413);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     });
 
     it('stores unicode, control characters and injection strings as plain data', async () => {
