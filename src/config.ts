@@ -142,7 +142,8 @@ export const envSchema = z.object({
   ),
   ROLLOUT_PERCENT: int(100, 0, 100),
   DRY_RUN: bool(false),
-  WORKER_CONCURRENCY: int(4, 1, 64),
+  // 0 = an intake-only instance: it records webhooks and jobs, other instances work them.
+  WORKER_CONCURRENCY: int(4, 0, 64),
   JOB_LEASE_MS: int(60_000, 100, 3_600_000),
   JOB_POLL_MS: int(1_000, 10, 60_000),
   JOB_BATCH_SIZE: int(25, 1, 100),

@@ -28,22 +28,39 @@ export async function freshDatabaseEnv(flavour: Flavour): Promise<{ env: Record<
   return { env: { PGLITE_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function startBenchService(flavour: Flavour, env: Record<string, string>): Promise<BenchService> {
-  const db = await freshDatabaseEnv(flavour);
+/**
+ * Starts the service on a fresh database of `flavour`, or on `shared` (another
+ * bench service's database, left for that one to drop). Logs go to a file, as
+ * a container's would, so the load generator spends no CPU reading them.
+ */
+export async function startBenchService(flavour: Flavour, env: Record<string, string>, shared?: BenchService): Promise<BenchService> {
+  const db = shared?.databaseUrl
+    ? { env: { DATABASE_URL: shared.databaseUrl }, url: shared.databaseUrl, drop: async () => {} }
+    : await freshDatabaseEnv(flavour);
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'verrijk-bench-logs-'));
   let service: SpawnedService;
   try {
-    service = await spawnService({ ...db.env, ...env }, { readyTimeoutMs: 90_000 });
+    service = await spawnService({ ...db.env, ...env }, { readyTimeoutMs: 90_000, logFile: path.join(logDir, 'service.log') });
   } catch (err) {
     await db.drop();
+    rmSync(logDir, { recursive: true, force: true });
     throw err;
   }
   return {
-    ...service,
+    url: service.url,
+    port: service.port,
+    pid: service.pid,
+    get logs() {
+      return service.logs;
+    },
+    stop: () => service.stop(),
+    kill: () => service.kill(),
     flavour,
     databaseUrl: db.url,
     async dispose() {
       await service.stop();
       await db.drop();
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }

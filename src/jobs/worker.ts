@@ -183,7 +183,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       if (running) return;
       running = true;
       loops = Array.from({ length: opts.concurrency }, (_, n) => loop(n));
-      log.info({ concurrency: opts.concurrency, batchSize: opts.batchSize, leaseMs: opts.leaseMs }, 'workers started');
+      if (opts.concurrency === 0) log.info('workers off (WORKER_CONCURRENCY=0): this instance records webhooks, other instances work the jobs');
+      else log.info({ concurrency: opts.concurrency, batchSize: opts.batchSize, leaseMs: opts.leaseMs }, 'workers started');
     },
     async stop() {
       if (!running) return;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,8 +34,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function spawnService(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<SpawnedService> {
+export interface SpawnOptions {
+  readyTimeoutMs?: number;
+  /**
+   * Write the service's stdout and stderr to this file instead of piping them
+   * here: a benchmark's load generator then spends no CPU on the log stream
+   * (as with a container's log driver). `logs` reads the file when asked.
+   */
+  logFile?: string;
+}
+
+export async function spawnService(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedService> {
   const port = await freePort();
+  const logFd = options.logFile ? openSync(options.logFile, 'w') : undefined;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     env: {
@@ -46,12 +58,17 @@ export async function spawnService(env: Record<string, string>, options: { ready
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
-  const logs: string[] = [];
-  const collect = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const piped: string[] = [];
+  if (logFd === undefined) {
+    const collect = (chunk: Buffer) => piped.push(...chunk.toString().split('\n').filter(Boolean));
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+  } else {
+    closeSync(logFd); // the child holds its own copy
+  }
+  const readLogs = () => (options.logFile ? readFileSync(options.logFile, 'utf8').split('\n').filter(Boolean) : piped);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
@@ -59,10 +76,10 @@ export async function spawnService(env: Record<string, string>, options: { ready
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
-    if (gone) throw new Error(`service exited before it was ready:\n${logs.slice(-30).join('\n')}`);
+    if (gone) throw new Error(`service exited before it was ready:\n${readLogs().slice(-30).join('\n')}`);
     if (Date.now() > until) {
       child.kill('SIGKILL');
-      throw new Error(`service not ready in time:\n${logs.slice(-30).join('\n')}`);
+      throw new Error(`service not ready in time:\n${readLogs().slice(-30).join('\n')}`);
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
@@ -79,7 +96,9 @@ export async function spawnService(env: Record<string, string>, options: { ready
     url,
     port,
     pid: child.pid!,
-    logs,
+    get logs() {
+      return readLogs();
+    },
     async stop() {
       if (!gone) child.kill('SIGTERM');
       return exited;

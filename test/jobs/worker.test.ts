@@ -192,6 +192,21 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     expect(row.lastError).toMatch(/lease expired/);
   });
 
+  it('with concurrency 0 (an intake-only instance) takes no job, and stops cleanly', async () => {
+    const { id } = await enqueueTestJob(database.db);
+    let ran = false;
+    const p = pool(async (batch, signal) => {
+      ran = true;
+      return done(batch, signal);
+    }, { concurrency: 0, pollMs: 20 });
+    p.start();
+    p.wake();
+    await new Promise((r) => setTimeout(r, 150));
+    await p.stop();
+    expect(ran).toBe(false);
+    expect(await statuses([id])).toEqual(['queued']);
+  });
+
   it('shares work between two pools: every job processed exactly once', async () => {
     const ids: number[] = [];
     for (let a = 0; a < 4; a++) {
