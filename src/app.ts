@@ -15,6 +15,7 @@ import type { EnrichmentService } from './enrich/service.js';
 import type { OpsHooks } from './ops/hooks.js';
 import type { CrmRegistry } from './crm/registry.js';
 import type { RateLimiter } from './crm/rate-limiter.js';
+import type { IntakeGauge } from './jobs/intake-gauge.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -34,6 +35,8 @@ export interface AppDeps {
   ops?: OpsHooks;
   /** The worker pool's in-process wake-up, called by intake after commit; set by runtime.ts [jobs]. */
   jobs?: { wake(): void };
+  /** Webhooks in flight, which the workers yield to; set by runtime.ts [jobs]. */
+  intake?: IntakeGauge;
   /** The enrichment engine over the CBS tables; set by runtime.ts [enrichment]. */
   enrichment?: EnrichmentService;
   /** The configured CRM adapters and mapping; set by runtime.ts [crm]. */

@@ -10,6 +10,7 @@ import { registerOpsCollectors } from './ops/collectors.js';
 import { setupCrm } from './crm/setup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
+import { createIntakeGauge } from './jobs/intake-gauge.js';
 import { createWorkerPool } from './jobs/worker.js';
 import { enrichmentServiceFor } from './enrich/service.js';
 
@@ -87,6 +88,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     await crm.close();
   });
   // ── [jobs] Durable queue and workers (started after the server listens).
+  const intake = createIntakeGauge();
   const pool = createWorkerPool({
     database,
     processor: createPipeline({ database, config, logger, enrichment, crm }),
@@ -97,8 +99,10 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
     logger,
     metrics,
+    intake,
   });
   deps.jobs = { wake: pool.wake };
+  deps.intake = intake;
   let stopRetention = () => {};
   starters.push(async () => {
     pool.start();

@@ -32,6 +32,13 @@ export interface WorkerPoolOptions {
    * claim per window, so claims fill batches instead of competing with intake.
    */
   wakeDelayMs?: number;
+  /**
+   * Intake in this process: while webhooks are being taken in, a loop waits
+   * before claiming, at most `yieldMaxMs` (default 250 ms), so background work
+   * cannot starve the requests a CRM is waiting on, nor be starved by them.
+   */
+  intake?: { busy(): boolean };
+  yieldMaxMs?: number;
 }
 
 export interface WorkerPool {
@@ -100,10 +107,19 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     if (dead > 0) log.error({ jobs: dead }, 'jobs dead-lettered: the worker running their last attempt stopped answering');
   }
 
+  const yieldMaxMs = opts.yieldMaxMs ?? 250;
+  async function yieldToIntake() {
+    if (!opts.intake) return;
+    const until = Date.now() + yieldMaxMs;
+    while (running && opts.intake.busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+  }
+
   async function loop(n: number) {
     while (running) {
       let batch: JobRow[];
       try {
+        await yieldToIntake();
+        if (!running) return;
         await sweepIfDue();
         batch = await claimJobs(db, { workerId, limit: opts.batchSize, leaseMs: opts.leaseMs });
       } catch (err) {

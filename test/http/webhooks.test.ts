@@ -6,6 +6,7 @@ import { count, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
+import { createIntakeGauge } from '../../src/jobs/intake-gauge.js';
 import type { JobPayload } from '../../src/jobs/types.js';
 import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
@@ -117,6 +118,19 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
     const lines = mem.lines.map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: 'request', path: '/webhooks/generic', status: 200, source: 'generic', accepted: 1, duplicates: 0, jobIds: [job.id] });
+  });
+
+  it('counts a webhook as in flight from its first byte to its answer, for the workers to yield to', async () => {
+    const gauge = createIntakeGauge();
+    const seen: boolean[] = [];
+    const counted = createApp({ ...baseDeps(database, testConfig(env)), intake: gauge, jobs: { wake: () => seen.push(gauge.busy()) } });
+    const res = await counted.request(genericRequest({ type: 'lead.created', lead: { id: `gauge-${unique()}` } }));
+    expect(res.status, (await bodyOf(res)).text).toBe(200);
+    expect(seen).toEqual([true]); // busy while the handler ran
+    expect(gauge.busy()).toBe(false);
+    const refused = await counted.request(genericRequest({ type: 'lead.created', lead: { id: 'x' } }, 'msg_bad', '{"tampered":1}'));
+    expect(refused.status).toBe(400); // signed, but not a lead: refused, and no longer counted
+    expect(gauge.busy()).toBe(false);
   });
 
   it('makes exactly one job when the same event arrives 5 times at once', async () => {

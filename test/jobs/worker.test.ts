@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { JobHistoryEntry } from '../../src/jobs/queue.js';
 import type { JobOutcome, JobProcessor, JobRow } from '../../src/jobs/types.js';
+import { createIntakeGauge } from '../../src/jobs/intake-gauge.js';
 import { createWorkerPool, type WorkerPoolOptions } from '../../src/jobs/worker.js';
 import { memoryLogger } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
@@ -205,6 +206,29 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     await p.stop();
     expect(ran).toBe(false);
     expect(await statuses([id])).toEqual(['queued']);
+  });
+
+  it('yields to intake: no claim while webhooks are in flight, but never for longer than yieldMaxMs', async () => {
+    const gauge = createIntakeGauge();
+    const leave = gauge.enter();
+    const p = pool(done, { intake: gauge, yieldMaxMs: 60_000, pollMs: 20 });
+    p.start();
+    const { id } = await enqueueTestJob(database.db);
+    p.wake();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await statuses([id])).toEqual(['queued']);
+    leave();
+    await waitFor(async () => (await statuses([id]))[0] === 'done', 3_000, 'the job once intake went quiet');
+    await p.stop();
+
+    // Intake that never stops cannot starve the workers either.
+    gauge.enter();
+    const bounded = pool(done, { intake: gauge, yieldMaxMs: 100, pollMs: 20 });
+    bounded.start();
+    const other = await enqueueTestJob(database.db);
+    bounded.wake();
+    await waitFor(async () => (await statuses([other.id]))[0] === 'done', 3_000, 'the job despite busy intake');
+    await bounded.stop();
   });
 
   it('shares work between two pools: every job processed exactly once', async () => {

@@ -159,6 +159,18 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     return c.json({ accepted: result.accepted, duplicates: result.duplicates, ignored: result.ignored }, 200);
   };
 
+  // Counted from the first byte to the answer, so the workers hold back meanwhile.
+  const gauge = deps.intake;
+  if (gauge) {
+    app.use('/webhooks/*', async (_c, next) => {
+      const leave = gauge.enter();
+      try {
+        await next();
+      } finally {
+        leave();
+      }
+    });
+  }
   app.openapi(hubspotRoute, handle(hubspot));
   app.openapi(pipedriveRoute, handle(pipedrive));
   app.openapi(genericRoute, handle(generic));
