@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSecrets } from '../../src/config.js';
+import { redactSensitive } from '../../src/logger.js';
 import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -126,5 +127,30 @@ describe('log redaction over a whole flow', () => {
       expect(line, v).not.toContain(v);
     }
     expect(line).toContain('[Redacted]');
+  });
+
+  it('censors sensitive keys at any depth and in any letter case, without touching the logged object', () => {
+    const logged = {
+      outer: { inner: { deeper: { Authorization: 'Bearer PPP111' } } },
+      list: [{ apiToken: 'QQQ222' }, 7, 'plain'],
+      jobIds: [1, 2, 3],
+      mentions: 'the word token in a message is fine',
+    };
+    const snapshot = JSON.stringify(logged);
+    const clean = redactSensitive(logged);
+    expect(clean).toEqual({
+      outer: { inner: { deeper: { Authorization: '[Redacted]' } } },
+      list: [{ apiToken: '[Redacted]' }, 7, 'plain'],
+      jobIds: [1, 2, 3],
+      mentions: 'the word token in a message is fine',
+    });
+    expect(JSON.stringify(logged)).toBe(snapshot);
+    // Nothing to censor: the very same object, no copy.
+    const innocent = { method: 'POST', path: '/webhooks/generic', jobIds: [1] };
+    expect(redactSensitive(innocent)).toBe(innocent);
+
+    const mem = memoryLogger('info');
+    mem.logger([]).child({ crmToken: 'RRR333' }).info({ nested: { list: [{ password: 'SSS444' }] } }, 'hello');
+    expect(mem.lines.join('\n')).not.toMatch(/RRR333|SSS444/);
   });
 });
