@@ -76,7 +76,7 @@ export function createCatchup(options: CatchupOptions) {
           eventType: 'catchup.created',
           payload: { lead: {}, event: { type: 'catchup.created', occurredAt: l.createdAt } },
         }));
-      const result = events.length ? await recordWebhook(database.db, source, { events, ignored: [] }) : { accepted: 0 };
+      const result = events.length ? await recordWebhook(database, source, { events, ignored: [] }) : { accepted: 0 };
       const newest = listed.reduce((max, l) => (l.createdAt > max ? l.createdAt : max), since.toISOString());
       await database.db
         .insert(syncCursors)

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { LeadEvent, ParsedWebhook } from '../crm/webhook-event.js';
-import { type Queryable, queryRows } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { DEFAULT_MAX_ATTEMPTS } from './queue.js';
 import { leadKey, type Source } from './types.js';
 
@@ -19,7 +18,7 @@ export interface IntakeResult {
   jobIds: number[];
 }
 
-export async function recordWebhook(db: Queryable, source: Source, parsed: ParsedWebhook): Promise<IntakeResult> {
+export async function recordWebhook(database: Pick<Database, 'query'>, source: Source, parsed: ParsedWebhook): Promise<IntakeResult> {
   // Duplicates inside one request count as duplicates; sorting by key gives every
   // transaction the same lock order, so overlapping batches cannot deadlock.
   const byKey = new Map<string, LeadEvent>();
@@ -28,31 +27,44 @@ export async function recordWebhook(db: Queryable, source: Source, parsed: Parse
   const ignored = parsed.ignored.length;
   if (unique.length === 0) return { accepted: 0, duplicates: parsed.events.length, ignored, jobIds: [] };
 
-  // ONE statement, so one round trip and atomic without BEGIN/COMMIT: job ids are
-  // drawn up front, the event insert decides (the unique index settles concurrent
-  // duplicates), and only events that were inserted get their job. The event row
-  // carries its job id: the trail from "HubSpot sent X" to "job Y did Z".
-  const rows = unique.map(
-    (e, i) =>
-      sql`(${i}::int, ${source}::text, ${e.dedupeKey}::text, ${e.eventType}::text, ${e.ref.accountId}::text, ${e.ref.objectType}::text, ${e.ref.objectId}::text, ${leadKey(e.ref)}::text, ${e.reason}::text, ${JSON.stringify(e.payload)}::jsonb)`,
+  const params: unknown[] = [];
+  unique.forEach((e, i) =>
+    params.push(i, source, e.dedupeKey, e.eventType, e.ref.accountId, e.ref.objectType, e.ref.objectId, leadKey(e.ref), e.reason, JSON.stringify(e.payload)),
   );
-  const inserted = await queryRows<{ id: string | number }>(
-    db,
-    sql`with input as (
-          select v.*, nextval(pg_get_serial_sequence('jobs', 'id')) as job_id
-          from (values ${sql.join(rows, sql`, `)}) as v(ord, source, dedupe_key, event_type, account_id, object_type, object_id, lead_key, reason, payload)
-        ), events as (
-          insert into webhook_events (source, dedupe_key, event_type, job_id)
-          select source, dedupe_key, event_type, job_id from input order by ord
-          on conflict (dedupe_key) do nothing
-          returning dedupe_key
-        )
-        insert into jobs (id, source, account_id, object_type, object_id, lead_key, reason, payload, max_attempts)
-        select i.job_id, i.source, i.account_id, i.object_type, i.object_id, i.lead_key, i.reason, i.payload, ${DEFAULT_MAX_ATTEMPTS}::int
-        from input i join events e on e.dedupe_key = i.dedupe_key
-        order by i.ord
-        returning id`,
-  );
+  const inserted = await database.query<{ id: string | number }>(intakeStatement(unique.length), params);
   const jobIds = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
   return { accepted: jobIds.length, duplicates: parsed.events.length - jobIds.length, ignored, jobIds };
+}
+
+const COLUMNS = ['int', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'jsonb'];
+const statements = new Map<number, string>();
+
+/**
+ * ONE statement, so one round trip and atomic without BEGIN/COMMIT: job ids are
+ * drawn up front, the event insert decides (the unique index settles concurrent
+ * duplicates), and only events that were inserted get their job. The event row
+ * carries its job id: the trail from "HubSpot sent X" to "job Y did Z". The text
+ * depends only on the number of events (at most 100), so it is built once per
+ * count and stays a prepared statement on PostgreSQL.
+ */
+function intakeStatement(events: number): string {
+  let text = statements.get(events);
+  if (text) return text;
+  const rows = Array.from({ length: events }, (_, r) => `(${COLUMNS.map((type, c) => `$${r * COLUMNS.length + c + 1}::${type}`).join(', ')})`);
+  text = `with input as (
+      select v.*, nextval('jobs_id_seq'::regclass) as job_id
+      from (values ${rows.join(', ')}) as v(ord, source, dedupe_key, event_type, account_id, object_type, object_id, lead_key, reason, payload)
+    ), events as (
+      insert into webhook_events (source, dedupe_key, event_type, job_id)
+      select source, dedupe_key, event_type, job_id from input order by ord
+      on conflict (dedupe_key) do nothing
+      returning dedupe_key
+    )
+    insert into jobs (id, source, account_id, object_type, object_id, lead_key, reason, payload, max_attempts)
+    select i.job_id, i.source, i.account_id, i.object_type, i.object_id, i.lead_key, i.reason, i.payload, ${DEFAULT_MAX_ATTEMPTS}
+    from input i join events e on e.dedupe_key = i.dedupe_key
+    order by i.ord
+    returning id`;
+  statements.set(events, text);
+  return text;
 }

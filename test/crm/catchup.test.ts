@@ -31,7 +31,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     hubspot.seed('company', '8003', { name: 'Also lost BV' }, new Date(t0 + 3_000));
     // 8001's creation webhook did arrive.
     await recordWebhook(
-      database.db,
+      database,
       'hubspot',
       parseHubSpotEvents([{ eventId: 1, subscriptionId: 1, portalId: Number(portal), occurredAt: t0, subscriptionType: 'company.creation', objectId: 8001 }]),
     );
@@ -50,7 +50,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
 
     // A late webhook for 8002 is a duplicate; a second sweep finds nothing new.
     const late = await recordWebhook(
-      database.db,
+      database,
       'hubspot',
       parseHubSpotEvents([{ eventId: 2, subscriptionId: 1, portalId: Number(portal), occurredAt: t0, subscriptionType: 'company.creation', objectId: 8002 }]),
     );

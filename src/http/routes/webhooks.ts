@@ -146,7 +146,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
       if (err instanceof PayloadError) reject('invalid', problems.badRequest(err.message, err.errors));
       throw err;
     }
-    const result = await recordWebhook(deps.database.db, h.source, parsed!);
+    const result = await recordWebhook(deps.database, h.source, parsed!);
     // Committed: now the workers may look (polling would find it anyway).
     if (result.accepted > 0) deps.jobs?.wake();
     const counter = deps.metrics.webhooksReceived;
