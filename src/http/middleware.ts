@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './context.js';
+import { requestHeader } from './incoming.js';
 import { AppError, problemResponse } from './problem.js';
 
 const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -9,7 +10,7 @@ const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Honours a sane inbound X-Request-Id, otherwise makes one; echoes it on the response. */
 export function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const inbound = c.req.header('x-request-id');
+    const inbound = requestHeader(c, 'x-request-id');
     const id = inbound && INBOUND_ID.test(inbound) ? inbound : crypto.randomUUID();
     c.set('requestId', id);
     c.header('X-Request-Id', id);

@@ -334,10 +334,13 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
       const { port } = server.address() as AddressInfo;
       // Raw node:http, so the body can be sent in chunks without a Content-Length.
       const post = (headers: Record<string, string>, chunks: string[]) =>
-        new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+        new Promise<{ status: number; type: string | undefined; requestId: string | undefined; text: string }>((resolve, reject) => {
           const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/generic', headers }, (res) => {
             let text = '';
-            res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], text }));
+            res
+              .setEncoding('utf8')
+              .on('data', (d) => (text += d))
+              .on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], requestId: res.headers['x-request-id'] as string, text }));
           });
           req.on('error', reject);
           for (const chunk of chunks) req.write(chunk);
@@ -347,15 +350,21 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
         const id = `served-${unique()}`;
         const signed = genericRequest({ type: 'lead.created', lead: { id, company: 'Socket B.V.' } });
         const body = await signed.text();
-        const ok = await post(Object.fromEntries(signed.headers), [body.slice(0, 10), body.slice(10)]);
+        // Headers come from Node's request too: mixed-case names, and the inbound request id is kept.
+        const headers = Object.fromEntries([...signed.headers].map(([k, v]) => [k === 'webhook-signature' ? 'Webhook-Signature' : k, v]));
+        const ok = await post({ ...headers, 'X-Request-Id': 'served-req-1' }, [body.slice(0, 10), body.slice(10)]);
         expect(ok.status, ok.text).toBe(200);
+        expect(ok.requestId).toBe('served-req-1');
         expect(JSON.parse(ok.text)).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
         expect(await jobsFor(`generic:default:lead:${id}`)).toHaveLength(1);
 
         const chunked = await post({ 'content-type': 'application/json' }, Array.from({ length: 32 }, () => 'x'.repeat(64 * 1024)));
         expect(chunked.status, chunked.text).toBe(413);
         expect(chunked.type).toBe('application/problem+json');
-        const declared = await post({ 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) }, ['{}']).catch((err) => ({ status: 0, type: undefined, text: String(err) }));
+        const declared = await post({ 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) }, ['{}']).catch((err) => ({
+          status: 0,
+          text: String(err),
+        }));
         expect(declared.status, declared.text).toBe(413);
       } finally {
         await new Promise((r) => server.close(r));

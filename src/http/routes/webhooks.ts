@@ -1,4 +1,4 @@
-import { IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps, AppRouter } from '../../app.js';
@@ -9,6 +9,7 @@ import { type ParsedWebhook, PayloadError, type RejectReason, type VerifyResult 
 import { recordWebhook } from '../../jobs/intake.js';
 import type { Source } from '../../jobs/types.js';
 import type { AppEnv } from '../context.js';
+import { incomingOf, requestHeader } from '../incoming.js';
 import { errorResponses } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
 
@@ -85,7 +86,7 @@ interface SourceHandler {
 
 export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
   const { config } = deps;
-  const header = (c: Context<AppEnv>) => (name: string) => c.req.header(name);
+  const header = (c: Context<AppEnv>) => (name: string) => requestHeader(c, name);
 
   const hubspot: SourceHandler = {
     source: 'hubspot',
@@ -105,7 +106,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     source: 'pipedrive',
     notConfigured: () =>
       config.pipedrive.webhookUser && config.pipedrive.webhookPassword ? undefined : 'PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD are not set',
-    verify: (c) => verifyPipedriveBasicAuth(c.req.header('authorization'), config.pipedrive.webhookUser!, config.pipedrive.webhookPassword!),
+    verify: (c) => verifyPipedriveBasicAuth(requestHeader(c, 'authorization'), config.pipedrive.webhookUser!, config.pipedrive.webhookPassword!),
     parse: (_c, body) => parsePipedriveEvent(body),
     challenge: 'Basic realm="verrijk-webhooks", charset="UTF-8"',
   };
@@ -113,7 +114,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     source: 'generic',
     notConfigured: () => (config.generic.webhookSecret ? undefined : 'GENERIC_WEBHOOK_SECRET is not set'),
     verify: (c, rawBody) => verifyStandardWebhook({ header: header(c), rawBody, secret: config.generic.webhookSecret!, now: Date.now() }),
-    parse: (c, body) => parseGenericEvent(body, c.req.header('webhook-id')!),
+    parse: (c, body) => parseGenericEvent(body, requestHeader(c, 'webhook-id')!),
   };
 
   const handle = (h: SourceHandler) => async (c: Context<AppEnv>) => {
@@ -127,7 +128,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
 
     const missing = h.notConfigured();
     if (missing) reject('not_configured', unauthorized(`The ${h.source} webhook is not configured (${missing}); every request is refused.`));
-    if (!isJson(c.req.header('content-type'))) {
+    if (!isJson(requestHeader(c, 'content-type'))) {
       reject('invalid', problems.unsupportedMediaType('Send the body as application/json.'));
     }
     const rawBody = await readLimited(c, MAX_WEBHOOK_BODY).catch((err) => {
@@ -193,8 +194,8 @@ function isJson(contentType: string | undefined): boolean {
  * an AbortController and a Web stream per webhook, a tenth of intake's CPU.
  */
 async function readLimited(c: Context<AppEnv>, max: number): Promise<Uint8Array> {
-  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (incoming instanceof IncomingMessage) return readIncoming(incoming, max);
+  const incoming = incomingOf(c);
+  if (incoming) return readIncoming(incoming, max);
   return readWebBody(c.req.raw, max);
 }
 
