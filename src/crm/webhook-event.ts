@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FieldError } from '../http/problem.js';
 import type { JobPayload, LeadRef } from '../jobs/types.js';
 
@@ -65,13 +64,3 @@ export function cleanText(v: unknown, max = 500): string | undefined {
   return cleaned === '' ? undefined : cleaned.slice(0, max);
 }
 
-/**
- * Constant-time string comparison. Both sides are hashed first so the buffers
- * handed to timingSafeEqual always have equal length and a length mismatch
- * leaks nothing either.
- */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
-}

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { secretEqual, signatureEqual } from '../constant-time.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config.js';
@@ -34,12 +35,6 @@ export const adminProblems = {
     ),
 };
 
-/** Compares two strings in constant time (hashing first makes the lengths equal). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 function sessionMac(adminToken: string, expires: number): string {
   return createHmac('sha256', adminToken).update(`verrijk admin session v1:${expires}`).digest('base64url');
@@ -57,7 +52,7 @@ export function verifySessionValue(adminToken: string, value: string | undefined
   if (!m) return false;
   const expires = Number(m[1]);
   if (expires * 1000 <= now) return false;
-  return safeEqual(m[2], sessionMac(adminToken, expires));
+  return signatureEqual(m[2], sessionMac(adminToken, expires));
 }
 
 function bearerOf(c: Context): string | undefined {
@@ -94,7 +89,7 @@ export function authenticateAdmin(c: Context, config: Config): AdminAuth {
   if (!token) throw adminProblems.disabled();
   const bearer = bearerOf(c);
   if (bearer !== undefined) {
-    if (bearer && safeEqual(bearer, token)) return { kind: 'bearer' };
+    if (bearer && secretEqual(bearer, token)) return { kind: 'bearer' };
     throw adminProblems.unauthorized();
   }
   if (verifySessionValue(token, getCookie(c, SESSION_COOKIE))) {
@@ -115,7 +110,7 @@ export function requireAdmin(config: Config): MiddlewareHandler<AppEnv> {
 
 /** True when a login with this token should succeed. */
 export function tokenMatches(config: Config, candidate: string | undefined): boolean {
-  return !!config.adminToken && !!candidate && safeEqual(candidate, config.adminToken);
+  return !!config.adminToken && !!candidate && secretEqual(candidate, config.adminToken);
 }
 
 export function setSessionCookie(c: Context, config: Config): void {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSessionValue, safeEqual, verifySessionValue } from '../../src/http/admin-auth.js';
+import { secretEqual, signatureEqual } from '../../src/constant-time.js';
+import { createSessionValue, verifySessionValue } from '../../src/http/admin-auth.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
@@ -153,9 +154,15 @@ describe('session values', () => {
     expect(verifySessionValue(TOKEN, v.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 1_000_000)).toBe(false);
     expect(verifySessionValue(TOKEN, undefined)).toBe(false);
   });
-  it('compares strings of any length safely', () => {
-    expect(safeEqual('abc', 'abc')).toBe(true);
-    expect(safeEqual('abc', 'abcd')).toBe(false);
-    expect(safeEqual('', 'x')).toBe(false);
+  it('compares secrets of any length, and signatures of their public length, safely', () => {
+    expect(secretEqual('abc', 'abc')).toBe(true);
+    expect(secretEqual('abc', 'abcd')).toBe(false);
+    expect(secretEqual('', 'x')).toBe(false);
+    expect(signatureEqual('c2lnbmF0dXJl', 'c2lnbmF0dXJl')).toBe(true);
+    expect(signatureEqual('c2lnbmF0dXJm', 'c2lnbmF0dXJl')).toBe(false);
+    expect(signatureEqual('c2lnbmF0dXJl=', 'c2lnbmF0dXJl')).toBe(false);
+    expect(signatureEqual('', 'x')).toBe(false);
+    // Multi-byte characters: compared as bytes, never thrown on.
+    expect(signatureEqual('é', 'e')).toBe(false);
   });
 });

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/problem.js';
 import type { LeadInput } from '../../enrich/types.js';
-import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString, safeEqual } from '../webhook-event.js';
+import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
+import { signatureEqual } from '../../constant-time.js';
 
 /**
  * The generic source: any system that signs per Standard Webhooks
@@ -39,7 +40,7 @@ export function verifyStandardWebhook(input: StandardWebhookInput): VerifyResult
   for (const entry of signatures.split(' ')) {
     const comma = entry.indexOf(',');
     if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;
-    if (safeEqual(entry.slice(comma + 1), expected)) valid = true;
+    if (signatureEqual(entry.slice(comma + 1), expected)) valid = true;
   }
   return valid ? { ok: true } : { ok: false, reason: 'signature', detail: 'No webhook-signature matches.' };
 }

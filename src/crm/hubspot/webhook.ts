@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { FieldError } from '../../http/problem.js';
+import { signatureEqual } from '../../constant-time.js';
 import {
   type HeaderLookup,
   type IgnoredEvent,
@@ -9,7 +10,6 @@ import {
   type VerifyResult,
   cleanText,
   idString,
-  safeEqual,
 } from '../webhook-event.js';
 
 /**
@@ -72,7 +72,7 @@ export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult 
     return { ok: false, reason: 'signature', detail: `Signature version ${version.slice(0, 10)} is not accepted here; send v3.` };
   }
   const expected = createHash('sha256').update(input.clientSecret, 'utf8').update(input.rawBody).digest('hex');
-  return safeEqual(v1.trim().toLowerCase(), expected)
+  return signatureEqual(v1.trim().toLowerCase(), expected)
     ? { ok: true }
     : { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature does not match.' };
 }
@@ -92,7 +92,7 @@ function verifyV3(input: HubSpotVerifyInput, signature: string): VerifyResult {
     .update(input.rawBody)
     .update(timestamp, 'utf8')
     .digest('base64');
-  return safeEqual(signature.trim(), expected)
+  return signatureEqual(signature.trim(), expected)
     ? { ok: true }
     : { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature-v3 does not match.' };
 }

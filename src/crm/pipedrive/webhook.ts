@@ -1,5 +1,6 @@
 import type { FieldError } from '../../http/problem.js';
-import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString, safeEqual } from '../webhook-event.js';
+import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
+import { secretEqual } from '../../constant-time.js';
 
 /**
  * Pipedrive webhooks (v2 envelope). Pipedrive signs nothing; the only documented
@@ -15,8 +16,8 @@ export function verifyPipedriveBasicAuth(authorization: string | undefined, user
   const givenUser = colon < 0 ? decoded : decoded.slice(0, colon);
   const givenPassword = colon < 0 ? '' : decoded.slice(colon + 1);
   // Both compared every time, so the answer time does not tell which one was wrong.
-  const userOk = safeEqual(givenUser, user);
-  const passwordOk = safeEqual(givenPassword, password);
+  const userOk = secretEqual(givenUser, user);
+  const passwordOk = secretEqual(givenPassword, password);
   return userOk && passwordOk ? { ok: true } : { ok: false, reason: 'signature', detail: 'HTTP Basic credentials are wrong.' };
 }
 
