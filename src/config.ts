@@ -102,6 +102,8 @@ export const envSchema = z.object({
   DATABASE_URL: databaseUrl,
   PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/pglite')),
   DATABASE_PREPARED_STATEMENTS: bool(true),
+  // PostgreSQL connections per instance; several instances share the server's max_connections.
+  DATABASE_POOL_SIZE: int(10, 1, 200),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(
@@ -165,6 +167,8 @@ export interface Config {
   pgliteDir: string;
   /** PostgreSQL: prepared statements for drizzle queries (off behind old transaction-mode poolers). */
   databasePreparedStatements: boolean;
+  /** PostgreSQL: connections per instance. */
+  databasePoolSize: number;
   publicUrl: string;
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
@@ -205,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     pgliteDir: e.PGLITE_DIR,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,

@@ -28,7 +28,7 @@ export interface Runtime {
 }
 
 export async function buildRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements });
+  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize });
   await runMigrations(database);
   logger.info({ database: database.label }, 'database ready');
 

@@ -100,6 +100,14 @@ describe('config', () => {
     expect(() => testConfig({ DATABASE_URL: 'nonsense' })).toThrow(/DATABASE_URL/);
     expect(() => testConfig({ CRM_RATE_LIMIT: 'fast' })).toThrow(/CRM_RATE_LIMIT/);
     expect(() => testConfig({ ROLLOUT_PERCENT: '150' })).toThrow(/ROLLOUT_PERCENT must be at most 100/);
+    expect(() => testConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => testConfig({ WORKER_CONCURRENCY: '-1' })).toThrow(/WORKER_CONCURRENCY/);
+    expect(() => testConfig({ DATABASE_PREPARED_STATEMENTS: 'maybe' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
+  });
+  it('takes an intake-only instance, the pool size and the prepared-statement switch', () => {
+    const c = testConfig({ WORKER_CONCURRENCY: '0', DATABASE_POOL_SIZE: '4', DATABASE_PREPARED_STATEMENTS: 'false' });
+    expect(c).toMatchObject({ workerConcurrency: 0, databasePoolSize: 4, databasePreparedStatements: false });
+    expect(testConfig()).toMatchObject({ workerConcurrency: 4, databasePoolSize: 10, databasePreparedStatements: true });
   });
   it('parses rate limits and defaults', () => {
     const c = testConfig({ CRM_RATE_LIMIT: '190/10s', CBS_TABLES: '83583NED, 81589NED' });
