@@ -231,6 +231,23 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     await bounded.stop();
   });
 
+  it('under lasting intake, spreads the loops\' batch starts evenly over the wait', async () => {
+    const gauge = createIntakeGauge();
+    gauge.enter(); // intake never goes quiet in this test
+    for (let a = 0; a < 8; a++) await enqueueTestJob(database.db, uniqueRef('generic', `spread-${a}-${Date.now()}`));
+    const starts: number[] = [];
+    const p = pool(async (batch, signal) => {
+      starts.push(performance.now());
+      return done(batch, signal);
+    }, { intake: gauge, yieldMaxMs: 200, concurrency: 4, pollMs: 60_000 });
+    p.start();
+    await waitFor(async () => starts.length >= 8, 10_000, 'eight batches');
+    await p.stop();
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+    // 200 ms / 4 loops = 50 ms apart; without spreading, four loops start within a few ms of each other.
+    expect(Math.min(...gaps), JSON.stringify(gaps.map(Math.round))).toBeGreaterThanOrEqual(40);
+  });
+
   it('shares work between two pools: every job processed exactly once', async () => {
     const ids: number[] = [];
     for (let a = 0; a < 4; a++) {
