@@ -94,14 +94,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // Names our connections in pg_stat_activity.
       connection: { application_name: 'verrijk' },
     });
-    const db = drizzlePostgres(options.preparedStatements === false ? client : preparing(client), { schema }) as unknown as Db;
+    const prepare = options.preparedStatements !== false;
+    const db = drizzlePostgres(prepare ? preparing(client) : client, { schema }) as unknown as Db;
     const dialect = new PgDialect();
     return {
       db,
       kind: 'postgres',
       label: redactUrl(url),
       query: async <T>(text: string, params: unknown[]) =>
-        (await client.unsafe(text, params as never[], { prepare: options.preparedStatements !== false })) as unknown as T[],
+        (await client.unsafe(text, params as never[], { prepare })) as unknown as T[],
       async withSession(fn) {
         const reserved = await client.reserve();
         try {

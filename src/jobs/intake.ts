@@ -36,7 +36,19 @@ export async function recordWebhook(database: Pick<Database, 'query'>, source: S
   return { accepted: jobIds.length, duplicates: parsed.events.length - jobIds.length, ignored, jobIds };
 }
 
-const COLUMNS = ['int', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'jsonb'];
+/** The input row's columns and their types, in the order `recordWebhook` pushes the parameters. */
+const COLUMNS: ReadonlyArray<[name: string, type: string]> = [
+  ['ord', 'int'],
+  ['source', 'text'],
+  ['dedupe_key', 'text'],
+  ['event_type', 'text'],
+  ['account_id', 'text'],
+  ['object_type', 'text'],
+  ['object_id', 'text'],
+  ['lead_key', 'text'],
+  ['reason', 'text'],
+  ['payload', 'jsonb'],
+];
 const statements = new Map<number, string>();
 
 /**
@@ -50,10 +62,10 @@ const statements = new Map<number, string>();
 function intakeStatement(events: number): string {
   let text = statements.get(events);
   if (text) return text;
-  const rows = Array.from({ length: events }, (_, r) => `(${COLUMNS.map((type, c) => `$${r * COLUMNS.length + c + 1}::${type}`).join(', ')})`);
+  const rows = Array.from({ length: events }, (_, r) => `(${COLUMNS.map(([, type], c) => `$${r * COLUMNS.length + c + 1}::${type}`).join(', ')})`);
   text = `with input as (
       select v.*, nextval('jobs_id_seq'::regclass) as job_id
-      from (values ${rows.join(', ')}) as v(ord, source, dedupe_key, event_type, account_id, object_type, object_id, lead_key, reason, payload)
+      from (values ${rows.join(', ')}) as v(${COLUMNS.map(([name]) => name).join(', ')})
     ), events as (
       insert into webhook_events (source, dedupe_key, event_type, job_id)
       select source, dedupe_key, event_type, job_id from input order by ord

@@ -120,9 +120,9 @@ export async function sweepExpiredLeases(db: Queryable): Promise<{ requeued: num
       lockedUntil: null,
       lockedBy: null,
       updatedAt: sql`now()`,
-      history: sql`${jobs.history} || jsonb_build_array(case when ${last}
-        then jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', 'dead', 'error', 'lease expired on the last attempt', 'worker', ${jobs.lockedBy})
-        else jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', 'lease_expired', 'worker', ${jobs.lockedBy}) end)`,
+      history: sql`${jobs.history} || jsonb_build_array(
+        jsonb_build_object('attempt', ${jobs.attempts}, 'at', now(), 'outcome', case when ${last} then 'dead' else 'lease_expired' end, 'worker', ${jobs.lockedBy})
+        || case when ${last} then jsonb_build_object('error', 'lease expired on the last attempt') else '{}'::jsonb end)`,
     })
     .where(and(lt(jobs.lockedUntil, sql`now()`), eq(jobs.status, 'running')))
     .returning({ status: jobs.status });
@@ -221,8 +221,7 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
         else delayMs = retryDelayMs(job.attempts, options.backoff);
       }
     }
-    const final = status !== 'queued';
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${final}::boolean, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,
@@ -230,13 +229,13 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
           status = v.status,
           outcome = coalesce(v.outcome, jobs.outcome),
           last_error = v.last_error,
-          finished_at = case when v.final then now() else jobs.finished_at end,
+          finished_at = case when v.status <> 'queued' then now() else jobs.finished_at end,
           run_at = coalesce(v.run_at, now() + v.delay_ms * interval '1 millisecond', jobs.run_at),
           locked_until = null,
           locked_by = null,
           updated_at = now(),
           history = jobs.history || v.entry
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, final, run_at, delay_ms, entry)
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry)
         where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
         returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
   );

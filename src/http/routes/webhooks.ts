@@ -194,14 +194,15 @@ function isJson(contentType: string | undefined): boolean {
  * an AbortController and a Web stream per webhook, a tenth of intake's CPU.
  */
 async function readLimited(c: Context<AppEnv>, max: number): Promise<Uint8Array> {
+  const declared = requestHeader(c, 'content-length');
+  if (declared !== undefined && Number(declared) > max) throw problems.tooLarge(max);
   const incoming = incomingOf(c);
   if (incoming) return readIncoming(incoming, max);
   return readWebBody(c.req.raw, max);
 }
 
+/** The streamed body, refused as soon as it passes `max` (readLimited checked the declared length). */
 function readIncoming(incoming: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = incoming.headers['content-length'];
-  if (declared !== undefined && Number(declared) > max) return Promise.reject(problems.tooLarge(max));
   if (incoming.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -229,8 +230,6 @@ function readIncoming(incoming: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 async function readWebBody(req: Request, max: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) throw problems.tooLarge(max);
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
