@@ -53,11 +53,15 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/p-scripts.ts', "import { x } from '../scripts/migrate.js';", SCRIPTS],
   ['test/jobs/p-scripts.test.ts', "import { x } from '../../scripts/build-snapshot.js';", SCRIPTS],
   ['test/helpers/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  ['test/eval/p-other-script.test.ts', "import { buildTable } from '../../scripts/build-snapshot.js';", SCRIPTS],
+  ['test/eval/p-bench.test.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
   // What the layering allows must stay allowed.
   ['src/enrich/ok-cbs.ts', "import { CBS_SOURCE_LINE } from '../cbs/model.js';\nimport { z } from 'zod';\nimport { readFileSync } from 'node:fs';", undefined],
   ['src/cbs/ok-sql-http.ts', "import { sql } from 'drizzle-orm';\nimport { request } from 'undici';\nimport type { Database } from '../db/client.js';", undefined],
   ['src/jobs/ok-all.ts', "import { sql } from 'drizzle-orm';\nimport type { CbsStore } from '../cbs/store.js';\nimport type { Source } from '../crm/adapter.js';", undefined],
   ['src/http/ok-hono.ts', "import { Hono } from 'hono';\nimport { enqueueJobs } from '../jobs/queue.js';", undefined],
+  // test/eval/ tests the evaluation runner, so it may import scripts/eval/ (and only that).
+  ['test/eval/ok-eval.test.ts', "import { scoreCase } from '../../scripts/eval/score.js';\nimport type { EvalCase } from '../../scripts/eval/cases.js';", undefined],
   ['test/jobs/ok-src.test.ts', "import { enqueueJobs } from '../../src/jobs/queue.js';\nimport { createTestDatabase } from '../helpers/db.js';", undefined],
 ];
 
