@@ -22,20 +22,22 @@ const unique = () => `${Date.now()}${++seq}`;
 /** `levels` objects inside each other: nest(1) = {"a":1}. */
 const nest = (levels: number): unknown => (levels === 0 ? 1 : { a: nest(levels - 1) });
 
-function generic(payload: unknown): Request {
+/** A signed generic webhook; one clock read for the timestamp header and the signature. */
+function signedGeneric(body: string): Request {
   const id = `msg_${unique()}`;
-  const body = JSON.stringify(payload);
+  const now = new Date();
   return new Request('http://127.0.0.1/webhooks/generic', {
     method: 'POST',
     body,
     headers: {
       'content-type': 'application/json',
       'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-      'webhook-signature': new Webhook(GENERIC_SECRET).sign(id, new Date(), body),
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(GENERIC_SECRET).sign(id, now, body),
     },
   });
 }
+const generic = (payload: unknown) => signedGeneric(JSON.stringify(payload));
 
 /** A lead.created whose KvK profile carries `levels` of nesting; the body is 3 levels deeper (body, lead, kvk). */
 const leadWithDeepKvk = (levels: number) => ({
@@ -118,19 +120,7 @@ describe.each(flavours)('webhook nesting guard on %s', (flavour) => {
 
   it('refuses hostile nesting (20,000 levels) with 400, not a crash', async () => {
     const deep = `{"type":"lead.created","lead":{"id":"x","kvk":{"extra":${'['.repeat(20_000)}${']'.repeat(20_000)}}}}`;
-    const id = `msg_${unique()}`;
-    const res = await app.request(
-      new Request('http://127.0.0.1/webhooks/generic', {
-        method: 'POST',
-        body: deep,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-          'webhook-signature': new Webhook(GENERIC_SECRET).sign(id, new Date(), deep),
-        },
-      }),
-    );
+    const res = await app.request(signedGeneric(deep));
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(400);
     expect(body.json.detail).toMatch(/nested too deeply/);
