@@ -144,7 +144,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     const sector = resolveSector(input, sbiList, industry, problems);
     let size: EmployeeRange | undefined;
     const e = input.employees;
-    if (e !== undefined && e !== null && !(typeof e === 'string' && e.trim() === '')) {
+    // A blank value is a field the CRM has but left empty: no size, and said so (the sector still answers).
+    if (e !== undefined && e !== null) {
       const parsed = parseEmployees(e);
       if (parsed.ok) size = parsed;
       else problems.push({ field: 'employees', reason: parsed.reason });
@@ -177,7 +178,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
               runnerUp: sector.runnerUp,
             }
           : null,
-        size: size ? { normalised: size.text, source: size.source } : null,
+        size: size ? { normalised: size.note ? `${size.text} (${size.note})` : size.text, source: size.source } : null,
       },
       markets,
       provenance: {
