@@ -3,9 +3,11 @@ import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
 import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
+import { calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
+import { type IndustryTables, loadIndustryTables } from './industry-tables.js';
 import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
-import { type Problem, resolveSector, type SectorResolution } from './sector.js';
+import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
 import { euSizeCategory, matchSizeClass, parseEmployees, type EmployeeRange } from './size-class.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
@@ -22,6 +24,8 @@ export interface EnricherOptions {
   sbiList: SbiList;
   tables: CbsTableVersion[];
   minConfidence: number;
+  /** The classification tables of data/vocabulary/ (default: the bundled ones). */
+  industryTables?: IndustryTables;
   /** Results kept in memory (default 50,000). */
   cacheSize?: number;
 }
@@ -111,6 +115,9 @@ function market(index: TableIndex, sector: SectorResolution | undefined, size: E
   };
 }
 
+// Read once per process, like the SBI list: every enricher (one per set of CBS table versions) shares them.
+const calibrate = calibrator(loadCalibration());
+
 export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const { sbiList } = options;
   const indexes = options.tables.map((t) => buildTableIndex(t, sbiList)).filter((x): x is TableIndex => x !== undefined);
@@ -118,7 +125,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const extraTitles = indexes.flatMap((ix) =>
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
-  const industry = createIndustryMatcher(sbiList, options.minConfidence, extraTitles);
+  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables ?? loadIndustryTables(), calibrate });
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;
   let misses = 0;
@@ -141,7 +148,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
 
   function compute(input: LeadInput): Enrichment {
     const problems: Problem[] = [];
-    const sector = resolveSector(input, sbiList, industry, problems);
+    const guess = { value: null as SectorGuess | null };
+    const sector = resolveSector(input, sbiList, industry, problems, guess);
     let size: EmployeeRange | undefined;
     const e = input.employees;
     // A blank value is a field the CRM has but left empty: no size, and said so (the sector still answers).
@@ -178,6 +186,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
               runnerUp: sector.runnerUp,
             }
           : null,
+        sectorGuess: guess.value,
         size: size ? { normalised: size.note ? `${size.text} (${size.note})` : size.text, source: size.source } : null,
       },
       markets,

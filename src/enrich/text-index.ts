@@ -1,101 +1,98 @@
-import Fuse from 'fuse.js';
+import { createCompoundSplitter, GENERIC_HEADS, type CompoundSplitter } from './compound.js';
+import { normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
- * A small token index for matching industry text against SBI titles. Query
- * words meet title words exactly, inside Dutch compounds
- * ("kunststofverpakkingen" ∋ "verpakkingen"), or through fuse.js over the
- * vocabulary of single words, which stays fast where fuzzy-matching whole
- * 100-character titles does not (tens of ms per query).
+ * A term index over the vocabulary (SBI and NACE titles, CRM labels,
+ * synonyms). Text becomes terms (stemmed words and the parts of compounds);
+ * a document scores by the share of the query's known terms it explains and
+ * the share of its own terms the query explains, each weighted by rarity
+ * (idf), with generic heads ("bedrijf", "winkel", "vereniging") weighing
+ * little. Only exact terms meet: no fuzzy search, so the cost of a query is
+ * bounded by its capped length and the postings of its terms, and a word
+ * never meets a look-alike of another language ("learning" is not "cleaning").
  */
 
-/** Lower case, no accents, punctuation and underscores as spaces: "IT-consultancy" → "it consultancy". */
-export function normaliseIndustry(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+export { normaliseIndustry };
+
+export interface IndexDoc {
+  code: string;
+  text: string;
+  /** Whether its words may be heads of Dutch compounds (Dutch titles and synonyms; not the English tables). */
+  heads: boolean;
 }
 
-const STOPWORDS = new Set(
-  'van en de het een in op voor met niet geen overige overig rest ed of and the for to by via als aan bij naar zonder dan elders genoemd company bedrijf'.split(' '),
-);
-
-/** A very light Dutch/English plural stem, so "winkels", "fietsen" and "verpakkingen" meet their compounds. */
-function stem(w: string): string {
-  if (w.length > 5 && w.endsWith('en')) return w.slice(0, -2);
-  if (w.length > 5 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
-  return w;
-}
-
-export const indexWords = (text: string) =>
-  text
-    .split(' ')
-    .filter((w) => w.length >= 3 && !STOPWORDS.has(w))
-    .map(stem);
-
-export interface TokenHit {
+export interface TermHit {
   doc: number;
-  /** 0..1: how much of the query the document explains, tempered by unexplained title words. */
+  /** 0..1: weighted share of the query's known terms this document explains. */
+  query: number;
+  /** 0..1: weighted share of the document's terms the query explains. */
+  doc_: number;
+  /** The combined score in 0..1. */
   score: number;
 }
 
-export function createTokenIndex(texts: string[]): (query: string, limit: number) => TokenHit[] {
-  const docWords = texts.map((t) => [...new Set(indexWords(t))]);
-  const df = new Map<string, number>();
-  const postings = new Map<string, number[]>();
-  docWords.forEach((ws, i) => {
-    for (const w of ws) {
-      df.set(w, (df.get(w) ?? 0) + 1);
-      const list = postings.get(w);
-      if (list) list.push(i);
-      else postings.set(w, [i]);
-    }
-  });
-  const idf = (w: string) => Math.log(1 + texts.length / (df.get(w) ?? 1));
-  const vocabulary = [...df.keys()];
-  const longWords = vocabulary.filter((v) => v.length >= 5);
-  const fuse = new Fuse(vocabulary, { includeScore: true, threshold: 0.3, minMatchCharLength: 3 });
+export interface TermIndex {
+  splitter: CompoundSplitter;
+  /** The distinct terms of a text, in order. */
+  terms(text: string): string[];
+  search(query: string, limit: number): TermHit[];
+  /** Work done by the last search: postings walked plus stems computed (for the bounded-cost test). */
+  lastCost(): number;
+}
 
-  /** Vocabulary words a query word stands for, with a weight in 0..1. */
-  function expand(q: string): Map<string, number> {
-    const out = new Map<string, number>();
-    if (df.has(q)) out.set(q, 1);
-    if (q.length >= 5) {
-      for (const v of longWords) {
-        if (v === q || !(q.includes(v) || v.includes(q))) continue;
-        const overlap = Math.min(v.length, q.length) / Math.max(v.length, q.length);
-        out.set(v, Math.max(out.get(v) ?? 0, 0.75 * Math.sqrt(overlap)));
-      }
-    }
-    if (out.size === 0) {
-      for (const r of fuse.search(q, { limit: 3 })) out.set(r.item, Math.max(out.get(r.item) ?? 0, 0.8 * (1 - (r.score ?? 1))));
-    }
-    return out;
+const GENERIC = new Set(GENERIC_HEADS.map(stem));
+const GENERIC_WEIGHT = 0.3;
+/** Terms in more documents than this decide nothing on their own; their postings are not walked. */
+const MAX_POSTINGS = 400;
+
+export function createTermIndex(docs: IndexDoc[]): TermIndex {
+  const surface = new Set<string>();
+  for (const d of docs) if (d.heads) for (const w of normaliseIndustry(d.text).split(' ')) surface.add(w);
+  const splitter = createCompoundSplitter(surface, STOP);
+
+  function terms(text: string): string[] {
+    const out = new Set<string>();
+    for (const w of textWords(normaliseIndustry(text))) for (const t of splitter.terms(w)) if (!STOP.has(t)) out.add(t);
+    return [...out];
   }
 
-  return (query, limit) => {
-    const qs = [...new Set(indexWords(query))].slice(0, 12);
+  const docTerms = docs.map((d) => terms(d.text));
+  const postings = new Map<string, number[]>();
+  docTerms.forEach((ts, i) => {
+    for (const t of ts) {
+      const list = postings.get(t);
+      if (list) list.push(i);
+      else postings.set(t, [i]);
+    }
+  });
+  const weights = new Map<string, number>();
+  for (const [t, list] of postings) weights.set(t, Math.log(1 + docs.length / list.length) * (GENERIC.has(t) ? GENERIC_WEIGHT : 1));
+  const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
+  let cost = 0;
+
+  function search(query: string, limit: number): TermHit[] {
+    splitter.resetWork();
+    const qs = terms(query).filter((t) => postings.has(t));
+    cost = splitter.work();
     if (qs.length === 0) return [];
-    const scores = new Map<number, number>();
-    let possible = 0;
-    for (const q of qs) {
-      const expansions = expand(q);
-      const ceiling = Math.max(idf(q), ...[...expansions.keys()].map(idf));
-      possible += ceiling;
-      // A compound query word ("fietsenwinkel") may meet several title words ("fiets", "winkel"): add them up, to a ceiling.
-      const sum = new Map<number, number>();
-      for (const [v, weight] of expansions) {
-        for (const d of postings.get(v) ?? []) sum.set(d, (sum.get(d) ?? 0) + weight * idf(v));
-      }
-      for (const [d, s] of sum) scores.set(d, (scores.get(d) ?? 0) + Math.min(s, ceiling));
+    let total = 0;
+    const acc = new Map<number, number>();
+    for (const t of qs) {
+      const w = weights.get(t)!;
+      total += w;
+      const list = postings.get(t)!;
+      if (list.length > MAX_POSTINGS) continue;
+      cost += list.length;
+      for (const d of list) acc.set(d, (acc.get(d) ?? 0) + w);
     }
-    const ranked: TokenHit[] = [];
-    for (const [doc, s] of scores) {
-      const precision = Math.min(1, qs.length / (docWords[doc].length || 1));
-      ranked.push({ doc, score: Math.min(1, (s / possible) * (0.7 + 0.3 * precision)) });
+    const hits: TermHit[] = [];
+    for (const [doc, matched] of acc) {
+      const q = matched / total;
+      const dc = Math.min(1, matched / (docWeight[doc] || 1));
+      hits.push({ doc, query: q, doc_: dc, score: Math.sqrt(q) * Math.pow(dc, 0.35) });
     }
-    return ranked.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
-  };
+    return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
+  }
+
+  return { splitter, terms, search, lastCost: () => cost };
 }

@@ -44,8 +44,8 @@ describe('free-text industry', () => {
     const hard = ['Vervaardiging van kunststof verpakkingen', 'Fietsenwinkel', 'Groothandel in bloemen en planten', 'Productie van kaas', 'Zeilschool'];
     for (const text of hard) {
       const m = matcher.match(text);
-      expect(m.best?.via === 'fuzzy' || m.best?.via === 'title' || m.best?.via === 'synonym', text).toBe(true);
-      if (m.best?.via === 'fuzzy') expect(m.best.confidence, text).toBeLessThanOrEqual(0.8);
+      expect(m.best?.via === 'words' || m.best?.via === 'title' || m.best?.via === 'synonym', text).toBe(true);
+      if (m.best?.via === 'words') expect(m.best.confidence, text).toBeLessThanOrEqual(0.8);
     }
   });
 
@@ -55,17 +55,20 @@ describe('free-text industry', () => {
   });
 
   it('answers "no confident match" for nonsense and below the threshold', () => {
-    for (const text of ['qwerty zxcvb', 'asdfgh', '!!!', '12345']) {
+    for (const text of ['qwerty zxcvb', 'asdfgh']) {
       const m = matcher.match(text);
       expect(m.ok, text).toBe(false);
       if (!m.ok) expect(m.reason).toBe('no confident match');
     }
+    // No words at all is said as such (it was "no confident match" before the matcher told them apart).
+    for (const text of ['!!!', '12345']) expect(matcher.match(text)).toMatchObject({ ok: false, reason: 'no words to read' });
     const strict = createIndustryMatcher(list, 0.99);
-    expect(strict.match('Ambachtelijke broodbakkerij').ok).toBe(false);
+    expect(strict.match('Vervaardiging van kunststof verpakkingen').ok).toBe(false);
   });
 
   it('returns a runner-up outside the winner\'s branch, with confidences in [0, 1]', () => {
-    const m = matcher.match('IT consultancy');
+    // A text read word by word (a whole synonym answers alone, with no runner-up).
+    const m = matcher.match('IT consultancy voor zorginstellingen');
     expect(m.ok && m.best.code).toBe('62.02');
     expect(m.runnerUp).not.toBeNull();
     expect(m.runnerUp!.code.startsWith('62.02')).toBe(false);
