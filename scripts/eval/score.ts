@@ -134,7 +134,8 @@ export function calibration(outcomes: Outcome[]): CalibrationRow[] {
 
 export function splitFigures(outcomes: Outcome[]): SplitFigures {
   const kinds = Object.fromEntries(
-    KINDS.map((k) => [k, figures(outcomes.filter((o) => o.c.kind === k), k !== 'employees')]),
+    // must_refuse has no right answer to be precise about: its answers count as wrong in the overall precision only.
+    KINDS.map((k) => [k, figures(outcomes.filter((o) => o.c.kind === k), k !== 'employees' && k !== 'must_refuse')]),
   ) as Record<Kind, KindFigures>;
   const sectorCases = outcomes.filter((o) => o.c.kind !== 'employees');
   const overall = { ...figures(outcomes, false), precision: figures(sectorCases, true).precision, answered: figures(sectorCases, true).answered };
