@@ -16,11 +16,17 @@ import { MAX_WORD, stem } from './text-words.js';
  * ("voetbalvereniging" is football first, an association second).
  */
 export const GENERIC_HEADS = [
-  'bedrijf', 'bedrijven', 'winkel', 'winkels', 'zaak', 'praktijk', 'praktijken', 'bureau', 'bureaus', 'kantoor', 'kantoren',
-  'handel', 'groothandel', 'fabriek', 'fabrieken', 'centrum', 'centra', 'dienst', 'diensten', 'service', 'services', 'studio',
-  'atelier', 'organisatie', 'vereniging', 'verenigingen', 'stichting', 'instelling', 'instellingen', 'specialist', 'groep',
-  'agency', 'group', 'solutions', 'industrie', 'branche', 'onderneming', 'werkplaats', 'huis', 'firma', 'maatschappij',
+  'bedrijf', 'bedrijven', 'zaak', 'praktijk', 'praktijken', 'bureau', 'bureaus', 'kantoor', 'kantoren', 'centrum', 'centra',
+  'dienst', 'diensten', 'service', 'services', 'studio', 'atelier', 'organisatie', 'vereniging', 'verenigingen', 'stichting',
+  'instelling', 'instellingen', 'specialist', 'groep', 'agency', 'group', 'solutions', 'industrie', 'branche', 'onderneming',
+  'huis', 'firma', 'maatschappij',
 ];
+
+/** Heads that say which kind of activity (trade, retail, manufacture): split off like the generic ones, but weighing fully. */
+const KIND_HEADS = ['winkel', 'winkels', 'handel', 'groothandel', 'detailhandel', 'fabriek', 'fabrieken', 'werkplaats', 'fabrikant'];
+
+/** Words read whole, never split: "groothandel" is wholesale, not "groot" + "handel". */
+const KEEP_WHOLE = new Set(['groothandel', 'detailhandel', 'groothandels', 'landbouw', 'tuinbouw', 'akkerbouw']);
 
 /** Modifiers that are Dutch prefixes, not words: "onderhoud" is not "onder" + "houd". */
 const NOT_A_MODIFIER = new Set(['over', 'door', 'voor', 'onder', 'tegen', 'achter', 'mede', 'weder', 'terug', 'samen', 'binnen', 'buiten']);
@@ -41,7 +47,7 @@ const WORK_PER_WORD = 24;
  * (SBI titles, CBS table titles, synonyms), never the English tables' words,
  * so "autoschadeherstel" is not read as ending in English "steel".
  */
-export function createCompoundSplitter(surfaceWords: Iterable<string>, stop: ReadonlySet<string>): CompoundSplitter {
+export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: ReadonlySet<string>): CompoundSplitter {
   // surface form → stem, for words long enough to be a head (4+ letters).
   const heads = new Map<string, string>();
   const stems = new Set<string>();
@@ -60,8 +66,10 @@ export function createCompoundSplitter(surfaceWords: Iterable<string>, stop: Rea
     stems.add(s);
     starts.add(s.slice(0, 4));
   };
+  // Short stems ("hei" of "heien", "dak") are known modifiers, never heads.
+  for (const w of surfaceWords) if (w.length >= 3 && !/\d/.test(w)) stems.add(stem(w));
   for (const w of surfaceWords) add(w);
-  for (const w of GENERIC_HEADS) add(w);
+  for (const w of [...GENERIC_HEADS, ...KIND_HEADS]) add(w);
   let work = 0;
   let budget = 0;
 
@@ -80,7 +88,7 @@ export function createCompoundSplitter(surfaceWords: Iterable<string>, stop: Rea
   const knownModifier = (mod: string) => stems.has(stem(mod)) || (mod.endsWith('s') && stems.has(stem(mod.slice(0, -1))));
 
   function split(word: string, depth: number): string[] {
-    if (word.length >= 7 && depth < 3) {
+    if (word.length >= 7 && depth < 3 && !KEEP_WHOLE.has(word)) {
       // Longest known head whose modifier is known too; else the longest head with whatever precedes it.
       let fallback: { i: number; head: string } | undefined;
       for (let i = 3; i <= word.length - 4; i++) {
@@ -95,6 +103,13 @@ export function createCompoundSplitter(surfaceWords: Iterable<string>, stop: Rea
         budget--;
       }
       if (fallback) return parts(word.slice(0, fallback.i), fallback.head, depth);
+      // An unknown word that starts with a known one ("radiozender"): the known part, and the rest as it is.
+      if (depth === 0 && !stems.has(stem(word))) {
+        for (let i = word.length - 4; i >= 4; i--) {
+          const mod = heads.get(word.slice(0, i));
+          if (mod !== undefined && !generic.has(mod)) return [mod, stem(word.slice(i))];
+        }
+      }
     }
     work++;
     return [stem(word)];

@@ -91,15 +91,16 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
   function byWords(text: string): IndustryMatch {
     const hits = index.search(text, 60);
     if (hits.length === 0) return { ok: false, reason: 'no confident match', best: null, runnerUp: null };
-    // Best hit per code, in score order.
+    // Best hit per code, in score order; a match on generic words alone ("Organisatie") is weak evidence.
     const seen = new Set<string>();
     const ranked: Array<{ entry: SbiEntry; raw: number; text: string }> = [];
     for (const h of hits) {
       const doc = vocabulary.docs[h.doc];
       if (seen.has(doc.entry.code)) continue;
       seen.add(doc.entry.code);
-      ranked.push({ entry: doc.entry, raw: h.score, text: doc.text });
+      ranked.push({ entry: doc.entry, raw: h.score * (h.genericOnly ? 0.5 : 1), text: doc.text });
     }
+    ranked.sort((a, b) => b.raw - a.raw);
     const top = ranked[0];
     // Tied codes of one branch ("meubels": 31.01 and 31.09) are answered by the branch they share.
     const tied = ranked.filter((r) => r.raw >= top.raw - TIE);

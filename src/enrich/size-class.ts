@@ -38,10 +38,11 @@ export const HUBSPOT_NUMEMPLOYEES: Record<string, { min: number; max: number | n
 const MAX_EMPLOYEES = 10_000_000;
 
 /** Words for a one-person business: the owner is the one person employed. */
-const SELF_EMPLOYED = /^(?:1\s*)?\(?\s*(?:zzp(?:'?er)?|zelfstandige?( zonder personeel)?|eenmanszaak|eenmanszaken|self[- ]?employed|freelancer?|sole (?:trader|proprietor(?:ship)?)|myself only)\s*\)?$/;
+const SELF_EMPLOYED = /^(?:1\s*)?\(?\s*(?:zzp(?:'?er)?|zelfstandige?( zonder personeel)?|eenmanszaak|eenmanszaken|self[- ]?employed|freelancer?|sole (?:trader|proprietor(?:ship)?)|myself only)\s*\)?(?:\s*\(1\))?$/;
 /** Approximations in front of a number ("ca. 25", "± 30", "+/- 15"): read as the number itself. */
-const APPROX = /^(?:ca\.?|circa|ongeveer|plusminus|rond(?:om)?|zo'?n|±|\+\/-|\+-|~|approx\.?|approximately|about|around|roughly)\s*/;
-const UNIT = /\s*(werkzame personen|werknemers|medewerkers|employees|employee|personen|mensen|people|staff|man|pers\.?)$/;
+const APPROX = /^(?:ca\.?|circa|ongeveer|plusminus|rond(?:om)?|zo'?n|±|\+\/-|\+-|~|approximately|approx\.?|about|around|roughly)\s*/;
+/** The unit, wherever it stands ("250 werkzame personen of meer"). */
+const UNIT = /\s*\b(werkzame personen|werkzaam persoon|werknemers|medewerkers|employees|employee|personen|mensen|people|staff|man|pers\.?)(?=\s|$)/g;
 
 /** `1.250`, `1,250`, `1 250` → 1250; plain digits as they are. */
 function readCount(text: string): number | undefined {
@@ -67,7 +68,7 @@ function range(min: number, max: number | null, source: EmployeeRange['source'],
  * more persons than fte, never fewer), so it reads as an open range.
  */
 function readFte(t: string): EmployeesResult | undefined {
-  const m = /^(\d{1,7}(?:[.,]\d{1,2})?)(?:\s*(?:-|tot|t\/m)\s*\d{1,7}(?:[.,]\d{1,2})?)?\s*fte$/.exec(t);
+  const m = /^(\d{1,7}(?:[.,]\d{1,2})?)(?:\s*(?:-|tot|t\/m)\s*\d{1,7}(?:[.,]\d{1,2})?)?\s*(?:fte'?s?|fte\.)$/.exec(t);
   if (!m) return undefined;
   const fte = Number(m[1].replace(',', '.'));
   if (!Number.isFinite(fte) || fte <= 0) return fail('an fte count is a number > 0');
@@ -88,9 +89,12 @@ export function parseEmployees(input: unknown): EmployeesResult {
     .replace(/[\u2018\u2019`]/g, "'");
   if (t === '') return fail('employees is empty');
   if (SELF_EMPLOYED.test(t)) return range(1, 1, 'self-employed', `"${t}": a one-person business`);
+  t = t.replace(APPROX, '').trim();
   const fte = readFte(t);
   if (fte) return fte;
-  t = t.replace(UNIT, '').replace(APPROX, '').trim();
+  t = t.replace(UNIT, '').replace(/\s+/g, ' ').trim();
+  // "tussen 10 en 20", "between 10 and 20": an inclusive range.
+  t = t.replace(/^(?:tussen|between)\s+(.+?)\s+(?:en|and)\s+(.+)$/, '$1-$2');
   if (t === '') return fail('employees has no number');
   const hub = HUBSPOT_NUMEMPLOYEES[t.replace(/\s+/g, '')];
   if (hub) return range(hub.min, hub.max, 'hubspot');

@@ -1,15 +1,23 @@
-import { createCompoundSplitter, GENERIC_HEADS, type CompoundSplitter } from './compound.js';
+import { createCompoundSplitter, GENERIC_HEADS } from './compound.js';
+import { TERM_ALIASES } from './term-aliases.js';
 import { normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
  * A term index over the vocabulary (SBI and NACE titles, CRM labels,
- * synonyms). Text becomes terms (stemmed words and the parts of compounds);
- * a document scores by the share of the query's known terms it explains and
- * the share of its own terms the query explains, each weighted by rarity
- * (idf), with generic heads ("bedrijf", "winkel", "vereniging") weighing
- * little. Only exact terms meet: no fuzzy search, so the cost of a query is
- * bounded by its capped length and the postings of its terms, and a word
- * never meets a look-alike of another language ("learning" is not "cleaning").
+ * synonyms). Text becomes terms: stemmed words and the parts of compounds,
+ * with aliases folded in ("detailhandel" is "winkel"). A document scores by the
+ * weighted share of the query it explains and, more softly, the share of its
+ * own terms the query explains. A query term weighs by its rarity (idf), less
+ * when generic ("bedrijf", "vereniging"), when it comes late in a long
+ * description, or when it names the customers ("… voor de zorg"). Words the
+ * vocabulary does not know count against the score, so a text is not read
+ * from one known word among many unknown ones.
+ *
+ * Only exact terms meet: no fuzzy search. A word the vocabulary lacks gets one
+ * chance as a typo (one letter added, dropped or changed, against Dutch words
+ * of 6+ letters), found by at most n+1 map lookups. So the cost of a query is
+ * bounded by its capped length and the postings of its terms, and a word never
+ * meets a look-alike of another language ("learning" is not "cleaning").
  */
 
 export { normaliseIndustry };
@@ -17,23 +25,20 @@ export { normaliseIndustry };
 export interface IndexDoc {
   code: string;
   text: string;
-  /** Whether its words may be heads of Dutch compounds (Dutch titles and synonyms; not the English tables). */
+  /** Whether its words may be heads of Dutch compounds and typo targets (Dutch titles and synonyms; not the English tables). */
   heads: boolean;
 }
 
 export interface TermHit {
   doc: number;
-  /** 0..1: weighted share of the query's known terms this document explains. */
-  query: number;
-  /** 0..1: weighted share of the document's terms the query explains. */
-  doc_: number;
   /** The combined score in 0..1. */
   score: number;
+  /** Whether every matched query term was generic ("bureau", "vereniging"). */
+  genericOnly: boolean;
 }
 
 export interface TermIndex {
-  splitter: CompoundSplitter;
-  /** The distinct terms of a text, in order. */
+  /** The distinct terms of a title or label. */
   terms(text: string): string[];
   search(query: string, limit: number): TermHit[];
   /** Work done by the last search: postings walked plus stems computed (for the bounded-cost test). */
@@ -43,16 +48,31 @@ export interface TermIndex {
 const GENERIC = new Set(GENERIC_HEADS.map(stem));
 const GENERIC_WEIGHT = 0.3;
 /** Terms in more documents than this decide nothing on their own; their postings are not walked. */
-const MAX_POSTINGS = 400;
+const MAX_POSTINGS = 600;
+/** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
+const UNKNOWN_WEIGHT = 2.5;
+
+const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
+
+/** Every form of a word with one letter removed: the keys of the typo map. */
+function deletions(w: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < w.length; i++) out.push(w.slice(0, i) + w.slice(i + 1));
+  return out;
+}
 
 export function createTermIndex(docs: IndexDoc[]): TermIndex {
   const surface = new Set<string>();
   for (const d of docs) if (d.heads) for (const w of normaliseIndustry(d.text).split(' ')) surface.add(w);
   const splitter = createCompoundSplitter(surface, STOP);
+  // One letter dropped from a known Dutch word → that word ("autobdrijf" → "autobedrijf").
+  const typos = new Map<string, string>();
+  for (const w of surface) if (w.length >= 6) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
 
+  const wordTerms = (word: string) => splitter.terms(word).map(canonical).filter((t) => !STOP.has(t));
   function terms(text: string): string[] {
     const out = new Set<string>();
-    for (const w of textWords(normaliseIndustry(text))) for (const t of splitter.terms(w)) if (!STOP.has(t)) out.add(t);
+    for (const w of textWords(normaliseIndustry(text))) for (const t of wordTerms(w.word)) out.add(t);
     return [...out];
   }
 
@@ -70,29 +90,62 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
   const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
   let cost = 0;
 
+  /** A word's known terms, trying it as a typo of a known word when it has none. */
+  function known(word: string): string[] {
+    const ts = wordTerms(word).filter((t) => postings.has(t));
+    if (ts.length > 0 || word.length < 6) return ts;
+    for (const c of [word, ...deletions(word)]) {
+      const fixed = surface.has(c) && c !== word ? c : typos.get(c);
+      if (fixed !== undefined && fixed !== word) return wordTerms(fixed).filter((t) => postings.has(t));
+    }
+    return [];
+  }
+
   function search(query: string, limit: number): TermHit[] {
     splitter.resetWork();
-    const qs = terms(query).filter((t) => postings.has(t));
-    cost = splitter.work();
-    if (qs.length === 0) return [];
+    // Query terms with their weights; a term seen twice keeps its larger weight.
+    const wanted = new Map<string, number>();
     let total = 0;
+    for (const w of textWords(normaliseIndustry(query))) {
+      const factor = (w.forWhom ? 0.5 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
+      const ts = known(w.word);
+      if (ts.length === 0) {
+        if (w.word.length >= 4) total += UNKNOWN_WEIGHT * factor;
+        continue;
+      }
+      for (const t of ts) {
+        const weight = weights.get(t)! * factor;
+        const before = wanted.get(t) ?? 0;
+        if (weight > before) {
+          total += weight - before;
+          wanted.set(t, weight);
+        }
+      }
+    }
+    cost = splitter.work();
+    if (wanted.size === 0) return [];
     const acc = new Map<number, number>();
-    for (const t of qs) {
-      const w = weights.get(t)!;
-      total += w;
+    const specific = new Set<number>();
+    for (const [t, w] of wanted) {
       const list = postings.get(t)!;
       if (list.length > MAX_POSTINGS) continue;
       cost += list.length;
-      for (const d of list) acc.set(d, (acc.get(d) ?? 0) + w);
+      for (const d of list) {
+        acc.set(d, (acc.get(d) ?? 0) + w);
+        if (!GENERIC.has(t)) specific.add(d);
+      }
     }
     const hits: TermHit[] = [];
     for (const [doc, matched] of acc) {
       const q = matched / total;
-      const dc = Math.min(1, matched / (docWeight[doc] || 1));
-      hits.push({ doc, query: q, doc_: dc, score: Math.sqrt(q) * Math.pow(dc, 0.35) });
+      // The document's side counts its terms at full weight: the query's position factors are the query's business.
+      let docMatched = 0;
+      for (const t of docTerms[doc]) if (wanted.has(t)) docMatched += weights.get(t)!;
+      const dc = Math.min(1, docMatched / (docWeight[doc] || 1));
+      hits.push({ doc, score: Math.min(1, q) * Math.pow(dc, 0.25), genericOnly: !specific.has(doc) });
     }
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
   }
 
-  return { splitter, terms, search, lastCost: () => cost };
+  return { terms, search, lastCost: () => cost };
 }

@@ -121,16 +121,30 @@ export const STOP = new Set(STOP_WORDS.filter(Boolean).map(stem));
 /** Two-letter words that decide a sector and must never be dropped as noise. */
 const SHORT_KEEP = new Set(['it', 'hr', 'pr', 'ai', 'tv', '3d', 'ov']);
 
-/** The words of a normalised text, capped and stemmed, stop words removed. */
-export function textWords(normalised: string): string[] {
-  const out: string[] = [];
+/** Words after which a text names whom the business serves, not what it does ("… voor de zorg", "… for logistics companies"). */
+const FOR_WORDS = new Set(['voor', 'for', 'tbv', 'aan']);
+
+export interface TextWord {
+  /** The word as written (normalised): compounds are split from this form. */
+  word: string;
+  /** Index among the kept words: the first words of a description name its main activity. */
+  position: number;
+  /** Whether it stands after "voor"/"for": it describes the customers. */
+  forWhom: boolean;
+}
+
+/** The words of a normalised text, capped, stop words (compared after stemming) removed. */
+export function textWords(normalised: string): TextWord[] {
+  const out: TextWord[] = [];
+  let forWhom = false;
+  let seen = 0;
   for (const raw of normalised.slice(0, MAX_TEXT).split(' ')) {
-    if (out.length >= MAX_WORDS) break;
+    if (out.length >= MAX_WORDS || ++seen > MAX_WORDS * 3) break;
+    if (FOR_WORDS.has(raw)) forWhom = true;
     const w = raw.slice(0, MAX_WORD);
     if (w.length < 3 && !SHORT_KEEP.has(w)) continue;
     if (/^\d+$/.test(w)) continue;
-    const s = stem(w);
-    if (!STOP.has(s)) out.push(w);
+    if (!STOP.has(stem(w))) out.push({ word: w, position: out.length, forWhom });
   }
   return out;
 }
