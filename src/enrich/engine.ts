@@ -3,7 +3,7 @@ import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
 import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
-import { calibrator, loadCalibration } from './calibration.js';
+import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { type IndustryTables, loadIndustryTables } from './industry-tables.js';
 import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
@@ -26,6 +26,8 @@ export interface EnricherOptions {
   minConfidence: number;
   /** The classification tables of data/vocabulary/ (default: the bundled ones). */
   industryTables?: IndustryTables;
+  /** Raw match score → confidence (default: the bundled calibration; scripts/calibrate.ts fits it on raw scores). */
+  calibrate?: Calibrate;
   /** Results kept in memory (default 50,000). */
   cacheSize?: number;
 }
@@ -125,7 +127,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const extraTitles = indexes.flatMap((ix) =>
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
-  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables ?? loadIndustryTables(), calibrate });
+  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables ?? loadIndustryTables(), calibrate: options.calibrate ?? calibrate });
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;
   let misses = 0;

@@ -72,10 +72,11 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
   const vocabulary = buildVocabulary(list, options.tables, options.extraTitles ?? []);
   const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, text: d.text, heads: d.heads })));
 
+  // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
   const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({
     code: entry.code,
     title: entry.title,
-    confidence: round(calibrate(via, raw)),
+    confidence: round(calibrate(entry.level === 'section' ? `${via}-section` : via, raw)),
     via,
     matched: matched.slice(0, 80),
     raw: round(raw),

@@ -46,9 +46,17 @@ export interface TermIndex {
 }
 
 const GENERIC = new Set(GENERIC_HEADS.map(stem));
+/**
+ * Words that name the kind of activity (manufacture, wholesale, retail, rental,
+ * repair, installation, growing). They are frequent, so idf alone would let the
+ * product outweigh them, yet they decide between "Groothandel in", "Winkels in"
+ * and "Vervaardiging van" the same product: their weight has a floor.
+ */
+const KIND = new Set(['vervaardiging', 'groothandel', 'winkel', 'verhuur', 'reparatie', 'installatie', 'teelt'].map(stem));
+const KIND_WEIGHT = 6;
 const GENERIC_WEIGHT = 0.3;
 /** Terms in more documents than this decide nothing on their own; their postings are not walked. */
-const MAX_POSTINGS = 600;
+const MAX_POSTINGS = 1_000;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
 
@@ -86,7 +94,10 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     }
   });
   const weights = new Map<string, number>();
-  for (const [t, list] of postings) weights.set(t, Math.log(1 + docs.length / list.length) * (GENERIC.has(t) ? GENERIC_WEIGHT : 1));
+  for (const [t, list] of postings) {
+    const idf = Math.log(1 + docs.length / list.length);
+    weights.set(t, GENERIC.has(t) ? idf * GENERIC_WEIGHT : KIND.has(t) ? Math.max(idf, KIND_WEIGHT) : idf);
+  }
   const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
   let cost = 0;
 

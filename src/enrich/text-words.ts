@@ -114,7 +114,7 @@ const STOP_WORDS = `van en de het een in op voor met niet geen overige overig re
   verrichten verricht uitoefenen uitoefening exploitatie exploiteren activiteit activiteiten werkzaamheden uitvoeren uitvoering
   bedrijf bedrijven onderneming ondernemingen company companies business businesses firm enterprise
   other others activities activity nec n e c related except including excluding our we your their with from into on at an a is are
-  as well such general algemeen algemene nl bv nv vof holding`.split(/\s+/);
+  as well such general algemeen algemene nl bv nv vof`.split(/\s+/);
 
 export const STOP = new Set(STOP_WORDS.filter(Boolean).map(stem));
 
