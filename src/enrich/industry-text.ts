@@ -70,7 +70,7 @@ function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefine
 export function createIndustryMatcher(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): IndustryMatcher {
   const calibrate = options.calibrate ?? identity;
   const vocabulary = buildVocabulary(list, options.tables, options.extraTitles ?? []);
-  const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, text: d.text, heads: d.heads })));
+  const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
 
   // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
   const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({

@@ -24,6 +24,8 @@ export { normaliseIndustry };
 
 export interface IndexDoc {
   code: string;
+  /** The code's ancestors (section first) and the code itself: evidence for an ancestor supports the code. */
+  path: readonly string[];
   text: string;
   /** Whether its words may be heads of Dutch compounds and typo targets (Dutch titles and synonyms; not the English tables). */
   heads: boolean;
@@ -59,6 +61,8 @@ const GENERIC_WEIGHT = 0.3;
 const MAX_POSTINGS = 1_000;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
+/** The best documents that may lend each other support along the SBI hierarchy. */
+const BRANCH_POOL = 40;
 
 const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
 
@@ -146,15 +150,31 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
         if (!GENERIC.has(t)) specific.add(d);
       }
     }
-    const hits: TermHit[] = [];
+    // Each document on its own: the share of the query it explains, and of itself the query explains.
+    const single: Array<{ doc: number; matched: string[]; dc: number; score: number }> = [];
     for (const [doc, matched] of acc) {
-      const q = matched / total;
-      // The document's side counts its terms at full weight: the query's position factors are the query's business.
-      let docMatched = 0;
-      for (const t of docTerms[doc]) if (wanted.has(t)) docMatched += weights.get(t)!;
-      const dc = Math.min(1, docMatched / (docWeight[doc] || 1));
-      hits.push({ doc, score: Math.min(1, q) * Math.pow(dc, 0.25), genericOnly: !specific.has(doc) });
+      const terms = docTerms[doc].filter((t) => wanted.has(t));
+      const dc = Math.min(1, terms.reduce((s, t) => s + weights.get(t)!, 0) / (docWeight[doc] || 1));
+      single.push({ doc, matched: terms, dc, score: Math.min(1, matched / total) * Math.pow(dc, 0.25) });
     }
+    single.sort((a, b) => b.score - a.score || a.doc - b.doc);
+    const top = single.slice(0, BRANCH_POOL);
+    // A code is also supported by what its ancestors' documents explain: "installatiebedrijf voor
+    // zonnepanelen" is 43.21 (zonnepanelen) inside 43.2 (installatie); "cosmetics manufacturer" is
+    // 20.42 (cosmetics) inside C (manufacturing).
+    const hits: TermHit[] = top.map((h) => {
+      const path = docs[h.doc].path;
+      const union = new Set(h.matched);
+      for (const o of top) if (o !== h && path.includes(docs[o.doc].code)) for (const t of o.matched) union.add(t);
+      let explained = 0;
+      for (const t of union) explained += wanted.get(t)!;
+      cost += top.length;
+      return {
+        doc: h.doc,
+        score: Math.min(1, explained / total) * Math.pow(h.dc, 0.25),
+        genericOnly: !specific.has(h.doc),
+      };
+    });
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
   }
 

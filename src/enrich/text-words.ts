@@ -36,7 +36,7 @@ export function labelKey(text: string): string {
 /** Suffixes stripped by the stemmer, longest first within each family. */
 const SUFFIXES = [
   'erijen', 'erij', 'ingen', 'ing', 'heden', 'heid', 'aties', 'atie', 'ations', 'ation', 'ische', 'isch', 'ieken', 'iek',
-  'isten', 'ist', 'aars', 'aar', 'ateurs', 'ateur', 'eurs', 'eur', 'sters', 'ster', 'eren', 'ers', 'er', 'ies', 'ions', 'ion', 'ments', 'ment',
+  'isten', 'ist', 'ika', 'iks', 'ik', 'aars', 'aar', 'ateurs', 'ateur', 'eurs', 'eur', 'sters', 'ster', 'eren', 'ers', 'er', 'ies', 'ions', 'ion', 'ments', 'ment',
   'en', 'es', 'e', 's',
 ];
 const isVowel = (ch: string) => ch === 'a' || ch === 'e' || ch === 'i' || ch === 'o' || ch === 'u' || ch === 'y';
@@ -111,6 +111,8 @@ export function stem(word: string): string {
 const STOP_WORDS = `van en de het een in op voor met niet geen overige overig rest ed of and the for to by via als aan bij naar zonder dan
   elders genoemd anders andere alle alles ook zowel waaronder onder meer meest ten behoeve gebied diverse divers allerlei soort soorten
   door over tot uit om per naast tegen tussen zich zijn haar hun wij ons onze mijn alleen vooral hoofdzakelijk voornamelijk
+  verlenen verzorgen voeren geven bieden aanbieden leveren levering uitvoeren plegen drijven doen
+  derden opdrachtgevers opdrachtgever klanten klant particulieren particuliere ondernemers zakelijke zakelijk bijbehorende diverse
   verrichten verricht uitoefenen uitoefening exploitatie exploiteren activiteit activiteiten werkzaamheden uitvoeren uitvoering
   bedrijf bedrijven onderneming ondernemingen company companies business businesses firm enterprise
   other others activities activity nec n e c related except including excluding our we your their with from into on at an a is are
