@@ -39,8 +39,9 @@ export interface CompoundSplitter {
   resetWork(): void;
 }
 
-/** At most this many trial stems per word: a word of random letters costs no more than a real one. */
-const WORK_PER_WORD = 24;
+/** At most this many trial stems per word, and per query: a word of random letters costs no more than a real one. */
+const WORK_PER_WORD = 8;
+const WORK_PER_QUERY = 80;
 
 /**
  * Builds the splitter from the surface words that may be heads: Dutch words
@@ -72,6 +73,7 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
   for (const w of [...GENERIC_HEADS, ...KIND_HEADS]) add(w);
   let work = 0;
   let budget = 0;
+  let left = WORK_PER_QUERY;
 
   /** The stem of a tail when it is a known word ("wasser" is "wassen"'s), else undefined. */
   function headOf(tail: string): string | undefined {
@@ -123,10 +125,16 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
 
   return {
     terms: (word) => {
-      budget = WORK_PER_WORD;
-      return split(word.slice(0, MAX_WORD), 0);
+      budget = Math.min(WORK_PER_WORD, left);
+      const before = budget;
+      const out = split(word.slice(0, MAX_WORD), 0);
+      left -= before - budget;
+      return out;
     },
     work: () => work,
-    resetWork: () => void (work = 0),
+    resetWork: () => {
+      work = 0;
+      left = WORK_PER_QUERY;
+    },
   };
 }

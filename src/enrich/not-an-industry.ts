@@ -34,7 +34,8 @@ const CATCH_ALL = new Set(
 /** Why a value is not an industry, or undefined when it may be one. */
 export function notAnIndustry(raw: string): string | undefined {
   const text = raw.trim();
-  if (EMAIL.test(text)) return 'an e-mail address is not an industry';
+  // The @ first: the pattern alone would backtrack over a long value.
+  if (text.includes('@') && EMAIL.test(text)) return 'an e-mail address is not an industry';
   if (URL.test(text)) return 'a web address is not an industry';
   const n = normaliseIndustry(text);
   if (n === '' || /^[\d ]+$/.test(n)) return 'no words to read';

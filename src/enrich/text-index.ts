@@ -57,12 +57,14 @@ const GENERIC = new Set(GENERIC_HEADS.map(stem));
 const KIND = new Set(['vervaardiging', 'groothandel', 'winkel', 'verhuur', 'reparatie', 'installatie', 'teelt'].map(stem));
 const KIND_WEIGHT = 6;
 const GENERIC_WEIGHT = 0.3;
-/** Terms in more documents than this decide nothing on their own; their postings are not walked. */
-const MAX_POSTINGS = 1_000;
+/** Terms in more documents than this are walked only through the documents rarer terms found. */
+const COMMON = 150;
+/** Unknown words tried as typos per query. */
+const MAX_TYPO_TRIES = 4;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
 /** The best documents that may lend each other support along the SBI hierarchy. */
-const BRANCH_POOL = 40;
+const BRANCH_POOL = 30;
 
 const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
 
@@ -103,12 +105,22 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     weights.set(t, GENERIC.has(t) ? idf * GENERIC_WEIGHT : KIND.has(t) ? Math.max(idf, KIND_WEIGHT) : idf);
   }
   const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
+  // Terms in many documents ("groothandel", "vervaardiging") are not walked: they only add to documents
+  // a rarer term found, and to the short labels that consist of them ("Wholesale", "Manufacturing").
+  const shortDocs = new Map<string, number[]>();
+  for (const [t, list] of postings) if (list.length > COMMON) shortDocs.set(t, list.filter((d) => docTerms[d].length <= 2));
+  // Scratch accumulators, reused by every search (one search runs at a time: the matcher is synchronous).
+  const queryAcc = new Float64Array(docs.length);
+  const docAcc = new Float64Array(docs.length);
   let cost = 0;
+  let typoTries = 0;
 
   /** A word's known terms, trying it as a typo of a known word when it has none. */
   function known(word: string): string[] {
     const ts = wordTerms(word).filter((t) => postings.has(t));
-    if (ts.length > 0 || word.length < 6) return ts;
+    if (ts.length > 0 || word.length < 6 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return ts;
+    typoTries++;
+    cost += word.length;
     for (const c of [word, ...deletions(word)]) {
       const fixed = surface.has(c) && c !== word ? c : typos.get(c);
       if (fixed !== undefined && fixed !== word) return wordTerms(fixed).filter((t) => postings.has(t));
@@ -118,6 +130,8 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
 
   function search(query: string, limit: number): TermHit[] {
     splitter.resetWork();
+    typoTries = 0;
+    cost = 0;
     // Query terms with their weights; a term seen twice keeps its larger weight.
     const wanted = new Map<string, number>();
     let total = 0;
@@ -137,42 +151,77 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
         }
       }
     }
-    cost = splitter.work();
+    cost += splitter.work();
     if (wanted.size === 0) return [];
-    const acc = new Map<number, number>();
-    const specific = new Set<number>();
+    const touched: number[] = [];
+    const common: string[] = [];
+    const add = (t: string, w: number, list: readonly number[]) => {
+      cost += list.length;
+      const full = weights.get(t)!;
+      for (const d of list) {
+        if (queryAcc[d] === 0 && docAcc[d] === 0) touched.push(d);
+        queryAcc[d] += w;
+        docAcc[d] += full;
+      }
+    };
     for (const [t, w] of wanted) {
       const list = postings.get(t)!;
-      if (list.length > MAX_POSTINGS) continue;
-      cost += list.length;
-      for (const d of list) {
-        acc.set(d, (acc.get(d) ?? 0) + w);
-        if (!GENERIC.has(t)) specific.add(d);
+      if (list.length <= COMMON) add(t, w, list);
+      else {
+        common.push(t);
+        add(t, w, shortDocs.get(t)!);
       }
     }
-    // Each document on its own: the share of the query it explains, and of itself the query explains.
-    const single: Array<{ doc: number; matched: string[]; dc: number; score: number }> = [];
-    for (const [doc, matched] of acc) {
-      const terms = docTerms[doc].filter((t) => wanted.has(t));
-      const dc = Math.min(1, terms.reduce((s, t) => s + weights.get(t)!, 0) / (docWeight[doc] || 1));
-      single.push({ doc, matched: terms, dc, score: Math.min(1, matched / total) * Math.pow(dc, 0.25) });
+    // Common terms add to the documents found so far (documents hold a handful of terms).
+    if (common.length > 0) {
+      const found = touched.length;
+      for (let i = 0; i < found; i++) {
+        const d = touched[i];
+        cost += common.length;
+        for (const t of common) {
+          if (docTerms[d].length > 2 && docTerms[d].includes(t)) {
+            queryAcc[d] += wanted.get(t)!;
+            docAcc[d] += weights.get(t)!;
+          }
+        }
+      }
     }
-    single.sort((a, b) => b.score - a.score || a.doc - b.doc);
-    const top = single.slice(0, BRANCH_POOL);
+    // Each document on its own: the share of the query it explains, and of itself the query explains;
+    // the best BRANCH_POOL are kept (insertion into a short sorted list, not a sort of all).
+    const top: Array<{ doc: number; dc: number; score: number }> = [];
+    for (const d of touched) {
+      const dc = Math.min(1, docAcc[d] / (docWeight[d] || 1));
+      const score = Math.min(1, queryAcc[d] / total) * Math.pow(dc, 0.25);
+      queryAcc[d] = 0;
+      docAcc[d] = 0;
+      if (top.length === BRANCH_POOL && score <= top[top.length - 1].score) continue;
+      let i = top.length;
+      while (i > 0 && (top[i - 1].score < score || (top[i - 1].score === score && top[i - 1].doc > d))) i--;
+      top.splice(i, 0, { doc: d, dc, score });
+      if (top.length > BRANCH_POOL) top.pop();
+    }
+    cost += touched.length;
     // A code is also supported by what its ancestors' documents explain: "installatiebedrijf voor
     // zonnepanelen" is 43.21 (zonnepanelen) inside 43.2 (installatie); "cosmetics manufacturer" is
     // 20.42 (cosmetics) inside C (manufacturing).
-    const hits: TermHit[] = top.map((h) => {
-      const path = docs[h.doc].path;
-      const union = new Set(h.matched);
-      for (const o of top) if (o !== h && path.includes(docs[o.doc].code)) for (const t of o.matched) union.add(t);
+    const matched = top.map((h) => docTerms[h.doc].filter((t) => wanted.has(t)));
+    const byCode = new Map<string, number[]>();
+    top.forEach((h, i) => {
+      const code = docs[h.doc].code;
+      const list = byCode.get(code);
+      if (list) list.push(i);
+      else byCode.set(code, [i]);
+    });
+    const hits: TermHit[] = top.map((h, i) => {
+      const union = new Set(matched[i]);
+      for (const code of docs[h.doc].path) for (const j of byCode.get(code) ?? []) for (const t of matched[j]) union.add(t);
       let explained = 0;
       for (const t of union) explained += wanted.get(t)!;
-      cost += top.length;
+      cost += union.size;
       return {
         doc: h.doc,
         score: Math.min(1, explained / total) * Math.pow(h.dc, 0.25),
-        genericOnly: !specific.has(h.doc),
+        genericOnly: matched[i].every((t) => GENERIC.has(t)),
       };
     });
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
