@@ -103,11 +103,14 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
     }
     ranked.sort((a, b) => b.raw - a.raw);
     const top = ranked[0];
-    // Tied codes of one branch ("meubels": 31.01 and 31.09) are answered by the branch they share.
+    // Tied codes on one line of the hierarchy (62 and 62.02) are answered by the deepest, which both
+    // support; tied siblings of one branch ("meubels": 31.01 and 31.09) by the branch they share.
     const tied = ranked.filter((r) => r.raw >= top.raw - TIE);
     let entry = top.entry;
     if (tied.length > 1) {
-      const up = commonAncestor(list, tied.map((r) => r.entry));
+      const deepest = tied.reduce((a, b) => (b.entry.digits.length > a.entry.digits.length ? b : a)).entry;
+      const oneLine = tied.every((r) => deepest.code === r.entry.code || deepest.parents.includes(r.entry.code));
+      const up = oneLine ? deepest : commonAncestor(list, tied.map((r) => r.entry));
       if (up) entry = up;
     }
     const rival = ranked.find((r) => !related(r.entry.code, entry.code));

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
 import { createIndustryMatcher } from '../../src/enrich/industry-text.js';
+import { loadIndustryTables } from '../../src/enrich/industry-tables.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { INDUSTRY_CASES } from './industry-cases.js';
 
 const list = loadSbiList();
-const matcher = createIndustryMatcher(list, 0.5);
+// As the engine builds it: the bundled HubSpot, LinkedIn and NACE tables beside the SBI titles.
+const tables = loadIndustryTables();
+const matcher = createIndustryMatcher(list, 0.5, { tables });
 
 describe('free-text industry', () => {
   it('maps synonyms and HubSpot values only to codes that exist in the SBI list', () => {
@@ -53,7 +56,8 @@ describe('free-text industry', () => {
 
   it('recognises HubSpot enumeration values in any case', () => {
     expect(matcher.match('COMPUTER_SOFTWARE')).toMatchObject({ ok: true, best: { code: '62.01', via: 'hubspot' } });
-    expect(matcher.match('restaurants')).toMatchObject({ ok: true, best: { code: '56.10' } });
+    // HubSpot's Restaurants option is mapped to group 56.1 in data/vocabulary/hubspot-industries.csv.
+    expect(matcher.match('restaurants')).toMatchObject({ ok: true, best: { code: '56.1' } });
   });
 
   it('answers "no confident match" for nonsense and below the threshold', () => {
@@ -64,7 +68,7 @@ describe('free-text industry', () => {
     }
     // No words at all is said as such (it was "no confident match" before the matcher told them apart).
     for (const text of ['!!!', '12345']) expect(matcher.match(text)).toMatchObject({ ok: false, reason: 'no words to read' });
-    const strict = createIndustryMatcher(list, 0.99);
+    const strict = createIndustryMatcher(list, 0.99, { tables });
     expect(strict.match('Vervaardiging van kunststof verpakkingen').ok).toBe(false);
   });
 
