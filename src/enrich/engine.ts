@@ -6,6 +6,7 @@ import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { type IndustryTables, loadIndustryTables } from './industry-tables.js';
+import { MAX_TEXT } from './text-words.js';
 import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
 import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
@@ -117,6 +118,9 @@ function market(index: TableIndex, sector: SectorResolution | undefined, size: E
   };
 }
 
+/** Industry characters kept: more than the matcher reads (MAX_TEXT), so cutting changes no answer. */
+const INDUSTRY_KEPT = MAX_TEXT * 2;
+
 // Read once per process, like the SBI list: every enricher (one per set of CBS table versions) shares them.
 const calibrate = calibrator(loadCalibration());
 
@@ -204,7 +208,10 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   return {
     tables: indexes.map((ix) => ({ tableId: ix.tableId, versionId: ix.version.versionId, source: ix.version.source })),
     resolve(input: LeadInput): Enrichment {
-      const lead = input ?? {};
+      let lead = input ?? {};
+      // The matcher reads the first MAX_TEXT characters of an industry: a longer value is cut before it
+      // becomes a cache key, so a megabyte of text costs what its first kilobyte does.
+      if (typeof lead.industry === 'string' && lead.industry.length > INDUSTRY_KEPT) lead = { ...lead, industry: lead.industry.slice(0, INDUSTRY_KEPT) };
       // Fast path: nested maps keyed by the field values themselves. A string's hash is cached
       // inside the string, so a repeated lead costs three map lookups and no string building.
       const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;

@@ -58,7 +58,7 @@ const KIND = new Set(['vervaardiging', 'groothandel', 'winkel', 'verhuur', 'repa
 const KIND_WEIGHT = 6;
 const GENERIC_WEIGHT = 0.3;
 /** Terms in more documents than this are walked only through the documents rarer terms found. */
-const COMMON = 150;
+const COMMON = 100;
 /** Unknown words tried as typos per query. */
 const MAX_TYPO_TRIES = 4;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */

@@ -9,7 +9,7 @@
 
 /** At most this many characters and words of an input are read: the rest cannot change a sector. */
 export const MAX_TEXT = 200;
-export const MAX_WORDS = 24;
+export const MAX_WORDS = 16;
 /** Longer "words" are not words (random letters, hashes): they are cut, never searched. */
 export const MAX_WORD = 40;
 
