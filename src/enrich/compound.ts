@@ -25,6 +25,9 @@ export const GENERIC_HEADS = [
 /** Heads that say which kind of activity (trade, retail, manufacture): split off like the generic ones, but weighing fully. */
 const KIND_HEADS = ['winkel', 'winkels', 'handel', 'groothandel', 'detailhandel', 'fabriek', 'fabrieken', 'werkplaats', 'fabrikant'];
 
+/** Endings that look like words but are suffixes or fragments: "genootschap" does not end in sheep ("schapen"). */
+const NOT_A_HEAD = new Set(['schap', 'schappen', 'stel', 'stellen', 'ring', 'ringen', 'ten', 'teren', 'heid', 'heden', 'nissen', 'tie', 'ties', 'ster', 'sters', 'ling', 'lingen', 'baar', 'lijk', 'erij', 'atie']);
+
 /** Words read whole, never split: "groothandel" is wholesale, not "groot" + "handel". */
 const KEEP_WHOLE = new Set(['groothandel', 'detailhandel', 'groothandels', 'landbouw', 'tuinbouw', 'akkerbouw']);
 
@@ -75,15 +78,16 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
   let budget = 0;
   let left = WORK_PER_QUERY;
 
-  /** The stem of a tail when it is a known word ("wasser" is "wassen"'s), else undefined. */
-  function headOf(tail: string): string | undefined {
+  /** The stem of a tail when it is a known word ("wasser" is "wassen"'s), and whether it is a word as written. */
+  function headOf(tail: string): { stem: string; written: boolean } | undefined {
+    if (NOT_A_HEAD.has(tail)) return undefined;
     const known = heads.get(tail);
-    if (known !== undefined) return known;
-    if (tail.length < 5 || tail.length > 16 || budget <= 0 || !starts.has(tail.slice(0, 4).replace(/c(?!h)/g, 'k'))) return undefined;
+    if (known !== undefined) return { stem: known, written: true };
+    if (tail.length < 6 || tail.length > 16 || budget <= 0 || !starts.has(tail.slice(0, 4).replace(/c(?!h)/g, 'k'))) return undefined;
     budget--;
     work++;
     const s = stem(tail);
-    return stems.has(s) ? s : undefined;
+    return s.length >= 4 && stems.has(s) ? { stem: s, written: false } : undefined;
   }
 
   /** Whether a modifier is a word we know, or made of words we know. */
@@ -91,7 +95,9 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
 
   function split(word: string, depth: number): string[] {
     if (word.length >= 7 && depth < 3 && !KEEP_WHOLE.has(word)) {
-      // Longest known head whose modifier is known too; else the longest head with whatever precedes it.
+      // Longest known head whose modifier is known too. Failing that, a word we do not know whole may
+      // still end in a word as written ("qwertybakkerij"), of 5+ letters unless it names a kind of business.
+      const wholeKnown = stems.has(stem(word));
       let fallback: { i: number; head: string } | undefined;
       for (let i = 3; i <= word.length - 4; i++) {
         const head = headOf(word.slice(i));
@@ -99,14 +105,14 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
         const mod = word.slice(0, i);
         if (NOT_A_MODIFIER.has(mod)) continue;
         work += 2;
-        if (knownModifier(mod)) return parts(mod, head, depth);
-        if (!fallback && (mod.length > 3 || generic.has(head))) fallback = { i, head };
+        if (knownModifier(mod)) return parts(mod, head.stem, depth);
+        if (!fallback && !wholeKnown && head.written && mod.length > 3 && (head.stem.length >= 5 || generic.has(head.stem))) fallback = { i, head: head.stem };
         if (budget <= 0) break;
         budget--;
       }
       if (fallback) return parts(word.slice(0, fallback.i), fallback.head, depth);
       // An unknown word that starts with a known one ("radiozender"): the known part, and the rest as it is.
-      if (depth === 0 && !stems.has(stem(word))) {
+      if (depth === 0 && !wholeKnown) {
         for (let i = word.length - 4; i >= 4; i--) {
           const mod = heads.get(word.slice(0, i));
           if (mod !== undefined && !generic.has(mod)) return [mod, stem(word.slice(i))];

@@ -227,5 +227,5 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
   }
 
-  return { terms, search, lastCost: () => cost };
+  return { terms, search, lastCost: () => cost, known } as TermIndex;
 }
