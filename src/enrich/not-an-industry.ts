@@ -39,7 +39,7 @@ export function notAnIndustry(raw: string): string | undefined {
   if (URL.test(text)) return 'a web address is not an industry';
   const n = normaliseIndustry(text);
   if (n === '' || /^[\d ]+$/.test(n)) return 'no words to read';
-  if (CATCH_ALL.has(n) || /^(?:zie|see|check|volgt|nog invullen|to do|todo)\b/.test(n)) return `"${text.slice(0, 40)}" is a catch-all, not an industry`;
+  if (CATCH_ALL.has(n) || /^(?:zie|see|check|volgt|to do|todo|nog (?:in te vullen|invullen|onbekend|niet bekend|bepalen)|in te vullen|niet (?:bekend|ingevuld|van toepassing))\b/.test(n)) return `"${text.slice(0, 40)}" is a catch-all, not an industry`;
   if (PERSON.test(n)) return "looks like a person's name, not an industry";
   // "b v" from "B.V.", but not inside words: the normalised text keeps words apart by single spaces.
   if (LEGAL_FORM.test(n) || /\b(?:b\.v\.|n\.v\.|v\.o\.f\.)/i.test(text)) return 'looks like a company name (legal form), not an industry';

@@ -81,7 +81,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
   const splitter = createCompoundSplitter(surface, STOP);
   // One letter dropped from a known Dutch word → that word ("autobdrijf" → "autobedrijf").
   const typos = new Map<string, string>();
-  for (const w of surface) if (w.length >= 6) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
+  for (const w of surface) if (w.length >= 7) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
 
   const wordTerms = (word: string) => splitter.terms(word).map(canonical).filter((t) => !STOP.has(t));
   function terms(text: string): string[] {
@@ -118,12 +118,13 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
   /** A word's known terms, trying it as a typo of a known word when it has none. */
   function known(word: string): string[] {
     const ts = wordTerms(word).filter((t) => postings.has(t));
-    if (ts.length > 0 || word.length < 6 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return ts;
+    if (ts.length > 0 || word.length < 7 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return ts;
     typoTries++;
     cost += word.length;
     for (const c of [word, ...deletions(word)]) {
       const fixed = surface.has(c) && c !== word ? c : typos.get(c);
-      if (fixed !== undefined && fixed !== word) return wordTerms(fixed).filter((t) => postings.has(t));
+      // A typo keeps the first letter: "police" is not "polis", nor "advocaten" a catering word.
+      if (fixed !== undefined && fixed !== word && fixed[0] === word[0]) return wordTerms(fixed).filter((t) => postings.has(t));
     }
     return [];
   }
@@ -136,7 +137,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     const wanted = new Map<string, number>();
     let total = 0;
     for (const w of textWords(normaliseIndustry(query))) {
-      const factor = (w.forWhom ? 0.5 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
+      const factor = (w.forWhom ? 0.5 : 1) * (w.aside ? 0.6 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
       const ts = known(w.word);
       if (ts.length === 0) {
         if (w.word.length >= 4) total += UNKNOWN_WEIGHT * factor;

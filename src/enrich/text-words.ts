@@ -125,6 +125,8 @@ const SHORT_KEEP = new Set(['it', 'hr', 'pr', 'ai', 'tv', '3d', 'ov']);
 
 /** Words after which a text names whom the business serves, not what it does ("… voor de zorg", "… for logistics companies"). */
 const FOR_WORDS = new Set(['voor', 'for', 'tbv', 'aan']);
+/** Words after which a description adds side activities ("restaurant met bar en terras", "… as well as"). */
+const SIDE_WORDS = new Set(['met', 'with', 'inclusief', 'incl', 'including', 'alsmede', 'tevens', 'daarnaast', 'naast', 'plus']);
 
 export interface TextWord {
   /** The word as written (normalised): compounds are split from this form. */
@@ -133,20 +135,24 @@ export interface TextWord {
   position: number;
   /** Whether it stands after "voor"/"for": it describes the customers. */
   forWhom: boolean;
+  /** Whether it stands after "met"/"with": a side activity. */
+  aside: boolean;
 }
 
 /** The words of a normalised text, capped, stop words (compared after stemming) removed. */
 export function textWords(normalised: string): TextWord[] {
   const out: TextWord[] = [];
   let forWhom = false;
+  let aside = false;
   let seen = 0;
   for (const raw of normalised.slice(0, MAX_TEXT).split(' ')) {
     if (out.length >= MAX_WORDS || ++seen > MAX_WORDS * 3) break;
     if (FOR_WORDS.has(raw)) forWhom = true;
+    if (SIDE_WORDS.has(raw)) aside = true;
     const w = raw.slice(0, MAX_WORD);
     if (w.length < 3 && !SHORT_KEEP.has(w)) continue;
     if (/^\d+$/.test(w)) continue;
-    if (!STOP.has(stem(w))) out.push({ word: w, position: out.length, forWhom });
+    if (!STOP.has(stem(w))) out.push({ word: w, position: out.length, forWhom, aside });
   }
   return out;
 }
