@@ -5,7 +5,7 @@ import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
-import { type IndustryTables, loadIndustryTables } from './industry-tables.js';
+import type { IndustryTables } from './industry-tables.js';
 import { MAX_TEXT } from './text-words.js';
 import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
 import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
@@ -131,7 +131,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const extraTitles = indexes.flatMap((ix) =>
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
-  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables ?? loadIndustryTables(), calibrate: options.calibrate ?? calibrate });
+  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;
   let misses = 0;

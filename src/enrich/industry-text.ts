@@ -1,4 +1,5 @@
 import { type Calibrate, identity } from './calibration.js';
+import { loadIndustryTables } from './industry-tables.js';
 import { buildVocabulary, type IndustryTables, type Source } from './industry-vocabulary.js';
 import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
@@ -42,6 +43,7 @@ export interface IndustryMatcher {
 export interface IndustryMatcherOptions {
   /** Extra titles (e.g. the CBS table's "IT-dienstverlening" rows) mapped to real SBI codes. */
   extraTitles?: ReadonlyArray<{ code: string; title: string }>;
+  /** The classification tables (default: the bundled ones of data/vocabulary/). */
   tables?: IndustryTables;
   calibrate?: Calibrate;
 }
@@ -69,7 +71,7 @@ function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefine
 
 export function createIndustryMatcher(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): IndustryMatcher {
   const calibrate = options.calibrate ?? identity;
-  const vocabulary = buildVocabulary(list, options.tables, options.extraTitles ?? []);
+  const vocabulary = buildVocabulary(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
   const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
 
   // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.

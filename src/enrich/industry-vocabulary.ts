@@ -1,4 +1,4 @@
-import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from './industry-synonyms.js';
+import { INDUSTRY_SYNONYMS } from './industry-synonyms.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
 import { labelKey } from './text-words.js';
 
@@ -75,7 +75,6 @@ export function buildVocabulary(
     label(h.value, h.sbi, 'hubspot', false);
     label(h.label, h.sbi, 'hubspot');
   }
-  for (const [value, code] of Object.entries(HUBSPOT_INDUSTRIES)) label(value, code, 'hubspot', false);
   for (const l of tables?.linkedin ?? []) label(l.label, l.sbi, 'linkedin');
   for (const [term, code] of Object.entries(INDUSTRY_SYNONYMS)) label(term, code, 'synonym', true, true);
   for (const t of tables?.searchTerms ?? []) label(t.term, t.sbi, 'synonym', true, true);
