@@ -82,6 +82,8 @@ describe('free-text industry', () => {
     for (const c of INDUSTRY_CASES) {
       const r = matcher.match(c.text);
       for (const x of [r.best, r.runnerUp]) if (x) expect(x.confidence).toBeGreaterThanOrEqual(0), expect(x.confidence).toBeLessThanOrEqual(1);
+      // Whatever penalty a close rival costs the answer, the answer never scores below its runner-up.
+      if (r.best && r.runnerUp) expect(r.runnerUp.confidence, c.text).toBeLessThanOrEqual(r.best.confidence);
     }
   });
 });

@@ -58,6 +58,15 @@ describe('GET /v1/lookup', () => {
     expect(res.status, body.text).toBe(200);
     expect(body.json.enrichment.status).toBe('unresolved');
     expect(body.json.enrichment.problems[0]).toMatchObject({ field: 'industry', reason: expect.stringMatching(/no confident match/) });
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toBeNull();
+  });
+
+  it('shows the best guess beside a refusal', async () => {
+    const res = await get(`/v1/lookup?industry=${encodeURIComponent('Vereniging van eigenaren en bewoners')}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.cbs_sbi_code, body.text).toBeNull();
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toMatchObject({ code: expect.any(String), confidence: expect.any(Number) });
   });
 
   it.each([
