@@ -21,6 +21,7 @@ export function worstInputs(seed = 42): Record<string, () => string> {
     'long Dutch text (300 chars)': () => `${letters(3)} ${DUTCH.repeat(3).slice(Math.floor(rnd() * 40), 300 + Math.floor(rnd() * 40))}`,
     'common words only (30)': () => `${Array.from({ length: 30 }, () => COMMON[Math.floor(rnd() * COMMON.length)]).join(' ')} ${letters(3)}`,
     'compound-like run (300)': () => `installatie${letters(4)}${'bedrijfsgroothandelwinkelfabriek'.repeat(9)}`,
-    'one megabyte': () => letters(20) + 'a'.repeat(1_000_000),
+    // Flat, as a parsed request or CRM response delivers it (a concatenation would be flattened on first read).
+    'one megabyte': () => Buffer.from(letters(20) + 'a'.repeat(1_000_000), 'latin1').toString('latin1'),
   };
 }

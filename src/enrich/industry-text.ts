@@ -92,7 +92,7 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
   }
 
   function byWords(text: string): IndustryMatch {
-    const hits = index.search(text, 60);
+    const hits = index.search(text, 20);
     if (hits.length === 0) return { ok: false, reason: 'no confident match', best: null, runnerUp: null };
     // Best hit per code, in score order; a match on generic words alone ("Organisatie") is weak evidence.
     const seen = new Set<string>();

@@ -64,7 +64,7 @@ const MAX_TYPO_TRIES = 4;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
 /** The best documents that may lend each other support along the SBI hierarchy. */
-const BRANCH_POOL = 30;
+const BRANCH_POOL = 20;
 
 const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
 
