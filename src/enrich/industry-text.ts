@@ -1,9 +1,9 @@
 import { type Calibrate, identity } from './calibration.js';
 import { loadIndustryTables } from './industry-tables.js';
-import { buildVocabulary, type IndustryTables, type Source } from './industry-vocabulary.js';
+import { buildVocabulary, type IndustryTables, type IndustryVocabulary, type Source } from './industry-vocabulary.js';
 import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
-import { createTermIndex } from './text-index.js';
+import { createTermIndex, type TermIndex } from './text-index.js';
 import { labelKey, MAX_TEXT, normaliseIndustry } from './text-words.js';
 
 /**
@@ -69,10 +69,32 @@ function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefine
   return undefined;
 }
 
+/**
+ * Building the index takes a few hundred ms; an engine is built per set of CBS table versions
+ * (and tests build many), so the last few indexes are kept, keyed by what they are built from.
+ */
+const built = new WeakMap<SbiList, WeakMap<IndustryTables, Map<string, { vocabulary: IndustryVocabulary; index: TermIndex }>>>();
+
+function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyArray<{ code: string; title: string }>) {
+  let byTables = built.get(list);
+  if (!byTables) built.set(list, (byTables = new WeakMap()));
+  let byExtra = byTables.get(tables);
+  if (!byExtra) byTables.set(tables, (byExtra = new Map()));
+  const key = JSON.stringify(extraTitles);
+  let found = byExtra.get(key);
+  if (!found) {
+    const vocabulary = buildVocabulary(list, tables, extraTitles);
+    const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
+    found = { vocabulary, index };
+    if (byExtra.size >= 4) byExtra.delete(byExtra.keys().next().value!);
+    byExtra.set(key, found);
+  }
+  return found;
+}
+
 export function createIndustryMatcher(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): IndustryMatcher {
   const calibrate = options.calibrate ?? identity;
-  const vocabulary = buildVocabulary(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
-  const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
+  const { vocabulary, index } = indexFor(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
 
   // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
   const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({
