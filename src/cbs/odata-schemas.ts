@@ -54,7 +54,3 @@ export const categoryGroupRowSchema = z.looseObject({ ID: z.number(), DimensionK
 
 /** A data row: `ID` plus dimension keys (strings) and topic cells (number, string or null). */
 export const dataRowSchema = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
-
-export const serviceDocumentSchema = z.object({
-  value: z.array(z.object({ name: z.string(), url: z.string() })),
-});

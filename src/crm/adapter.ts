@@ -118,8 +118,3 @@ export interface CrmAdapter {
    */
   listCreatedSince?(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]>;
 }
-
-/** True for the failures a later attempt cannot fix. */
-export function isFatal(failure: CrmFailure): boolean {
-  return failure.kind === 'auth' || failure.kind === 'permanent';
-}

@@ -29,7 +29,6 @@ export const DEFAULT_LIMITS: Record<Source, RateLimitSpec> = {
   pipedrive: { limit: 20, windowMs: 2_000 },
   generic: { limit: 10, windowMs: 1_000 },
 };
-export const HUBSPOT_OAUTH_LIMIT: RateLimitSpec = { limit: 110, windowMs: 10_000 };
 
 export interface LimiterKey {
   crm: Source;

@@ -27,8 +27,6 @@ export class AppError extends Error {
 
 export const problems = {
   badRequest: (detail: string, errors?: FieldError[]) => new AppError(400, 'invalid-request', 'Invalid request', detail, errors),
-  unauthorized: (detail: string) =>
-    new AppError(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }),
   notFound: (detail: string) => new AppError(404, 'not-found', 'Not found', detail),
   conflict: (detail: string) => new AppError(409, 'conflict', 'Conflict', detail),
   tooLarge: (limit: number) => new AppError(413, 'payload-too-large', 'Payload too large', `The body exceeds ${limit} bytes.`),
