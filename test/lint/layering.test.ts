@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,19 +51,27 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/ops/p-scripts.ts', "import { x } from '../../scripts/restore-cards.js';", SCRIPTS],
   ['src/http/routes/p-bench.ts', "import { x } from '../../../bench/lib/hubspot.js';", BENCH],
   ['src/p-scripts.ts', "import { x } from '../scripts/migrate.js';", SCRIPTS],
-  ['test/jobs/p-scripts.test.ts', "import { x } from '../../scripts/build-snapshot.js';", SCRIPTS],
+  ['test/jobs/p-scripts.test.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
+  ['test/helpers/p-scripts.ts', "import { x } from '../../scripts/snapshot-csv.js';", SCRIPTS],
   ['test/helpers/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
-  ['test/eval/p-other-script.test.ts', "import { buildTable } from '../../scripts/build-snapshot.js';", SCRIPTS],
   ['test/eval/p-bench.test.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
   // What the layering allows must stay allowed.
   ['src/enrich/ok-cbs.ts', "import { CBS_SOURCE_LINE } from '../cbs/model.js';\nimport { z } from 'zod';\nimport { readFileSync } from 'node:fs';", undefined],
   ['src/cbs/ok-sql-http.ts', "import { sql } from 'drizzle-orm';\nimport { request } from 'undici';\nimport type { Database } from '../db/client.js';", undefined],
   ['src/jobs/ok-all.ts', "import { sql } from 'drizzle-orm';\nimport type { CbsStore } from '../cbs/store.js';\nimport type { Source } from '../crm/adapter.js';", undefined],
   ['src/http/ok-hono.ts', "import { Hono } from 'hono';\nimport { enqueueJobs } from '../jobs/queue.js';", undefined],
-  // The narrow known exception: the cost test may take bench/lib/worst-inputs.ts, nothing else of bench/.
-  ['test/enrich/industry-cost.test.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';\nimport { x } from '../../bench/lib/leads.js';", BENCH],
-  // test/eval/ tests the evaluation runner, so it may import scripts/eval/ (and only that).
+  ['test/scripts/p-bench.test.ts', "import { x } from '../../bench/lib/leads.js';", BENCH],
+  // The known exceptions are one module each, for tests only: nothing else of scripts/ or bench/.
+  ['test/enrich/p-bench-beside.test.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';\nimport { x } from '../../bench/lib/leads.js';", BENCH],
+  ['test/cbs/p-scripts-beside.test.ts', "import { buildTable } from '../../scripts/build-snapshot.js';\nimport { x } from '../../scripts/cbs-refresh.js';", SCRIPTS],
+  ['src/cbs/p-exception-is-tests-only.ts', "import { buildTable } from '../../scripts/build-snapshot.js';", SCRIPTS],
+  ['src/enrich/p-exception-is-tests-only.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';", BENCH],
+  // Tests of scripts import the scripts they test.
   ['test/eval/ok-eval.test.ts', "import { scoreCase } from '../../scripts/eval/score.js';\nimport type { EvalCase } from '../../scripts/eval/cases.js';", undefined],
+  ['test/scripts/ok-script.test.ts', "import { parseStatlineCsv } from '../../scripts/snapshot-csv.js';", undefined],
+  // The two known exceptions, for tests.
+  ['test/helpers/ok-fixtures.ts', "import { buildTable, CBS_FIXTURES_DIR } from '../../scripts/build-snapshot.js';", undefined],
+  ['test/enrich/ok-worst.test.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';", undefined],
   ['test/jobs/ok-src.test.ts', "import { enqueueJobs } from '../../src/jobs/queue.js';\nimport { createTestDatabase } from '../helpers/db.js';", undefined],
 ];
 
@@ -114,21 +122,16 @@ describe('import layering (biome.jsonc)', () => {
   });
 
   it('each known exception still has a reason to exist', () => {
-    // biome.jsonc relaxes the rule for these files only because of these imports. Once a file
-    // stops needing its import, its exception must go (this fails to say so).
+    // biome.jsonc lets tests import these two modules only because some test still needs each.
+    // Once none does, the exception must go (this fails to say so).
     const config = readFileSync(path.join(root, 'biome.jsonc'), 'utf8');
-    const exceptions: Array<[string, RegExp]> = [
-      ['test/helpers/cbs-fixtures.ts', /from '\.\.\/\.\.\/scripts\/build-snapshot\.js'/],
-      ['test/fakes/cbs-server.ts', /from '\.\.\/\.\.\/scripts\/build-snapshot\.js'/],
-      ['test/enrich/industry-cost.test.ts', /from '\.\.\/\.\.\/bench\/lib\/worst-inputs\.js'/],
-    ];
-    const listed = exceptions.filter(([file]) => config.includes(`"${file}"`));
-    for (const [file, needed] of listed) {
-      expect(readFileSync(path.join(root, file), 'utf8'), `${file} no longer needs its exception: drop it from biome.jsonc`).toMatch(needed);
+    const allowed = [...config.matchAll(/"!\*\*\/((?:scripts|bench)\/[^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(allowed), 'the known exceptions in biome.jsonc').toEqual(new Set(['scripts/build-snapshot.js', 'bench/lib/worst-inputs.js']));
+    const tests = readdirSync(path.join(root, 'test'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.tsx?$/.test(f) && !f.startsWith(`lint${path.sep}`))
+      .map((f) => readFileSync(path.join(root, 'test', f), 'utf8'));
+    for (const module of allowed) {
+      expect(tests.some((text) => text.includes(`/${module}'`)), `no test imports ${module} any more: drop its exception from biome.jsonc`).toBe(true);
     }
-    // Nothing else is exempt: every "KNOWN EXCEPTION" override names only files from the list above.
-    const overrides = config.split('// KNOWN EXCEPTION').slice(1).map((block) => /"includes": \[([^\]]*)\]/.exec(block)?.[1] ?? '');
-    const exempt = overrides.flatMap((inc) => [...inc.matchAll(/"([^"]+)"/g)].map((m) => m[1]));
-    expect(exempt.sort()).toEqual(listed.map(([file]) => file).sort());
   });
 });
