@@ -100,7 +100,8 @@ export const envSchema = z.object({
   PORT: int(3000, 1, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_URL: databaseUrl,
-  PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/pglite')),
+  // Unset → ./var/pglite (src/db/pglite-dir.ts); never under data/, which holds the bundled data.
+  PGLITE_DIR: optionalString,
   DATABASE_PREPARED_STATEMENTS: bool(true),
   // PostgreSQL connections per instance; several instances share the server's max_connections.
   DATABASE_POOL_SIZE: int(10, 1, 200),
@@ -164,7 +165,8 @@ export interface Config {
   host: string;
   /** undefined → embedded PGlite at `pgliteDir`. */
   databaseUrl: string | undefined;
-  pgliteDir: string;
+  /** undefined → the default (src/db/pglite-dir.ts). */
+  pgliteDir: string | undefined;
   /** PostgreSQL: prepared statements for drizzle queries (off behind old transaction-mode poolers). */
   databasePreparedStatements: boolean;
   /** PostgreSQL: connections per instance. */

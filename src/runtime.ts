@@ -31,6 +31,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize });
   await runMigrations(database);
   logger.info({ database: database.label }, 'database ready');
+  if (database.notice) logger.warn({ database: database.label }, database.notice);
 
   const metrics = createMetrics({ defaultMetrics: true });
   const starters: Array<() => Promise<void>> = [];
