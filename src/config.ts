@@ -150,8 +150,12 @@ export const envSchema = z.object({
   JOB_LEASE_MS: int(60_000, 100, 3_600_000),
   JOB_POLL_MS: int(1_000, 10, 60_000),
   JOB_BATCH_SIZE: int(25, 1, 100),
-  /** First retry delay; doubles per attempt (capped at an hour), half of it jittered. */
+  /** First retry delay; doubles per attempt up to JOB_RETRY_CAP_MS, half of it jittered. */
   JOB_RETRY_BASE_MS: int(10_000, 10, 3_600_000),
+  /** Longest delay between two attempts of a job: how soon leads are written after a CRM outage ends. */
+  JOB_RETRY_CAP_MS: int(30 * 60_000, 10, 24 * 3_600_000),
+  /** How long after its first failure a job is retried before it is dead-lettered (default 24 h). */
+  JOB_RETRY_WINDOW_MS: int(24 * 3_600_000, 100, 30 * 24 * 3_600_000),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
@@ -187,7 +191,7 @@ export interface Config {
   dryRun: boolean;
   workerConcurrency: number;
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
-  jobs: { leaseMs: number; pollMs: number; batchSize: number; retryBaseMs: number };
+  jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
   enrichMinConfidence: number;
 }
 
@@ -241,7 +245,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rolloutPercent: e.ROLLOUT_PERCENT,
     dryRun: e.DRY_RUN,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE, retryBaseMs: e.JOB_RETRY_BASE_MS },
+    jobs: {
+      leaseMs: e.JOB_LEASE_MS,
+      pollMs: e.JOB_POLL_MS,
+      batchSize: e.JOB_BATCH_SIZE,
+      retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
+    },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
   };
 }

@@ -97,7 +97,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     batchSize: config.jobs.batchSize,
     leaseMs: config.jobs.leaseMs,
     pollMs: config.jobs.pollMs,
-    backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
+    backoff: config.jobs.retry,
     logger,
     metrics,
     intake,

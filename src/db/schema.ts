@@ -116,7 +116,10 @@ export const jobs = pgTable(
     /** 'queued' | 'running' | 'done' | 'skipped' | 'dead' */
     status: text('status').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
-    maxAttempts: integer('max_attempts').notNull().default(8),
+    /** A runaway guard only: retries end when the retry window since `first_failed_at` has passed (queue.ts). */
+    maxAttempts: integer('max_attempts').notNull().default(1000),
+    /** When this job's first failed attempt ended; the retry window counts from here. Null until one fails. */
+    firstFailedAt: ts('first_failed_at'),
     runAt: ts('run_at').notNull().defaultNow(),
     lockedUntil: ts('locked_until'),
     lockedBy: text('locked_by'),
