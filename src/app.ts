@@ -21,7 +21,8 @@ import type { Metrics } from './metrics.js';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<{ ok: boolean; detail?: string }>;
+  /** `warning`: ready, but something needs an operator (shown, never fails the probe). */
+  check: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>;
 }
 
 /** Everything a handler may need, built once at start (src/index.ts) or by a test. */

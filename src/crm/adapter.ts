@@ -45,6 +45,8 @@ export class CrmError extends Error {
     readonly failure: CrmFailure,
     /** Safe to log: method, path without query, status, vendor message. Never a token. */
     message: string,
+    /** The vendor's machine codes from the error body (HubSpot `category`, `PROPERTY_DOESNT_EXIST`, …), for callers that act on one. */
+    readonly codes: readonly string[] = [],
   ) {
     super(message);
     this.name = 'CrmError';

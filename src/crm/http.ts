@@ -130,7 +130,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${th.until.toISOString()}`));
     }
     if ((status >= 200 && status < 300) || req.accept?.includes(status)) return { status, body, headers };
-    throw new CrmError(crm, classifyStatus(status, headers), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`));
+    throw new CrmError(crm, classifyStatus(status, headers), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`), vendorCodes(body));
   }
 
   return { send, close: () => agent.close() };
@@ -169,6 +169,28 @@ function vendorMessage(body: unknown, text: string): string {
   const msg = body && typeof body === 'object' ? ((body as { message?: unknown; error?: unknown }).message ?? (body as { error?: unknown }).error) : undefined;
   const out = typeof msg === 'string' ? msg : text;
   return out.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/**
+ * Machine codes in an error body: `category`/`code`/`error` at the top and in
+ * `errors[]`, and `"error":"CODE"` inside a message that embeds JSON (HubSpot's
+ * "Property values were not valid: [{…"error":"PROPERTY_DOESNT_EXIST"…}]").
+ */
+export function vendorCodes(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
+  const codes = new Set<string>();
+  const pick = (o: unknown) => {
+    if (!o || typeof o !== 'object') return;
+    for (const k of ['category', 'code', 'error', 'subCategory']) {
+      const v = (o as Record<string, unknown>)[k];
+      if (typeof v === 'string' && /^[A-Z][A-Z0-9_.]{2,80}$/.test(v)) codes.add(v);
+    }
+  };
+  pick(body);
+  const { errors, message } = body as { errors?: unknown; message?: unknown };
+  if (Array.isArray(errors)) errors.slice(0, 100).forEach(pick);
+  if (typeof message === 'string') for (const m of message.slice(0, 20_000).matchAll(/\\?"error\\?"\s*:\s*\\?"([A-Z][A-Z0-9_]{2,80})\\?"/g)) codes.add(m[1]);
+  return [...codes];
 }
 
 /** A header as a finite number, or undefined. */

@@ -4,6 +4,7 @@ import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, typ
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
+import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
 import { listHubspotCompaniesCreatedSince } from './search.js';
 
@@ -159,7 +160,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     source: 'hubspot',
     http,
     readLeads,
-    writeCards,
+    // A property the account lacks is created on first contact (missing-properties.ts).
+    writeCards: withPropertyCreation(writeCards, { http, properties: mapped, segmentOf: pathOf, logger: options.logger }),
     ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
     listCreatedSince: (accountId, since, limit, signal) => listHubspotCompaniesCreatedSince(http, accountId, since, limit, signal),
   };
