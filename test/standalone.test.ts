@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SCANNED = ['src', 'test', 'scripts', 'bench', '.ci', 'package.json', 'vitest.config.ts', 'drizzle.config.ts', 'Dockerfile'];
+const SCANNED = ['src', 'test', 'scripts', 'bench', 'eval', 'data', '.ci', 'package.json', 'vitest.config.ts', 'drizzle.config.ts', 'Dockerfile'];
 const TEXT = /\.(ts|tsx|js|mjs|cjs|json|md|ya?ml|sql|sh)$|^run$|^Dockerfile$/;
 // Built from parts so that this file does not match itself.
 const FORBIDDEN = [['..', 'shared'].join('/'), ['shared', 'fixtures'].join('/'), ['work', 'shared'].join('/')];
