@@ -1,12 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from '../lib/report.js';
 import type { BenchSection } from '../lib/context.js';
 import { sleep } from '../lib/proc.js';
+import { freePort } from '../../test/helpers/spawn-service.js';
 
 /**
  * From `npm start` to `/readyz` ready, as a new user meets it: a copy of the
@@ -42,17 +42,6 @@ function freshCopy(): { dir: string; repo: string } {
   );
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
   return { dir, repo };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Stops what `npm start` started: npm does not pass SIGTERM on, so the whole process group. */
