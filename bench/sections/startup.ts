@@ -27,19 +27,15 @@ const STEPS: Array<[string, string]> = [
   ['listening', 'CBS cache, CRM, queue, HTTP server'],
 ];
 
+/** What a clone holds: the repository's files without installed modules, build output, local databases or git. */
+const NOT_IN_A_CLONE = ['./node_modules', './.git', './var', './data/pglite', './dist', './test-artifacts', './bench/results'];
+
 function freshCopy(): { dir: string; repo: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'verrijk-startup-'));
   const repo = path.join(dir, 'repo');
-  execFileSync(
-    'bash',
-    [
-      '-c',
-      `set -euo pipefail; git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\\0' "$f"; done | tar --null -T - -cf - | tar -C "$1" --one-top-level=repo -xf -`,
-      'copy',
-      dir,
-    ],
-    { cwd: ROOT },
-  );
+  // tar, not git: the bench also runs in .ci/run's copy, which has no .git.
+  execFileSync('bash', ['-c', 'set -euo pipefail; mkdir "$2"; tar -C "$1" $3 -cf - . | tar -C "$2" -xf -', 'copy', ROOT, repo, NOT_IN_A_CLONE.map((p) => `--exclude=${p}`).join(' ')]);
+  // Installed modules are linked: installing is not starting.
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
   return { dir, repo };
 }
