@@ -128,7 +128,15 @@ export const envSchema = z.object({
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret (whsec_ + base64)').optional(),
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret (whsec_ + base64)')
+      // A short key (`whsec_=` decodes to none at all) lets anyone sign; the spec asks for 24 to 64 random bytes.
+      .refine((v) => {
+        const bytes = Buffer.from(v.slice('whsec_'.length), 'base64').length;
+        return bytes >= 24 && bytes <= 64;
+      }, 'must hold a key of 24 to 64 bytes (Standard Webhooks); make one with: echo whsec_$(openssl rand -base64 32)')
+      .optional(),
   ),
   GENERIC_CRM_URL: optionalUrl,
   GENERIC_CRM_TOKEN: optionalString,

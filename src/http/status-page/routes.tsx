@@ -3,7 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { statusSnapshot } from '../../ops/status.js';
-import { AppError } from '../problem.js';
+import { bodyLimitFor, isBodyLimitError } from '../body-limit.js';
+import { AppError, problems } from '../problem.js';
 import { authenticateAdmin, clearSessionCookie, setSessionCookie, tokenMatches } from '../admin-auth.js';
 import { ADMIN_SECURITY, wantsHtml } from '../routes/admin-common.js';
 import { LoginPage } from './login.js';
@@ -40,7 +41,11 @@ const loginRoute = createRoute({
   tags: ['admin'],
   summary: 'Exchange the admin token (form field `token`) for an HttpOnly session cookie',
   request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string() }) } }, required: true } },
-  responses: { 303: { description: 'Signed in: back to /' }, 401: { description: 'Wrong token: the form again', content: html } },
+  responses: {
+    303: { description: 'Signed in: back to /' },
+    401: { description: 'Wrong token: the form again', content: html },
+    413: { description: 'Body larger than 8 KB' },
+  },
 });
 
 const logoutRoute = createRoute({
@@ -80,7 +85,9 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps): void {
     try {
       const form = await c.req.parseBody();
       token = typeof form.token === 'string' ? form.token.trim() : undefined;
-    } catch {
+    } catch (err) {
+      // Over the body limit (app.ts, http/body-limit.ts): a 413. Anything else unreadable is a wrong token.
+      if (isBodyLimitError(err)) throw problems.tooLarge(bodyLimitFor('/login'));
       token = undefined;
     }
     if (!tokenMatches(deps.config, token)) {
