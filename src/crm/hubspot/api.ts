@@ -1,6 +1,7 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
@@ -93,7 +94,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const ref = group[0];
         try {
           const qs = `properties=${properties.map(encodeURIComponent).join(',')}`;
-          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${encodeURIComponent(ref.objectId)}?${qs}`, signal });
+          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', ref.objectId)}?${qs}`, signal });
           out.set(refKey(ref), toLead(ref, res.body));
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
@@ -128,7 +129,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
       if (group.length === 1) {
         const w = group[0];
         try {
-          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${encodeURIComponent(w.ref.objectId)}`, body: { properties: w.properties }, signal });
+          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', w.ref.objectId)}`, body: { properties: w.properties }, signal });
           out.set(refKey(w.ref), true);
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;

@@ -11,6 +11,7 @@ import {
   cleanText,
   idString,
 } from '../webhook-event.js';
+import { ID_RULES, isObjectId } from '../object-id.js';
 
 /**
  * HubSpot webhooks: signature verification (v3, v1 fallback) and the event
@@ -121,10 +122,10 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
       errors.push({ field: `${at}.subscriptionType`, message: 'is required' });
       return;
     }
-    const portalId = idString(e.portalId);
-    const objectId = idString(e.objectId);
-    if (!portalId) errors.push({ field: `${at}.portalId`, message: 'is required (number or string)' });
-    if (!objectId) errors.push({ field: `${at}.objectId`, message: 'is required (number or string)' });
+    const portalId = hubspotId(e.portalId);
+    const objectId = hubspotId(e.objectId);
+    if (!portalId) errors.push({ field: `${at}.portalId`, message: `is required: ${ID_RULES.hubspot.says}` });
+    if (!objectId) errors.push({ field: `${at}.objectId`, message: `is required: ${ID_RULES.hubspot.says}` });
     if (!portalId || !objectId) return;
 
     const [scope, action] = splitType(type);
@@ -181,6 +182,12 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
   });
   if (errors.length) throw new PayloadError('Some events are invalid.', errors);
   return { events, ignored };
+}
+
+/** A portal or object id HubSpot could have sent (digits), or undefined: it becomes a path segment. */
+function hubspotId(v: unknown): string | undefined {
+  const id = idString(v);
+  return id !== undefined && isObjectId('hubspot', id) ? id : undefined;
 }
 
 function splitType(type: string): [string, string] {
