@@ -142,6 +142,8 @@ export const envSchema = z.object({
   GENERIC_CRM_TOKEN: optionalString,
 
   CRM_RATE_LIMIT: rateLimit,
+  // The longest pause a CRM's Retry-After or reset header may impose (a daily budget waits for its midnight).
+  CRM_MAX_PAUSE_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
   CRM_MAPPING_FILE: optionalString,
   CRM_CATCHUP_CRON: z.preprocess(
     emptyToUndefined,
@@ -185,6 +187,8 @@ export interface Config {
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
+  /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
+  crmMaxPauseMs: number;
   /** JSON file overriding the default card → CRM property mapping (src/crm/mapping.ts). */
   crmMappingFile: string | undefined;
   /** When the catch-up sweep lists leads that never arrived as webhooks; undefined = off. */
@@ -242,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,
+    crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
     crmCatchupCron: e.CRM_CATCHUP_CRON.trim() === 'off' ? undefined : e.CRM_CATCHUP_CRON.trim(),
     rolloutPercent: e.ROLLOUT_PERCENT,

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CrmError, type CrmFailure } from './adapter.js';
 import { parseRetryAfter } from './clock.js';
-import type { LimiterKey, RateLimitObservation, RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_PAUSE_MS, type LimiterKey, type RateLimitObservation, type RateLimiter } from './rate-limiter.js';
 
 /**
  * Every outbound CRM request goes through here: a grant from the shared rate
@@ -125,22 +125,24 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     if (status === 429) {
       const th = options.throttle(headers, body, Date.now());
       metrics.crmRateLimited.inc({ crm, policy: th.policy });
-      await limiter.pause(key, th.until, th.policy);
-      const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until: th.until } : { kind: 'rate_limited', until: th.until, policy: th.policy };
-      throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${th.until.toISOString()}`));
+      // The pause actually set: a Retry-After past CRM_MAX_PAUSE_MS is cut to it.
+      const until = await limiter.pause(key, th.until, th.policy, { daily: th.daily });
+      const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until } : { kind: 'rate_limited', until, policy: th.policy };
+      throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${until.toISOString()}`));
     }
     if ((status >= 200 && status < 300) || req.accept?.includes(status)) return { status, body, headers };
-    throw new CrmError(crm, classifyStatus(status, headers), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`));
+    throw new CrmError(crm, classifyStatus(status, headers, Date.now(), limiter.maxPauseMs), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`));
   }
 
   return { send, close: () => agent.close() };
 }
 
 /** Non-2xx, non-429 statuses → what to do. */
-export function classifyStatus(status: number, headers: Headers, now = Date.now()): CrmFailure {
+export function classifyStatus(status: number, headers: Headers, now = Date.now(), maxDelayMs = DEFAULT_MAX_PAUSE_MS): CrmFailure {
   if (status === 401 || status === 403) return { kind: 'auth' };
   const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
-  const notBefore = retryAfter === undefined ? undefined : new Date(now + retryAfter);
+  // HubSpot's 477 says "typically up to 24 hours"; we ask again after CRM_MAX_PAUSE_MS at the latest.
+  const notBefore = retryAfter === undefined ? undefined : new Date(now + Math.min(retryAfter, maxDelayMs));
   // 408 timeout, 425/477 (HubSpot migration in progress), 5xx: the CRM's side, worth another go.
   if (status === 408 || status === 425 || status === 477 || status >= 500) return { kind: 'retry', notBefore };
   return { kind: 'permanent', status };

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
+import { pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
 import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
 
@@ -206,7 +207,8 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       status = outcome.kind;
       stored = outcome;
     } else {
-      const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
+      // Vendor messages end up here: U+0000 would fail the whole batch's update.
+      const error = pgText(outcome.error).slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
       const exhausted = outcome.kind === 'retry' && job.attempts >= job.maxAttempts;
       if (outcome.kind === 'dead' || exhausted) {
@@ -217,11 +219,12 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       } else {
         status = 'queued';
         lastError = error;
-        if (outcome.notBefore) runAt = entry.runAt = outcome.notBefore.toISOString();
+        // An invalid date (a CRM's absurd Retry-After, anywhere) falls back to the backoff.
+        if (outcome.notBefore && Number.isFinite(outcome.notBefore.getTime())) runAt = entry.runAt = outcome.notBefore.toISOString();
         else delayMs = retryDelayMs(job.attempts, options.backoff);
       }
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,

@@ -1,6 +1,6 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { parseRetryAfter } from '../clock.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
@@ -53,11 +53,16 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
     });
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
-    return perLead(writes, (w) => w.ref, async (w) => {
-      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${idSegment('generic', w.ref.objectId)}`, body: w.properties, signal });
-      return true as const;
-    });
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
+    return perLead(
+      writes,
+      (w) => w.ref,
+      async (w) => {
+        await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${idSegment('generic', w.ref.objectId)}`, body: w.properties, signal });
+        return true as const;
+      },
+      progress,
+    );
   }
 
   return {

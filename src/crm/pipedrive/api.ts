@@ -1,5 +1,5 @@
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey, type WriteProgress } from '../adapter.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
@@ -98,7 +98,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return perLead(refs, (ref) => ref, (ref) => readOne(accountId, ref, signal));
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     if (!writes.length) return new Map();
     const { keys } = await fields.ensure(accountId, mapped, signal);
     return perLead(writes, (w) => w.ref, async (w) => {
@@ -110,7 +110,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
       }
       await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, body: { custom_fields: custom }, signal });
       return true as const;
-    });
+    }, progress);
   }
 
   async function listCreatedSince(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]> {

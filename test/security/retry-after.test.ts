@@ -1,0 +1,107 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmError } from '../../src/crm/adapter.js';
+import { parseRetryAfter } from '../../src/crm/clock.js';
+import { queryRows } from '../../src/db/client.js';
+import { testConfig } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { crmKit, uniqueAccount } from '../crm/support.js';
+import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
+import { startFakePipedrive, type FakePipedrive } from '../fakes/pipedrive-server.js';
+
+/**
+ * Findings 7 and 17: a CRM's Retry-After (or reset header) is honoured only up
+ * to CRM_MAX_PAUSE_MS. A year-long value paused the account for a year, unseen;
+ * `99999999999999` threw `RangeError: Invalid time value` in the limiter and was
+ * retried as an unclassified error.
+ */
+
+const GEN_TOKEN = 'generic-token-retry-after-0123456789';
+const PD_TOKEN = 'pipedrive-token-retry-after-0123456789';
+const MINUTE = 60_000;
+const YEAR_S = String(365 * 24 * 3600);
+
+describe('Retry-After bounds', () => {
+  it.each(['99999999999999', '9'.repeat(400), '1e3', 'Fri, 31 Dec 9999 23:59:59 GMT', YEAR_S])('parses %s into a finite delay no longer than two days', (value) => {
+    const ms = parseRetryAfter(value.length > 40 ? value : value, 1_700_000_000_000);
+    if (ms === undefined) return;
+    expect(Number.isFinite(ms)).toBe(true);
+    expect(ms).toBeLessThanOrEqual(48 * 3600 * 1000);
+    expect(() => new Date(1_700_000_000_000 + ms).toISOString()).not.toThrow();
+  });
+
+  describe('through the CRM client and the limiter', () => {
+    let database: TestDatabase;
+    let generic: FakeGenericCrm;
+    let pipedrive: FakePipedrive;
+    beforeAll(async () => {
+      database = await createTestDatabase('pglite');
+      generic = await startFakeGenericCrm({ token: GEN_TOKEN, limit: 1000 });
+      pipedrive = await startFakePipedrive({ token: PD_TOKEN, limit: 1000 });
+    });
+    afterAll(async () => {
+      await Promise.all([generic?.close(), pipedrive?.close()]);
+      await database?.drop();
+    });
+
+    const kitFor = (env: Record<string, string> = {}) =>
+      crmKit(database, testConfig({ GENERIC_CRM_URL: generic.url, GENERIC_CRM_TOKEN: GEN_TOKEN, PIPEDRIVE_API_TOKEN: PD_TOKEN, PIPEDRIVE_BASE_URL: pipedrive.url, ...env }));
+    const pausedUntil = async () => {
+      const rows = await queryRows<{ ms: string | number | null }>(database.db, sql`select max(extract(epoch from paused_until) * 1000) as ms from rate_limit_state`);
+      return Number(rows[0].ms ?? 0);
+    };
+    const readError = async (kit: ReturnType<typeof crmKit>, source: 'generic' | 'pipedrive', objectId: string, objectType: string) => {
+      const account = source === 'generic' ? 'default' : uniqueAccount('5');
+      try {
+        await kit.crm.adapter(source)!.readLeads(account, [{ source, accountId: account, objectType, objectId }]);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+
+    it('a 429 with Retry-After 99999999999999 is a classified rate limit, paused at most CRM_MAX_PAUSE_MS (default 15 min)', async () => {
+      const kit = kitFor();
+      generic.seed('ra-1', { company: 'x' });
+      generic.fail({ status: 429, headers: { 'Retry-After': '99999999999999' } });
+      const started = Date.now();
+      const err = await readError(kit, 'generic', 'ra-1', 'lead');
+      expect(err, String(err)).toBeInstanceOf(CrmError);
+      const failure = (err as CrmError).failure;
+      expect(failure.kind).toBe('rate_limited');
+      const until = (failure as { until: Date }).until.getTime();
+      expect(until).toBeGreaterThan(started);
+      expect(until).toBeLessThanOrEqual(Date.now() + 15 * MINUTE);
+      expect(await pausedUntil()).toBeLessThanOrEqual(Date.now() + 15 * MINUTE);
+      expect((await kit.metrics.registry.getSingleMetricAsString('verrijk_crm_pause_capped_total'))).toMatch(/verrijk_crm_pause_capped_total\{crm="generic"\} 1/);
+      await database.db.execute(sql`update rate_limit_state set paused_until = null`);
+    });
+
+    it('a year-long Retry-After on a 429 and on a 503 is capped at the configured CRM_MAX_PAUSE_MS', async () => {
+      const kit = kitFor({ CRM_MAX_PAUSE_MS: String(2 * MINUTE) });
+      generic.seed('ra-2', { company: 'x' });
+      generic.fail({ status: 429, headers: { 'Retry-After': YEAR_S } });
+      const limited = (await readError(kit, 'generic', 'ra-2', 'lead')) as CrmError;
+      expect(limited.failure.kind).toBe('rate_limited');
+      expect((limited.failure as { until: Date }).until.getTime()).toBeLessThanOrEqual(Date.now() + 2 * MINUTE);
+      await database.db.execute(sql`update rate_limit_state set paused_until = null`);
+
+      generic.fail({ status: 503, headers: { 'Retry-After': YEAR_S } });
+      const outage = (await readError(kit, 'generic', 'ra-2', 'lead')) as CrmError;
+      expect(outage.failure.kind).toBe('retry');
+      const notBefore = (outage.failure as { notBefore?: Date }).notBefore;
+      expect(notBefore).toBeDefined();
+      expect(notBefore!.getTime()).toBeLessThanOrEqual(Date.now() + 2 * MINUTE);
+    });
+
+    it('a Pipedrive reset header of 99999999999999 s with nothing remaining pauses at most CRM_MAX_PAUSE_MS, without a RangeError', async () => {
+      const kit = kitFor();
+      pipedrive.seedOrganization(4242, 'Reset BV');
+      pipedrive.fail({ status: 500, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '99999999999999' } });
+      const err = await readError(kit, 'pipedrive', '4242', 'organization');
+      expect(err, String(err)).toBeInstanceOf(CrmError);
+      expect(await pausedUntil()).toBeLessThanOrEqual(Date.now() + 15 * MINUTE);
+      await database.db.execute(sql`update rate_limit_state set paused_until = null`);
+    });
+  });
+});
