@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
@@ -53,7 +54,7 @@ export interface RequestOptions {
   path: string;
   body?: unknown;
   signal?: AbortSignal;
-  /** A separate budget for this request (HubSpot search). */
+  /** A separate budget for this request (HubSpot search): `${accountId}:search` names a part of the credential's budget. */
   bucket?: Pick<LimiterKey, 'accountId' | 'spec'>;
   /** Statuses the caller handles itself instead of an error (e.g. 207, 404 on a probe). */
   accept?: number[];
@@ -79,9 +80,13 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     .filter((v) => v.length >= 6);
   const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
   const base = options.baseUrl.replace(/\/+$/, '');
+  const budget = credentialBudget(base, options.authHeaders);
 
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
-    const key: LimiterKey = { crm, accountId: req.bucket?.accountId ?? accountId, spec: req.bucket?.spec };
+    // The CRM counts what a credential spends, whatever account a webhook named: one
+    // token is one budget (a bucket such as HubSpot search is a separate part of it).
+    const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
+    const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
     const { grantId } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
@@ -135,6 +140,16 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   }
 
   return { send, close: () => agent.close() };
+}
+
+/**
+ * The limiter's name for what a CRM counts: the endpoint and the credential
+ * (never the credential itself: a short hash, shown on the status page).
+ */
+export function credentialBudget(baseUrl: string, authHeaders: Record<string, string>): string {
+  const h = createHash('sha256').update(baseUrl);
+  for (const [name, value] of Object.entries(authHeaders).sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`\n${name.toLowerCase()}:${value}`);
+  return `cred-${h.digest('hex').slice(0, 12)}`;
 }
 
 /** Non-2xx, non-429 statuses → what to do. */
