@@ -120,6 +120,8 @@ export const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
   HUBSPOT_APP_ID: optionalString,
+  // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
+  HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
   PIPEDRIVE_API_TOKEN: optionalString,
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
@@ -183,7 +185,7 @@ export interface Config {
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
@@ -237,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
       appId: e.HUBSPOT_APP_ID,
+      acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {
       apiToken: e.PIPEDRIVE_API_TOKEN,

@@ -58,7 +58,7 @@ const route = (source: Source, summary: string, description: string, bodySchema:
 
 const hubspotRoute = route(
   'hubspot',
-  'HubSpot webhook (X-HubSpot-Signature-v3, v1 fallback)',
+  'HubSpot webhook (X-HubSpot-Signature-v3; v1 only with HUBSPOT_ACCEPT_V1_SIGNATURE)',
   'A JSON array of up to 100 events. `company.creation`/`contact.creation` make one job per object; a `propertyChange` of an input property re-enriches.',
   { type: 'array', maxItems: 100, items: { type: 'object', required: ['subscriptionType', 'portalId', 'objectId'] } },
 );
@@ -100,6 +100,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
         header: header(c),
         clientSecret: config.hubspot.clientSecret!,
         now: Date.now(),
+        acceptV1: config.hubspot.acceptV1Signature,
       }),
     parse: (_c, body) => parseHubSpotEvents(body),
   };
