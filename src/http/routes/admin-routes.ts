@@ -1,5 +1,6 @@
 import type { AppDeps, AppRouter } from '../../app.js';
 import { requireAdmin } from '../admin-auth.js';
+import { createAuthThrottle } from '../auth-throttle.js';
 import { registerStatusPage } from '../status-page/routes.js';
 import { registerAdminCbsRoutes } from './admin-cbs.js';
 import { registerAdminSecurityScheme } from './admin-common.js';
@@ -13,7 +14,10 @@ import { registerAdminLeadRoutes } from './admin-leads.js';
  */
 export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   registerAdminSecurityScheme(app);
-  const auth = requireAdmin(deps.config);
+  // One throttle for Bearer guesses and sign-in attempts alike (per client, in memory).
+  const throttle = createAuthThrottle();
+  // The database is looked up per request: only a cookie session needs it (ended sessions).
+  const auth = requireAdmin(deps.config, () => deps.database.db, throttle);
   for (const path of ['/v1/leads/*', '/v1/jobs', '/v1/jobs/*', '/v1/cbs/*']) app.use(path, auth);
 
   // Looked up per call: runtime.ts attaches the worker pool after the app deps are built.
@@ -21,5 +25,5 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   registerAdminLeadRoutes(app, deps, wake);
   registerAdminJobRoutes(app, deps, wake);
   registerAdminCbsRoutes(app, deps);
-  registerStatusPage(app, deps);
+  registerStatusPage(app, deps, throttle);
 }
