@@ -86,7 +86,9 @@ describe('fuzz POST /webhooks/hubspot', () => {
         const events = cases.map(({ base, ...over }) => ({ ...base, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) }));
         const body = JSON.stringify(events);
         const ts = String(Date.now());
-        const idsOk = events.every((e) => /^\d{1,20}$/.test(String(e.portalId)) && /^\d{1,20}$/.test(String(e.objectId)));
+        // HubSpot ids are digits; a string id is trimmed first (idString).
+        const digits = (v: unknown) => /^\d{1,20}$/.test(String(v).trim());
+        const idsOk = events.every((e) => digits(e.portalId) && digits(e.objectId));
         const res = await post(body, { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3(body, ts), 'x-hubspot-request-timestamp': ts });
         // Digits-only ids are taken whatever the pass-through fields hold; anything else is a 400.
         await checkAnswer(res, idsOk, `hostile fields ${describeBody(body)}`);
