@@ -86,6 +86,12 @@ export interface RateLimiter {
   pause(key: LimiterKey, until: Date, reason: string, options?: { daily?: boolean }): Promise<Date>;
   /** The longest pause (and retry delay) a CRM's own headers may impose: CRM_MAX_PAUSE_MS. */
   readonly maxPauseMs: number;
+  /**
+   * Ends a pause (and a spent daily count) by its state key, e.g. `pipedrive:cred-…` as the
+   * status page shows it: an operator who knows better than a CRM's header. False when
+   * nothing was paused under that key.
+   */
+  release(stateKey: string): Promise<boolean>;
   /** Deletes grants no window can see any more. */
   prune(): Promise<number>;
 }
@@ -328,6 +334,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return until;
   }
 
+  async function release(stateKey: string): Promise<boolean> {
+    const rows = await queryRows<{ key: string }>(
+      database.db,
+      sql`update rate_limit_state set paused_until = null, pause_reason = null, daily_used = 0, updated_at = clock_timestamp()
+          where key = ${stateKey} and (paused_until > clock_timestamp() or (daily_limit is not null and daily_used >= daily_limit))
+          returning key`,
+    );
+    if (rows.length) logger.warn({ key: stateKey }, 'CRM pause released by an admin');
+    return rows.length > 0;
+  }
+
   async function prune(): Promise<number> {
     const rows = await queryRows<{ id: number }>(
       database.db,
@@ -338,5 +355,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, settle, observe, pause, prune, maxPauseMs };
+  return { specFor, tryAcquire, acquire, settle, observe, pause, prune, maxPauseMs, release };
 }

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError } from '../../src/crm/adapter.js';
 import { parseRetryAfter } from '../../src/crm/clock.js';
 import { queryRows } from '../../src/db/client.js';
-import { testConfig } from '../helpers/app.js';
+import { limiterKey } from '../../src/crm/rate-limiter.js';
+import { rateLimitViews } from '../../src/ops/status.js';
+import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { crmKit, uniqueAccount } from '../crm/support.js';
 import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
@@ -20,6 +22,7 @@ const GEN_TOKEN = 'generic-token-retry-after-0123456789';
 const PD_TOKEN = 'pipedrive-token-retry-after-0123456789';
 const MINUTE = 60_000;
 const YEAR_S = String(365 * 24 * 3600);
+const ADMIN_TOKEN = 'admin-token-retry-after-0123456789';
 
 describe('Retry-After bounds', () => {
   it.each(['99999999999999', '9'.repeat(400), '1e3', 'Fri, 31 Dec 9999 23:59:59 GMT', YEAR_S])('parses %s into a finite delay no longer than two days', (value) => {
@@ -92,6 +95,27 @@ describe('Retry-After bounds', () => {
       const notBefore = (outage.failure as { notBefore?: Date }).notBefore;
       expect(notBefore).toBeDefined();
       expect(notBefore!.getTime()).toBeLessThanOrEqual(Date.now() + 2 * MINUTE);
+    });
+
+    it('a long (daily) pause shows on the status page data and is releasable from the admin API', async () => {
+      const kit = kitFor();
+      const key = { crm: 'pipedrive' as const, accountId: `cred-release${Date.now()}` };
+      const until = await kit.limiter.pause(key, new Date(Date.now() + 20 * 3_600_000), 'DAILY');
+      expect(until.getTime()).toBeGreaterThan(Date.now() + 19 * 3_600_000);
+      expect((await kit.limiter.tryAcquire(key)).granted).toBe(false);
+      const views = await rateLimitViews(database.db);
+      expect(views.find((v) => v.key === limiterKey(key))?.pausedUntil?.getTime()).toBe(until.getTime());
+
+      const app = createApp({ ...baseDeps(database, testConfig({ ADMIN_TOKEN })), rateLimiter: kit.limiter });
+      const post = (k: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) =>
+        app.request(`/v1/rate-limits/${encodeURIComponent(k)}/release`, { method: 'POST', headers });
+      expect((await post(limiterKey(key), {})).status).toBe(401);
+      const released = await post(limiterKey(key));
+      expect(released.status, (await bodyOf(released)).text).toBe(200);
+      expect((await kit.limiter.tryAcquire(key)).granted).toBe(true);
+      const again = await post(limiterKey(key));
+      expect(again.status, (await bodyOf(again)).text).toBe(404);
+      expect((await post('hubspot:../x')).status).toBe(400);
     });
 
     it('a Pipedrive reset header of 99999999999999 s with nothing remaining pauses at most CRM_MAX_PAUSE_MS, without a RangeError', async () => {
