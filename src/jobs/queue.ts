@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
-import { pgJsonText, pgText } from '../db/pg-text.js';
+import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
 import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
 
@@ -53,7 +53,7 @@ export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promis
         objectId: i.ref.objectId,
         leadKey: leadKey(i.ref),
         reason: i.reason,
-        payload: i.payload,
+        payload: pgJson(i.payload),
         maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       })),
     )
