@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { RateLimitSpec } from '../config.js';
 import { type Database, queryRows, type Tx } from '../db/client.js';
+import { pgText } from '../db/pg-text.js';
 import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -327,7 +328,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     // Never shorten a pause another instance set for a longer reason.
     await database.db.execute(
       sql`update rate_limit_state
-            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${reason}, updated_at = clock_timestamp()
+            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${pgText(reason).slice(0, 100)}, updated_at = clock_timestamp()
           where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz)`,
     );
     logger.warn({ crm: key.crm, accountId: key.accountId, until: until.toISOString(), reason }, 'CRM account paused');

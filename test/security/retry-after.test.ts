@@ -9,6 +9,7 @@ import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { crmKit, uniqueAccount } from '../crm/support.js';
 import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
+import { startFakeHubspot } from '../fakes/hubspot-server.js';
 import { startFakePipedrive, type FakePipedrive } from '../fakes/pipedrive-server.js';
 
 /**
@@ -23,6 +24,7 @@ const PD_TOKEN = 'pipedrive-token-retry-after-0123456789';
 const MINUTE = 60_000;
 const YEAR_S = String(365 * 24 * 3600);
 const ADMIN_TOKEN = 'admin-token-retry-after-0123456789';
+const HS_TOKEN = 'pat-eu1-retry-after-0123456789';
 
 describe('Retry-After bounds', () => {
   it.each(['99999999999999', '9'.repeat(400), '1e3', 'Fri, 31 Dec 9999 23:59:59 GMT', YEAR_S])('parses %s into a finite delay no longer than two days', (value) => {
@@ -95,6 +97,28 @@ describe('Retry-After bounds', () => {
       const notBefore = (outage.failure as { notBefore?: Date }).notBefore;
       expect(notBefore).toBeDefined();
       expect(notBefore!.getTime()).toBeLessThanOrEqual(Date.now() + 2 * MINUTE);
+    });
+
+    it('a HubSpot 429 naming an unknown policy (U+0000, any text) is a plain 429: bounded metric labels, a storable pause reason', async () => {
+      const hubspot = await startFakeHubspot({ token: HS_TOKEN, limit: 1000 });
+      try {
+        const kit = crmKit(database, testConfig({ HUBSPOT_ACCESS_TOKEN: HS_TOKEN, HUBSPOT_BASE_URL: hubspot.url }));
+        hubspot.seed('company', '31337', { name: 'Policy BV' });
+        for (const policy of ['X\u0000Y', `made-up-${Date.now()}`]) {
+          hubspot.fail({ status: 429, policy });
+          const account = uniqueAccount('4');
+          const err = await kit.crm.adapter('hubspot')!.readLeads(account, [{ source: 'hubspot', accountId: account, objectType: 'company', objectId: '31337' }]).catch((e) => e);
+          expect(err, String(err)).toBeInstanceOf(CrmError);
+          expect((err as CrmError).failure.kind).toBe('rate_limited');
+          await database.db.execute(sql`update rate_limit_state set paused_until = null`);
+        }
+        const text = await kit.metrics.registry.getSingleMetricAsString('verrijk_crm_429_total');
+        expect(text).toContain('policy="429"');
+        expect(text).not.toContain('made-up');
+        await kit.crm.close();
+      } finally {
+        await hubspot.close();
+      }
     });
 
     it('a long (daily) pause shows on the status page data and is releasable from the admin API', async () => {
