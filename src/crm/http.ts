@@ -109,11 +109,15 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       });
       status = res.statusCode;
       headers = toHeaders(res.headers);
-      text = await res.body.text();
+      text = await readText(res.body, MAX_CRM_RESPONSE_BYTES);
     } catch (err) {
       await settle();
       metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
       if (req.signal?.aborted) throw err;
+      if (err instanceof ResponseTooLarge) {
+        // The same request would get the same answer: that lead's failure, not a retry.
+        throw new CrmError(crm, { kind: 'permanent' }, scrub(`${crm} ${req.op}: ${where} answered more than ${MAX_CRM_RESPONSE_BYTES} bytes; not read`));
+      }
       const why = err instanceof undiciErrors.UndiciError ? err.code : (err as Error).name;
       throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} failed (${why}: ${(err as Error).message})`));
     }
@@ -150,6 +154,30 @@ export function credentialBudget(baseUrl: string, authHeaders: Record<string, st
   const h = createHash('sha256').update(baseUrl);
   for (const [name, value] of Object.entries(authHeaders).sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`\n${name.toLowerCase()}:${value}`);
   return `cred-${h.digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The most of a CRM's answer we read: a batch read of 100 records is well under
+ * a megabyte, and GENERIC_CRM_URL may point at anything, so a larger answer is a
+ * broken or hostile server, not data.
+ */
+export const MAX_CRM_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+class ResponseTooLarge extends Error {}
+
+/** The body as text, refused (and the stream destroyed) as soon as it passes `max` bytes. */
+async function readText(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > max) {
+      body.destroy();
+      throw new ResponseTooLarge(`more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
 /** Non-2xx, non-429 statuses → what to do. */

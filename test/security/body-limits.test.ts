@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrmError, refKey } from '../../src/crm/adapter.js';
+import { MAX_CRM_RESPONSE_BYTES } from '../../src/crm/http.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { crmKit } from '../crm/support.js';
+import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
 
 /**
  * Finding 2: every body reader has a limit. POST /login is unauthenticated, so
- * a body it reads whole is memory anyone can make the process spend.
+ * a body it reads whole is memory anyone can make the process spend; a CRM's
+ * answer (GENERIC_CRM_URL may point anywhere) is read up to a limit too.
  */
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -72,4 +77,31 @@ describe('request body limits', () => {
     });
     expect(res.status, (await bodyOf(res)).text).toBe(303);
   });
+});
+
+describe('CRM response body limit', () => {
+  let database: TestDatabase;
+  let generic: FakeGenericCrm;
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    generic = await startFakeGenericCrm({ token: 'generic-token-body-limit-0123456789', limit: 100 });
+  });
+  afterAll(async () => {
+    await generic?.close();
+    await database?.drop();
+  });
+
+  it('refuses a CRM answer larger than MAX_CRM_RESPONSE_BYTES for that lead, without buffering it', async () => {
+    const kit = crmKit(database, testConfig({ GENERIC_CRM_URL: generic.url, GENERIC_CRM_TOKEN: 'generic-token-body-limit-0123456789' }));
+    generic.seed('huge', { company: 'x'.repeat(MAX_CRM_RESPONSE_BYTES + 1024) });
+    generic.seed('small', { company: 'Klein BV' });
+    const refs = ['huge', 'small'].map((objectId) => ({ source: 'generic' as const, accountId: 'default', objectType: 'lead', objectId }));
+    const read = await kit.crm.adapter('generic')!.readLeads('default', refs);
+    const huge = read.get(refKey(refs[0]));
+    expect(huge, String(huge)).toBeInstanceOf(CrmError);
+    expect((huge as CrmError).failure.kind).toBe('permanent');
+    expect((huge as CrmError).message).toMatch(/more than \d+ bytes/);
+    expect(read.get(refKey(refs[1]))).not.toBeInstanceOf(CrmError);
+    await kit.crm.close();
+  }, 60_000);
 });
