@@ -67,7 +67,7 @@ export const GenericLead = z.object({
   // Only ids every route can address (crm/object-id.ts): refused here with a 400, never a 500 later.
   id: z.union(
     [
-      z.string().trim().refine((id) => isObjectId('generic', id), ID_RULES.generic.says),
+      z.string().refine((id) => isObjectId('generic', id), ID_RULES.generic.says),
       z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     ],
     { error: 'is required: a string or a whole number' },
