@@ -47,11 +47,13 @@ export function pipedrive(envelope: unknown): Request {
 
 export function generic(payload: unknown, id = `msg_${unique()}`): Request {
   const body = JSON.stringify(payload);
-  const signature = new Webhook(SECRETS.generic).sign(id, new Date(), body);
+  // One clock reading for the signature and the header: two could straddle a second and not match.
+  const signedAt = new Date();
+  const signature = new Webhook(SECRETS.generic).sign(id, signedAt, body);
   return new Request('http://127.0.0.1/webhooks/generic', {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': signature },
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)), 'webhook-signature': signature },
   });
 }
 
