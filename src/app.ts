@@ -3,6 +3,7 @@ import type { CbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { AppEnv } from './http/context.js';
+import { limitBodies } from './http/body-limit.js';
 import { handleError, requestId, requestLog } from './http/middleware.js';
 import { fieldErrors, problems } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): AppRouter {
   const app = createRouter();
   app.use('*', requestId());
   app.use('*', requestLog(deps.logger));
+  app.use('*', limitBodies());
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);

@@ -121,6 +121,8 @@ export const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
   HUBSPOT_APP_ID: optionalString,
+  // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
+  HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
   PIPEDRIVE_API_TOKEN: optionalString,
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
@@ -129,12 +131,22 @@ export const envSchema = z.object({
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret (whsec_ + base64)').optional(),
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret (whsec_ + base64)')
+      // A short key (`whsec_=` decodes to none at all) lets anyone sign; the spec asks for 24 to 64 random bytes.
+      .refine((v) => {
+        const bytes = Buffer.from(v.slice('whsec_'.length), 'base64').length;
+        return bytes >= 24 && bytes <= 64;
+      }, 'must hold a key of 24 to 64 bytes (Standard Webhooks); make one with: echo whsec_$(openssl rand -base64 32)')
+      .optional(),
   ),
   GENERIC_CRM_URL: optionalUrl,
   GENERIC_CRM_TOKEN: optionalString,
 
   CRM_RATE_LIMIT: rateLimit,
+  // The longest pause a CRM's Retry-After or reset header may impose (a daily budget waits for its midnight).
+  CRM_MAX_PAUSE_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
   CRM_MAPPING_FILE: optionalString,
   CRM_CATCHUP_CRON: z.preprocess(
     emptyToUndefined,
@@ -179,10 +191,12 @@ export interface Config {
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
+  /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
+  crmMaxPauseMs: number;
   /** JSON file overriding the default card → CRM property mapping (src/crm/mapping.ts). */
   crmMappingFile: string | undefined;
   /** When the catch-up sweep lists leads that never arrived as webhooks; undefined = off. */
@@ -231,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
       appId: e.HUBSPOT_APP_ID,
+      acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {
       apiToken: e.PIPEDRIVE_API_TOKEN,
@@ -240,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,
+    crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
     crmCatchupCron: e.CRM_CATCHUP_CRON.trim() === 'off' ? undefined : e.CRM_CATCHUP_CRON.trim(),
     rolloutPercent: e.ROLLOUT_PERCENT,

@@ -201,3 +201,15 @@ export const syncCursors = pgTable('sync_cursors', {
   ok: boolean('ok').notNull().default(true),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+// ─── Admin sessions ───────────────────────────────────────────────────────────
+
+/**
+ * Browser sessions ended by POST /logout before they expire. The cookie is
+ * stateless (an expiry and an HMAC of it), so ending one means remembering its
+ * MAC until the moment it would have expired anyway; rows past that are deleted.
+ */
+export const adminSessionRevocations = pgTable('admin_session_revocations', {
+  mac: text('mac').primaryKey(),
+  expiresAt: ts('expires_at').notNull(),
+});

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
+import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
 import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
 
@@ -59,7 +60,7 @@ export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promis
         objectId: i.ref.objectId,
         leadKey: leadKey(i.ref),
         reason: i.reason,
-        payload: i.payload,
+        payload: pgJson(i.payload),
         maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       })),
     )
@@ -224,7 +225,8 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       status = outcome.kind;
       stored = outcome;
     } else {
-      const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
+      // Vendor messages end up here: U+0000 would fail the whole batch's update.
+      const error = pgText(outcome.error).slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
       failedAt = at;
       // The window counts from the first failure, not from the attempt count.
@@ -244,12 +246,13 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       } else {
         status = 'queued';
         lastError = error;
-        if (outcome.notBefore) runAt = entry.runAt = outcome.notBefore.toISOString();
+        // An invalid date (a CRM's absurd Retry-After, anywhere) falls back to the backoff.
+        if (outcome.notBefore && Number.isFinite(outcome.notBefore.getTime())) runAt = entry.runAt = outcome.notBefore.toISOString();
         // The last backoff is shortened to end at the window's close: one more try then, before giving up.
         else delayMs = Math.max(0, Math.min(retryDelayMs(job.attempts, backoff), deadlineMs - nowMs));
       }
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,

@@ -122,7 +122,7 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
     expect(lines[0]).toMatchObject({ msg: 'request', path: '/webhooks/generic', status: 200, source: 'generic', accepted: 1, duplicates: 0, jobIds: [job.id] });
   });
 
-  it('counts a webhook as in flight from its first byte to its answer, for the workers to yield to', async () => {
+  it('counts a webhook as in flight from its verified body to its answer, for the workers to yield to', async () => {
     const gauge = createIntakeGauge();
     const seen: boolean[] = [];
     const counted = createApp({ ...baseDeps(database, testConfig(env)), intake: gauge, jobs: { wake: () => seen.push(gauge.busy()) } });

@@ -191,7 +191,7 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
           ) : (
             <table>
               <thead>
-                <tr><th>account</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
+                <tr><th>credential</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
               </thead>
               <tbody>
                 {s.rateLimits.map((r) => (
