@@ -1,7 +1,7 @@
 /**
  * `npm run cbs:snapshot`: builds the bundled offline copy data/cbs-snapshot/
- * from the real CBS fixtures (statline-bq's 83583NED, see
- * /work/shared/fixtures/cbs/README.md section 3). Values are copied as they
+ * from the real CBS fixtures in the repository (statline-bq's 83583NED, see
+ * test/fixtures/cbs/README.md). Values are copied as they
  * are: nothing is rounded, filled in or invented. The runtime only reads the
  * generated files, never the fixtures.
  */
@@ -14,11 +14,11 @@ import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
 import { parseTableData } from '../src/cbs/validate.js';
 
-/** The real CBS fixtures in `../shared` beside the repository (override with CBS_FIXTURES_DIR). */
-export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../../shared/fixtures/cbs/', import.meta.url));
+/** The real CBS fixtures copied into the repository, provenance beside them (override with CBS_FIXTURES_DIR). */
+export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
 const FIXTURES = CBS_FIXTURES_DIR;
 
-/** Provenance, as written in the fixtures README (section 3). */
+/** Provenance, as written in test/fixtures/cbs/README.md. */
 const SOURCES = [
   {
     tableId: '83583NED',
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     manifest.tables.push({
       tableId: source.tableId,
       file,
-      source: path.join('shared/fixtures/cbs', source.dir),
+      source: path.posix.join('test/fixtures/cbs', source.dir),
       fixtureRepo: source.fixtureRepo,
       fixtureCommit: source.fixtureCommit,
       modified: data.info.modified,

@@ -31,6 +31,15 @@ describe.each(flavours)('app on %s', (flavour) => {
     expect(res.status, body.text).toBe(503);
     expect(body.json.status).toBe('not_ready');
   });
+
+  it('stays ready with a warning when a check needs an operator but serving goes on', async () => {
+    const deps = baseDeps(database);
+    deps.readiness.push({ name: 'crm_setup', check: async () => ({ ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' }) });
+    const res = await createApp(deps).request('/readyz');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.checks).toContainEqual({ name: 'crm_setup', ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' });
+  });
 });
 
 describe('errors', () => {

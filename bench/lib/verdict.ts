@@ -7,7 +7,6 @@ import { queryRows } from '../../src/db/client.js';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
 import { createEnricher, type VerrijkEnricher } from '../../src/enrich/engine.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
-import { retryJobs } from '../../src/jobs/queue.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 import type { Props } from '../../test/fakes/hubspot-server.js';
@@ -61,11 +60,6 @@ export async function jobsPerLead(database: Database, source: string): Promise<M
     sql`select j.lead_key, count(*)::int as n from jobs j join webhook_events w on w.job_id = j.id where j.source = ${source} group by j.lead_key`,
   );
   return new Map(rows.map((r) => [r.lead_key, r.n]));
-}
-
-/** What an operator does after an outage: retry the dead letters (the admin API's queue function). */
-export async function retryDeadJobs(database: Database): Promise<number> {
-  return retryJobs(database.db, { status: 'dead' });
 }
 
 /** The enricher the service answers from: the same CBS table versions (store if it has them, else the bundled snapshot). */

@@ -45,6 +45,8 @@ export class CrmError extends Error {
     readonly failure: CrmFailure,
     /** Safe to log: method, path without query, status, vendor message. Never a token. */
     message: string,
+    /** The vendor's machine codes from the error body (HubSpot `category`, `PROPERTY_DOESNT_EXIST`, …), for callers that act on one. */
+    readonly codes: readonly string[] = [],
   ) {
     super(message);
     this.name = 'CrmError';
@@ -69,18 +71,35 @@ export function refKey(ref: { objectType: string; objectId: string }): string {
  * value is refused) is that lead's answer; anything else (rate limit, outage,
  * auth) stops the batch, because the next lead would meet the same.
  */
-export async function perLead<T, R>(items: T[], refOf: (item: T) => LeadRef, fn: (item: T) => Promise<R>): Promise<PerLead<R>> {
+export async function perLead<T, R>(
+  items: T[],
+  refOf: (item: T) => LeadRef,
+  fn: (item: T) => Promise<R>,
+  progress?: (results: PerLead<R>) => Promise<void>,
+): Promise<PerLead<R>> {
   const out: PerLead<R> = new Map();
   for (const item of items) {
+    const key = refKey(refOf(item));
+    let result: R | CrmError;
     try {
-      out.set(refKey(refOf(item)), await fn(item));
+      result = await fn(item);
     } catch (err) {
       if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-      out.set(refKey(refOf(item)), err);
+      result = err;
     }
+    out.set(key, result);
+    await progress?.(new Map([[key, result]]));
   }
   return out;
 }
+
+/**
+ * Told each CRM call's per-lead results as soon as the call is answered, before
+ * the next call is made. A later call may fail the whole `writeCards`; by then
+ * the pipeline has recorded what the earlier calls wrote (their audit rows), so
+ * those leads are neither lost from the trail nor written again on retry.
+ */
+export type WriteProgress = (results: PerLead<true>) => Promise<void>;
 
 export interface CardWrite {
   /** The lead the write belongs to (its job); the request goes to `target` when set. */
@@ -108,8 +127,11 @@ export interface CrmAdapter {
    * has them. The map is keyed by `refKey(ref)`; a whole-call failure throws.
    */
   readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>>;
-  /** Writes the given properties (and nothing else), keyed by `refKey(ref)` like readLeads. */
-  writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>>;
+  /**
+   * Writes the given properties (and nothing else), keyed by `refKey(ref)` like
+   * readLeads; `progress` hears each call's results as soon as it is answered.
+   */
+  writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>>;
   /** Checks every mapped property exists in the CRM and creates what is missing. */
   ensureProperties(accountId: string, signal?: AbortSignal): Promise<EnsureReport>;
   /**

@@ -36,7 +36,7 @@ export interface CrmKit {
 /** Limiter + registry for a config, the way runtime.ts [crm] builds them. */
 export function crmKit(database: Database, config: Config, logger: Logger = createLogger({ level: 'silent' })): CrmKit {
   const metrics = createMetrics();
-  const limiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined });
+  const limiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   const crm = createCrmRegistry({ config, mapping: parseMapping(undefined), limiter, metrics, logger });
   return { limiter, crm, metrics, logger };
 }

@@ -19,6 +19,14 @@ export interface FakeHubspotOptions {
   verbose?: boolean;
   /** Start with the `verrijk` group and the cbs_* properties in place (as after `crm:ensure`); default true. */
   ensured?: boolean;
+  /**
+   * The token's scopes, when it should lack some. Creating a property or group
+   * on companies/contacts needs `crm.schemas.<segment>.write`; without it the
+   * answer is HubSpot's 403 MISSING_SCOPES. Default: every scope.
+   */
+  scopes?: string[];
+  /** The account id HubSpot puts in validation messages (`portalId`). */
+  portalId?: number;
 }
 
 export type Props = Record<string, string | null>;
@@ -55,6 +63,8 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     }
   }
   let batchFailures: { ids: Set<string>; category: string } | undefined;
+  const hasScope = (scope: string) => opts.scopes === undefined || opts.scopes.includes(scope);
+  const portalId = opts.portalId ?? 147_000_001;
   let dailyUsed = 0;
   const windowMs = opts.windowMs ?? 10_000;
   const limit = opts.limit ?? 100;
@@ -132,13 +142,44 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     return Object.keys(props).filter((p) => !known.has(p));
   }
 
+  /**
+   * HubSpot's answer to a write naming properties the account does not have:
+   * 400 VALIDATION_ERROR whose message embeds one JSON entry per property with
+   * `"error":"PROPERTY_DOESNT_EXIST"` (the shape HubSpot's own clients and
+   * integrators quote; e.g. PostHog/posthog#53339 for the 403 below).
+   */
+  function propertyDoesntExist(unknown: string[]): Reply {
+    const entries = unknown.map((name) => ({
+      isValid: false,
+      message: `Property "${name}" does not exist`,
+      error: 'PROPERTY_DOESNT_EXIST',
+      name,
+      localizedErrorMessage: `Property "${name}" does not exist`,
+      portalId,
+    }));
+    return { status: 400, body: { status: 'error', message: `Property values were not valid: ${JSON.stringify(entries)}`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' } };
+  }
+
+  /** 403 MISSING_SCOPES, as HubSpot answers a call the token has no scope for. */
+  function missingScopes(scopes: string[]): Reply {
+    return {
+      status: 403,
+      body: {
+        status: 'error',
+        message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+        correlationId: randomUUID(),
+        errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }],
+        links: { scopes: 'https://developers.hubspot.com/scopes' },
+        category: 'MISSING_SCOPES',
+      },
+    };
+  }
+
   function update(objectType: string, segment: string, id: string, props: Record<string, unknown>): Reply | undefined {
     const card = cards.get(`${objectType}:${id}`);
     if (!card) return notFound(`Object not found. objectId are usually numeric.`);
     const unknown = unknownProperties(segment, props);
-    if (unknown.length) {
-      return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid: ${unknown.join(', ')} does not exist` } };
-    }
+    if (unknown.length) return propertyDoesntExist(unknown);
     for (const [k, v] of Object.entries(props)) card[k] = typeof v === 'string' ? v : String(v);
     return undefined;
   }
@@ -156,7 +197,10 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         const name = rest.slice('groups/'.length);
         return groups.get(segment)?.has(name) ? { status: 200, body: { name, label: name } } : notFound(`group ${name} not found`);
       }
+      const schemaScope = `crm.schemas.${segment}.write`;
+      if (ctx.method === 'POST' && !hasScope(schemaScope)) return missingScopes([schemaScope]);
       if (ctx.method === 'POST' && rest === 'groups') {
+        if (groups.get(segment)?.has(body.name)) return { status: 409, body: { status: 'error', category: 'CONFLICT', message: `A property group named '${body.name}' already exists.`, correlationId: randomUUID() } };
         groups.get(segment)?.add(body.name);
         return { status: 201, body: { name: body.name, label: body.label } };
       }
@@ -166,6 +210,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
           return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'name, label, type, fieldType and groupName are required' } };
         }
         if (!groups.get(segment)?.has(body.groupName)) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `group ${body.groupName} does not exist` } };
+        if (properties.get(segment)?.has(body.name)) return { status: 409, body: { status: 'error', category: 'CONFLICT', message: `Property named '${body.name}' already exists.`, correlationId: randomUUID() } };
         properties.get(segment)?.add(body.name);
         return { status: 201, body: { name: body.name, type: body.type, fieldType: body.fieldType, groupName: body.groupName } };
       }
@@ -186,6 +231,9 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     }
     if (ctx.method === 'POST' && rest === 'batch/update') {
       if ((body.inputs ?? []).length > 100) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch too large' } };
+      // A property the account lacks fails the whole batch (multi-status 207 is for per-record errors), nothing written.
+      const unknownInBatch = [...new Set((body.inputs ?? []).flatMap((i: { properties?: Record<string, unknown> }) => unknownProperties(segment, i.properties ?? {})))] as string[];
+      if (unknownInBatch.length) return propertyDoesntExist(unknownInBatch);
       const results = [];
       const errors = [];
       const injected = batchFailures;

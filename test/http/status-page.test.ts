@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETUP_WAIT_PREFIX } from '../../src/crm/hubspot/missing-properties.js';
 import { DEFAULT_MAPPING } from '../../src/crm/mapping.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
@@ -21,6 +22,7 @@ describe.each(flavours)('status page on %s', (flavour) => {
     await seedJob(db, leadRef(), { status: 'dead', lastError: `HubSpot answered 404 ${PROBE}` });
     await seedCbsTable(db, '83583NED', new Date(Date.now() - 3600_000));
     await seedRateLimit(db, 'hubspot:12345678', 7);
+    await seedJob(db, { ...leadRef(), accountId: '4242' }, { status: 'queued', lastError: `${SETUP_WAIT_PREFIX}the token lacks crm.schemas.companies.write ${PROBE}` });
   });
   afterAll(async () => {
     await database?.drop();
@@ -41,6 +43,12 @@ describe.each(flavours)('status page on %s', (flavour) => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;');
     expect(html).toContain('HubSpot answered 404 &lt;img');
+  });
+
+  it('shows a banner for a CRM account whose jobs wait for setup', async () => {
+    const { html } = await page();
+    expect(html).toMatch(/<section class="banner" role="alert"><b>\w+ account 4242: 1 jobs wait for CRM setup\.<\/b>/);
+    expect(html).toContain('the token lacks crm.schemas.companies.write &lt;img');
   });
 
   it('sends a CSP without inline scripts and with a nonce for the one stylesheet', async () => {

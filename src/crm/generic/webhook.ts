@@ -4,6 +4,7 @@ import { fieldErrors } from '../../http/problem.js';
 import type { LeadInput } from '../../enrich/types.js';
 import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';
+import { ID_RULES, isObjectId } from '../object-id.js';
 
 /**
  * The generic source: any system that signs per Standard Webhooks
@@ -63,9 +64,14 @@ const KvkProfile = z
   .loose();
 
 export const GenericLead = z.object({
-  id: z.union([z.string().trim().min(1, 'must not be empty').max(200), z.number().int().nonnegative()], {
-    error: 'is required: a string or a whole number',
-  }),
+  // Only ids every route can address (crm/object-id.ts): refused here with a 400, never a 500 later.
+  id: z.union(
+    [
+      z.string().refine((id) => isObjectId('generic', id), ID_RULES.generic.says),
+      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    ],
+    { error: 'is required: a string or a whole number' },
+  ),
   company: text(500),
   sbi: z.union([z.string().max(50), z.number().int().nonnegative()]).nullish(),
   employees: z.union([z.number().nonnegative().max(10_000_000), z.string().max(50)]).nullish(),

@@ -1,9 +1,11 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
+import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
 import { listHubspotCompaniesCreatedSince } from './search.js';
 
@@ -93,7 +95,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const ref = group[0];
         try {
           const qs = `properties=${properties.map(encodeURIComponent).join(',')}`;
-          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${encodeURIComponent(ref.objectId)}?${qs}`, signal });
+          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', ref.objectId)}?${qs}`, signal });
           out.set(refKey(ref), toLead(ref, res.body));
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
@@ -121,19 +123,21 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     return out;
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     const out: PerLead<true> = new Map();
     for (const [objectType, group] of groupBy(writes, (w) => w.ref.objectType)) {
       const segment = pathOf(objectType);
       if (group.length === 1) {
         const w = group[0];
+        let result: true | CrmError = true;
         try {
-          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${encodeURIComponent(w.ref.objectId)}`, body: { properties: w.properties }, signal });
-          out.set(refKey(w.ref), true);
+          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', w.ref.objectId)}`, body: { properties: w.properties }, signal });
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
-          out.set(refKey(w.ref), err);
+          result = err;
         }
+        out.set(refKey(w.ref), result);
+        await progress?.(new Map([[refKey(w.ref), result]]));
         continue;
       }
       for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) {
@@ -147,9 +151,12 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         });
         const ok = new Set((res.body?.results ?? []).map((o) => String(o.id)));
         const failed = batchErrors(res.body?.errors);
+        const results: PerLead<true> = new Map();
         for (const w of chunk) {
-          out.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
+          results.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
         }
+        for (const [key, result] of results) out.set(key, result);
+        await progress?.(results);
       }
     }
     return out;
@@ -159,7 +166,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     source: 'hubspot',
     http,
     readLeads,
-    writeCards,
+    // A property the account lacks is created on first contact (missing-properties.ts).
+    writeCards: withPropertyCreation(writeCards, { http, properties: mapped, segmentOf: pathOf, logger: options.logger }),
     ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
     listCreatedSince: (accountId, since, limit, signal) => listHubspotCompaniesCreatedSince(http, accountId, since, limit, signal),
   };

@@ -1,5 +1,6 @@
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey, type WriteProgress } from '../adapter.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { createFieldDirectory, type PipedriveField } from './fields.js';
@@ -57,7 +58,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     let orgId = ref.objectId;
     let target: CrmLead['target'];
     if (ref.objectType === 'person') {
-      const person = await http.send<{ data?: Person }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/persons/${encodeURIComponent(ref.objectId)}`, signal });
+      const person = await http.send<{ data?: Person }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/persons/${idSegment('pipedrive', ref.objectId)}`, signal });
       const org = person.body?.data?.org_id;
       const id = org && typeof org === 'object' ? org.value : org;
       if (id === undefined || id === null || id === '') {
@@ -68,7 +69,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     } else if (ref.objectType !== 'organization') {
       throw new CrmError('pipedrive', { kind: 'permanent' }, `pipedrive: object type ${ref.objectType} is not enriched`);
     }
-    const res = await http.send<{ data?: Organization }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, signal });
+    const res = await http.send<{ data?: Organization }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, signal });
     const org = res.body?.data ?? { id: orgId };
     const byName = await fields.byName(accountId, signal);
     const custom = org.custom_fields ?? {};
@@ -97,7 +98,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return perLead(refs, (ref) => ref, (ref) => readOne(accountId, ref, signal));
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     if (!writes.length) return new Map();
     const { keys } = await fields.ensure(accountId, mapped, signal);
     return perLead(writes, (w) => w.ref, async (w) => {
@@ -107,9 +108,9 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
         const key = keys.get(name);
         if (key) custom[key] = value;
       }
-      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, body: { custom_fields: custom }, signal });
+      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, body: { custom_fields: custom }, signal });
       return true as const;
-    });
+    }, progress);
   }
 
   async function listCreatedSince(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]> {

@@ -82,6 +82,11 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
         </form>
       </header>
       <main>
+        {s.setupWaits.map((w) => (
+          <section class="banner" role="alert">
+            <b>{w.source} account {w.accountId}: {w.jobs} jobs wait for CRM setup.</b> <span class="small">{w.error}</span>
+          </section>
+        ))}
         <section>
           <h2>Queue</h2>
           <div class="counts">
@@ -186,7 +191,7 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
           ) : (
             <table>
               <thead>
-                <tr><th>account</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
+                <tr><th>credential</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
               </thead>
               <tbody>
                 {s.rateLimits.map((r) => (
