@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ ...process.env, DATABASE_URL: 'memory://' });
   const tables = await bundledTableVersions(config.cbs.tables);
-  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
+  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
   const enrichment = enricher.resolve({ sbi: values.sbi, industry: values.industry, kvkSbi: values.kvk, employees: values.employees });
   if (values.json) console.log(JSON.stringify({ enrichment, card: enricher.toCard(enrichment, new Date()) }, null, 2));
   else console.log(readable(enrichment));

@@ -17,7 +17,7 @@ export const resolutionSection: BenchSection = {
   async run(ctx) {
     const config = loadConfig({});
     const tables = await bundledTableVersions(config.cbs.tables);
-    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
     const mix = leadMix(10_000);
 
     const coldStart = performance.now();

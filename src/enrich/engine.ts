@@ -1,10 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
-import type { SbiCategory } from '../cbs/sbi-dimension.js';
-import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
 import { createIndustryMatcher } from './industry-text.js';
-import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
+import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
+import { buildFigureIndexes, configuredFigure, tableFigure } from './figures.js';
+import { loadPc4Index, type Pc4Index, type PlaceResolution, resolvePlace } from './postcode.js';
+import { type Enrichment, enrichmentVersion, type Market } from './result.js';
 import { type Problem, resolveSector, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
 import { euSizeCategory, matchSizeClass, parseEmployees, type EmployeeRange } from './size-class.js';
@@ -24,6 +25,10 @@ export interface EnricherOptions {
   minConfidence: number;
   /** Results kept in memory (default 50,000). */
   cacheSize?: number;
+  /** Which table feeds which card figure (CBS_FIGURES); default jobs, businesses, establishments. */
+  figures?: FigureSpec[];
+  /** PC4 → municipality; default the bundled list (data/pc4-gemeente/). */
+  pc4?: Pc4Index;
 }
 
 export interface VerrijkEnricher extends Enricher<Enrichment> {
@@ -55,31 +60,8 @@ function cacheKey(input: LeadInput): string {
     }
   }
   const e = input.employees;
-  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}`;
-}
-
-function figure(index: TableIndex, category: SbiCategory, size: SizeClass | undefined): Figure | null {
-  if (!index.measure) return null;
-  const { latest, lastKnown } = index.cell(category, size);
-  if (!latest && !lastKnown) return null;
-  const m = index.measure.multiplier;
-  const value = latest?.value ?? null;
-  return {
-    tableId: index.tableId,
-    noun: index.noun,
-    measure: index.measure.title,
-    unit: index.measure.unit,
-    value,
-    count: value === null ? null : Math.round(value * m * 1000) / 1000,
-    status: value === null ? 'unavailable' : 'available',
-    sbi: { key: category.keyTrimmed, code: category.code, title: category.title },
-    size: size ? { key: size.keyTrimmed, title: size.title } : null,
-    period: latest?.period ?? index.latest ?? null,
-    lastKnown:
-      value === null && lastKnown && lastKnown.value !== null
-        ? { value: lastKnown.value, count: Math.round(lastKnown.value * m * 1000) / 1000, period: lastKnown.period }
-        : null,
-  };
+  const p = input.postcode;
+  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}\u0001${typeof p}:${p ?? ''}`;
 }
 
 function market(index: TableIndex, sector: SectorResolution | undefined, size: EmployeeRange | undefined): Market {
@@ -105,9 +87,9 @@ function market(index: TableIndex, sector: SectorResolution | undefined, size: E
       : null,
     sizeClass,
     period: index.latest ?? null,
-    segment: category && (matched || !index.sizes) ? figure(index, category, matched) : null,
-    sector: category && (index.totalSize || !index.sizes) ? figure(index, category, index.totalSize) : null,
-    national: index.total && (index.totalSize || !index.sizes) ? figure(index, index.total, index.totalSize) : null,
+    segment: category && (matched || !index.sizes) ? tableFigure(index, category, matched) : null,
+    sector: category && (index.totalSize || !index.sizes) ? tableFigure(index, category, index.totalSize) : null,
+    national: index.total && (index.totalSize || !index.sizes) ? tableFigure(index, index.total, index.totalSize) : null,
   };
 }
 
@@ -119,12 +101,14 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, extraTitles);
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList);
+  const pc4 = options.pc4 ?? loadPc4Index();
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;
   let misses = 0;
   // The hot index in front of the LRU; emptied wholesale when it grows past its bound (the LRU still holds the results).
   const HOT_MAX = 20_000;
-  let hot = new Map<unknown, Map<unknown, Map<unknown, Enrichment>>>();
+  let hot = new Map<unknown, Map<unknown, Map<unknown, Map<unknown, Enrichment>>>>();
   let hotSize = 0;
   function remember(lead: LeadInput, result: Enrichment): void {
     if (hotSize >= HOT_MAX) {
@@ -135,8 +119,10 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     if (!bySbi) hot.set(lead.sbi, (bySbi = new Map()));
     let byIndustry = bySbi.get(lead.industry);
     if (!byIndustry) bySbi.set(lead.industry, (byIndustry = new Map()));
-    if (!byIndustry.has(lead.employees)) hotSize++;
-    byIndustry.set(lead.employees, result);
+    let byEmployees = byIndustry.get(lead.employees);
+    if (!byEmployees) byIndustry.set(lead.employees, (byEmployees = new Map()));
+    if (!byEmployees.has(lead.postcode)) hotSize++;
+    byEmployees.set(lead.postcode, result);
   }
 
   function compute(input: LeadInput): Enrichment {
@@ -149,6 +135,20 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       if (parsed.ok) size = parsed;
       else problems.push({ field: 'employees', reason: parsed.reason });
     }
+    let place: PlaceResolution | undefined;
+    let placeProblem: string | undefined;
+    const postcodeProblems: Array<{ field: 'postcode'; reason: string }> = [];
+    const pc = input.postcode;
+    if (pc !== undefined && pc !== null && !(typeof pc === 'string' && pc.trim() === '')) {
+      const resolved = resolvePlace(pc, pc4);
+      if (resolved.ok) place = resolved.place;
+      else {
+        placeProblem = resolved.reason;
+        postcodeProblems.push({ field: 'postcode', reason: resolved.reason });
+      }
+    }
+    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem }));
+    const jobs = figures.find((f) => f.id === 'jobs');
     const markets = indexes.map((ix) => market(ix, sector, size));
     const primary = markets.find((m) => m.sbiCategory) ?? markets[0];
     const chain = sector ? sbiChain(sbiList, sector.entry) : [];
@@ -164,8 +164,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       cbs_sector: section ? { letter: section.code, title: section.title } : null,
       cbs_size_class: size && primary?.sizeClass ? primary.sizeClass : null,
       cbs_size_category: size && eu ? { ...eu, employees: { min: size.min, max: size.max, text: size.text, source: size.source } } : null,
-      cbs_market_figure: primary?.segment ?? primary?.sector ?? null,
-      cbs_period: primary?.period ?? null,
+      cbs_market_figure: jobs ? jobs.figure : (primary?.segment ?? primary?.sector ?? null),
+      cbs_period: (jobs ? jobs.figure?.period : primary?.period) ?? null,
       cbs_match: {
         sector: sector
           ? {
@@ -179,12 +179,14 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
           : null,
         size: size ? { normalised: size.text, source: size.source } : null,
       },
+      cbs_municipality: place ?? null,
+      figures,
       markets,
       provenance: {
         source: CBS_SOURCE_LINE,
         tables: markets.map((m) => ({ tableId: m.tableId, modified: m.modified, period: m.period?.title ?? null, source: m.source })),
       },
-      problems,
+      problems: [...problems, ...postcodeProblems],
     };
     return deepFreeze({ ...base, version: enrichmentVersion(base) });
   }
@@ -194,10 +196,10 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     resolve(input: LeadInput): Enrichment {
       const lead = input ?? {};
       // Fast path: nested maps keyed by the field values themselves. A string's hash is cached
-      // inside the string, so a repeated lead costs three map lookups and no string building.
+      // inside the string, so a repeated lead costs four map lookups and no string building.
       const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;
       if (simple) {
-        const found = hot.get(lead.sbi)?.get(lead.industry)?.get(lead.employees);
+        const found = hot.get(lead.sbi)?.get(lead.industry)?.get(lead.employees)?.get(lead.postcode);
         if (found) {
           hits++;
           return found;

@@ -99,6 +99,7 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     expect(hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
     const second = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(second.created).toEqual([]);
-    expect(second.existing.length).toBe(22);
+    expect(second.existing.length).toBe(28);
+    expect(first.created).toContain('companies.cbs_establishments_in_municipality');
   });
 });

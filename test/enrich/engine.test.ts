@@ -3,7 +3,7 @@ import type { CbsTableData, CbsTableVersion } from '../../src/cbs/model.js';
 import { CBS_SOURCE_LINE } from '../../src/cbs/model.js';
 import { createEnricher, type VerrijkEnricher } from '../../src/enrich/engine.js';
 import { EnrichmentSchema } from '../../src/enrich/result.js';
-import { createEnrichmentService } from '../../src/enrich/service.js';
+import { bundledTableVersions, createEnrichmentService } from '../../src/enrich/service.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { CARD_FIELDS } from '../../src/enrich/types.js';
 import { createLogger } from '../../src/logger.js';
@@ -84,9 +84,10 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(text.cbs_match.sector?.confidence).toBeGreaterThan(0.5);
   });
 
-  it('renders every card field as a short string', () => {
-    const e = enricher.resolve({ sbi: '6201', employees: 12 });
-    const card = enricher.toCard(e, new Date('2026-01-02T03:04:05Z'));
+  it('renders every card field as a short string', async () => {
+    const all = createEnricher({ sbiList, tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.5 });
+    const e = all.resolve({ sbi: '6201', employees: 12, postcode: '1011AB' });
+    const card = all.toCard(e, new Date('2026-01-02T03:04:05Z'));
     expect(Object.keys(card).sort()).toEqual([...CARD_FIELDS].sort());
     for (const v of Object.values(card)) expect(v!.length).toBeLessThanOrEqual(120);
     expect(card).toMatchObject({
