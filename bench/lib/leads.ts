@@ -48,5 +48,14 @@ export function leadMix(count: number, seed = 20_240_601): LeadInput[] {
       out.push({ industry: pick(words) });
     }
   }
-  return out;
+  // Postcodes from their own seeded stream, so the rest of the mix is what earlier runs measured: 80% of leads
+  // carry one, in the spellings CRMs hold (`1234 AB`, `1234AB`, `1234`); some PC4s are not in the bundled list.
+  const pcRandom = seededRandom(seed ^ 0x5eed);
+  return out.map((lead) => {
+    if (pcRandom() >= 0.8) return lead;
+    const pc4 = String(1000 + Math.floor(pcRandom() * 9000));
+    const letters = String.fromCharCode(65 + Math.floor(pcRandom() * 26), 65 + Math.floor(pcRandom() * 26));
+    const style = pcRandom();
+    return { ...lead, postcode: style < 0.5 ? `${pc4} ${letters}` : style < 0.8 ? `${pc4}${letters}` : pc4 };
+  });
 }
