@@ -3,12 +3,12 @@ import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
 import { enrichmentCard } from './card.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
-import { buildFigureIndexes, configuredFigure, tableFigure } from './figures.js';
+import { buildFigureIndexes, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
 import { loadPc4Index, type Pc4Index, type PlaceResolution, resolvePlace } from './postcode.js';
 import { type Enrichment, enrichmentVersion, type Market } from './result.js';
 import { type Problem, resolveSector, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
-import { euSizeCategory, matchSizeClass, parseEmployees, type EmployeeRange } from './size-class.js';
+import { euSizeCategory, parseEmployees, type EmployeeRange } from './size-class.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
 import type { Enricher, LeadInput } from './types.js';
 
@@ -66,14 +66,7 @@ function cacheKey(input: LeadInput): string {
 
 function market(index: TableIndex, sector: SectorResolution | undefined, size: EmployeeRange | undefined): Market {
   const category = sector ? index.bestCategory.get(sector.entry.code) : undefined;
-  const sizeMatch = index.sizes && size ? matchSizeClass(size, index.sizes.classes) : undefined;
-  const sizeClass = index.sizes
-    ? {
-        tableId: index.tableId,
-        status: sizeMatch?.status ?? ('unknown' as const),
-        classes: (sizeMatch?.classes ?? []).map((c) => ({ key: c.keyTrimmed, title: c.title, min: c.min, max: c.max })),
-      }
-    : null;
+  const { match: sizeMatch, result: sizeClass } = tableSizeClass(index, size);
   const matched = sizeMatch?.status === 'matched' ? sizeMatch.classes[0] : undefined;
   return {
     tableId: index.tableId,

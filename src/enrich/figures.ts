@@ -3,10 +3,10 @@ import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
 import { FIGURE_LABELS, type FigureSpec } from './figure-spec.js';
 import type { PlaceResolution } from './postcode.js';
-import type { ConfiguredFigure, Figure } from './result.js';
+import type { ConfiguredFigure, Figure, SizeClassResult } from './result.js';
 import type { SectorResolution } from './sector.js';
 import type { SbiList } from './sbi-list.js';
-import { matchSizeClass, type EmployeeRange } from './size-class.js';
+import { matchSizeClass, type EmployeeRange, type SizeClassMatch } from './size-class.js';
 import { buildTableIndex, type RegionRow, type TableIndex } from './table-index.js';
 
 /**
@@ -58,6 +58,19 @@ export function tableFigure(index: TableIndex, category: SbiCategory, size: Size
   };
 }
 
+/** The lead's size in one table's own classes (null when the table has no size classes). */
+export function tableSizeClass(index: TableIndex, size: EmployeeRange | undefined): { match: SizeClassMatch | undefined; result: SizeClassResult | null } {
+  const match = index.sizes && size ? matchSizeClass(size, index.sizes.classes) : undefined;
+  const result = index.sizes
+    ? {
+        tableId: index.tableId,
+        status: match?.status ?? ('unknown' as const),
+        classes: (match?.classes ?? []).map((c) => ({ key: c.keyTrimmed, title: c.title, min: c.min, max: c.max })),
+      }
+    : null;
+  return { match, result };
+}
+
 export interface LeadContext {
   sector: SectorResolution | undefined;
   size: EmployeeRange | undefined;
@@ -94,14 +107,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
   if (!index) return none('no_table', `table ${spec.tableId} is not loaded (CBS_TABLES, snapshot or refresh)`);
   if (!index.measure) return none('no_table', `table ${spec.tableId} has no numeric topic${spec.topic ? ` ${spec.topic}` : ''}`);
 
-  const match = index.sizes && lead.size ? matchSizeClass(lead.size, index.sizes.classes) : undefined;
-  const sizeClass = index.sizes
-    ? {
-        tableId: index.tableId,
-        status: match?.status ?? ('unknown' as const),
-        classes: (match?.classes ?? []).map((c) => ({ key: c.keyTrimmed, title: c.title, min: c.min, max: c.max })),
-      }
-    : null;
+  const { match, result: sizeClass } = tableSizeClass(index, lead.size);
   if (!lead.sector) return none('no_sector', 'the lead has no SBI sector', { sizeClass });
   const category = index.bestCategory.get(lead.sector.entry.code);
   if (!category) return none('no_sector', `${index.tableId} has no row for SBI ${lead.sector.entry.code} or a level above it`, { sizeClass });

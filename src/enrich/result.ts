@@ -43,6 +43,8 @@ export const SizeClassResultSchema = z.object({
   classes: z.array(SizeClassRef),
 });
 
+export type SizeClassResult = z.infer<typeof SizeClassResultSchema>;
+
 export const MarketSchema = z.object({
   tableId: z.string(),
   title: z.string(),
