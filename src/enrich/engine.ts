@@ -94,7 +94,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, extraTitles);
-  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList);
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList, indexes);
   const pc4 = options.pc4 ?? loadPc4Index();
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;

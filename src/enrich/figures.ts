@@ -22,9 +22,13 @@ export interface FigureIndex {
   index: TableIndex | undefined;
 }
 
-export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: SbiList): FigureIndex[] {
+/** One index per figure; a national figure on the table's default topic shares the index already built for its market. */
+export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: SbiList, built: TableIndex[] = []): FigureIndex[] {
   return specs.map((spec) => {
-    const version = tables.find((t) => t.tableId.toUpperCase() === spec.tableId.toUpperCase());
+    const same = (id: string) => id.toUpperCase() === spec.tableId.toUpperCase();
+    const shared = !spec.topic && spec.scope === 'national' ? built.find((ix) => same(ix.tableId)) : undefined;
+    if (shared) return { spec, index: shared };
+    const version = tables.find((t) => same(t.tableId));
     const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope === 'municipality' }) : undefined;
     return { spec, index };
   });
