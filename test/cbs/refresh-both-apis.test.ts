@@ -102,3 +102,45 @@ describe.each(flavours)('refresh through OData v3 and v4 on %s', (flavour) => {
     expect((await store.getTable('80072ned'))?.data.info.modified).toBe('2026-06-19T02:00:00+02:00');
   });
 });
+
+describe.each(flavours)('refresh of all three figure tables through OData v3 on %s', (flavour) => {
+  let database: TestDatabase;
+  let v3: FakeCbs;
+  let store: CbsStore;
+  beforeAll(async () => {
+    database = await createTestDatabase(flavour);
+    const snapshot = await loadBundledSnapshot(['81589NED', '81575NED']);
+    v3 = await startFakeCbs({ pageSize: 5000, derived: snapshot.map((data) => ({ data, modified: data.tableId === '81589NED' ? '2020-09-15T00:00:00' : '2020-04-08T02:00:00' })) });
+    store = createCbsStore({
+      database,
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics(),
+      config: testConfig({ CBS_BASE_URL: v3.url }),
+      client: { retry: FAST_RETRY },
+    });
+  });
+  afterAll(async () => {
+    await store?.stop();
+    await v3?.close();
+    await database?.drop();
+  });
+
+  it('loads the default tables through ODataApi/ODataFeed and gives the same three figures', async () => {
+    expect(await store.bootstrapSnapshot()).toEqual(['83583NED', '81589NED', '81575NED']);
+    const summary = await store.refresh({ trigger: 'cli' });
+    expect(summary.tables.map((t) => [t.tableId, t.action]), JSON.stringify(summary)).toEqual([
+      ['83583NED', 'loaded'],
+      ['81589NED', 'loaded'],
+      ['81575NED', 'loaded'],
+    ]);
+    // 81575NED's 10,442 rows come in three feed pages.
+    expect(v3.requests.filter((r) => r.api === 'ODataFeed' && r.tableId === '81575NED').length).toBe(3);
+    const tables = await store.getTables();
+    const e = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: 0.5 }).resolve({ sbi: '62.01', employees: 12, postcode: '1011 AB' });
+    expect(e.figures.map((f) => [f.id, f.status, f.figure?.value, f.provenance.source, f.provenance.modified])).toEqual([
+      ['jobs', 'available', 50.9, 'odata', '2020-11-19T02:00:00'],
+      ['businesses', 'available', 1685, 'odata', '2020-09-15T00:00:00'],
+      ['establishments', 'available', 8150, 'odata', '2020-04-08T02:00:00'],
+    ]);
+  });
+});
