@@ -84,7 +84,8 @@ export interface LeadContext {
 }
 
 export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext): ConfiguredFigure {
-  const topicProp = index?.measure;
+  // With size classes as topic columns the topic is the lead's class column, known only once the class is.
+  const topicProp = index?.sizes?.kind === 'topic' ? undefined : index?.measure;
   const base = {
     id: spec.id,
     label: FIGURE_LABELS[spec.id],
@@ -96,7 +97,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
       tableId: index?.tableId ?? spec.tableId,
       title: index?.title ?? null,
       topic: topicProp ? { key: topicProp.key, title: topicProp.title } : null,
-      unit: topicProp?.unit ?? null,
+      unit: index?.measure?.unit ?? null,
       period: index?.latest?.title ?? null,
       modified: index?.version.modified ?? null,
       source: index?.version.source ?? null,

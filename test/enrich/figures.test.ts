@@ -79,6 +79,8 @@ describe('configured figures over the bundled snapshot', () => {
     // The CSV export has no all-sizes column, so a straddling lead gets no businesses figure, and says why.
     expect(byId(straddling, 'businesses')).toMatchObject({ status: 'no_size', figure: null });
     expect(byId(straddling, 'businesses').reason).toMatch(/falls in 2 of 81589NED's classes/);
+    // No class chosen, so no column to name; the unit is still the table's.
+    expect(byId(straddling, 'businesses').provenance).toMatchObject({ topic: null, unit: 'aantal', tableId: '81589NED' });
   });
 
   it('walks up the SBI hierarchy to the level each table has', () => {
