@@ -50,9 +50,10 @@ export function leadMix(count: number, seed = 20_240_601): LeadInput[] {
   }
   // Postcodes from their own seeded stream, so the rest of the mix is what earlier runs measured: 80% of leads
   // carry one, in the spellings CRMs hold (`1234 AB`, `1234AB`, `1234`); some PC4s are not in the bundled list.
+  // Every lead gets the key (undefined when absent), as a CRM read builds its input: the same fields every time.
   const pcRandom = seededRandom(seed ^ 0x5eed);
   return out.map((lead) => {
-    if (pcRandom() >= 0.8) return lead;
+    if (pcRandom() >= 0.8) return { ...lead, postcode: undefined };
     const pc4 = String(1000 + Math.floor(pcRandom() * 9000));
     const letters = String.fromCharCode(65 + Math.floor(pcRandom() * 26), 65 + Math.floor(pcRandom() * 26));
     const style = pcRandom();
