@@ -78,6 +78,18 @@ describe('CBS OData v4 client', () => {
     }
   });
 
+  it('refuses an @odata.nextLink that leaves the configured host', async () => {
+    const elsewhere = await startFakeCbsV4({ pageSize: 1000, nextLinkBase: 'http://cbs.example.invalid' });
+    const c = createCbsV4Client({ baseUrl: elsewhere.url, retry: FAST_RETRY });
+    try {
+      await expect(loadTableV4(c, '80072ned')).rejects.toThrow(/@odata.nextLink leaves 127\.0\.0\.1:\d+: http:\/\/cbs\.example\.invalid/);
+      expect(elsewhere.requests.filter((r) => r.entitySet === 'Observations')).toHaveLength(1);
+    } finally {
+      await c.close();
+      await elsewhere.close();
+    }
+  });
+
   it('accepts @odata.count as a number (recorded $count=true&$top=1) or as a string', () => {
     const counted = JSON.parse(readFileSync(path.join(REPO_FIXTURES_DIR, 'cbsodata4jl/80072ned_Observations_count_top1.json'), 'utf8'));
     expect(v4EnvelopeSchema.parse(counted)['@odata.count']).toBe(4409);

@@ -28,6 +28,8 @@ export interface FakeCbsV4Options {
   derived?: Array<{ data: CbsTableData; modified: string }>;
   /** Send `@odata.count` as a string ("4409"), as some recorded responses have it. */
   countAsString?: boolean;
+  /** Point `@odata.nextLink` at another host (a misbehaving or spoofed server) instead of this one. */
+  nextLinkBase?: string;
 }
 
 export interface FakeCbsV4Request {
@@ -173,7 +175,7 @@ export async function startFakeCbsV4(options: FakeCbsV4Options = {}): Promise<Fa
     if (top === undefined && skip + size < rows.length) {
       const params = new URLSearchParams(url.search);
       params.set('$skip', String(skip + size));
-      body['@odata.nextLink'] = `${base}/CBS/${table.id}/${entitySet}?${params.toString().replace(/%24/g, '$')}`;
+      body['@odata.nextLink'] = `${options.nextLinkBase ?? base}/CBS/${table.id}/${entitySet}?${params.toString().replace(/%24/g, '$')}`;
     }
     send(res, 200, body);
   }
