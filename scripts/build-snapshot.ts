@@ -1,6 +1,7 @@
 /**
  * `npm run cbs:snapshot`: builds the bundled offline copy data/cbs-snapshot/
- * from the real CBS fixtures (statline-bq's 83583NED, see
+ * from the real CBS fixtures (81589NED and 81575NED from StatLine exports in
+ * test/fixtures/cbs/, see scripts/snapshot-csv.ts; statline-bq's 83583NED, see
  * /work/shared/fixtures/cbs/README.md section 3). Values are copied as they
  * are: nothing is rounded, filled in or invented. The runtime only reads the
  * generated files, never the fixtures.
