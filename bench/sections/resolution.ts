@@ -29,16 +29,22 @@ export const resolutionSection: BenchSection = {
     // Several rounds; the best one is the steady state (GC pauses and a noisy neighbour only lower a round).
     const seconds = ctx.quick ? 1 : 3;
     let best = 0;
+    // Per second of this process's own CPU time as well: on a shared machine the wall clock also counts the
+    // time other processes held the core, which says nothing about what one core of ours resolves.
+    let bestCpu = 0;
     let sink = 0;
     for (let round = 0; round < 3; round++) {
       let n = 0;
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const until = started + (seconds * 1000) / 3;
       while (performance.now() < until) {
         for (let i = 0; i < mix.length; i++) sink += enricher.resolve(mix[i]).version.length;
         n += mix.length;
       }
+      const used = process.cpuUsage(cpu);
       best = Math.max(best, n / ((performance.now() - started) / 1000));
+      bestCpu = Math.max(bestCpu, n / ((used.user + used.system) / 1e6));
     }
     if (sink === 0) throw new Error('resolution produced nothing');
     const stats = enricher.cacheStats();
@@ -57,6 +63,7 @@ export const resolutionSection: BenchSection = {
         ok: best >= TARGET,
         note: `10,000 distinct realistic inputs (80% with a postcode), ${Math.round((resolved / mix.length) * 100)}% resolved; figures available: ${Object.entries(withFigure).map(([id, n]) => `${id} ${n}`).join(', ')}`,
       },
+      { section: 'resolution', metric: 'warm resolutions per CPU-second', value: bestCpu, unit: 'res/s', note: 'the same loop, divided by the process CPU time' },
       { section: 'resolution', metric: 'cold resolutions (first sight)', value: coldRate, unit: 'res/s' },
     ];
   },
