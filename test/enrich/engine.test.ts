@@ -132,6 +132,31 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(viaKvk).not.toBe(e1);
   });
 
+  it('never confuses a code with an industry, or leads that differ in one field, in the hot index', () => {
+    const fresh = createEnricher({ sbiList, tables: [asVersion(table)], minConfidence: 0.5 });
+    const leads = [
+      { industry: 'bakkerij', employees: 3 },
+      { sbi: 'bakkerij', employees: 3 },
+      { sbi: '10.71', industry: 'bakkerij', employees: 3 },
+      { sbi: '10.71', employees: 3 },
+      { sbi: '10.71', employees: 3, postcode: '1011' },
+      { sbi: '10.71', employees: 4 },
+      { sbi: '10.71', industry: 'drukkerij', employees: 3 },
+      { industry: 'bakkerij' },
+    ];
+    const first = leads.map((l) => fresh.resolve({ ...l }));
+    // Each answered again from the hot index, in reverse order, must be the same object as its own first answer.
+    for (let i = leads.length - 1; i >= 0; i--) expect(fresh.resolve({ ...leads[i] }), JSON.stringify(leads[i])).toBe(first[i]);
+    // And no first answer was taken from another lead's entry.
+    expect(first[0].cbs_sbi_code).toBe('10.71');
+    expect(first[1].cbs_sbi_code).toBeNull();
+    expect(first[3].cbs_municipality).toBeNull();
+    expect(first[4].cbs_municipality?.code).toBe('GM0363');
+    expect(first[5].cbs_size_category?.employees.text).toBe('4');
+    expect(first[6].cbs_match.sector?.method).toBe('sbi');
+    expect(first[7].cbs_size_category).toBeNull();
+  });
+
   it('enriches sector and size without any CBS table', () => {
     const bare = createEnricher({ sbiList, tables: [], minConfidence: 0.5 });
     const e = bare.resolve({ sbi: '6201', employees: 12 });
