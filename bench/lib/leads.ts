@@ -1,4 +1,5 @@
-import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
+import { INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
+import { loadVocabulary } from '../../src/enrich/vocabulary.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 
@@ -28,7 +29,7 @@ export function leadMix(count: number, seed = 20_240_601): LeadInput[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const codes = loadSbiList().entries.filter((e) => e.level !== 'section');
   const words = Object.keys(INDUSTRY_SYNONYMS);
-  const hubspot = Object.keys(HUBSPOT_INDUSTRIES);
+  const hubspot = loadVocabulary().hubspot.map((h) => h.value);
   const employees = (): string | number => (random() < 0.7 ? 1 + Math.floor(random() ** 3 * 5000) : pick(RANGES));
   // Postcodes from their own seeded stream, so the rest of the mix is what earlier runs measured: 80% of leads
   // carry one, in the spellings CRMs hold (`1234 AB`, `1234AB`, `1234`); some PC4s are not in the bundled list.
