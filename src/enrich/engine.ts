@@ -115,7 +115,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   // The hot index in front of the LRU: nested maps keyed by the field values themselves, emptied wholesale when
   // it grows past its bound (the LRU still holds the results). A lead names an SBI code or an industry, rarely
   // both, so each has its own top map: the common lead costs three lookups (code or industry → employees →
-  // postcode) and only a lead with both pays a fourth. (One more level for everyone cost a third of the rate.)
+  // postcode) and only a lead with both pays a fourth.
   type ByEmployees = Map<unknown, Map<unknown, Enrichment>>;
   const HOT_MAX = 20_000;
   let hotSbi = new Map<unknown, ByEmployees>();
