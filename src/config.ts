@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
 
 /**
  * The whole environment, parsed once at start. Nothing else in the code reads
@@ -74,11 +75,39 @@ const databaseUrl = z.preprocess(
     .optional(),
 );
 
+const tableIds = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[0-9A-Za-z]{5,12}$/, 'table ids look like 83583NED'))),
+  );
+
+const figureSpecs = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default(DEFAULT_FIGURES_TEXT)
+    .transform((v, ctx) => {
+      const parsed = parseFigureSpecs(v);
+      if (parsed.ok) return parsed.specs;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
+);
+
 const tableList = z.preprocess(
   emptyToUndefined,
   z
     .string()
-    .default('83583NED')
+    .default('83583NED,81589NED,81575NED')
     .transform((v) =>
       v
         .split(',')
@@ -114,6 +143,11 @@ export const envSchema = z.object({
 
   CBS_BASE_URL: httpUrl('https://opendata.cbs.nl'),
   CBS_TABLES: tableList,
+  // Which table (and topic) feeds each card figure: jobs, businesses, establishments (src/enrich/figure-spec.ts).
+  CBS_FIGURES: figureSpecs,
+  // Tables fetched through the OData v4 API (odata4.cbs.nl) instead of v3; they must also be in CBS_TABLES.
+  CBS_V4_TABLES: tableIds(''),
+  CBS_V4_BASE_URL: httpUrl('https://odata4.cbs.nl'),
   CBS_REFRESH_CRON: cron,
   CBS_REFRESH_ON_START: bool(false),
 
@@ -190,7 +224,18 @@ export interface Config {
   publicUrl: string;
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
-  cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
+  cbs: {
+    baseUrl: string;
+    tables: string[];
+    refreshCron: string;
+    timezone: 'Europe/Amsterdam';
+    refreshOnStart: boolean;
+    /** The configured card figures; one whose table is not in `tables` answers 'no_table'. */
+    figures: FigureSpec[];
+    /** Tables read through OData v4 at `v4BaseUrl` (upper-case ids). */
+    v4Tables: string[];
+    v4BaseUrl: string;
+  };
   hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
@@ -223,6 +268,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
   }
   const e = parsed.data;
+  const upper = new Set(e.CBS_TABLES.map((t) => t.toUpperCase()));
+  // A figure whose table is not cached is reported on the card as 'no_table' (not an error: CBS_TABLES may be
+  // narrowed on purpose); a v4 table that is not cached would be a setting that does nothing.
+  const unlisted = e.CBS_V4_TABLES.filter((t) => !upper.has(t.toUpperCase())).map((t) => `CBS_V4_TABLES ${t} is not in CBS_TABLES`);
+  if (unlisted.length) throw new ConfigError(unlisted);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -239,6 +289,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshCron: e.CBS_REFRESH_CRON,
       timezone: 'Europe/Amsterdam',
       refreshOnStart: e.CBS_REFRESH_ON_START,
+      figures: e.CBS_FIGURES,
+      v4Tables: e.CBS_V4_TABLES.map((t) => t.toUpperCase()),
+      v4BaseUrl: e.CBS_V4_BASE_URL,
     },
     hubspot: {
       accessToken: e.HUBSPOT_ACCESS_TOKEN,

@@ -71,7 +71,12 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   });
   stoppers.push(() => cbs.stop());
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
-  const enrichment = enrichmentServiceFor(cbs, { minConfidence: config.enrichMinConfidence, logger, tableIds: config.cbs.tables });
+  const enrichment = enrichmentServiceFor(cbs, {
+    minConfidence: config.enrichMinConfidence,
+    logger,
+    tableIds: config.cbs.tables,
+    figures: config.cbs.figures,
+  });
   deps.enrichment = enrichment;
   // Build the enricher before the workers start: its indexes take a moment, and a
   // first batch that builds it would block the event loop while holding a lease.

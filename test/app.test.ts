@@ -127,4 +127,20 @@ describe('config', () => {
     expect(c.publicUrl).toBe('http://localhost:3000');
     expect(c.dryRun).toBe(false);
   });
+  it('configures the card figures and the tables read through OData v4', () => {
+    const d = testConfig();
+    expect(d.cbs.tables).toEqual(['83583NED', '81589NED', '81575NED']);
+    expect(d.cbs.figures).toEqual([
+      { id: 'jobs', tableId: '83583NED', scope: 'national' },
+      { id: 'businesses', tableId: '81589NED', scope: 'national' },
+      { id: 'establishments', tableId: '81575NED', scope: 'municipality' },
+    ]);
+    expect(d.cbs).toMatchObject({ v4Tables: [], v4BaseUrl: 'https://odata4.cbs.nl' });
+    const c = testConfig({ CBS_FIGURES: 'jobs=80072ned/M001924,businesses=off', CBS_TABLES: '83583NED,80072ned', CBS_V4_TABLES: '80072ned' });
+    expect(c.cbs.figures).toEqual([{ id: 'jobs', tableId: '80072ned', topic: 'M001924', scope: 'national' }]);
+    expect(c.cbs.v4Tables).toEqual(['80072NED']);
+    expect(() => testConfig({ CBS_FIGURES: 'visitors=83583NED' })).toThrow(/CBS_FIGURES "visitors" is not a figure/);
+    expect(() => testConfig({ CBS_FIGURES: 'jobs=83583NED@province' })).toThrow(/CBS_FIGURES "jobs=83583NED@province" must look like/);
+    expect(() => testConfig({ CBS_V4_TABLES: '80072ned' })).toThrow(/CBS_V4_TABLES 80072ned is not in CBS_TABLES/);
+  });
 });

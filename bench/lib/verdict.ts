@@ -67,7 +67,7 @@ export async function serviceEnricher(database: Database): Promise<VerrijkEnrich
   const config = loadConfig({});
   const stored = await Promise.all(config.cbs.tables.map((t) => readCurrentTable(database.db, t)));
   const tables = stored.every((t) => t !== undefined) ? stored.map((t) => t!) : await bundledTableVersions(config.cbs.tables);
-  return createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
+  return createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
 }
 
 /** The card properties the service must have written for `input`, minus the timestamp (checked for presence only). */

@@ -9,6 +9,7 @@ import { CARD_FIELDS } from '../enrich/types.js';
 import { queueStats } from '../jobs/queue.js';
 import { type SetupWait, jobsWaitingForSetup } from './crm-setup.js';
 import { type DeadJob, latestDeadJobs } from './dead-letters.js';
+import { type FigureView, figuresOf } from './leads.js';
 
 /** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
 
@@ -20,6 +21,8 @@ export interface LeadCardView {
   objectId: string;
   company: string | null;
   card: Record<string, string>;
+  /** The configured figures with their provenance (table, topic, unit, period, Modified). */
+  figures: FigureView[];
   writeStatus: string;
   createdAt: Date;
 }
@@ -94,6 +97,7 @@ export async function recentEnrichments(db: Queryable, limit = 12, mapping: Mapp
     objectId: r.objectId,
     company: companyOf(r.payload, r.result),
     card: asCard(r.properties, mapping[r.source as keyof Mapping] ?? {}),
+    figures: figuresOf(r.result),
     writeStatus: r.writeStatus,
     createdAt: r.createdAt,
   }));

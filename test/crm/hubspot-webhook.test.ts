@@ -95,6 +95,12 @@ describe('HubSpot events', () => {
     expect(parsed.ignored.map((i) => i.eventType)).toEqual(['company.propertyChange', 'company.propertyChange', 'deal.creation', 'company.deletion']);
   });
 
+  it('re-enriches when the zip changes: the municipality figures depend on it', () => {
+    const parsed = parseHubSpotEvents([{ eventId: 11, subscriptionType: 'company.propertyChange', propertyName: 'zip', portalId: 42, objectId: 7, propertyValue: '1011 AB' }]);
+    expect(parsed.events).toHaveLength(1);
+    expect(parsed.events[0]).toMatchObject({ reason: 'reenrich' });
+  });
+
   it('names the bad fields', () => {
     expect(() => parseHubSpotEvents({})).toThrow(PayloadError);
     try {

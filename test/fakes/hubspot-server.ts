@@ -49,8 +49,9 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   const cards = new Map<string, Props>();
   const created = new Map<string, number>();
   const properties = new Map<string, Set<string>>([
-    ['companies', new Set(['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'createdate'])],
-    ['contacts', new Set(['company', 'numemployees', 'industry', 'sbi_code', 'createdate'])],
+    // `zip` is a default HubSpot property on both objects.
+    ['companies', new Set(['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'zip', 'createdate'])],
+    ['contacts', new Set(['company', 'numemployees', 'industry', 'sbi_code', 'zip', 'createdate'])],
   ]);
   const groups = new Map<string, Set<string>>([
     ['companies', new Set(['companyinformation'])],

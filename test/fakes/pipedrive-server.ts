@@ -20,6 +20,8 @@ export interface Organization {
   id: number;
   name: string;
   custom_fields: Record<string, unknown>;
+  /** API v2: the address parts in one object (`postal_code`, `locality`, …). */
+  address?: { value?: string | null; postal_code?: string | null; locality?: string | null } | null;
   add_time: string;
   update_time: string;
 }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETUP_WAIT_PREFIX } from '../../src/crm/hubspot/missing-properties.js';
 import { DEFAULT_MAPPING } from '../../src/crm/mapping.js';
+import { createEnricher } from '../../src/enrich/engine.js';
+import { loadSbiList } from '../../src/enrich/sbi-list.js';
+import { bundledTableVersions } from '../../src/enrich/service.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit } from '../ops/seed.js';
@@ -91,6 +94,23 @@ describe.each(flavours)('status page on %s', (flavour) => {
     const { html } = await page();
     const card = html.slice(html.indexOf('Drukkerij De Vries'));
     expect(card.slice(0, 1500)).toContain('10 tot 50 werkzame personen · small');
+  });
+
+  it('shows every configured figure on the lead card with its table, topic, unit, period and Modified', async () => {
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.5 });
+    const result = enricher.resolve({ sbi: '62.01', employees: 12, postcode: '1011 AB' });
+    const ref = leadRef();
+    const job = await seedJob(database.db, ref, { payload: { lead: { company: 'Grachtsoft B.V.' }, event: { type: 'company.creation' } } });
+    await seedEnrichment(database.db, ref, job.id, { result, properties: enricher.toCard(result, new Date()), writeStatus: 'written' });
+    const { html } = await page();
+    const card = html.slice(html.indexOf('Grachtsoft B.V.'), html.indexOf('Grachtsoft B.V.') + 4000);
+    expect(card).toContain('Amsterdam (GM0363)');
+    expect(card).toContain('Banen van werknemers in sector en grootteklasse');
+    expect(card).toContain('50.9 x 1 000 banen in 62 (83583NED, 2019 december)');
+    expect(card).toContain('83583NED · BanenVanWerknemersInDecember_1 · x 1 000 · 2019 december · Modified 2020-11-19 · snapshot');
+    expect(card).toContain('1685 bedrijven in J (81589NED, 2020 1e kwartaal)');
+    expect(card).toContain('81589NED · Bedrijfsgrootte/10 tot 20 werkzame personen (aantal) · aantal · 2020 1e kwartaal · Modified onbekend · snapshot');
+    expect(card).toContain('8150 vestigingen in J, Amsterdam (81575NED, 2012)');
   });
 
   it('says which CRMs write when credentials are set and dry run is off', async () => {

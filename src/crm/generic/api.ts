@@ -77,7 +77,7 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
   };
 }
 
-/** The generic lead shape (DESIGN.md): sbi, kvk.sbiActiviteiten, industry, employees, company, domain. */
+/** The generic lead shape (DESIGN.md): sbi, kvk.sbiActiviteiten, industry, employees, company, domain, postcode (or zip). */
 export function genericInput(lead: Record<string, unknown>): LeadInput {
   const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
   const kvk = lead.kvk && typeof lead.kvk === 'object' ? (lead.kvk as Record<string, unknown>) : undefined;
@@ -88,5 +88,6 @@ export function genericInput(lead: Record<string, unknown>): LeadInput {
     employees: typeof lead.employees === 'number' ? lead.employees : str(lead.employees),
     company: str(lead.company),
     domain: str(lead.domain),
+    postcode: str(lead.postcode ?? lead.zip),
   };
 }

@@ -79,9 +79,14 @@ export const GenericLead = z.object({
   /** A KvK number, or a KvK Basisprofiel (or the part holding `sbiActiviteiten`). */
   kvk: z.union([z.string().max(20), KvkProfile]).nullish(),
   domain: text(253),
+  /** Dutch postcode (`1234 AB`); `zip` is read when `postcode` is absent. */
+  postcode: z.union([z.string().max(20), z.number().int().nonnegative()]).nullish(),
+  zip: z.union([z.string().max(20), z.number().int().nonnegative()]).nullish(),
 });
 
 export const GenericPayload = z.object({ type: z.literal(['lead.created', 'lead.updated']), lead: GenericLead });
+
+const postcodeOf = (v: string | number | null | undefined) => (typeof v === 'number' ? String(v) : cleanText(v, 20));
 
 const HANDLED = { 'lead.created': 'webhook', 'lead.updated': 'reenrich' } as const;
 
@@ -107,6 +112,7 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
     industry: cleanText(lead.industry, 500),
     kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? lead.kvk : undefined,
     domain: cleanText(lead.domain, 253),
+    postcode: postcodeOf(lead.postcode ?? lead.zip),
   };
   // Leave absent fields out, so the stored payload says only what the sender said.
   for (const k of Object.keys(input) as Array<keyof LeadInput>) if (input[k] === undefined) delete input[k];

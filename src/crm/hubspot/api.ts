@@ -22,8 +22,8 @@ export const HUBSPOT_OBJECT_PATHS: Record<string, string> = { company: 'companie
 
 /** What each object type holds of the enrichment input (DESIGN.md "Reading the lead"). */
 const INPUT_PROPERTIES: Record<string, string[]> = {
-  company: ['name', 'domain', 'industry', 'numberofemployees', 'sbi_code'],
-  contact: ['company', 'numemployees', 'industry', 'sbi_code'],
+  company: ['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'zip'],
+  contact: ['company', 'numemployees', 'industry', 'sbi_code', 'zip'],
 };
 
 export interface HubspotAdapterOptions extends AdapterBaseOptions {
@@ -73,8 +73,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     const p = obj.properties ?? {};
     const input: LeadInput =
       ref.objectType === 'contact'
-        ? { sbi: p.sbi_code, industry: p.industry, employees: p.numemployees, company: p.company }
-        : { sbi: p.sbi_code, industry: p.industry, employees: p.numberofemployees, company: p.name, domain: p.domain };
+        ? { sbi: p.sbi_code, industry: p.industry, employees: p.numemployees, company: p.company, postcode: p.zip }
+        : { sbi: p.sbi_code, industry: p.industry, employees: p.numberofemployees, company: p.name, domain: p.domain, postcode: p.zip };
     const current: Record<string, string | null> = {};
     for (const prop of mapped) current[prop] = p[prop] === undefined || p[prop] === '' ? null : p[prop];
     return { ref, input, current };

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import { type CardWrite, CrmError, type PerLead, refKey } from '../adapter.js';
+import { type CardWrite, type CrmAdapter, CrmError, type PerLead, refKey, type WriteProgress } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
 import { ensureHubspotSegment } from './properties.js';
 
@@ -27,7 +27,7 @@ export const SETUP_RECHECK_MS = 10 * 60_000;
 /** How the last error of a job waiting for CRM setup begins. */
 export const SETUP_WAIT_PREFIX = 'waiting for CRM setup: ';
 
-type WriteCards = (accountId: string, writes: CardWrite[], signal?: AbortSignal) => Promise<PerLead<true>>;
+type WriteCards = CrmAdapter['writeCards'];
 
 export interface PropertyCreationOptions {
   http: CrmHttp;
@@ -86,17 +86,24 @@ export function withPropertyCreation(write: WriteCards, options: PropertyCreatio
   }
 
   /** A batch refused whole for a missing property is that failure for each of its writes. */
-  async function attempt(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function attempt(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
+    // The pipeline settles what progress hears; a missing property is held back for the second try.
+    const forward: WriteProgress | undefined =
+      progress &&
+      (async (results) => {
+        const settled = new Map([...results].filter(([, r]) => !isMissingProperty(r)));
+        if (settled.size) await progress(settled);
+      });
     try {
-      return await write(accountId, writes, signal);
+      return await write(accountId, writes, signal, forward);
     } catch (err) {
       if (!isMissingProperty(err)) throw err;
       return new Map(writes.map((w) => [refKey(w.ref), err]));
     }
   }
 
-  return async function writeCards(accountId, writes, signal) {
-    const result = await attempt(accountId, writes, signal);
+  return async function writeCards(accountId, writes, signal, progress) {
+    const result = await attempt(accountId, writes, signal, progress);
     const bySegment = new Map<string, CardWrite[]>();
     for (const w of writes) {
       if (!isMissingProperty(result.get(refKey(w.ref)))) continue;
@@ -110,7 +117,7 @@ export function withPropertyCreation(write: WriteCards, options: PropertyCreatio
       else again.push(...group);
     }
     if (!again.length) return result;
-    const second = await attempt(accountId, again, signal);
+    const second = await attempt(accountId, again, signal, progress);
     for (const w of again) {
       const r = second.get(refKey(w.ref));
       // Just created: a property HubSpot does not show yet is worth another go later, not a dead letter.

@@ -24,7 +24,7 @@ export const HUBSPOT_MAX_SKEW_MS = 5 * 60 * 1000;
 export const HUBSPOT_MAX_EVENTS = 100;
 
 /** Properties whose change means the enrichment input changed. */
-export const HUBSPOT_INPUT_PROPERTIES = new Set(['industry', 'numberofemployees', 'numemployees', 'sbi_code']);
+export const HUBSPOT_INPUT_PROPERTIES = new Set(['industry', 'numberofemployees', 'numemployees', 'sbi_code', 'zip']);
 /** Properties Verrijk writes itself: their change events are our own echo (loop protection). */
 const OWN_PROPERTY_PREFIX = 'cbs_';
 

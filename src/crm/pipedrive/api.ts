@@ -22,11 +22,15 @@ export interface PipedriveAdapterOptions extends AdapterBaseOptions {
 const SBI_FIELDS = ['sbi code', 'sbi-code', 'sbi'];
 const INDUSTRY_FIELDS = ['industry', 'branche'];
 const EMPLOYEE_FIELDS = ['employees', 'aantal medewerkers'];
+/** A custom postcode field, when the organization's own address has no postal code. */
+const POSTCODE_FIELDS = ['postcode', 'zip', 'postal code'];
 
 interface Organization {
   id: number | string;
   name?: string | null;
   custom_fields?: Record<string, unknown> | null;
+  /** API v2 groups the address parts in one object. */
+  address?: { postal_code?: string | null } | null;
   add_time?: string;
   update_time?: string;
 }
@@ -89,7 +93,13 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return {
       ref,
       target,
-      input: { sbi: valueOf(SBI_FIELDS), industry: valueOf(INDUSTRY_FIELDS), employees: valueOf(EMPLOYEE_FIELDS), company: org.name ?? null },
+      input: {
+        sbi: valueOf(SBI_FIELDS),
+        industry: valueOf(INDUSTRY_FIELDS),
+        employees: valueOf(EMPLOYEE_FIELDS),
+        company: org.name ?? null,
+        postcode: (typeof org.address?.postal_code === 'string' && org.address.postal_code.trim()) || valueOf(POSTCODE_FIELDS),
+      },
       current,
     };
   }

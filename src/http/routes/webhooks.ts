@@ -71,7 +71,7 @@ const pipedriveRoute = route(
 const genericRoute = route(
   'generic',
   'Generic webhook (Standard Webhooks signature)',
-  '`{ "type": "lead.created", "lead": { "id", "company", "sbi", "employees", "industry", "kvk", "domain" } }`, signed per standardwebhooks.com.',
+  '`{ "type": "lead.created", "lead": { "id", "company", "sbi", "employees", "industry", "kvk", "domain", "postcode" } }` (`zip` is read when `postcode` is absent), signed per standardwebhooks.com.',
   { type: 'object', required: ['type', 'lead'], properties: { type: { type: 'string' }, lead: { type: 'object', required: ['id'] } } },
 );
 
