@@ -64,8 +64,8 @@ describe.each(flavours)('HubSpot write-back without the properties on %s', (flav
   it('creates the missing properties once per account, under the limiter, and writes every card on first contact', async () => {
     hubspot = await startFakeHubspot({ token: TOKEN, ensured: false });
     const account = uniqueAccount('noprops');
-    for (const id of ['11', '12', '13']) hubspot.seed('company', id, { name: `Bedrijf ${id} B.V.`, sbi_code: '6201', numberofemployees: '25' });
-    hubspot.seed('contact', '21', { company: 'Bakkerij B.V.', sbi_code: '10.71', numemployees: '5-10' });
+    for (const id of ['11', '12', '13']) hubspot.seed('company', id, { name: `Bedrijf ${id} B.V.`, sbi_code: '6201', numberofemployees: '25', zip: '1011 AB' });
+    hubspot.seed('contact', '21', { company: 'Bakkerij B.V.', sbi_code: '10.71', numemployees: '25-50', zip: '3511 AB' });
     const run = pipeline(hubspot);
 
     // A batch of three companies (batch update refused whole) and one contact (PATCH refused).
