@@ -125,6 +125,8 @@ export const envSchema = z.object({
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
   PIPEDRIVE_WEBHOOK_USER: optionalString,
   PIPEDRIVE_WEBHOOK_PASSWORD: optionalString,
+  // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
+  PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -174,7 +176,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
   hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string };
-  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
+  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
   /** JSON file overriding the default card → CRM property mapping (src/crm/mapping.ts). */
@@ -231,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       baseUrl: e.PIPEDRIVE_BASE_URL,
       webhookUser: e.PIPEDRIVE_WEBHOOK_USER,
       webhookPassword: e.PIPEDRIVE_WEBHOOK_PASSWORD,
+      budgetProbeMs: e.PIPEDRIVE_BUDGET_PROBE_MS,
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,

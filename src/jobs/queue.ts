@@ -201,6 +201,7 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
     let lastError: string | null = null;
     let runAt: string | null = null;
     let delayMs: number | null = null;
+    let refund = false;
     if (outcome.kind === 'done' || outcome.kind === 'skipped') {
       if (outcome.kind === 'skipped') entry.reason = outcome.reason;
       status = outcome.kind;
@@ -208,7 +209,9 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
     } else {
       const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
-      const exhausted = outcome.kind === 'retry' && job.attempts >= job.maxAttempts;
+      const waiting = outcome.kind === 'retry' && outcome.waiting === true;
+      if (waiting) refund = true;
+      const exhausted = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
       if (outcome.kind === 'dead' || exhausted) {
         entry.outcome = 'dead';
         lastError = exhausted ? `gave up after ${job.attempts} attempts: ${error}` : error;
@@ -221,7 +224,7 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
         else delayMs = retryDelayMs(job.attempts, options.backoff);
       }
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${refund}::boolean)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,
@@ -234,8 +237,9 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
           locked_until = null,
           locked_by = null,
           updated_at = now(),
-          history = jobs.history || v.entry
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry)
+          history = jobs.history || v.entry,
+          attempts = case when v.refund then greatest(jobs.attempts - 1, 0) else jobs.attempts end
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, refund)
         where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
         returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
   );
