@@ -67,16 +67,23 @@ export function refKey(ref: { objectType: string; objectId: string }): string {
 /**
  * One request per lead, in order: a permanent failure (the lead is gone, the
  * value is refused) is that lead's answer; anything else (rate limit, outage,
- * auth) stops the batch, because the next lead would meet the same.
+ * auth) stops the batch, because the next lead would meet the same: that lead
+ * and the ones not yet tried get that answer, and the ones already done keep
+ * theirs (a write that went through is not redone when the budget runs out).
  */
 export async function perLead<T, R>(items: T[], refOf: (item: T) => LeadRef, fn: (item: T) => Promise<R>): Promise<PerLead<R>> {
   const out: PerLead<R> = new Map();
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
     try {
-      out.set(refKey(refOf(item)), await fn(item));
+      out.set(refKey(refOf(items[i])), await fn(items[i]));
     } catch (err) {
-      if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
-      out.set(refKey(refOf(item)), err);
+      if (!(err instanceof CrmError)) throw err;
+      if (err.failure.kind === 'permanent') {
+        out.set(refKey(refOf(items[i])), err);
+        continue;
+      }
+      for (const rest of items.slice(i)) out.set(refKey(refOf(rest)), err);
+      return out;
     }
   }
   return out;
