@@ -27,6 +27,13 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     await database?.drop();
   });
 
+  const creationArrived = (portal: string, objectId: number, at: number, eventId = 1) =>
+    recordWebhook(
+      database,
+      'hubspot',
+      parseHubSpotEvents([{ eventId, subscriptionId: 1, portalId: Number(portal), occurredAt: at, subscriptionType: 'company.creation', objectId }]),
+    );
+
   it('enqueues the companies whose webhook never arrived, once, with the webhook dedupe key', async () => {
     const portal = String(90_000_000 + Math.floor(Math.random() * 1_000_000));
     const t0 = Date.now() - 60_000;
@@ -34,11 +41,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     hubspot.seed('company', '8002', { name: 'Lost BV' }, new Date(t0 + 2_000));
     hubspot.seed('company', '8003', { name: 'Also lost BV' }, new Date(t0 + 3_000));
     // 8001's creation webhook did arrive.
-    await recordWebhook(
-      database,
-      'hubspot',
-      parseHubSpotEvents([{ eventId: 1, subscriptionId: 1, portalId: Number(portal), occurredAt: t0, subscriptionType: 'company.creation', objectId: 8001 }]),
-    );
+    await creationArrived(portal, 8001, t0);
     const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
     const { crm } = crmKit(database, cfg);
     const catchup = createCatchup({ database, crm, logger: crmKit(database, cfg).logger });
@@ -53,11 +56,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     expect(cursor.cursor).toBe(new Date(t0 + 3_000).toISOString());
 
     // A late webhook for 8002 is a duplicate; a second sweep finds nothing new.
-    const late = await recordWebhook(
-      database,
-      'hubspot',
-      parseHubSpotEvents([{ eventId: 2, subscriptionId: 1, portalId: Number(portal), occurredAt: t0, subscriptionType: 'company.creation', objectId: 8002 }]),
-    );
+    const late = await creationArrived(portal, 8002, t0, 2);
     expect(late.accepted).toBe(0);
     const second = await catchup.runOnce();
     expect(second.accounts.find((a) => a.accountId === portal)).toMatchObject({ enqueued: 0 });
@@ -78,11 +77,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     hubspot.seed('company', '8102', { name: 'Late Index BV' }, new Date(t0 + 2_000), { indexedAt: new Date(Date.now() + 1_500) });
     hubspot.seed('company', '8103', { name: 'Lost BV' }, new Date(t0 + 3_000));
     hubspot.seed('contact', '9101', { company: 'Lost Contact BV' }, new Date(t0 + 4_000));
-    await recordWebhook(
-      database,
-      'hubspot',
-      parseHubSpotEvents([{ eventId: 1, subscriptionId: 1, portalId: Number(portal), occurredAt: t0, subscriptionType: 'company.creation', objectId: 8101 }]),
-    );
+    await creationArrived(portal, 8101, t0);
     const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
     const kit = crmKit(database, cfg);
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger });
