@@ -48,8 +48,8 @@ export function cleanText(text: string): string {
   return text.replace(/[\s\u00a0]+/g, ' ').trim();
 }
 
-/** Splits one CSV line (comma-separated, fields optionally double-quoted, no embedded newlines in this file). */
-function splitCsvLine(line: string): string[] {
+/** Splits one CSV line (comma-separated, fields optionally double-quoted, no embedded newlines). */
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let field = '';
   let quoted = false;

@@ -1,0 +1,97 @@
+/**
+ * `npm run eval`: the project's evaluation set (eval/cases/) through the engine,
+ * built in-process as the service builds it (bundled CBS snapshot, the SBI list,
+ * the config schema's default threshold), beside the previous release's figures
+ * (eval/results/baseline.json). eval/README.md has the rules.
+ *
+ *   npm run eval                       all cases, per kind, calibration on holdout
+ *   npm run eval -- --split tune       one split (tune|holdout|all)
+ *   npm run eval -- --failures         the failing cases, tune split only
+ *   npm run eval -- --json out.json    the figures of every split as JSON
+ *   npm run eval -- --check            exit 1 when the issue's targets fail on holdout
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { envSchema } from '../src/config.js';
+import { createEnricher } from '../src/enrich/engine.js';
+import { bundledTableVersions } from '../src/enrich/service.js';
+import { loadSbiList } from '../src/enrich/sbi-list.js';
+import { casesDigest, loadCases, type Split } from './eval/cases.js';
+import { calibrationTable, failuresList, figuresTable } from './eval/report.js';
+import { bySplit, missedTargets, scoreCase, type Outcome, type SplitFigures } from './eval/score.js';
+
+const BASELINE_FILE = fileURLToPath(new URL('../eval/results/baseline.json', import.meta.url));
+
+export interface EvalReport {
+  /** Where the figures came from, free text (`main@312726e`). */
+  engine: string;
+  minConfidence: number;
+  cases: { n: number; digest: string };
+  splits: Record<Split | 'all', SplitFigures>;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      split: { type: 'string', default: 'all' },
+      json: { type: 'string' },
+      failures: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'working tree' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const split = values.split as Split | 'all';
+  if (values.help || !['tune', 'holdout', 'all'].includes(split)) {
+    console.log('usage: npm run eval -- [--split tune|holdout|all] [--failures] [--json out.json] [--check]');
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const started = performance.now();
+  // The threshold and tables a fresh install runs with: the schema's defaults, not this shell's environment.
+  const minConfidence = envSchema.shape.ENRICH_MIN_CONFIDENCE.parse(undefined);
+  const tableIds = envSchema.shape.CBS_TABLES.parse(undefined);
+  const sbiList = loadSbiList();
+  const enricher = createEnricher({ sbiList, tables: await bundledTableVersions(tableIds), minConfidence });
+  const cases = loadCases(sbiList);
+
+  const outcomes: Outcome[] = cases.map((c) => {
+    try {
+      return scoreCase(c, enricher.resolve({ industry: c.input.industry, employees: c.input.employees, sbi: c.input.sbi }), sbiList);
+    } catch (err) {
+      const why = `threw: ${err instanceof Error ? err.message : String(err)}`;
+      return { c, right: false, answered: false, code: null, title: null, confidence: null, confidentRight: false, why };
+    }
+  });
+  const report: EvalReport = { engine: values.engine, minConfidence, cases: { n: cases.length, digest: casesDigest(cases) }, splits: bySplit(outcomes) };
+
+  const baseline = existsSync(BASELINE_FILE) ? (JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as EvalReport) : undefined;
+  const calSplit: Split = split === 'tune' ? 'tune' : 'holdout';
+  const shown = report.splits[split];
+  const baseNote = baseline ? `base = ${baseline.engine}` : 'no baseline (eval/results/baseline.json)';
+  console.log(figuresTable(shown, baseline?.splits[split], `split ${split}, ${shown.overall.n} cases, minConfidence ${minConfidence}; ${baseNote}`));
+  if (baseline && baseline.cases.digest !== report.cases.digest) {
+    console.log(`note: the baseline was measured on another case set (${baseline.cases.n} cases, ${baseline.cases.digest}; now ${report.cases.n}, ${report.cases.digest})`);
+  }
+  console.log('');
+  console.log(calibrationTable(report.splits[calSplit].calibration, baseline?.splits[calSplit].calibration, `calibration on ${calSplit}`));
+
+  if (values.failures) {
+    console.log('');
+    console.log(failuresList(outcomes.filter((o) => o.c.split === 'tune')));
+    if (split === 'holdout') console.log('(failures are listed for the tune split only: holdout is for measuring)');
+  }
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+
+  const missed = missedTargets(report.splits.holdout);
+  console.log('');
+  console.log(missed.length ? `holdout targets missed: ${missed.join('; ')}` : 'holdout targets met');
+  console.log(`${cases.length} cases in ${Math.round(performance.now() - started)} ms`);
+  if (values.check && missed.length) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

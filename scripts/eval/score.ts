@@ -1,0 +1,164 @@
+import type { Enrichment } from '../../src/enrich/result.js';
+import type { SbiList } from '../../src/enrich/sbi-list.js';
+import { type EvalCase, INDUSTRY_KINDS, KINDS, type Kind, type Split } from './cases.js';
+
+/**
+ * Scoring rules of the evaluation contract (eval/README.md): when a prediction
+ * is right, per-kind and overall figures, the calibration table and the issue's
+ * targets. Pure functions of the cases and the engine's answers.
+ */
+
+/** What the matcher adds on a refusal (absent on the engine before issue 12: no guess). */
+interface SectorGuess {
+  code: string;
+  title: string;
+  confidence: number;
+}
+
+export interface Outcome {
+  c: EvalCase;
+  right: boolean;
+  /** Industry kinds: a sector was given. Employees: a size was read. */
+  answered: boolean;
+  code: string | null;
+  title: string | null;
+  /** The answer's confidence, else the guess's (null: no guess). */
+  confidence: number | null;
+  /** Whether the code that confidence belongs to (answer or guess) is right: the calibration's observation. */
+  confidentRight: boolean;
+  /** Why a case is wrong, for --failures. */
+  why: string;
+}
+
+const digitsOf = (code: string) => code.replace(/\D/g, '');
+
+/** The contract's rule: as specific or more, or a coarser but correct code of at least two digits. */
+export function codeIsRight(predicted: string, acceptable: string[], sbiList: SbiList): boolean {
+  const p = digitsOf(predicted);
+  const section = sbiList.byCode.get(predicted)?.section ?? (/^[A-U]$/.test(predicted) ? predicted : undefined);
+  return acceptable.some((code) => {
+    if (/^[A-U]$/.test(code)) return section === code;
+    const a = digitsOf(code);
+    return (p.length > 0 && p.startsWith(a)) || (p.length >= 2 && a.startsWith(p));
+  });
+}
+
+function guessOf(e: Enrichment): SectorGuess | null {
+  const match = e.cbs_match as Enrichment['cbs_match'] & { sectorGuess?: SectorGuess | null };
+  return match.sectorGuess ?? null;
+}
+
+export function scoreCase(c: EvalCase, e: Enrichment, sbiList: SbiList): Outcome {
+  const code = e.cbs_sbi_code;
+  const guess = code ? null : guessOf(e);
+  const confidence = code ? (e.cbs_match.sector?.confidence ?? null) : (guess?.confidence ?? null);
+  const base = { c, code, title: e.cbs_sbi_title, confidence };
+  if (c.kind === 'employees') {
+    const got = e.cbs_size_category?.employees ?? null;
+    const want = c.expect.employees ?? null;
+    const sectorAsked = Boolean(c.input.industry || c.input.sbi);
+    let right: boolean;
+    let why = '';
+    if (want === null) {
+      const problem = e.problems.some((p) => p.field === 'employees');
+      right = got === null && problem && (!sectorAsked || code !== null);
+      if (!right) why = got ? `read ${got.min}..${got.max ?? '∞'}, expected no size` : !problem ? 'no problem entry for employees' : 'sector lost';
+    } else {
+      right = got !== null && got.min === want.min && got.max === want.max;
+      if (!right) why = got ? `read ${got.min}..${got.max ?? '∞'}, expected ${want.min}..${want.max ?? '∞'}` : `no size read (${e.problems.map((p) => p.reason).join('; ') || 'no problem'})`;
+    }
+    return { ...base, right, answered: got !== null, confidentRight: false, why };
+  }
+  if (c.kind === 'must_refuse') {
+    return { ...base, right: code === null, answered: code !== null, confidentRight: false, why: code ? `answered ${code} ${e.cbs_sbi_title}` : '' };
+  }
+  const acceptable = c.expect.sbi ?? [];
+  const right = code !== null && codeIsRight(code, acceptable, sbiList);
+  const confidentCode = code ?? guess?.code ?? null;
+  const why = right ? '' : code ? `answered ${code} ${e.cbs_sbi_title}` : guess ? `refused (guess ${guess.code} ${guess.title})` : 'refused';
+  return { ...base, right, answered: code !== null, confidentRight: confidentCode !== null && codeIsRight(confidentCode, acceptable, sbiList), why };
+}
+
+export interface KindFigures {
+  n: number;
+  /** Share right: top-1 for industry kinds, refused share for must_refuse, fields right for employees. */
+  top1: number | null;
+  /** Share of answers that are right (industry kinds; for must_refuse every answer is wrong). */
+  precision: number | null;
+  /** Share answered (a sector given, or for employees a size read). */
+  answered: number | null;
+}
+
+export interface CalibrationRow {
+  bucket: string;
+  n: number;
+  meanConfidence: number | null;
+  accuracy: number | null;
+}
+
+export interface SplitFigures {
+  kinds: Record<Kind, KindFigures>;
+  overall: KindFigures;
+  calibration: CalibrationRow[];
+}
+
+const share = (k: number, n: number) => (n === 0 ? null : k / n);
+
+function figures(outcomes: Outcome[], industry: boolean): KindFigures {
+  const answered = outcomes.filter((o) => o.answered);
+  return {
+    n: outcomes.length,
+    top1: share(outcomes.filter((o) => o.right).length, outcomes.length),
+    precision: industry ? share(answered.filter((o) => o.right && o.c.kind !== 'must_refuse').length, answered.length) : null,
+    answered: share(answered.length, outcomes.length),
+  };
+}
+
+export const BUCKETS: Array<[number, number]> = [[0, 0.5], [0.5, 0.6], [0.6, 0.7], [0.7, 0.8], [0.8, 0.9], [0.9, 1.0]];
+
+/** Reliability table: every industry or must-refuse case with a confidence (answer or guess), by bucket. */
+export function calibration(outcomes: Outcome[]): CalibrationRow[] {
+  const scored = outcomes.filter((o) => o.c.kind !== 'employees' && o.confidence !== null);
+  return BUCKETS.map(([lo, hi], i) => {
+    const last = i === BUCKETS.length - 1;
+    const inBucket = scored.filter((o) => o.confidence! >= lo && (o.confidence! < hi || (last && o.confidence! <= hi)));
+    const sum = inBucket.reduce((s, o) => s + o.confidence!, 0);
+    return {
+      bucket: `${lo.toFixed(1)}-${hi.toFixed(1)}`,
+      n: inBucket.length,
+      meanConfidence: share(sum, inBucket.length),
+      accuracy: share(inBucket.filter((o) => o.confidentRight).length, inBucket.length),
+    };
+  });
+}
+
+export function splitFigures(outcomes: Outcome[]): SplitFigures {
+  const kinds = Object.fromEntries(
+    // must_refuse has no right answer to be precise about: its answers count as wrong in the overall precision only.
+    KINDS.map((k) => [k, figures(outcomes.filter((o) => o.c.kind === k), k !== 'employees' && k !== 'must_refuse')]),
+  ) as Record<Kind, KindFigures>;
+  const sectorCases = outcomes.filter((o) => o.c.kind !== 'employees');
+  const overall = { ...figures(outcomes, false), precision: figures(sectorCases, true).precision, answered: figures(sectorCases, true).answered };
+  return { kinds, overall, calibration: calibration(outcomes) };
+}
+
+export function bySplit(outcomes: Outcome[]): Record<Split | 'all', SplitFigures> {
+  return {
+    all: splitFigures(outcomes),
+    tune: splitFigures(outcomes.filter((o) => o.c.split === 'tune')),
+    holdout: splitFigures(outcomes.filter((o) => o.c.split === 'holdout')),
+  };
+}
+
+/** The issue's "done when" on one split; each unmet target as a sentence. */
+export function missedTargets(f: SplitFigures): string[] {
+  const missed: string[] = [];
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const below = (x: number | null, min: number) => x === null || x < min;
+  if (below(f.overall.top1, 0.9)) missed.push(`overall top-1 ${pct(f.overall.top1)} < 90%`);
+  for (const k of INDUSTRY_KINDS) if (below(f.kinds[k].top1, 0.85)) missed.push(`${k} top-1 ${pct(f.kinds[k].top1)} < 85%`);
+  if (below(f.overall.precision, 0.97)) missed.push(`precision when answered ${pct(f.overall.precision)} < 97%`);
+  if (below(f.kinds.must_refuse.top1, 0.95)) missed.push(`must_refuse refused ${pct(f.kinds.must_refuse.top1)} < 95%`);
+  if (below(f.kinds.employees.top1, 0.95)) missed.push(`employee fields right ${pct(f.kinds.employees.top1)} < 95%`);
+  return missed;
+}
