@@ -73,8 +73,8 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     const portal = String(80_000_000 + Math.floor(Math.random() * 1_000_000));
     const t0 = Date.now() - 60_000;
     hubspot.seed('company', '8101', { name: 'Arrived BV' }, new Date(t0 + 1_000));
-    // Created before 8103 but only searchable a moment after the first sweep.
-    hubspot.seed('company', '8102', { name: 'Late Index BV' }, new Date(t0 + 2_000), { indexedAt: new Date(Date.now() + 1_500) });
+    // Created before 8103 but not yet in the search index at the first sweep.
+    hubspot.seed('company', '8102', { name: 'Late Index BV' }, new Date(t0 + 2_000), { indexedAt: new Date(Date.now() + 3_600_000) });
     hubspot.seed('company', '8103', { name: 'Lost BV' }, new Date(t0 + 3_000));
     hubspot.seed('contact', '9101', { company: 'Lost Contact BV' }, new Date(t0 + 4_000));
     await creationArrived(portal, 8101, t0);
@@ -87,7 +87,9 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
     await new Promise((r) => setTimeout(r, 1_100));
     await catchup.runOnce();
     expect(await jobsOf(portal, mine)).toEqual(['company:8101:webhook', 'company:8103:catchup', 'contact:9101:catchup']);
-    await new Promise((r) => setTimeout(r, 1_600));
+    // Now the index lists it, after the cursor has passed its creation time.
+    hubspot.seed('company', '8102', { name: 'Late Index BV' }, new Date(t0 + 2_000), { indexedAt: new Date() });
+    await new Promise((r) => setTimeout(r, 1_100));
     await catchup.runOnce();
     expect(await jobsOf(portal, mine)).toEqual(['company:8101:webhook', 'company:8102:catchup', 'company:8103:catchup', 'contact:9101:catchup']);
     // The overlap lists some leads again; each still has one job.

@@ -52,7 +52,7 @@ describe.each(flavours)('Pipedrive as documented on %s', (flavour) => {
     const pool = createWorkerPool({ database, processor: run, concurrency: 2, batchSize: 3, leaseMs: 10_000, pollMs: 100, logger: createLogger({ level: 'silent' }), backoff: { baseMs: 200, capMs: 1_000 } });
     pool.start();
     const jobIds = batch.map((j) => j.id);
-    const until = Date.now() + 30_000;
+    const until = Date.now() + 45_000;
     let rows = await database.db.select().from(jobs).where(inArray(jobs.id, jobIds));
     while (Date.now() < until && rows.some((r) => r.status === 'queued' || r.status === 'running')) {
       await new Promise((r) => setTimeout(r, 200));
@@ -67,7 +67,7 @@ describe.each(flavours)('Pipedrive as documented on %s', (flavour) => {
     expect(pipedrive.count(403)).toBe(0);
     expect(pipedrive.count(429)).toBeLessThan(30);
     expect(rows.every((r) => r.attempts <= 2), 'waiting for the budget costs no attempts').toBe(true);
-  }, 45_000);
+  }, 60_000);
 
   it("Cloudflare's 403 after a 429 storm is a pause, not an auth failure", async () => {
     const pipedrive = await fake({ escalateAfter: 3, escalateWindowMs: 10_000, blockMs: 3_000 });
