@@ -155,7 +155,7 @@ export const envSchema = z.object({
   JOB_RETRY_BASE_MS: int(10_000, 10, 3_600_000),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
-    z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.5),
+    z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.68),
   ),
 });
 

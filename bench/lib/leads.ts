@@ -1,4 +1,5 @@
-import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
+import { INDUSTRY_SYNONYMS } from '../../src/enrich/industry-synonyms.js';
+import { loadVocabulary } from '../../src/enrich/vocabulary.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 
@@ -28,7 +29,7 @@ export function leadMix(count: number, seed = 20_240_601): LeadInput[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const codes = loadSbiList().entries.filter((e) => e.level !== 'section');
   const words = Object.keys(INDUSTRY_SYNONYMS);
-  const hubspot = Object.keys(HUBSPOT_INDUSTRIES);
+  const hubspot = loadVocabulary().hubspot.map((h) => h.value);
   const employees = (): string | number => (random() < 0.7 ? 1 + Math.floor(random() ** 3 * 5000) : pick(RANGES));
   const out: LeadInput[] = [];
   for (let i = 0; i < count; i++) {

@@ -4,6 +4,7 @@ import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import type { BenchSection } from '../lib/context.js';
 import { leadMix } from '../lib/leads.js';
+import { worstInputs } from '../lib/worst-inputs.js';
 
 /**
  * Warm resolution rate on one core: the enricher the service builds (bundled
@@ -24,6 +25,17 @@ export const resolutionSection: BenchSection = {
     let resolved = 0;
     for (const lead of mix) if (enricher.resolve(lead).status !== 'unresolved') resolved++;
     const coldRate = mix.length / ((performance.now() - coldStart) / 1000);
+
+    // The costliest industry values (issue 15.1), each distinct so every one is a miss: CPU µs per input, per kind.
+    const worst = Object.entries(worstInputs()).map(([kind, make]) => {
+      const inputs = Array.from({ length: ctx.quick ? 100 : 400 }, make);
+      const cpu = process.cpuUsage();
+      for (const industry of inputs) enricher.resolve({ industry, employees: 12 });
+      const used = process.cpuUsage(cpu);
+      return { kind, us: (used.user + used.system) / inputs.length };
+    });
+    const slowest = worst.reduce((a, b) => (b.us > a.us ? b : a));
+    ctx.log(`worst lookup inputs (CPU µs each): ${worst.map((w) => `${w.kind} ${w.us.toFixed(0)}`).join(', ')}`);
 
     // Several rounds; the best one is the steady state (GC pauses and a noisy neighbour only lower a round).
     const seconds = ctx.quick ? 1 : 3;
@@ -53,6 +65,16 @@ export const resolutionSection: BenchSection = {
         note: `10,000 distinct realistic inputs, ${Math.round((resolved / mix.length) * 100)}% resolved`,
       },
       { section: 'resolution', metric: 'cold resolutions (first sight)', value: coldRate, unit: 'res/s' },
+      { section: 'resolution', metric: 'cold resolution (a miss)', value: 1e6 / coldRate, unit: 'µs/res', note: 'the realistic mix, first sight' },
+      {
+        section: 'resolution',
+        metric: 'worst lookup input',
+        value: slowest.us,
+        unit: 'µs/input',
+        target: '< 1,000',
+        ok: slowest.us < 1_000,
+        note: `slowest of ${worst.length} hostile kinds: ${slowest.kind} (CPU time, each a cache miss)`,
+      },
     ];
   },
 };

@@ -3,9 +3,12 @@ import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
 import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
+import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
+import type { IndustryTables } from './industry-tables.js';
+import { MAX_TEXT } from './text-words.js';
 import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
-import { type Problem, resolveSector, type SectorResolution } from './sector.js';
+import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
 import { euSizeCategory, matchSizeClass, parseEmployees, type EmployeeRange } from './size-class.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
@@ -22,6 +25,10 @@ export interface EnricherOptions {
   sbiList: SbiList;
   tables: CbsTableVersion[];
   minConfidence: number;
+  /** The classification tables of data/vocabulary/ (default: the bundled ones). */
+  industryTables?: IndustryTables;
+  /** Raw match score → confidence (default: the bundled calibration; scripts/calibrate.ts fits it on raw scores). */
+  calibrate?: Calibrate;
   /** Results kept in memory (default 50,000). */
   cacheSize?: number;
 }
@@ -111,6 +118,12 @@ function market(index: TableIndex, sector: SectorResolution | undefined, size: E
   };
 }
 
+/** Industry characters kept: more than the matcher reads (MAX_TEXT), so cutting changes no answer. */
+const INDUSTRY_KEPT = MAX_TEXT * 2;
+
+// Read once per process, like the SBI list: every enricher (one per set of CBS table versions) shares them.
+const calibrate = calibrator(loadCalibration());
+
 export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const { sbiList } = options;
   const indexes = options.tables.map((t) => buildTableIndex(t, sbiList)).filter((x): x is TableIndex => x !== undefined);
@@ -118,7 +131,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const extraTitles = indexes.flatMap((ix) =>
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
-  const industry = createIndustryMatcher(sbiList, options.minConfidence, extraTitles);
+  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
   const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
   let hits = 0;
   let misses = 0;
@@ -141,10 +154,12 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
 
   function compute(input: LeadInput): Enrichment {
     const problems: Problem[] = [];
-    const sector = resolveSector(input, sbiList, industry, problems);
+    const guess = { value: null as SectorGuess | null };
+    const sector = resolveSector(input, sbiList, industry, problems, guess);
     let size: EmployeeRange | undefined;
     const e = input.employees;
-    if (e !== undefined && e !== null && !(typeof e === 'string' && e.trim() === '')) {
+    // A blank value is a field the CRM has but left empty: no size, and said so (the sector still answers).
+    if (e !== undefined && e !== null) {
       const parsed = parseEmployees(e);
       if (parsed.ok) size = parsed;
       else problems.push({ field: 'employees', reason: parsed.reason });
@@ -177,7 +192,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
               runnerUp: sector.runnerUp,
             }
           : null,
-        size: size ? { normalised: size.text, source: size.source } : null,
+        sectorGuess: guess.value,
+        size: size ? { normalised: size.note ? `${size.text} (${size.note})` : size.text, source: size.source } : null,
       },
       markets,
       provenance: {
@@ -192,7 +208,10 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   return {
     tables: indexes.map((ix) => ({ tableId: ix.tableId, versionId: ix.version.versionId, source: ix.version.source })),
     resolve(input: LeadInput): Enrichment {
-      const lead = input ?? {};
+      let lead = input ?? {};
+      // The matcher reads the first MAX_TEXT characters of an industry: a longer value is cut before it
+      // becomes a cache key, so a megabyte of text costs what its first kilobyte does.
+      if (typeof lead.industry === 'string' && lead.industry.length > INDUSTRY_KEPT) lead = { ...lead, industry: lead.industry.slice(0, INDUSTRY_KEPT) };
       // Fast path: nested maps keyed by the field values themselves. A string's hash is cached
       // inside the string, so a repeated lead costs three map lookups and no string building.
       const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;

@@ -1,14 +1,18 @@
-import { HUBSPOT_INDUSTRIES, INDUSTRY_SYNONYMS } from './industry-synonyms.js';
-import { createTokenIndex, normaliseIndustry } from './text-index.js';
-import type { SbiList } from './sbi-list.js';
+import { type Calibrate, identity } from './calibration.js';
+import { loadIndustryTables } from './industry-tables.js';
+import { buildVocabulary, type IndustryTables, type IndustryVocabulary, type Source } from './industry-vocabulary.js';
+import { notAnIndustry } from './not-an-industry.js';
+import type { SbiEntry, SbiList } from './sbi-list.js';
+import { createTermIndex, type TermIndex } from './text-index.js';
+import { labelKey, MAX_TEXT, normaliseIndustry } from './text-words.js';
 
 /**
- * Free-text industry (Dutch or English, or HubSpot's enumeration) → the SBI
- * code it most likely means, with a confidence in [0, 1] and the runner-up.
- * Three sources, strongest first: HubSpot's enumeration and exact synonyms or
- * titles, synonyms found inside the text (Dutch compounds: "broodbakkerij"),
- * then a fuzzy token match against the 1,455 SBI titles, the CBS table titles
- * and the synonyms. Below the threshold the answer is "no confident match".
+ * Free-text industry (Dutch or English, a HubSpot option, a LinkedIn
+ * industry) → the SBI code it most likely means, with a calibrated confidence
+ * (an estimate of P(right)) and the best answer outside its branch. Values that
+ * are not an industry (e-mail, web address, company name, catch-all) are
+ * refused outright. A whole label of a known table answers directly; any
+ * other text is read word by word through the term index (text-index.ts).
  */
 
 export { normaliseIndustry };
@@ -16,10 +20,14 @@ export { normaliseIndustry };
 export interface IndustryCandidate {
   code: string;
   title: string;
+  /** Calibrated: the estimated probability that the code is right. */
   confidence: number;
-  via: 'hubspot' | 'synonym' | 'title' | 'fuzzy';
-  /** The synonym, title or enum value that matched. */
+  /** The evidence: a whole label of a table (`hubspot`, `linkedin`, `synonym`, `title`) or the words of the text. */
+  via: Source | 'words';
+  /** The label, title or synonym that matched. */
   matched: string;
+  /** The uncalibrated score in 0..1. */
+  raw: number;
 }
 
 export type IndustryMatch =
@@ -28,80 +36,129 @@ export type IndustryMatch =
 
 export interface IndustryMatcher {
   match(text: string): IndustryMatch;
+  /** Postings walked by the last match: the bounded-cost test reads it. */
+  lastCost(): number;
 }
 
-const MAX_TEXT = 300;
-const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 1000) / 1000;
-
-export function createIndustryMatcher(
-  list: SbiList,
-  minConfidence: number,
+export interface IndustryMatcherOptions {
   /** Extra titles (e.g. the CBS table's "IT-dienstverlening" rows) mapped to real SBI codes. */
-  extraTitles: Array<{ code: string; title: string }> = [],
-): IndustryMatcher {
-  const synonyms = new Map(Object.entries(INDUSTRY_SYNONYMS).map(([k, v]) => [normaliseIndustry(k), v]));
-  const titles = new Map<string, string>();
-  const docs: Array<{ text: string; code: string }> = [];
-  for (const e of list.entries) {
-    const t = normaliseIndustry(e.title);
-    if (!titles.has(t)) titles.set(t, e.code);
-    docs.push({ text: t, code: e.code });
-  }
-  for (const x of extraTitles) if (list.byCode.has(x.code)) docs.push({ text: normaliseIndustry(x.title), code: x.code });
-  for (const [k, v] of synonyms) docs.push({ text: k, code: v });
-  const search = createTokenIndex(docs.map((d) => d.text));
+  extraTitles?: ReadonlyArray<{ code: string; title: string }>;
+  /** The classification tables (default: the bundled ones of data/vocabulary/). */
+  tables?: IndustryTables;
+  calibrate?: Calibrate;
+}
 
-  const candidate = (code: string, confidence: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({
-    code,
-    title: list.byCode.get(code)!.title,
-    confidence: round(confidence),
+const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 1000) / 1000;
+/** Scores this close to the best are a tie. */
+const TIE = 0.02;
+
+const related = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+
+/** The deepest SBI entry (≥ 2 digits) that contains every one of the codes, if any. */
+function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefined {
+  let prefix = entries[0].digits;
+  for (const e of entries) {
+    let i = 0;
+    while (i < prefix.length && i < e.digits.length && prefix[i] === e.digits[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  for (let len = prefix.length; len >= 2; len--) {
+    const up = list.byDigits.get(prefix.slice(0, len));
+    if (up) return up;
+  }
+  return undefined;
+}
+
+/**
+ * Building the index takes a few hundred ms; an engine is built per set of CBS table versions
+ * (and tests build many), so the last few indexes are kept, keyed by what they are built from.
+ */
+const built = new WeakMap<SbiList, WeakMap<IndustryTables, Map<string, { vocabulary: IndustryVocabulary; index: TermIndex }>>>();
+
+function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyArray<{ code: string; title: string }>) {
+  let byTables = built.get(list);
+  if (!byTables) built.set(list, (byTables = new WeakMap()));
+  let byExtra = byTables.get(tables);
+  if (!byExtra) byTables.set(tables, (byExtra = new Map()));
+  const key = JSON.stringify(extraTitles);
+  let found = byExtra.get(key);
+  if (!found) {
+    const vocabulary = buildVocabulary(list, tables, extraTitles);
+    const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
+    found = { vocabulary, index };
+    if (byExtra.size >= 4) byExtra.delete(byExtra.keys().next().value!);
+    byExtra.set(key, found);
+  }
+  return found;
+}
+
+export function createIndustryMatcher(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): IndustryMatcher {
+  const calibrate = options.calibrate ?? identity;
+  const { vocabulary, index } = indexFor(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
+
+  // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
+  const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({
+    code: entry.code,
+    title: entry.title,
+    confidence: round(calibrate(entry.level === 'section' ? `${via}-section` : via, raw)),
     via,
-    matched,
+    matched: matched.slice(0, 80),
+    raw: round(raw),
   });
 
-  function candidates(raw: string): IndustryCandidate[] {
-    const trimmed = raw.trim();
-    const enumCode = /^[A-Za-z][A-Za-z0-9_]+$/.test(trimmed) ? HUBSPOT_INDUSTRIES[trimmed.toUpperCase()] : undefined;
-    if (enumCode) return [candidate(enumCode, 0.97, 'hubspot', trimmed.toUpperCase())];
-    const text = normaliseIndustry(raw);
-    if (text.length < 2) return [];
-    const out: IndustryCandidate[] = [];
-    const exact = synonyms.get(text);
-    if (exact) out.push(candidate(exact, 0.95, 'synonym', text));
-    const titleCode = titles.get(text);
-    if (titleCode) out.push(candidate(titleCode, 0.95, 'title', text));
+  function decide(best: IndustryCandidate, runnerUp: IndustryCandidate | null): IndustryMatch {
+    // The runner-up's confidence is its own calibrated score; it never exceeds the answer's.
+    const second = runnerUp && runnerUp.confidence > best.confidence ? { ...runnerUp, confidence: best.confidence } : runnerUp;
+    if (best.confidence < minConfidence) return { ok: false, reason: 'no confident match', best, runnerUp: second };
+    return { ok: true, best, runnerUp: second };
+  }
 
-    const padded = ` ${text} `;
-    for (const [key, code] of synonyms) {
-      if (key === text) continue;
-      // Whole words for short or multi-word keys; inside Dutch compounds for long single words.
-      const found = padded.includes(` ${key} `) || (key.length >= 6 && !key.includes(' ') && text.includes(key));
-      if (found) out.push(candidate(code, 0.55 + 0.35 * (key.length / text.length), 'synonym', key));
+  function byWords(text: string): IndustryMatch {
+    const hits = index.search(text, 20);
+    if (hits.length === 0) return { ok: false, reason: 'no confident match', best: null, runnerUp: null };
+    // Best hit per code, in score order; a match on generic words alone ("Organisatie") is weak evidence.
+    const seen = new Set<string>();
+    const ranked: Array<{ entry: SbiEntry; raw: number; text: string }> = [];
+    for (const h of hits) {
+      const doc = vocabulary.docs[h.doc];
+      if (seen.has(doc.entry.code)) continue;
+      seen.add(doc.entry.code);
+      ranked.push({ entry: doc.entry, raw: h.score * (h.genericOnly ? 0.5 : 1), text: doc.text });
     }
-    for (const r of search(text, 8)) out.push(candidate(docs[r.doc].code, 0.8 * r.score, 'fuzzy', docs[r.doc].text));
-    return out;
+    ranked.sort((a, b) => b.raw - a.raw);
+    const top = ranked[0];
+    // Tied codes on one line of the hierarchy (62 and 62.02) are answered by the deepest, which both
+    // support; tied siblings of one branch ("meubels": 31.01 and 31.09) by the branch they share.
+    const tied = ranked.filter((r) => r.raw >= top.raw - TIE);
+    let entry = top.entry;
+    if (tied.length > 1) {
+      const deepest = tied.reduce((a, b) => (b.entry.digits.length > a.entry.digits.length ? b : a)).entry;
+      const oneLine = tied.every((r) => deepest.code === r.entry.code || deepest.parents.includes(r.entry.code));
+      const up = oneLine ? deepest : commonAncestor(list, tied.map((r) => r.entry));
+      if (up) entry = up;
+    }
+    const rival = ranked.find((r) => !related(r.entry.code, entry.code));
+    // A close unrelated rival makes the answer less certain: the margin scales the score.
+    const margin = rival ? top.raw - rival.raw : top.raw;
+    const raw = top.raw * (0.6 + 0.4 * Math.min(1, margin / 0.25));
+    const best = candidate(entry, raw, 'words', top.text);
+    return decide(best, rival ? candidate(rival.entry, rival.raw * 0.6, 'words', rival.text) : null);
   }
 
   return {
-    match(raw: string): IndustryMatch {
-      if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'no industry given', best: null, runnerUp: null };
-      const byCode = new Map<string, IndustryCandidate>();
-      for (const c of candidates(raw.slice(0, MAX_TEXT))) {
-        const seen = byCode.get(c.code);
-        if (!seen || c.confidence > seen.confidence) byCode.set(c.code, c);
+    match(input: string): IndustryMatch {
+      if (typeof input !== 'string' || input.trim() === '') return { ok: false, reason: 'no industry given', best: null, runnerUp: null };
+      const text = input.slice(0, MAX_TEXT);
+      // A whole label of a table is what it says ("Holding Companies" is LinkedIn's, not a company name).
+      const label = vocabulary.labels.get(labelKey(text));
+      if (label) {
+        if (!label.entry) return { ok: false, reason: `"${label.label}" has no SBI meaning`, best: null, runnerUp: null };
+        return decide(candidate(label.entry, 1, label.source, label.label), null);
       }
-      const ranked = [...byCode.values()].sort((a, b) => b.confidence - a.confidence || a.code.localeCompare(b.code));
-      let best = ranked[0];
-      if (!best) return { ok: false, reason: 'no confident match', best: null, runnerUp: null };
-      // The runner-up is the best answer outside the winner's own branch of the hierarchy.
-      const related = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
-      const runnerUp = ranked.find((c) => !related(c.code, best.code)) ?? null;
-      if (runnerUp && best.via !== 'hubspot' && best.confidence - runnerUp.confidence < 0.05) {
-        // Two unrelated answers about equally likely: say so through a lower confidence.
-        best = { ...best, confidence: round(best.confidence * 0.85) };
-      }
-      if (best.confidence < minConfidence) return { ok: false, reason: 'no confident match', best, runnerUp };
-      return { ok: true, best, runnerUp };
+      const refused = notAnIndustry(text);
+      if (refused) return { ok: false, reason: refused, best: null, runnerUp: null };
+      return byWords(text);
     },
+    lastCost: () => index.lastCost(),
   };
 }

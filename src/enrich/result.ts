@@ -94,7 +94,12 @@ export const EnrichmentSchema = z.object({
     .nullable(),
   cbs_market_figure: FigureSchema.nullable(),
   cbs_period: Period.nullable(),
-  cbs_match: z.object({ sector: SectorMatchSchema.nullable(), size: z.object({ normalised: z.string(), source: z.string() }).nullable() }),
+  cbs_match: z.object({
+    sector: SectorMatchSchema.nullable(),
+    /** When the industry text was refused: the best code read from it, below the threshold (null: nothing to guess). */
+    sectorGuess: z.object({ code: z.string(), title: z.string(), confidence: z.number().min(0).max(1) }).nullable(),
+    size: z.object({ normalised: z.string(), source: z.string() }).nullable(),
+  }),
   markets: z.array(MarketSchema),
   provenance: z.object({
     source: z.literal(CBS_SOURCE_LINE),

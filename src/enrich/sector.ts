@@ -19,6 +19,13 @@ export interface SectorResolution {
   runnerUp: { code: string; title: string; confidence: number } | null;
 }
 
+/** The best code read from a refused industry text: shown beside the refusal, never used as the sector. */
+export interface SectorGuess {
+  code: string;
+  title: string;
+  confidence: number;
+}
+
 export interface Problem {
   field: 'sbi' | 'kvk_sbi' | 'industry' | 'employees';
   reason: string;
@@ -49,6 +56,8 @@ export function resolveSector(
   list: SbiList,
   industry: IndustryMatcher,
   problems: Problem[],
+  /** Receives the best guess when the industry text is refused. */
+  guess: { value: SectorGuess | null } = { value: null },
 ): SectorResolution | undefined {
   const present = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
 
@@ -80,8 +89,9 @@ export function resolveSector(
     const text = String(input.industry);
     const m = industry.match(text);
     if (!m.ok) {
-      const best = m.best ? ` (best guess ${m.best.code} at ${Math.round(m.best.confidence * 100)}% is below the threshold)` : '';
+      const best = m.best ? ` (best guess ${m.best.code} ${m.best.title.slice(0, 60)} at ${Math.round(m.best.confidence * 100)}% is below the threshold)` : '';
       problems.push({ field: 'industry', reason: `${m.reason}${best}` });
+      if (m.best) guess.value = { code: m.best.code, title: m.best.title, confidence: m.best.confidence };
     } else {
       return {
         entry: list.byCode.get(m.best.code)!,

@@ -11,9 +11,11 @@ export interface EmployeeRange {
   min: number;
   /** Inclusive; null = no upper bound. */
   max: number | null;
-  source: 'count' | 'range' | 'open' | 'hubspot';
+  source: 'count' | 'range' | 'open' | 'hubspot' | 'self-employed' | 'fte';
   /** What we read, canonical (`12`, `10-49`, `250+`). */
   text: string;
+  /** How the reading was made when it is not literal (`fte is a lower bound of persons`). */
+  note?: string;
 }
 
 export type EmployeesResult = ({ ok: true } & EmployeeRange) | { ok: false; reason: string };
@@ -35,6 +37,13 @@ export const HUBSPOT_NUMEMPLOYEES: Record<string, { min: number; max: number | n
 
 const MAX_EMPLOYEES = 10_000_000;
 
+/** Words for a one-person business: the owner is the one person employed. */
+const SELF_EMPLOYED = /^(?:1\s*)?\(?\s*(?:zzp(?:'?er)?|zelfstandige?( zonder personeel)?|eenmanszaak|eenmanszaken|self[- ]?employed|freelancer?|sole (?:trader|proprietor(?:ship)?)|myself only)\s*\)?(?:\s*\(1\))?$/;
+/** Approximations in front of a number ("ca. 25", "± 30", "+/- 15"): read as the number itself. */
+const APPROX = /^(?:ca\.?|circa|ongeveer|plusminus|rond(?:om)?|zo'?n|±|\+\/-|\+-|~|approximately|approx\.?|about|around|roughly)\s*/;
+/** The unit, wherever it stands ("250 werkzame personen of meer"). */
+const UNIT = /\s*\b(werkzame personen|werkzaam persoon|werknemers|medewerkers|employees|employee|personen|mensen|people|staff|man|pers\.?)(?=\s|$)/g;
+
 /** `1.250`, `1,250`, `1 250` → 1250; plain digits as they are. */
 function readCount(text: string): number | undefined {
   const t = text.trim();
@@ -47,11 +56,23 @@ function fail(reason: string): EmployeesResult {
   return { ok: false, reason };
 }
 
-function range(min: number, max: number | null, source: EmployeeRange['source']): EmployeesResult {
+function range(min: number, max: number | null, source: EmployeeRange['source'], note?: string): EmployeesResult {
   if (min > MAX_EMPLOYEES || (max !== null && max > MAX_EMPLOYEES)) return fail(`more than ${MAX_EMPLOYEES} employees is not a company size`);
   if (max !== null && max < min) return fail('the range runs backwards');
   const text = max === null ? `${min}+` : min === max ? String(min) : `${min}-${max}`;
-  return { ok: true, min, max, source, text };
+  return note ? { ok: true, min, max, source, text, note } : { ok: true, min, max, source, text };
+}
+
+/**
+ * Full-time equivalents: "3,5 fte" is at least 4 persons (part-timers make
+ * more persons than fte, never fewer), so it reads as an open range.
+ */
+function readFte(t: string): EmployeesResult | undefined {
+  const m = /^(\d{1,7}(?:[.,]\d{1,2})?)(?:\s*(?:-|tot|t\/m)\s*\d{1,7}(?:[.,]\d{1,2})?)?\s*(?:fte'?s?|fte\.)$/.exec(t);
+  if (!m) return undefined;
+  const fte = Number(m[1].replace(',', '.'));
+  if (!Number.isFinite(fte) || fte <= 0) return fail('an fte count is a number > 0');
+  return range(Math.ceil(fte), null, 'fte', `${m[1]} fte: fte is a lower bound of persons`);
 }
 
 export function parseEmployees(input: unknown): EmployeesResult {
@@ -61,36 +82,51 @@ export function parseEmployees(input: unknown): EmployeesResult {
   }
   if (typeof input !== 'string') return fail('employees must be a number or a range such as "10-49"');
   if (input.length > 60) return fail('employees is at most 60 characters');
-  const t = input
+  let t = input
     .replace(/[\s\u00a0]+/g, ' ')
     .trim()
     .toLowerCase()
-    .replace(/\s*(werkzame personen|werknemers|medewerkers|employees|personen|fte|mensen|people)$/, '');
+    .replace(/[\u2018\u2019`]/g, "'");
   if (t === '') return fail('employees is empty');
+  if (SELF_EMPLOYED.test(t)) return range(1, 1, 'self-employed', `"${t}": a one-person business`);
+  t = t.replace(APPROX, '').trim();
+  const fte = readFte(t);
+  if (fte) return fte;
+  t = t.replace(UNIT, '').replace(/\s+/g, ' ').trim();
+  // "tussen 10 en 20", "between 10 and 20": an inclusive range.
+  t = t.replace(/^(?:tussen|between)\s+(.+?)\s+(?:en|and)\s+(.+)$/, '$1-$2');
+  if (t === '') return fail('employees has no number');
   const hub = HUBSPOT_NUMEMPLOYEES[t.replace(/\s+/g, '')];
   if (hub) return range(hub.min, hub.max, 'hubspot');
   const count = readCount(t);
   if (count !== undefined) return range(count, count, 'count');
-  let m = /^(.+?)\s*(-|–|—|tot en met|t\/m|tot|to)\s*(.+)$/.exec(t);
+  let m = /^(?:<=|≤|tot en met|t\/m|up to|max\.?|maximaal)\s*(.+)$/.exec(t);
+  if (m) {
+    const b = readCount(m[1]);
+    if (b === undefined) return fail('"up to n" needs a whole number n');
+    return range(0, b, 'range');
+  }
+  m = /^(?:<|minder dan|less than|fewer than|tot|onder|under|below)\s*(.+)$/.exec(t);
+  if (m) {
+    const b = readCount(m[1]);
+    if (b === undefined || b < 1) return fail('"<n" needs a whole number n ≥ 1');
+    // "tot 10" is Dutch for under 10, as in the CBS titles ("0 tot 10 werkzame personen").
+    return range(0, b - 1, 'range');
+  }
+  m = /^(\d[\d., ]*?)\s*(-|–|—|t\/m| tot en met | tot | to | à | a )\s*(.+)$/.exec(t);
   if (m) {
     const a = readCount(m[1]);
     const b = readCount(m[3]);
     if (a === undefined || b === undefined) return fail('a range is two whole numbers, such as "10-49"');
     // "10 tot 50" is Dutch for 10..49 (as in the CBS titles); "10-49" and "10 t/m 49" are inclusive.
-    return range(a, m[2] === 'tot' ? b - 1 : b, 'range');
+    return range(a, m[2].trim() === 'tot' ? b - 1 : b, 'range');
   }
-  m = /^(?:\+\s*)?(.+?)\s*(?:\+|or more|of meer|en meer|and up|plus)$/.exec(t) ?? /^(?:>=|≥|meer dan|more than|>)\s*(.+)$/.exec(t);
+  m = /^(?:\+\s*)?(.+?)\s*(?:\+|or more|of meer|en meer|and up|plus)$/.exec(t) ?? /^(?:>=|≥|meer dan|more than|over|boven|>)\s*(.+)$/.exec(t);
   if (m) {
     const a = readCount(m[1]);
     if (a === undefined) return fail('an open range is a whole number followed by +, such as "250+"');
-    const strict = /^(?:meer dan|more than|>)(?!=)/.test(t);
+    const strict = /^(?:meer dan|more than|over|boven|>)(?!=)/.test(t);
     return range(strict ? a + 1 : a, null, 'open');
-  }
-  m = /^(?:<|minder dan|less than|fewer than)\s*(.+)$/.exec(t);
-  if (m) {
-    const b = readCount(m[1]);
-    if (b === undefined || b < 1) return fail('"<n" needs a whole number n ≥ 1');
-    return range(0, b - 1, 'range');
   }
   return fail('not an employee count: use a number (12), a range ("10-49") or an open range ("250+")');
 }

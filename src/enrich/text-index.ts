@@ -1,101 +1,232 @@
-import Fuse from 'fuse.js';
+import { createCompoundSplitter, GENERIC_HEADS } from './compound.js';
+import { TERM_ALIASES } from './term-aliases.js';
+import { normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
- * A small token index for matching industry text against SBI titles. Query
- * words meet title words exactly, inside Dutch compounds
- * ("kunststofverpakkingen" ∋ "verpakkingen"), or through fuse.js over the
- * vocabulary of single words, which stays fast where fuzzy-matching whole
- * 100-character titles does not (tens of ms per query).
+ * A term index over the vocabulary (SBI and NACE titles, CRM labels,
+ * synonyms). Text becomes terms: stemmed words and the parts of compounds,
+ * with aliases folded in ("detailhandel" is "winkel"). A document scores by the
+ * weighted share of the query it explains and, more softly, the share of its
+ * own terms the query explains. A query term weighs by its rarity (idf), less
+ * when generic ("bedrijf", "vereniging"), when it comes late in a long
+ * description, or when it names the customers ("… voor de zorg"). Words the
+ * vocabulary does not know count against the score, so a text is not read
+ * from one known word among many unknown ones.
+ *
+ * Only exact terms meet: no fuzzy search. A word the vocabulary lacks gets one
+ * chance as a typo (one letter added, dropped or changed, against Dutch words
+ * of 6+ letters), found by at most n+1 map lookups. So the cost of a query is
+ * bounded by its capped length and the postings of its terms, and a word never
+ * meets a look-alike of another language ("learning" is not "cleaning").
  */
 
-/** Lower case, no accents, punctuation and underscores as spaces: "IT-consultancy" → "it consultancy". */
-export function normaliseIndustry(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+export { normaliseIndustry };
+
+export interface IndexDoc {
+  code: string;
+  /** The code's ancestors (section first) and the code itself: evidence for an ancestor supports the code. */
+  path: readonly string[];
+  text: string;
+  /** Whether its words may be heads of Dutch compounds and typo targets (Dutch titles and synonyms; not the English tables). */
+  heads: boolean;
 }
 
-const STOPWORDS = new Set(
-  'van en de het een in op voor met niet geen overige overig rest ed of and the for to by via als aan bij naar zonder dan elders genoemd company bedrijf'.split(' '),
-);
-
-/** A very light Dutch/English plural stem, so "winkels", "fietsen" and "verpakkingen" meet their compounds. */
-function stem(w: string): string {
-  if (w.length > 5 && w.endsWith('en')) return w.slice(0, -2);
-  if (w.length > 5 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
-  return w;
-}
-
-export const indexWords = (text: string) =>
-  text
-    .split(' ')
-    .filter((w) => w.length >= 3 && !STOPWORDS.has(w))
-    .map(stem);
-
-export interface TokenHit {
+export interface TermHit {
   doc: number;
-  /** 0..1: how much of the query the document explains, tempered by unexplained title words. */
+  /** The combined score in 0..1. */
   score: number;
+  /** Whether every matched query term was generic ("bureau", "vereniging"). */
+  genericOnly: boolean;
 }
 
-export function createTokenIndex(texts: string[]): (query: string, limit: number) => TokenHit[] {
-  const docWords = texts.map((t) => [...new Set(indexWords(t))]);
-  const df = new Map<string, number>();
-  const postings = new Map<string, number[]>();
-  docWords.forEach((ws, i) => {
-    for (const w of ws) {
-      df.set(w, (df.get(w) ?? 0) + 1);
-      const list = postings.get(w);
-      if (list) list.push(i);
-      else postings.set(w, [i]);
-    }
-  });
-  const idf = (w: string) => Math.log(1 + texts.length / (df.get(w) ?? 1));
-  const vocabulary = [...df.keys()];
-  const longWords = vocabulary.filter((v) => v.length >= 5);
-  const fuse = new Fuse(vocabulary, { includeScore: true, threshold: 0.3, minMatchCharLength: 3 });
+export interface TermIndex {
+  /** The distinct terms of a title or label. */
+  terms(text: string): string[];
+  search(query: string, limit: number): TermHit[];
+  /** Work done by the last search: postings walked plus stems computed (for the bounded-cost test). */
+  lastCost(): number;
+}
 
-  /** Vocabulary words a query word stands for, with a weight in 0..1. */
-  function expand(q: string): Map<string, number> {
-    const out = new Map<string, number>();
-    if (df.has(q)) out.set(q, 1);
-    if (q.length >= 5) {
-      for (const v of longWords) {
-        if (v === q || !(q.includes(v) || v.includes(q))) continue;
-        const overlap = Math.min(v.length, q.length) / Math.max(v.length, q.length);
-        out.set(v, Math.max(out.get(v) ?? 0, 0.75 * Math.sqrt(overlap)));
-      }
-    }
-    if (out.size === 0) {
-      for (const r of fuse.search(q, { limit: 3 })) out.set(r.item, Math.max(out.get(r.item) ?? 0, 0.8 * (1 - (r.score ?? 1))));
-    }
-    return out;
+const GENERIC = new Set(GENERIC_HEADS.map(stem));
+/**
+ * Words that name the kind of activity (manufacture, wholesale, retail, rental,
+ * repair, installation, growing). They are frequent, so idf alone would let the
+ * product outweigh them, yet they decide between "Groothandel in", "Winkels in"
+ * and "Vervaardiging van" the same product: their weight has a floor.
+ */
+const KIND = new Set(['vervaardiging', 'groothandel', 'winkel', 'verhuur', 'reparatie', 'installatie', 'teelt'].map(stem));
+const KIND_WEIGHT = 6;
+const GENERIC_WEIGHT = 0.3;
+/** Terms in more documents than this are walked only through the documents rarer terms found. */
+const COMMON = 100;
+/** Unknown words tried as typos per query. */
+const MAX_TYPO_TRIES = 4;
+/** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
+const UNKNOWN_WEIGHT = 2.5;
+/** The best documents that may lend each other support along the SBI hierarchy. */
+const BRANCH_POOL = 20;
+
+const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
+
+/** Every form of a word with one letter removed: the keys of the typo map. */
+function deletions(w: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < w.length; i++) out.push(w.slice(0, i) + w.slice(i + 1));
+  return out;
+}
+
+export function createTermIndex(docs: IndexDoc[]): TermIndex {
+  const surface = new Set<string>();
+  for (const d of docs) if (d.heads) for (const w of normaliseIndustry(d.text).split(' ')) surface.add(w);
+  const splitter = createCompoundSplitter(surface, STOP);
+  // One letter dropped from a known Dutch word → that word ("autobdrijf" → "autobedrijf").
+  const typos = new Map<string, string>();
+  for (const w of surface) if (w.length >= 7) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
+
+  const wordTerms = (word: string) => splitter.terms(word).map(canonical).filter((t) => !STOP.has(t));
+  function terms(text: string): string[] {
+    const out = new Set<string>();
+    for (const w of textWords(normaliseIndustry(text))) for (const t of wordTerms(w.word)) out.add(t);
+    return [...out];
   }
 
-  return (query, limit) => {
-    const qs = [...new Set(indexWords(query))].slice(0, 12);
-    if (qs.length === 0) return [];
-    const scores = new Map<number, number>();
-    let possible = 0;
-    for (const q of qs) {
-      const expansions = expand(q);
-      const ceiling = Math.max(idf(q), ...[...expansions.keys()].map(idf));
-      possible += ceiling;
-      // A compound query word ("fietsenwinkel") may meet several title words ("fiets", "winkel"): add them up, to a ceiling.
-      const sum = new Map<number, number>();
-      for (const [v, weight] of expansions) {
-        for (const d of postings.get(v) ?? []) sum.set(d, (sum.get(d) ?? 0) + weight * idf(v));
+  const docTerms = docs.map((d) => terms(d.text));
+  const postings = new Map<string, number[]>();
+  docTerms.forEach((ts, i) => {
+    for (const t of ts) {
+      const list = postings.get(t);
+      if (list) list.push(i);
+      else postings.set(t, [i]);
+    }
+  });
+  const weights = new Map<string, number>();
+  for (const [t, list] of postings) {
+    const idf = Math.log(1 + docs.length / list.length);
+    weights.set(t, GENERIC.has(t) ? idf * GENERIC_WEIGHT : KIND.has(t) ? Math.max(idf, KIND_WEIGHT) : idf);
+  }
+  const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
+  // Terms in many documents ("groothandel", "vervaardiging") are not walked: they only add to documents
+  // a rarer term found, and to the short labels that consist of them ("Wholesale", "Manufacturing").
+  const shortDocs = new Map<string, number[]>();
+  for (const [t, list] of postings) if (list.length > COMMON) shortDocs.set(t, list.filter((d) => docTerms[d].length <= 2));
+  // Scratch accumulators, reused by every search (one search runs at a time: the matcher is synchronous).
+  const queryAcc = new Float64Array(docs.length);
+  const docAcc = new Float64Array(docs.length);
+  let cost = 0;
+  let typoTries = 0;
+
+  /** A word's known terms, trying it as a typo of a known word when it has none. */
+  function known(word: string): string[] {
+    const ts = wordTerms(word).filter((t) => postings.has(t));
+    if (ts.length > 0 || word.length < 7 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return ts;
+    typoTries++;
+    cost += word.length;
+    for (const c of [word, ...deletions(word)]) {
+      const fixed = surface.has(c) && c !== word ? c : typos.get(c);
+      // A typo keeps the first letter: "police" is not "polis", nor "advocaten" a catering word.
+      if (fixed !== undefined && fixed !== word && fixed[0] === word[0]) return wordTerms(fixed).filter((t) => postings.has(t));
+    }
+    return [];
+  }
+
+  function search(query: string, limit: number): TermHit[] {
+    splitter.resetWork();
+    typoTries = 0;
+    cost = 0;
+    // Query terms with their weights; a term seen twice keeps its larger weight.
+    const wanted = new Map<string, number>();
+    let total = 0;
+    for (const w of textWords(normaliseIndustry(query))) {
+      const factor = (w.forWhom ? 0.5 : 1) * (w.aside ? 0.6 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
+      const ts = known(w.word);
+      if (ts.length === 0) {
+        if (w.word.length >= 4) total += UNKNOWN_WEIGHT * factor;
+        continue;
       }
-      for (const [d, s] of sum) scores.set(d, (scores.get(d) ?? 0) + Math.min(s, ceiling));
+      for (const t of ts) {
+        const weight = weights.get(t)! * factor;
+        const before = wanted.get(t) ?? 0;
+        if (weight > before) {
+          total += weight - before;
+          wanted.set(t, weight);
+        }
+      }
     }
-    const ranked: TokenHit[] = [];
-    for (const [doc, s] of scores) {
-      const precision = Math.min(1, qs.length / (docWords[doc].length || 1));
-      ranked.push({ doc, score: Math.min(1, (s / possible) * (0.7 + 0.3 * precision)) });
+    cost += splitter.work();
+    if (wanted.size === 0) return [];
+    const touched: number[] = [];
+    const common: string[] = [];
+    const add = (t: string, w: number, list: readonly number[]) => {
+      cost += list.length;
+      const full = weights.get(t)!;
+      for (const d of list) {
+        if (queryAcc[d] === 0 && docAcc[d] === 0) touched.push(d);
+        queryAcc[d] += w;
+        docAcc[d] += full;
+      }
+    };
+    for (const [t, w] of wanted) {
+      const list = postings.get(t)!;
+      if (list.length <= COMMON) add(t, w, list);
+      else {
+        common.push(t);
+        add(t, w, shortDocs.get(t)!);
+      }
     }
-    return ranked.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
-  };
+    // Common terms add to the documents found so far (documents hold a handful of terms).
+    if (common.length > 0) {
+      const found = touched.length;
+      for (let i = 0; i < found; i++) {
+        const d = touched[i];
+        cost += common.length;
+        for (const t of common) {
+          if (docTerms[d].length > 2 && docTerms[d].includes(t)) {
+            queryAcc[d] += wanted.get(t)!;
+            docAcc[d] += weights.get(t)!;
+          }
+        }
+      }
+    }
+    // Each document on its own: the share of the query it explains, and of itself the query explains;
+    // the best BRANCH_POOL are kept (insertion into a short sorted list, not a sort of all).
+    const top: Array<{ doc: number; dc: number; score: number }> = [];
+    for (const d of touched) {
+      const dc = Math.min(1, docAcc[d] / (docWeight[d] || 1));
+      const score = Math.min(1, queryAcc[d] / total) * Math.pow(dc, 0.25);
+      queryAcc[d] = 0;
+      docAcc[d] = 0;
+      if (top.length === BRANCH_POOL && score <= top[top.length - 1].score) continue;
+      let i = top.length;
+      while (i > 0 && (top[i - 1].score < score || (top[i - 1].score === score && top[i - 1].doc > d))) i--;
+      top.splice(i, 0, { doc: d, dc, score });
+      if (top.length > BRANCH_POOL) top.pop();
+    }
+    cost += touched.length;
+    // A code is also supported by what its ancestors' documents explain: "installatiebedrijf voor
+    // zonnepanelen" is 43.21 (zonnepanelen) inside 43.2 (installatie); "cosmetics manufacturer" is
+    // 20.42 (cosmetics) inside C (manufacturing).
+    const matched = top.map((h) => docTerms[h.doc].filter((t) => wanted.has(t)));
+    const byCode = new Map<string, number[]>();
+    top.forEach((h, i) => {
+      const code = docs[h.doc].code;
+      const list = byCode.get(code);
+      if (list) list.push(i);
+      else byCode.set(code, [i]);
+    });
+    const hits: TermHit[] = top.map((h, i) => {
+      const union = new Set(matched[i]);
+      for (const code of docs[h.doc].path) for (const j of byCode.get(code) ?? []) for (const t of matched[j]) union.add(t);
+      let explained = 0;
+      for (const t of union) explained += wanted.get(t)!;
+      cost += union.size;
+      return {
+        doc: h.doc,
+        score: Math.min(1, explained / total) * Math.pow(h.dc, 0.25),
+        genericOnly: matched[i].every((t) => GENERIC.has(t)),
+      };
+    });
+    return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
+  }
+
+  return { terms, search, lastCost: () => cost, known } as TermIndex;
 }

@@ -84,6 +84,29 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(text.cbs_match.sector?.confidence).toBeGreaterThan(0.5);
   });
 
+  it('keeps the best guess of a refused industry text beside the refusal (cbs_match.sectorGuess)', () => {
+    const e = enricher.resolve({ industry: 'Vereniging van eigenaren en bewoners', employees: 12 });
+    expect(e.cbs_sbi_code, JSON.stringify(e.problems)).toBeNull();
+    expect(e.cbs_match.sectorGuess).toMatchObject({ code: expect.any(String), title: expect.any(String) });
+    expect(e.cbs_match.sectorGuess!.confidence).toBeLessThan(0.7);
+    expect(e.problems.find((p) => p.field === 'industry')?.reason).toContain(`best guess ${e.cbs_match.sectorGuess!.code}`);
+    // Values that are not an industry get no guess at all, and an answered sector none either.
+    expect(enricher.resolve({ industry: 'info@bakkerij.nl' }).cbs_match.sectorGuess).toBeNull();
+    expect(enricher.resolve({ industry: 'bakkerij' }).cbs_match.sectorGuess).toBeNull();
+  });
+
+  it('answers the sector and reports a problem when employees is blank or unreadable', () => {
+    for (const employees of ['', '  ', 'veel']) {
+      const e = enricher.resolve({ sbi: '6201', employees });
+      expect(e.status, employees).toBe('partial');
+      expect(e.cbs_sbi_code).toBe('62.01');
+      expect(e.problems.map((p) => p.field)).toEqual(['employees']);
+    }
+    const fte = enricher.resolve({ sbi: '6201', employees: '3,5 fte' });
+    expect(fte.cbs_size_category?.employees).toMatchObject({ min: 4, max: null, source: 'fte' });
+    expect(fte.cbs_match.size?.normalised).toMatch(/lower bound of persons/);
+  });
+
   it('renders every card field as a short string', () => {
     const e = enricher.resolve({ sbi: '6201', employees: 12 });
     const card = enricher.toCard(e, new Date('2026-01-02T03:04:05Z'));

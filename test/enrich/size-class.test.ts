@@ -79,6 +79,48 @@ describe('size classes of 83583NED', () => {
     expect(classOf(input)).toMatch(/^refused: .{5,}/);
   });
 
+  // How CRMs, LinkedIn exports and sales people write sizes (issue 12, item 4).
+  it.each([
+    ['ca. 25', 25, 25],
+    ['ca 25', 25, 25],
+    ['circa 40 medewerkers', 40, 40],
+    ['ongeveer 12', 12, 12],
+    ['± 30', 30, 30],
+    ['+/- 15', 15, 15],
+    ['~8', 8, 8],
+    ['approx. 200 employees', 200, 200],
+    ['ca. 10-20', 10, 20],
+    ['zzp', 1, 1],
+    ["ZZP'er", 1, 1],
+    ['1 (zzp)', 1, 1],
+    ['eenmanszaak', 1, 1],
+    ['Self-employed', 1, 1],
+    ['freelancer', 1, 1],
+    ['3,5 fte', 4, null],
+    ['3.5 FTE', 4, null],
+    ['12 fte', 12, null],
+    ['11-50 employees', 11, 50],
+    ['2-10 employees', 2, 10],
+    ['501-1,000 employees', 501, 1000],
+    ['10,001+ employees', 10001, null],
+    ['10.001+', 10001, null],
+    ['tot 10', 0, 9],
+    ['meer dan 100', 101, null],
+    ['< 10', 0, 9],
+    ['>50', 51, null],
+    ['25-50', 25, 49],
+    ['1000+', 1000, null],
+  ])('reads %j as %i..%s persons', (input, min, max) => {
+    const r = parseEmployees(input);
+    expect(r, JSON.stringify(r)).toMatchObject({ ok: true, min, max });
+  });
+
+  it('says in the reading that fte is a lower bound of persons', () => {
+    const r = parseEmployees('3,5 fte');
+    expect(r.ok && r.source).toBe('fte');
+    expect(r.ok && r.note).toMatch(/lower bound/);
+  });
+
   it('never throws on any input', () => {
     fc.assert(fc.property(fc.anything(), (input) => void parseEmployees(input)), { numRuns: 1000 });
     fc.assert(fc.property(fc.string(), (input) => void parseEmployees(input)), { numRuns: 1000 });

@@ -58,11 +58,19 @@ describe('GET /v1/lookup', () => {
     expect(res.status, body.text).toBe(200);
     expect(body.json.enrichment.status).toBe('unresolved');
     expect(body.json.enrichment.problems[0]).toMatchObject({ field: 'industry', reason: expect.stringMatching(/no confident match/) });
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toBeNull();
+  });
+
+  it('shows the best guess beside a refusal', async () => {
+    const res = await get(`/v1/lookup?industry=${encodeURIComponent('Vereniging van eigenaren en bewoners')}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.cbs_sbi_code, body.text).toBeNull();
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toMatchObject({ code: expect.any(String), confidence: expect.any(Number) });
   });
 
   it.each([
     ['/v1/lookup?sbi=software', 'query.sbi'],
-    ['/v1/lookup?sbi=6201&employees=lots', 'query.employees'],
     ['/v1/lookup?employees=12', 'query.sbi'],
     ['/v1/lookup', 'query.sbi'],
     [`/v1/lookup?kvk_sbi=${encodeURIComponent('{broken')}`, 'query.kvk_sbi'],
@@ -75,6 +83,14 @@ describe('GET /v1/lookup', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(body.json.errors.map((e: { field: string }) => e.field), body.text).toContain(field);
     expect(body.text).not.toContain('<script>');
+  });
+
+  it.each([['lots'], [''], ['%20']])('answers the sector with a problem, not a 400, when employees is %j', async (employees) => {
+    const res = await get(`/v1/lookup?sbi=6201&employees=${employees}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment, body.text).toMatchObject({ status: 'partial', cbs_sbi_code: '62.01', cbs_size_category: null });
+    expect(body.json.enrichment.problems.map((p: { field: string }) => p.field), body.text).toEqual(['employees']);
   });
 
   it('is 503 when the instance has no enrichment service', async () => {

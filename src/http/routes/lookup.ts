@@ -2,15 +2,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { EnrichmentSchema } from '../../enrich/result.js';
 import { normaliseSbiCode, parseKvkSbi } from '../../enrich/sbi-code.js';
-import { parseEmployees } from '../../enrich/size-class.js';
 import { errorResponses } from '../openapi.js';
 import { problems } from '../problem.js';
 
 /**
  * GET /v1/lookup: an enrichment preview for whatever a person types in. Open,
  * because it reveals only public CBS data; it writes nothing to any CRM.
- * Unreadable input is a 400 naming the field; an industry text that matches
- * nothing well enough is not an error but an 'unresolved' answer.
+ * An unreadable code is a 400 naming the field; an industry text that matches
+ * nothing well enough, or an unreadable employee value, is not an error but a
+ * problem entry beside whatever else could be answered.
  */
 
 const checked = (read: (v: string) => { ok: true } | { ok: false; reason: string }) => (v: string | undefined, ctx: z.RefinementCtx) => {
@@ -27,12 +27,12 @@ const LookupQuery = z
       .optional()
       .superRefine(checked(normaliseSbiCode))
       .openapi({ description: 'SBI 2008 code in any common spelling (6201, 62.01, 62.01.0) or a section letter', example: '62.01' }),
+    // Not refined here: an unreadable size must not cost the sector, so the engine reports it as a problem.
     employees: z
       .string()
-      .max(60)
+      .max(300)
       .optional()
-      .superRefine(checked(parseEmployees))
-      .openapi({ description: 'Employee count or range (12, 10-49, 250+, HubSpot 25-50)', example: '12' }),
+      .openapi({ description: 'Employee count or range (12, 10-49, 250+, ca. 25, zzp, 3,5 fte, HubSpot 25-50); unreadable → a problem entry', example: '12' }),
     industry: z.string().max(300).optional().openapi({ description: 'Free-text industry, Dutch or English', example: 'bakkerij' }),
     kvk_sbi: z
       .string()

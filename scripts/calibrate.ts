@@ -1,0 +1,128 @@
+/**
+ * `npm run calibrate`: fits the industry matcher's confidence to the TUNE split
+ * of the evaluation set, so that a confidence is an estimate of P(code right).
+ *
+ * The engine runs as the service builds it, but with raw scores (no
+ * calibration) and no threshold, so every case that can be answered is. Per
+ * kind of evidence (a whole HubSpot/LinkedIn/synonym/title label, or the words
+ * of a text) the cases are sorted by raw score and fitted by isotonic
+ * regression (pool adjacent violators): each block of scores gets
+ * p = (right + 1) / (n + 2). Must-refuse inputs that get a code count as wrong.
+ * Writes data/calibration/industry-confidence.json and prints the threshold
+ * at which precision when answered reaches the target on tune, overall and in
+ * every input kind; the default of
+ * ENRICH_MIN_CONFIDENCE (src/config.ts) is set from it by hand.
+ *
+ *   npm run calibrate            fit and write
+ *   npm run calibrate -- --dry   fit and print only
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { envSchema } from '../src/config.js';
+import { CALIBRATION_FILE, type CalibrationData, type CalibrationStep, calibrator, identity } from '../src/enrich/calibration.js';
+import { createEnricher } from '../src/enrich/engine.js';
+import { loadSbiList } from '../src/enrich/sbi-list.js';
+import { bundledTableVersions } from '../src/enrich/service.js';
+import { casesDigest, INDUSTRY_KINDS, loadCases } from './eval/cases.js';
+import { codeIsRight } from './eval/score.js';
+
+const TARGET_PRECISION = 0.97;
+/** Blocks smaller than this are pooled with their neighbour: a handful of cases is no probability. */
+const MIN_BLOCK = 8;
+
+interface Point {
+  raw: number;
+  right: boolean;
+}
+
+/** Pool adjacent violators over points sorted by raw score: non-decreasing block means. */
+export function isotonic(points: Point[]): CalibrationStep[] {
+  // Equal scores are one observation group: a step cannot split them.
+  const groups = new Map<number, { upTo: number; right: number; n: number }>();
+  for (const p of points) {
+    const g = groups.get(p.raw) ?? { upTo: p.raw, right: 0, n: 0 };
+    g.right += p.right ? 1 : 0;
+    g.n++;
+    groups.set(p.raw, g);
+  }
+  const blocks: Array<{ upTo: number; right: number; n: number }> = [];
+  for (const g of [...groups.values()].sort((a, b) => a.upTo - b.upTo)) {
+    blocks.push({ ...g });
+    // Merge while the last block is not above the one before it, or the one before is too small.
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.right / a.n < b.right / b.n && a.n >= MIN_BLOCK) break;
+      blocks.splice(blocks.length - 2, 2, { upTo: b.upTo, right: a.right + b.right, n: a.n + b.n });
+    }
+  }
+  // A small last block joins the one before it.
+  if (blocks.length > 1 && blocks[blocks.length - 1].n < MIN_BLOCK) {
+    const b = blocks.pop()!;
+    const a = blocks.pop()!;
+    blocks.push({ upTo: b.upTo, right: a.right + b.right, n: a.n + b.n });
+  }
+  let floor = 0;
+  return blocks.map((b) => {
+    floor = Math.max(floor, (b.right + 1) / (b.n + 2));
+    return { upTo: Math.round(b.upTo * 1000) / 1000, p: Math.round(floor * 1000) / 1000, n: b.n };
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { dry: { type: 'boolean', default: false } } });
+  const sbiList = loadSbiList();
+  const tables = await bundledTableVersions(envSchema.shape.CBS_TABLES.parse(undefined));
+  const raw = createEnricher({ sbiList, tables, minConfidence: 0, calibrate: identity, cacheSize: 10 });
+  const cases = loadCases(sbiList).filter((c) => c.split === 'tune' && ((INDUSTRY_KINDS as readonly string[]).includes(c.kind) || c.kind === 'must_refuse'));
+
+  const byKind = new Map<string, Point[]>();
+  const observed: Array<{ kind: string; raw: number; right: boolean; caseKind: string }> = [];
+  for (const c of cases) {
+    const e = raw.resolve({ industry: c.input.industry, sbi: c.input.sbi });
+    const sector = e.cbs_match.sector;
+    const code = e.cbs_sbi_code;
+    if (!sector || !code || sector.method !== 'industry') continue;
+    const via = (sector.detail ?? '').split(':')[0];
+    const kind = /^[A-U]$/.test(code) ? `${via}-section` : via;
+    const right = c.kind !== 'must_refuse' && codeIsRight(code, c.expect.sbi ?? [], sbiList);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), { raw: sector.confidence, right }]);
+    observed.push({ kind, raw: sector.confidence, right, caseKind: c.kind });
+  }
+
+  const kinds = Object.fromEntries([...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([k, points]) => [k, isotonic(points)]));
+  const calibrate = calibrator({ produced: '', kinds });
+  const scored = observed.map((o) => ({ p: calibrate(o.kind, o.raw), right: o.right, caseKind: o.caseKind }));
+  const thresholds = [...new Set(scored.map((s) => s.p))].sort((a, b) => a - b);
+  const totalIndustry = cases.filter((c) => c.kind !== 'must_refuse').length;
+  // The threshold must hold the target overall and in every input kind (free text is where it is hardest).
+  const precisionOf = (xs: typeof scored) => (xs.length === 0 ? 1 : xs.filter((s) => s.right).length / xs.length);
+  console.log('threshold  answered  precision  worst kind  top-1 (industry kinds and must-refuse, tune)');
+  let chosen: number | undefined;
+  for (const t of thresholds) {
+    const answered = scored.filter((s) => s.p >= t);
+    const right = answered.filter((s) => s.right).length;
+    const precision = right / answered.length;
+    const perKind = INDUSTRY_KINDS.map((k) => precisionOf(answered.filter((s) => s.caseKind === k)));
+    const worst = Math.min(...perKind);
+    if (chosen === undefined && precision >= TARGET_PRECISION && worst >= TARGET_PRECISION) chosen = t;
+    console.log(
+      `${t.toFixed(3).padStart(9)}  ${String(answered.length).padStart(8)}  ${(precision * 100).toFixed(1).padStart(8)}%  ${(worst * 100).toFixed(1).padStart(9)}%  ${((right / totalIndustry) * 100).toFixed(1).padStart(5)}%`,
+    );
+  }
+  for (const [k, steps] of Object.entries(kinds)) console.log(`${k}: ${steps.map((s) => `≤${s.upTo}→${s.p} (n=${s.n})`).join(', ')}`);
+  console.log(`lowest threshold with precision ≥ ${TARGET_PRECISION * 100}% on tune, overall and in every kind: ${chosen ?? 'none'}`);
+
+  const data: CalibrationData & { cases: { n: number; digest: string }; threshold: number | null } = {
+    produced: `npm run calibrate (scripts/calibrate.ts): isotonic fit per evidence kind on the tune split of eval/cases`,
+    cases: { n: cases.length, digest: casesDigest(cases) },
+    threshold: chosen ?? null,
+    kinds,
+  };
+  if (!values.dry) {
+    writeFileSync(CALIBRATION_FILE, `${JSON.stringify(data, null, 2)}\n`);
+    console.log(`wrote ${CALIBRATION_FILE}`);
+  }
+}
+
+await main();
