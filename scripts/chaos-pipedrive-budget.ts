@@ -13,7 +13,7 @@ import { openDatabase } from '../src/db/client.js';
 import type { LeadInput } from '../src/enrich/types.js';
 import { leadMix } from '../bench/lib/leads.js';
 import { sleep } from '../bench/lib/proc.js';
-import { jobsPerLead, serviceEnricher, waitForQuiet } from '../bench/lib/verdict.js';
+import { closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../bench/lib/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../test/helpers/db.js';
 import { startFakePipedrive } from '../test/fakes/pipedrive-server.js';
 import { spawnService } from '../test/helpers/spawn-service.js';
@@ -114,33 +114,25 @@ export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<st
     if (fake.count(403) > 0) violations.push(`pipedrive: ${fake.count(403)} Cloudflare 403s: the service kept sending into 429s`);
     const maxWindow = fake.maxInAnyWindow(BURST_WINDOW_MS);
     if (maxWindow > BURST) violations.push(`pipedrive: ${maxWindow} requests in one ${BURST_WINDOW_MS} ms window (limit ${BURST})`);
-    console.log(
-      JSON.stringify(
-        {
-          pipedrive: {
-            webhooks: deliveries.length,
-            leads: LEADS,
-            jobs: final,
-            budgetPerDay: BUDGET,
-            dayMs: DAY_MS,
-            budgetDays: Math.ceil((Date.now() - started) / DAY_MS),
-            crmRequests: fake.requests.length,
-            tooMany429: tooMany,
-            cloudflare403: fake.count(403),
-            maxRequestsInAnyWindow: `${maxWindow} / ${BURST} per ${BURST_WINDOW_MS} ms`,
-            cardsRight: LEADS - wrong,
-            seconds: Math.round((Date.now() - started) / 1000),
-          },
-        },
-        null,
-        2,
-      ),
-    );
+    const summary = {
+      pipedrive: {
+        webhooks: deliveries.length,
+        leads: LEADS,
+        jobs: final,
+        budgetPerDay: BUDGET,
+        dayMs: DAY_MS,
+        budgetDays: Math.ceil((Date.now() - started) / DAY_MS),
+        crmRequests: fake.requests.length,
+        tooMany429: tooMany,
+        cloudflare403: fake.count(403),
+        maxRequestsInAnyWindow: `${maxWindow} / ${BURST} per ${BURST_WINDOW_MS} ms`,
+        cardsRight: LEADS - wrong,
+        seconds: Math.round((Date.now() - started) / 1000),
+      },
+    };
+    console.log(JSON.stringify(summary, null, 2));
   } finally {
-    await service.stop().catch(() => undefined);
-    await database.close();
-    await fake.close();
-    await dropPostgresDatabase(url);
+    await closeRun({ service, database, fake, url, drop: dropPostgresDatabase });
   }
   return violations;
 }
