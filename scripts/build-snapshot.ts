@@ -1,7 +1,8 @@
 /**
  * `npm run cbs:snapshot`: builds the bundled offline copy data/cbs-snapshot/
- * from the real CBS fixtures (statline-bq's 83583NED, see
- * /work/shared/fixtures/cbs/README.md section 3). Values are copied as they
+ * from the real CBS fixtures copied into the repository (statline-bq's 83583NED;
+ * 81589NED and 81575NED from StatLine exports, see scripts/snapshot-csv.ts;
+ * test/fixtures/cbs/README.md names every source). Values are copied as they
  * are: nothing is rounded, filled in or invented. The runtime only reads the
  * generated files, never the fixtures.
  */
@@ -13,12 +14,15 @@ import type { CbsTableData } from '../src/cbs/model.js';
 import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
 import { parseTableData } from '../src/cbs/validate.js';
+import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
-/** The real CBS fixtures in `../shared` beside the repository (override with CBS_FIXTURES_DIR). */
-export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../../shared/fixtures/cbs/', import.meta.url));
+/** The real CBS fixtures copied into the repository, provenance beside them (override with CBS_FIXTURES_DIR). */
+export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
 const FIXTURES = CBS_FIXTURES_DIR;
+/** The real CBS fixtures copied into the repository (test/fixtures/cbs/README.md names their sources). */
+export const REPO_FIXTURES_DIR = fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
 
-/** Provenance, as written in the fixtures README (section 3). */
+/** Provenance, as written in test/fixtures/cbs/README.md. */
 const SOURCES = [
   {
     tableId: '83583NED',
@@ -64,6 +68,24 @@ export async function buildTable(fixtureDir: string, tableId: string): Promise<C
   return parseTableData(data, fixtureDir);
 }
 
+/** Tables built from StatLine CSV exports (scripts/snapshot-csv.ts), with the provenance test/fixtures/cbs/README.md gives. */
+const CSV_SOURCES = [
+  {
+    tableId: '81589NED',
+    file: '81589NED/Bedrijven__bedrijfstak_23032020_155149.csv',
+    fixtureRepo: 'github.com/GerardLutterop/corona (data/Bedrijven__bedrijfstak_23032020_155149.csv)',
+    fixtureCommit: '0ddccd2a06c03210f269a2ae92ba6b7afb8f1c95',
+    build: (file: string, keys: SbiKeyIndex) => build81589FromCsv(file, keys, { title: 'Bedrijven; bedrijfstak', modified: null }),
+  },
+  {
+    tableId: '81575NED',
+    file: '81575NED/Vestigingen_bedrijven_2007-2012.csv',
+    fixtureRepo: 'github.com/vsnijders/smp (R/vestigingvanbedrijven/Vestigingen_bedrijven.csv)',
+    fixtureCommit: '3d73b731779dd2464dcf6131ccbf7d6fe74f99eb',
+    build: (file: string, keys: SbiKeyIndex) => build81575FromCsv(file, keys, { modified: null, periods: 'latest' }),
+  },
+];
+
 async function main(): Promise<void> {
   const outDir = process.argv[2] ? path.resolve(process.argv[2]) : SNAPSHOT_DIR;
   await mkdir(outDir, { recursive: true });
@@ -76,13 +98,29 @@ async function main(): Promise<void> {
     manifest.tables.push({
       tableId: source.tableId,
       file,
-      source: path.join('shared/fixtures/cbs', source.dir),
+      source: path.posix.join('test/fixtures/cbs', source.dir),
       fixtureRepo: source.fixtureRepo,
       fixtureCommit: source.fixtureCommit,
       modified: data.info.modified,
       rowCount: data.rows.length,
     });
     console.log(`${source.tableId}: ${data.rows.length} rows, ${Object.keys(data.dimensions).join(' × ')} → ${path.join(outDir, file)}`);
+  }
+  const keys = await readSbiKeyIndex(REPO_FIXTURES_DIR);
+  for (const source of CSV_SOURCES) {
+    const { data, skipped } = await source.build(path.join(REPO_FIXTURES_DIR, source.file), keys);
+    const file = `${source.tableId}.json`;
+    await writeFile(path.join(outDir, file), `${JSON.stringify(data)}\n`);
+    manifest.tables.push({
+      tableId: source.tableId,
+      file,
+      source: path.join('test/fixtures/cbs', source.file),
+      fixtureRepo: source.fixtureRepo,
+      fixtureCommit: source.fixtureCommit,
+      modified: data.info.modified,
+      rowCount: data.rows.length,
+    });
+    console.log(`${source.tableId}: ${data.rows.length} rows; left out (no real CBS key for the title): ${skipped.join(' | ') || 'none'}`);
   }
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

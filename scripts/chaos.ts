@@ -2,19 +2,22 @@
  * `npm run test:chaos`: 2,000 HubSpot webhooks (10% duplicates, shuffled)
  * against the service as a child process on a fresh PostgreSQL database, while
  * the fake HubSpot fails 20% of requests with 503, 10% with 429 and 5% by
- * hanging, and the service is SIGKILLed and restarted 3 times. Then: no
- * acknowledged event lost, one job per lead, every card holds the enrichment
- * the enricher computes for that lead, and no rate window over the limit.
- * Then the Pipedrive phase (chaos-pipedrive-budget.ts): a daily token budget
- * that runs out mid-run, waited for, with no job lost.
- * Prints the counts; exits non-zero on any violation.
+ * hanging, and the service is SIGKILLed and restarted 3 times; then the CRM is
+ * down altogether for a while (every request a 503), then healthy again. The
+ * retry policy is the production one with its times compressed by
+ * configuration (the 24 h window becomes 5 min, the 30 min cap 3 s). Then:
+ * no acknowledged event lost, one job per lead, no dead letters (no operator
+ * needed), every card holds the enrichment the enricher computes for that
+ * lead, and no rate window over the limit. Prints the counts; exits non-zero
+ * on any violation. Then the Pipedrive phase (chaos-pipedrive-budget.ts): a
+ * daily token budget that runs out mid-run, waited for, with no job lost.
  */
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../bench/lib/hubspot.js';
 import { seededRandom } from '../bench/lib/leads.js';
 import { sleep } from '../bench/lib/proc.js';
-import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, retryDeadJobs, serviceEnricher, runHarness, waitForQuiet } from '../bench/lib/verdict.js';
+import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, runHarness, waitForQuiet } from '../bench/lib/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../test/helpers/db.js';
 import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
 import { pipedriveBudgetPhase } from './chaos-pipedrive-budget.js';
@@ -26,6 +29,8 @@ const KILLS = 3;
 const LIMIT = 50;
 const WINDOW_MS = 5_000;
 const SENDERS = 16;
+/** How long the CRM is down after the deliveries (the "afternoon" outage, compressed). */
+const OUTAGE_MS = 20_000;
 const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 async function main(): Promise<string[]> {
@@ -56,6 +61,8 @@ async function main(): Promise<string[]> {
     JOB_LEASE_MS: '3000',
     JOB_POLL_MS: '200',
     JOB_RETRY_BASE_MS: '500',
+    JOB_RETRY_CAP_MS: '3000',
+    JOB_RETRY_WINDOW_MS: String(5 * 60_000),
     JOB_BATCH_SIZE: '100',
     LOG_LEVEL: 'warn',
   };
@@ -101,15 +108,17 @@ async function main(): Promise<string[]> {
     await Promise.all([...Array.from({ length: SENDERS }, send), killer()]);
     log(`all ${deliveries.length} deliveries acknowledged (${sendFailures} sends failed and were retried)`);
 
-    // A wait for a rate limit no longer uses up an attempt, so fewer jobs die in the storm and the last retries run later.
-    const storming = await waitForQuiet(database, 240_000, log);
+    // The CRM goes down altogether for a while, then comes back: no one retries anything by hand.
+    log(`CRM outage: every request a 503 for ${OUTAGE_MS / 1000} s`);
+    storm.outage();
+    await sleep(OUTAGE_MS);
     storm.stop();
-    const dead = storming.dead ?? 0;
-    if (dead > 0) {
-      log(`${dead} jobs dead-lettered during the storm; retrying them now the CRM is healthy`);
-      await retryDeadJobs(database);
-    }
-    const final = await waitForQuiet(database, 60_000, log);
+    const recoveryStarted = Date.now();
+    log('CRM healthy again: recovery phase');
+    const final = await waitForQuiet(database, 150_000, log);
+    const recoverySeconds = Math.round((Date.now() - recoveryStarted) / 1000);
+    const dead = final.dead ?? 0;
+    if (dead > 0) violations.push(`${dead} jobs dead-lettered: retries must outlast the outage`);
 
     // 1. Nothing lost: every acknowledged event has its job, in a final state.
     const keys = companies.map((c) => hubspotDedupeKey(c.id));
@@ -151,7 +160,9 @@ async function main(): Promise<string[]> {
           restarts,
           jobs: final,
           skippedBecause: Object.fromEntries(skipReasons.map((r) => [r.reason, r.n])),
-          deadLetteredDuringStorm: dead,
+          outageSeconds: OUTAGE_MS / 1000,
+          recoverySeconds,
+          deadLetters: dead,
           crmRequests: fake.requests.length,
           injected: { error503: statuses(503), tooMany429: statuses(429), hung: statuses(0) },
           maxRequestsInAnyWindow: `${maxWindow} / ${LIMIT} per ${WINDOW_MS} ms`,
@@ -177,4 +188,4 @@ async function allPhases(): Promise<string[]> {
   return [...(await main()), ...(await pipedriveBudgetPhase(log))];
 }
 
-runHarness('CHAOS', allPhases, 'chaos passed: nothing lost, one job per lead, every card right, limit held; Pipedrive jobs waited out the spent budget', log);
+runHarness('CHAOS', allPhases, 'chaos passed: nothing lost, one job per lead, no dead letters, every card right, limit held; Pipedrive jobs waited out the spent budget', log);

@@ -11,8 +11,8 @@ import type { Enrichment } from '../src/enrich/result.js';
 import { bundledTableVersions } from '../src/enrich/service.js';
 import { loadSbiList } from '../src/enrich/sbi-list.js';
 
-const USAGE = `usage: npm run lookup -- [--sbi CODE] [--industry TEXT] [--kvk JSON] [--employees N|RANGE] [--json]
-  e.g. npm run lookup -- --sbi 6201 --employees 12
+const USAGE = `usage: npm run lookup -- [--sbi CODE] [--industry TEXT] [--kvk JSON] [--employees N|RANGE] [--postcode "1234 AB"] [--json]
+  e.g. npm run lookup -- --sbi 6201 --employees 12 --postcode "1011 AB"
        npm run lookup -- --industry "bakkerij" --employees 3`;
 
 function readable(e: Enrichment): string {
@@ -42,6 +42,12 @@ function readable(e: Enrichment): string {
     row('  period', market.period ? `${market.period.title} (${market.period.key}${market.period.status ? `, ${market.period.status}` : ''})` : null);
     row('  modified', market.modified);
   }
+  if (e.cbs_municipality) row('Municipality', `${e.cbs_municipality.name} (${e.cbs_municipality.code}, PC4 ${e.cbs_municipality.pc4})`);
+  for (const f of e.figures) {
+    const p = f.provenance;
+    row(f.id, f.figure ? figureText(f.figure) : `${f.status}: ${f.reason}`);
+    row('  from', [p.tableId, p.topic?.key, p.unit, p.period, p.modified ? `Modified ${p.modified}` : 'Modified unknown', p.source].filter(Boolean).join(' · '));
+  }
   for (const p of e.problems) row(`Problem ${p.field}`, p.reason);
   row('Status', `${e.status} (version ${e.version})`);
   lines.push(e.provenance.source);
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
       industry: { type: 'string' },
       kvk: { type: 'string' },
       employees: { type: 'string' },
+      postcode: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -66,8 +73,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ ...process.env, DATABASE_URL: 'memory://' });
   const tables = await bundledTableVersions(config.cbs.tables);
-  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
-  const enrichment = enricher.resolve({ sbi: values.sbi, industry: values.industry, kvkSbi: values.kvk, employees: values.employees });
+  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
+  const enrichment = enricher.resolve({ sbi: values.sbi, industry: values.industry, kvkSbi: values.kvk, employees: values.employees, postcode: values.postcode });
   if (values.json) console.log(JSON.stringify({ enrichment, card: enricher.toCard(enrichment, new Date()) }, null, 2));
   else console.log(readable(enrichment));
   if (enrichment.status === 'unresolved') process.exitCode = 1;

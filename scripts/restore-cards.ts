@@ -47,7 +47,7 @@ try {
     console.log('dry run: nothing written. Add --apply to restore these values.');
   } else {
     const metrics = createMetrics();
-    const limiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : {} });
+    const limiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : {}, maxPauseMs: config.crmMaxPauseMs });
     const registry = createCrmRegistry({ config, mapping: loadMapping(config.crmMappingFile), limiter, metrics, logger });
     const outcomes = await applyRestore(plan, (s) => registry.adapter(s));
     for (const o of outcomes) console.log(`${o.ok ? 'ok  ' : 'FAIL'} ${o.leadKey}  ${o.detail}`);

@@ -3,6 +3,7 @@ import type { CbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { AppEnv } from './http/context.js';
+import { limitBodies } from './http/body-limit.js';
 import { handleError, requestId, requestLog } from './http/middleware.js';
 import { fieldErrors, problems } from './http/problem.js';
 import { registerHealthRoutes } from './http/routes/health.js';
@@ -21,7 +22,8 @@ import type { Metrics } from './metrics.js';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<{ ok: boolean; detail?: string }>;
+  /** `warning`: ready, but something needs an operator (shown, never fails the probe). */
+  check: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>;
 }
 
 /** Everything a handler may need, built once at start (src/index.ts) or by a test. */
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): AppRouter {
   const app = createRouter();
   app.use('*', requestId());
   app.use('*', requestLog(deps.logger));
+  app.use('*', limitBodies());
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, deps);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
 
 /**
  * The whole environment, parsed once at start. Nothing else in the code reads
@@ -74,11 +75,39 @@ const databaseUrl = z.preprocess(
     .optional(),
 );
 
+const tableIds = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[0-9A-Za-z]{5,12}$/, 'table ids look like 83583NED'))),
+  );
+
+const figureSpecs = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default(DEFAULT_FIGURES_TEXT)
+    .transform((v, ctx) => {
+      const parsed = parseFigureSpecs(v);
+      if (parsed.ok) return parsed.specs;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
+);
+
 const tableList = z.preprocess(
   emptyToUndefined,
   z
     .string()
-    .default('83583NED')
+    .default('83583NED,81589NED,81575NED')
     .transform((v) =>
       v
         .split(',')
@@ -100,7 +129,8 @@ export const envSchema = z.object({
   PORT: int(3000, 1, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_URL: databaseUrl,
-  PGLITE_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/pglite')),
+  // Unset → ./var/pglite (src/db/pglite-dir.ts); never under data/, which holds the bundled data.
+  PGLITE_DIR: optionalString,
   DATABASE_PREPARED_STATEMENTS: bool(true),
   // PostgreSQL connections per instance; several instances share the server's max_connections.
   DATABASE_POOL_SIZE: int(10, 1, 200),
@@ -113,6 +143,11 @@ export const envSchema = z.object({
 
   CBS_BASE_URL: httpUrl('https://opendata.cbs.nl'),
   CBS_TABLES: tableList,
+  // Which table (and topic) feeds each card figure: jobs, businesses, establishments (src/enrich/figure-spec.ts).
+  CBS_FIGURES: figureSpecs,
+  // Tables fetched through the OData v4 API (odata4.cbs.nl) instead of v3; they must also be in CBS_TABLES.
+  CBS_V4_TABLES: tableIds(''),
+  CBS_V4_BASE_URL: httpUrl('https://odata4.cbs.nl'),
   CBS_REFRESH_CRON: cron,
   CBS_REFRESH_ON_START: bool(false),
 
@@ -120,6 +155,8 @@ export const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
   HUBSPOT_APP_ID: optionalString,
+  // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
+  HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
   PIPEDRIVE_API_TOKEN: optionalString,
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
@@ -130,12 +167,22 @@ export const envSchema = z.object({
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret (whsec_ + base64)').optional(),
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret (whsec_ + base64)')
+      // A short key (`whsec_=` decodes to none at all) lets anyone sign; the spec asks for 24 to 64 random bytes.
+      .refine((v) => {
+        const bytes = Buffer.from(v.slice('whsec_'.length), 'base64').length;
+        return bytes >= 24 && bytes <= 64;
+      }, 'must hold a key of 24 to 64 bytes (Standard Webhooks); make one with: echo whsec_$(openssl rand -base64 32)')
+      .optional(),
   ),
   GENERIC_CRM_URL: optionalUrl,
   GENERIC_CRM_TOKEN: optionalString,
 
   CRM_RATE_LIMIT: rateLimit,
+  // The longest pause a CRM's Retry-After or reset header may impose (a daily budget waits for its midnight).
+  CRM_MAX_PAUSE_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
   CRM_MAPPING_FILE: optionalString,
   CRM_CATCHUP_CRON: z.preprocess(
     emptyToUndefined,
@@ -151,8 +198,12 @@ export const envSchema = z.object({
   JOB_LEASE_MS: int(60_000, 100, 3_600_000),
   JOB_POLL_MS: int(1_000, 10, 60_000),
   JOB_BATCH_SIZE: int(25, 1, 100),
-  /** First retry delay; doubles per attempt (capped at an hour), half of it jittered. */
+  /** First retry delay; doubles per attempt up to JOB_RETRY_CAP_MS, half of it jittered. */
   JOB_RETRY_BASE_MS: int(10_000, 10, 3_600_000),
+  /** Longest delay between two attempts of a job: how soon leads are written after a CRM outage ends. */
+  JOB_RETRY_CAP_MS: int(30 * 60_000, 10, 24 * 3_600_000),
+  /** How long after its first failure a job is retried before it is dead-lettered (default 24 h). */
+  JOB_RETRY_WINDOW_MS: int(24 * 3_600_000, 100, 30 * 24 * 3_600_000),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.68),
@@ -166,7 +217,8 @@ export interface Config {
   host: string;
   /** undefined → embedded PGlite at `pgliteDir`. */
   databaseUrl: string | undefined;
-  pgliteDir: string;
+  /** undefined → the default (src/db/pglite-dir.ts). */
+  pgliteDir: string | undefined;
   /** PostgreSQL: prepared statements for drizzle queries (off behind old transaction-mode poolers). */
   databasePreparedStatements: boolean;
   /** PostgreSQL: connections per instance. */
@@ -174,11 +226,24 @@ export interface Config {
   publicUrl: string;
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
-  cbs: { baseUrl: string; tables: string[]; refreshCron: string; timezone: 'Europe/Amsterdam'; refreshOnStart: boolean };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string };
+  cbs: {
+    baseUrl: string;
+    tables: string[];
+    refreshCron: string;
+    timezone: 'Europe/Amsterdam';
+    refreshOnStart: boolean;
+    /** The configured card figures; one whose table is not in `tables` answers 'no_table'. */
+    figures: FigureSpec[];
+    /** Tables read through OData v4 at `v4BaseUrl` (upper-case ids). */
+    v4Tables: string[];
+    v4BaseUrl: string;
+  };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
+  /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
+  crmMaxPauseMs: number;
   /** JSON file overriding the default card → CRM property mapping (src/crm/mapping.ts). */
   crmMappingFile: string | undefined;
   /** When the catch-up sweep lists leads that never arrived as webhooks; undefined = off. */
@@ -187,7 +252,7 @@ export interface Config {
   dryRun: boolean;
   workerConcurrency: number;
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
-  jobs: { leaseMs: number; pollMs: number; batchSize: number; retryBaseMs: number };
+  jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
   enrichMinConfidence: number;
 }
 
@@ -205,6 +270,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
   }
   const e = parsed.data;
+  const upper = new Set(e.CBS_TABLES.map((t) => t.toUpperCase()));
+  // A figure whose table is not cached is reported on the card as 'no_table' (not an error: CBS_TABLES may be
+  // narrowed on purpose); a v4 table that is not cached would be a setting that does nothing.
+  const unlisted = e.CBS_V4_TABLES.filter((t) => !upper.has(t.toUpperCase())).map((t) => `CBS_V4_TABLES ${t} is not in CBS_TABLES`);
+  if (unlisted.length) throw new ConfigError(unlisted);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -221,12 +291,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshCron: e.CBS_REFRESH_CRON,
       timezone: 'Europe/Amsterdam',
       refreshOnStart: e.CBS_REFRESH_ON_START,
+      figures: e.CBS_FIGURES,
+      v4Tables: e.CBS_V4_TABLES.map((t) => t.toUpperCase()),
+      v4BaseUrl: e.CBS_V4_BASE_URL,
     },
     hubspot: {
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
       appId: e.HUBSPOT_APP_ID,
+      acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {
       apiToken: e.PIPEDRIVE_API_TOKEN,
@@ -237,12 +311,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,
+    crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
     crmCatchupCron: e.CRM_CATCHUP_CRON.trim() === 'off' ? undefined : e.CRM_CATCHUP_CRON.trim(),
     rolloutPercent: e.ROLLOUT_PERCENT,
     dryRun: e.DRY_RUN,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    jobs: { leaseMs: e.JOB_LEASE_MS, pollMs: e.JOB_POLL_MS, batchSize: e.JOB_BATCH_SIZE, retryBaseMs: e.JOB_RETRY_BASE_MS },
+    jobs: {
+      leaseMs: e.JOB_LEASE_MS,
+      pollMs: e.JOB_POLL_MS,
+      batchSize: e.JOB_BATCH_SIZE,
+      retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
+    },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
   };
 }

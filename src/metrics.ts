@@ -63,6 +63,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['crm', 'policy'] as const,
       registers: [registry],
     }),
+    crmPauseCapped: new Counter({
+      name: 'verrijk_crm_pause_capped_total',
+      help: 'Pauses a CRM asked for (Retry-After, reset headers) that were longer than CRM_MAX_PAUSE_MS and were cut to it',
+      labelNames: ['crm'] as const,
+      registers: [registry],
+    }),
     rateLimiterWaitSeconds: new Histogram({
       name: 'verrijk_rate_limiter_wait_seconds',
       help: 'Time a CRM request waited for the shared rate limiter',

@@ -7,6 +7,7 @@ import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
+import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
@@ -31,6 +32,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize });
   await runMigrations(database);
   logger.info({ database: database.label }, 'database ready');
+  if (database.notice) logger.warn({ database: database.label }, database.notice);
 
   const metrics = createMetrics({ defaultMetrics: true });
   const starters: Array<() => Promise<void>> = [];
@@ -69,7 +71,12 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   });
   stoppers.push(() => cbs.stop());
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
-  const enrichment = enrichmentServiceFor(cbs, { minConfidence: config.enrichMinConfidence, logger, tableIds: config.cbs.tables });
+  const enrichment = enrichmentServiceFor(cbs, {
+    minConfidence: config.enrichMinConfidence,
+    logger,
+    tableIds: config.cbs.tables,
+    figures: config.cbs.figures,
+  });
   deps.enrichment = enrichment;
   // Build the enricher before the workers start: its indexes take a moment, and a
   // first batch that builds it would block the event loop while holding a lease.
@@ -80,6 +87,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   const { crm, rateLimiter, catchup } = setupCrm({ config, database, metrics, logger });
   deps.crm = crm;
   deps.rateLimiter = rateLimiter;
+  deps.readiness.push({ name: 'crm_setup', check: () => setupReadiness(database.db) });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());
   // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
@@ -96,7 +104,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     batchSize: config.jobs.batchSize,
     leaseMs: config.jobs.leaseMs,
     pollMs: config.jobs.pollMs,
-    backoff: { baseMs: config.jobs.retryBaseMs, capMs: 60 * 60_000 },
+    backoff: config.jobs.retry,
     logger,
     metrics,
     intake,

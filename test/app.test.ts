@@ -31,6 +31,15 @@ describe.each(flavours)('app on %s', (flavour) => {
     expect(res.status, body.text).toBe(503);
     expect(body.json.status).toBe('not_ready');
   });
+
+  it('stays ready with a warning when a check needs an operator but serving goes on', async () => {
+    const deps = baseDeps(database);
+    deps.readiness.push({ name: 'crm_setup', check: async () => ({ ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' }) });
+    const res = await createApp(deps).request('/readyz');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.checks).toContainEqual({ name: 'crm_setup', ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' });
+  });
 });
 
 describe('errors', () => {
@@ -117,5 +126,21 @@ describe('config', () => {
     expect(c.hubspot.baseUrl).toBe('https://api.hubapi.com');
     expect(c.publicUrl).toBe('http://localhost:3000');
     expect(c.dryRun).toBe(false);
+  });
+  it('configures the card figures and the tables read through OData v4', () => {
+    const d = testConfig();
+    expect(d.cbs.tables).toEqual(['83583NED', '81589NED', '81575NED']);
+    expect(d.cbs.figures).toEqual([
+      { id: 'jobs', tableId: '83583NED', scope: 'national' },
+      { id: 'businesses', tableId: '81589NED', scope: 'national' },
+      { id: 'establishments', tableId: '81575NED', scope: 'municipality' },
+    ]);
+    expect(d.cbs).toMatchObject({ v4Tables: [], v4BaseUrl: 'https://odata4.cbs.nl' });
+    const c = testConfig({ CBS_FIGURES: 'jobs=80072ned/M001924,businesses=off', CBS_TABLES: '83583NED,80072ned', CBS_V4_TABLES: '80072ned' });
+    expect(c.cbs.figures).toEqual([{ id: 'jobs', tableId: '80072ned', topic: 'M001924', scope: 'national' }]);
+    expect(c.cbs.v4Tables).toEqual(['80072NED']);
+    expect(() => testConfig({ CBS_FIGURES: 'visitors=83583NED' })).toThrow(/CBS_FIGURES "visitors" is not a figure/);
+    expect(() => testConfig({ CBS_FIGURES: 'jobs=83583NED@province' })).toThrow(/CBS_FIGURES "jobs=83583NED@province" must look like/);
+    expect(() => testConfig({ CBS_V4_TABLES: '80072ned' })).toThrow(/CBS_V4_TABLES 80072ned is not in CBS_TABLES/);
   });
 });

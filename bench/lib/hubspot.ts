@@ -78,9 +78,15 @@ export function hubspotDedupeKey(objectId: string): string {
  * request, so the fake's own window accounting stays in charge. Returns a
  * switch to stop the storm.
  */
-export function injectRandomFailures(fake: FakeHubspot, rates: { error5xx: number; tooMany: number; hang: number }, seed = 99): { stop(): void } {
+export function injectRandomFailures(
+  fake: FakeHubspot,
+  rates: { error5xx: number; tooMany: number; hang: number },
+  seed = 99,
+): { outage(): void; stop(): void } {
   const random = seededRandom(seed);
   let on = true;
+  // An outage: every request a 503, as when the CRM is down for a while.
+  let down = false;
   // Each request draws once; the three matchers split that draw into bands.
   let draw = 0;
   const bands = { e: rates.error5xx, t: rates.error5xx + rates.tooMany, h: rates.error5xx + rates.tooMany + rates.hang };
@@ -91,12 +97,16 @@ export function injectRandomFailures(fake: FakeHubspot, rates: { error5xx: numbe
         return on && test(draw);
       },
     }) as unknown as RegExp;
-  fake.fail({ status: 503, match: matcher((d) => d < bands.e, true), times: Number.POSITIVE_INFINITY });
-  fake.fail({ status: 429, policy: 'TEN_SECONDLY_ROLLING', match: matcher((d) => d >= bands.e && d < bands.t), times: Number.POSITIVE_INFINITY });
-  fake.fail({ hang: true, match: matcher((d) => d >= bands.t && d < bands.h), times: Number.POSITIVE_INFINITY });
+  fake.fail({ status: 503, match: matcher((d) => down || d < bands.e, true), times: Number.POSITIVE_INFINITY });
+  fake.fail({ status: 429, policy: 'TEN_SECONDLY_ROLLING', match: matcher((d) => !down && d >= bands.e && d < bands.t), times: Number.POSITIVE_INFINITY });
+  fake.fail({ hang: true, match: matcher((d) => !down && d >= bands.t && d < bands.h), times: Number.POSITIVE_INFINITY });
   return {
+    outage() {
+      down = true;
+    },
     stop() {
       on = false;
+      down = false;
     },
   };
 }

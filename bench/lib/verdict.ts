@@ -7,7 +7,6 @@ import { queryRows } from '../../src/db/client.js';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
 import { createEnricher, type VerrijkEnricher } from '../../src/enrich/engine.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
-import { retryJobs } from '../../src/jobs/queue.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 import type { Props } from '../../test/fakes/hubspot-server.js';
@@ -63,17 +62,12 @@ export async function jobsPerLead(database: Database, source: string): Promise<M
   return new Map(rows.map((r) => [r.lead_key, r.n]));
 }
 
-/** What an operator does after an outage: retry the dead letters (the admin API's queue function). */
-export async function retryDeadJobs(database: Database): Promise<number> {
-  return retryJobs(database.db, { status: 'dead' });
-}
-
 /** The enricher the service answers from: the same CBS table versions (store if it has them, else the bundled snapshot). */
 export async function serviceEnricher(database: Database): Promise<VerrijkEnricher> {
   const config = loadConfig({});
   const stored = await Promise.all(config.cbs.tables.map((t) => readCurrentTable(database.db, t)));
   const tables = stored.every((t) => t !== undefined) ? stored.map((t) => t!) : await bundledTableVersions(config.cbs.tables);
-  return createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
+  return createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
 }
 
 /** The card properties the service must have written for `input`, minus the timestamp (checked for presence only). */

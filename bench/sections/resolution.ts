@@ -8,8 +8,9 @@ import { worstInputs } from '../lib/worst-inputs.js';
 
 /**
  * Warm resolution rate on one core: the enricher the service builds (bundled
- * CBS snapshot of the default tables), a realistic mix of 10,000 distinct
- * inputs resolved once to warm the cache, then a tight loop over the mix.
+ * CBS snapshot of the default tables, all configured figures: jobs, businesses,
+ * establishments per municipality), a realistic mix of 10,000 distinct inputs
+ * (80% with a postcode) resolved once to warm the cache, then a tight loop over the mix.
  */
 const TARGET = 1_000_000;
 
@@ -18,7 +19,7 @@ export const resolutionSection: BenchSection = {
   async run(ctx) {
     const config = loadConfig({});
     const tables = await bundledTableVersions(config.cbs.tables);
-    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
     const mix = leadMix(10_000);
 
     const coldStart = performance.now();
@@ -40,20 +41,30 @@ export const resolutionSection: BenchSection = {
     // Several rounds; the best one is the steady state (GC pauses and a noisy neighbour only lower a round).
     const seconds = ctx.quick ? 1 : 3;
     let best = 0;
+    // Per second of this process's own CPU time as well: on a shared machine the wall clock also counts the
+    // time other processes held the core, which says nothing about what one core of ours resolves.
+    let bestCpu = 0;
     let sink = 0;
     for (let round = 0; round < 3; round++) {
       let n = 0;
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const until = started + (seconds * 1000) / 3;
       while (performance.now() < until) {
         for (let i = 0; i < mix.length; i++) sink += enricher.resolve(mix[i]).version.length;
         n += mix.length;
       }
+      const used = process.cpuUsage(cpu);
       best = Math.max(best, n / ((performance.now() - started) / 1000));
+      bestCpu = Math.max(bestCpu, n / ((used.user + used.system) / 1e6));
     }
     if (sink === 0) throw new Error('resolution produced nothing');
     const stats = enricher.cacheStats();
-    ctx.log(`resolution: ${resolved}/${mix.length} inputs resolved, cache ${JSON.stringify(stats)}`);
+    // How many inputs got each configured figure: proof the loop measured the full answer, not a short cut.
+    const withFigure = Object.fromEntries(
+      (config.cbs.figures ?? []).map((f) => [f.id, mix.filter((lead) => enricher.resolve(lead).figures.some((x) => x.id === f.id && x.status === 'available')).length]),
+    );
+    ctx.log(`resolution: ${resolved}/${mix.length} inputs resolved, figures available ${JSON.stringify(withFigure)}, cache ${JSON.stringify(stats)}`);
     return [
       {
         section: 'resolution',
@@ -62,8 +73,9 @@ export const resolutionSection: BenchSection = {
         unit: 'res/s',
         target: '≥ 1,000,000',
         ok: best >= TARGET,
-        note: `10,000 distinct realistic inputs, ${Math.round((resolved / mix.length) * 100)}% resolved`,
+        note: `10,000 distinct realistic inputs (80% with a postcode), ${Math.round((resolved / mix.length) * 100)}% resolved; figures available: ${Object.entries(withFigure).map(([id, n]) => `${id} ${n}`).join(', ')}`,
       },
+      { section: 'resolution', metric: 'warm resolutions per CPU-second', value: bestCpu, unit: 'res/s', note: 'the same loop, divided by the process CPU time' },
       { section: 'resolution', metric: 'cold resolutions (first sight)', value: coldRate, unit: 'res/s' },
       { section: 'resolution', metric: 'cold resolution (a miss)', value: 1e6 / coldRate, unit: 'µs/res', note: 'the realistic mix, first sight' },
       {

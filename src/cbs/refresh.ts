@@ -7,6 +7,8 @@ import { type LoadProgress, loadTable } from './loader.js';
 import { mapTableInfo } from './map.js';
 import { persistTable } from './persist.js';
 import { createVersion, currentVersions, finishRun, markFailed, startRun } from './repository.js';
+import { type CbsV4ClientOptions, createCbsV4Client } from './v4-client.js';
+import { loadTableV4, v4TableInfo } from './v4-loader.js';
 
 /**
  * One refresh run: ask the catalog about every configured table, reload those
@@ -57,6 +59,8 @@ export interface RefreshDeps {
   tables: string[];
   instance: string;
   client: CbsClientOptions;
+  /** Tables read through OData v4 (upper-case ids) and that client's options. */
+  v4?: { tables: string[]; client: CbsV4ClientOptions };
   /** Called after each successful swap (the store invalidates its memory cache). */
   onSwapped: (tableId: string) => Promise<void> | void;
 }
@@ -86,32 +90,37 @@ async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, started
   const runId = await startRun(db, options.trigger, deps.instance);
   const log = deps.logger.child({ runId, trigger: options.trigger });
   const progress = options.onProgress;
-  const client = createCbsClient({
-    ...deps.client,
-    onRetry: (info) => {
-      log.warn({ url: info.url, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }, 'CBS request failed, retrying');
-      deps.client.onRetry?.(info);
-    },
-  });
+  const onRetry: CbsClientOptions['onRetry'] = (info) => {
+    log.warn({ url: info.url, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }, 'CBS request failed, retrying');
+    deps.client.onRetry?.(info);
+  };
+  const client = createCbsClient({ ...deps.client, onRetry });
+  const v4Tables = new Set((deps.v4?.tables ?? []).map((t) => t.toUpperCase()));
+  const v4Client = deps.v4 && v4Tables.size ? createCbsV4Client({ ...deps.v4.client, onRetry }) : undefined;
   const results: RefreshTableResult[] = [];
   try {
     const current = new Map((await currentVersions(db, deps.tables)).map((v) => [v.tableId, v]));
     for (const tableId of deps.tables) {
       let versionId: number | undefined;
       try {
-        const catalog = await client.catalogRecord(tableId);
-        if (!catalog) throw new Error(`CBS table ${tableId} is not listed in the CBS catalog (discontinued or a wrong id?)`);
         const have = current.get(tableId);
-        const changed =
-          !have || have.source !== 'odata' || have.modified !== (catalog.Modified ?? null) || have.updated !== (catalog.Updated ?? null);
-        progress?.({ phase: 'catalog', tableId, changed, modified: catalog.Modified ?? null });
+        // v3: the catalog record says what changed; v4: the table's Properties singleton.
+        const v4 = v4Client && v4Tables.has(tableId.toUpperCase()) ? await v4Client.properties(tableId) : undefined;
+        const catalog = v4 ? undefined : await client.catalogRecord(tableId);
+        if (!v4 && !catalog) throw new Error(`CBS table ${tableId} is not listed in the CBS catalog (discontinued or a wrong id?)`);
+        const info = v4 ? v4TableInfo(v4) : mapTableInfo(catalog!, tableId);
+        if (v4?.Status && /gediscontinueerd|stopgezet/i.test(v4.Status)) log.warn({ tableId, status: v4.Status }, 'CBS says this table is discontinued');
+        const changed = !have || have.source !== 'odata' || have.modified !== (info.modified ?? null) || have.updated !== (info.updated ?? null);
+        progress?.({ phase: 'catalog', tableId, changed, modified: info.modified ?? null });
         if (!changed && !options.force) {
           results.push({ tableId, action: 'unchanged', versionId: have?.versionId, modified: have?.modified ?? null });
           continue;
         }
         // The attempt is visible (status 'loading') while it runs, and stays on record if it fails.
-        versionId = await createVersion(db, tableId, 'odata', mapTableInfo(catalog, tableId));
-        const data = await loadTable(client, tableId, { catalog, onProgress: progress });
+        versionId = await createVersion(db, tableId, 'odata', info);
+        const data = v4
+          ? await loadTableV4(v4Client!, tableId, { properties: v4, onProgress: progress })
+          : await loadTable(client, tableId, { catalog, onProgress: progress });
         await persistTable(db, data, 'odata', versionId);
         progress?.({ phase: 'stored', tableId, versionId, rows: data.rows.length });
         log.info({ tableId, versionId, rows: data.rows.length, modified: data.info.modified }, 'CBS table loaded and swapped in');
@@ -127,6 +136,7 @@ async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, started
     }
   } finally {
     await client.close().catch(() => undefined);
+    await v4Client?.close().catch(() => undefined);
   }
   const failed = results.filter((r) => r.action === 'failed');
   const status = failed.length ? 'failed' : 'ok';

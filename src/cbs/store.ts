@@ -117,6 +117,7 @@ export function createCbsStore(options: CbsStoreOptions) {
         tables,
         instance,
         client: clientOptions,
+        v4: { tables: options.config.cbs.v4Tables, client: { ...clientOptions, baseUrl: options.config.cbs.v4BaseUrl } },
         onSwapped: async () => {
           await checkForSwaps();
         },

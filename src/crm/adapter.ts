@@ -45,6 +45,8 @@ export class CrmError extends Error {
     readonly failure: CrmFailure,
     /** Safe to log: method, path without query, status, vendor message. Never a token. */
     message: string,
+    /** The vendor's machine codes from the error body (HubSpot `category`, `PROPERTY_DOESNT_EXIST`, …), for callers that act on one. */
+    readonly codes: readonly string[] = [],
   ) {
     super(message);
     this.name = 'CrmError';
@@ -67,27 +69,37 @@ export function refKey(ref: { objectType: string; objectId: string }): string {
 /**
  * One request per lead, in order: a permanent failure (the lead is gone, the
  * value is refused) is that lead's answer; anything else (rate limit, outage,
- * auth) stops the batch, because the next lead would meet the same: that lead
- * and the ones not yet tried get that answer, and the ones already done keep
- * theirs (a write that went through is not redone when the budget runs out).
+ * auth) stops the batch, because the next lead would meet the same.
  */
-export async function perLead<T, R>(items: T[], refOf: (item: T) => LeadRef, fn: (item: T) => Promise<R>): Promise<PerLead<R>> {
+export async function perLead<T, R>(
+  items: T[],
+  refOf: (item: T) => LeadRef,
+  fn: (item: T) => Promise<R>,
+  progress?: (results: PerLead<R>) => Promise<void>,
+): Promise<PerLead<R>> {
   const out: PerLead<R> = new Map();
-  for (let i = 0; i < items.length; i++) {
+  for (const item of items) {
+    const key = refKey(refOf(item));
+    let result: R | CrmError;
     try {
-      out.set(refKey(refOf(items[i])), await fn(items[i]));
+      result = await fn(item);
     } catch (err) {
-      if (!(err instanceof CrmError)) throw err;
-      if (err.failure.kind === 'permanent') {
-        out.set(refKey(refOf(items[i])), err);
-        continue;
-      }
-      for (const rest of items.slice(i)) out.set(refKey(refOf(rest)), err);
-      return out;
+      if (!(err instanceof CrmError) || err.failure.kind !== 'permanent') throw err;
+      result = err;
     }
+    out.set(key, result);
+    await progress?.(new Map([[key, result]]));
   }
   return out;
 }
+
+/**
+ * Told each CRM call's per-lead results as soon as the call is answered, before
+ * the next call is made. A later call may fail the whole `writeCards`; by then
+ * the pipeline has recorded what the earlier calls wrote (their audit rows), so
+ * those leads are neither lost from the trail nor written again on retry.
+ */
+export type WriteProgress = (results: PerLead<true>) => Promise<void>;
 
 export interface CardWrite {
   /** The lead the write belongs to (its job); the request goes to `target` when set. */
@@ -124,8 +136,11 @@ export interface CrmAdapter {
    * has them. The map is keyed by `refKey(ref)`; a whole-call failure throws.
    */
   readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>>;
-  /** Writes the given properties (and nothing else), keyed by `refKey(ref)` like readLeads. */
-  writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>>;
+  /**
+   * Writes the given properties (and nothing else), keyed by `refKey(ref)` like
+   * readLeads; `progress` hears each call's results as soon as it is answered.
+   */
+  writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>>;
   /** Checks every mapped property exists in the CRM and creates what is missing. */
   ensureProperties(accountId: string, signal?: AbortSignal): Promise<EnsureReport>;
   /** The object types the webhooks cover, which the catch-up sweep lists (`listSince`). */

@@ -4,14 +4,32 @@
  * zone, which for Dutch teams is Europe/Amsterdam; Pipedrive: its server's).
  */
 
-/** `Retry-After` as delay-seconds or an HTTP-date, in ms from `now`; undefined when absent or malformed. */
+/**
+ * The longest delay any `Retry-After` means here, whatever it says (the limiter
+ * and the CRM client cap it further, at CRM_MAX_PAUSE_MS). Past this a date is
+ * no longer a pause but a mistake, and `99999999999999` seconds is not even a
+ * valid Date (`RangeError: Invalid time value`).
+ */
+export const RETRY_AFTER_CEILING_MS = 48 * 60 * 60 * 1000;
+
+/** `Retry-After` as delay-seconds or an HTTP-date, in ms from `now` (at most two days); undefined when absent or malformed. */
 export function parseRetryAfter(value: string | undefined | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Math.round(Number(trimmed) * 1000);
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return undefined;
+    ms = Math.max(0, at - now);
+  }
+  return Number.isFinite(ms) ? Math.min(ms, RETRY_AFTER_CEILING_MS) : RETRY_AFTER_CEILING_MS;
+}
+
+/** `until`, or `now + maxMs` when it is later than that or not a valid date at all. */
+export function capUntil(until: Date, now: number, maxMs: number): Date {
+  const t = until.getTime();
+  return Number.isFinite(t) && t - now <= maxMs ? until : new Date(now + maxMs);
 }
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `date`, in ms. */

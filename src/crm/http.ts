@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CrmError, type CrmFailure } from './adapter.js';
 import { parseRetryAfter } from './clock.js';
-import type { LimiterKey, RateLimitObservation, RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_PAUSE_MS, type LimiterKey, type RateLimitObservation, type RateLimiter } from './rate-limiter.js';
 
 /**
  * Every outbound CRM request goes through here: a grant from the shared rate
@@ -60,7 +61,7 @@ export interface RequestOptions {
   path: string;
   body?: unknown;
   signal?: AbortSignal;
-  /** A separate budget for this request (HubSpot search). */
+  /** A separate budget for this request (HubSpot search): `${accountId}:search` names a part of the credential's budget. */
   bucket?: Pick<LimiterKey, 'accountId' | 'spec'>;
   /** Statuses the caller handles itself instead of an error (e.g. 207, 404 on a probe). */
   accept?: number[];
@@ -86,9 +87,13 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     .filter((v) => v.length >= 6);
   const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
   const base = options.baseUrl.replace(/\/+$/, '');
+  const budget = credentialBudget(base, options.authHeaders);
 
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
-    const key: LimiterKey = { crm, accountId: req.bucket?.accountId ?? accountId, spec: req.bucket?.spec };
+    // The CRM counts what a credential spends, whatever account a webhook named: one
+    // token is one budget (a bucket such as HubSpot search is a separate part of it).
+    const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
+    const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
     const { grantId, probe } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
@@ -111,11 +116,15 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       });
       status = res.statusCode;
       headers = toHeaders(res.headers);
-      text = await res.body.text();
+      text = await readText(res.body, MAX_CRM_RESPONSE_BYTES);
     } catch (err) {
       await settle();
       metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
       if (req.signal?.aborted) throw err;
+      if (err instanceof ResponseTooLarge) {
+        // The same request would get the same answer: that lead's failure, not a retry.
+        throw new CrmError(crm, { kind: 'permanent' }, scrub(`${crm} ${req.op}: ${where} answered more than ${MAX_CRM_RESPONSE_BYTES} bytes; not read`));
+      }
       const why = err instanceof undiciErrors.UndiciError ? err.code : (err as Error).name;
       throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} failed (${why}: ${(err as Error).message})`));
     }
@@ -132,33 +141,70 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     if (status === 429) {
       const th = options.throttle(headers, body, Date.now(), accountId);
       metrics.crmRateLimited.inc({ crm, policy: th.policy });
-      await limiter.pause(key, th.until, th.policy);
-      const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until: th.until } : { kind: 'rate_limited', until: th.until, policy: th.policy };
-      throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${th.until.toISOString()}`));
+      // The pause actually set: a Retry-After past CRM_MAX_PAUSE_MS is cut to it.
+      const until = await limiter.pause(key, th.until, th.policy, { daily: th.daily });
+      const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until } : { kind: 'rate_limited', until, policy: th.policy };
+      throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${until.toISOString()}`));
     }
     // The probe after a daily pause got through: the budget is back for everyone.
     if (probe) await limiter.endProbe(key).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not end the probe'));
     if ((status >= 200 && status < 300) || req.accept?.includes(status)) return { status, body, headers };
-    const failure = options.classify?.(status, headers, body, Date.now()) ?? classifyStatus(status, headers, Date.now(), body);
+    const failure = options.classify?.(status, headers, body, Date.now()) ?? classifyStatus(status, headers, Date.now(), limiter.maxPauseMs, body);
+    const codes = vendorCodes(body);
     if (failure.kind === 'rate_limited' || failure.kind === 'daily_exhausted') {
       const policy = failure.kind === 'daily_exhausted' ? 'DAILY' : failure.policy;
       metrics.crmRateLimited.inc({ crm, policy });
-      await limiter.pause(key, failure.until, policy);
+      failure.until = await limiter.pause(key, failure.until, policy, { daily: failure.kind === 'daily_exhausted' });
     }
-    throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`));
+    throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`), codes);
   }
 
   return { send, close: () => agent.close() };
 }
 
+/**
+ * The limiter's name for what a CRM counts: the endpoint and the credential
+ * (never the credential itself: a short hash, shown on the status page).
+ */
+export function credentialBudget(baseUrl: string, authHeaders: Record<string, string>): string {
+  const h = createHash('sha256').update(baseUrl);
+  for (const [name, value] of Object.entries(authHeaders).sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`\n${name.toLowerCase()}:${value}`);
+  return `cred-${h.digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The most of a CRM's answer we read: a batch read of 100 records is well under
+ * a megabyte, and GENERIC_CRM_URL may point at anything, so a larger answer is a
+ * broken or hostile server, not data.
+ */
+export const MAX_CRM_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+class ResponseTooLarge extends Error {}
+
+/** The body as text, refused (and the stream destroyed) as soon as it passes `max` bytes. */
+async function readText(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > max) {
+      body.destroy();
+      throw new ResponseTooLarge(`more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
 /** Non-2xx, non-429 statuses → what to do. */
-export function classifyStatus(status: number, headers: Headers, now = Date.now(), body?: unknown): CrmFailure {
+export function classifyStatus(status: number, headers: Headers, now = Date.now(), maxDelayMs = DEFAULT_MAX_PAUSE_MS, body?: unknown): CrmFailure {
   if (status === 401 || status === 403) {
     const missingScopes = requiredScopes(body);
     return { kind: 'auth', status, ...(missingScopes.length ? { missingScopes } : {}) };
   }
   const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
-  const notBefore = retryAfter === undefined ? undefined : new Date(now + retryAfter);
+  // HubSpot's 477 says "typically up to 24 hours"; we ask again after CRM_MAX_PAUSE_MS at the latest.
+  const notBefore = retryAfter === undefined ? undefined : new Date(now + Math.min(retryAfter, maxDelayMs));
   // 408 timeout, 425/477 (HubSpot migration in progress), 5xx: the CRM's side, worth another go.
   if (status === 408 || status === 425 || status === 477 || status >= 500) return { kind: 'retry', notBefore };
   return { kind: 'permanent', status };
@@ -205,6 +251,28 @@ function requiredScopes(body: unknown): string[] {
     }
   }
   return [...out];
+}
+
+/**
+ * Machine codes in an error body: `category`/`code`/`error` at the top and in
+ * `errors[]`, and `"error":"CODE"` inside a message that embeds JSON (HubSpot's
+ * "Property values were not valid: [{…"error":"PROPERTY_DOESNT_EXIST"…}]").
+ */
+export function vendorCodes(body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
+  const codes = new Set<string>();
+  const pick = (o: unknown) => {
+    if (!o || typeof o !== 'object') return;
+    for (const k of ['category', 'code', 'error', 'subCategory']) {
+      const v = (o as Record<string, unknown>)[k];
+      if (typeof v === 'string' && /^[A-Z][A-Z0-9_.]{2,80}$/.test(v)) codes.add(v);
+    }
+  };
+  pick(body);
+  const { errors, message } = body as { errors?: unknown; message?: unknown };
+  if (Array.isArray(errors)) errors.slice(0, 100).forEach(pick);
+  if (typeof message === 'string') for (const m of message.slice(0, 20_000).matchAll(/\\?"error\\?"\s*:\s*\\?"([A-Z][A-Z0-9_]{2,80})\\?"/g)) codes.add(m[1]);
+  return [...codes];
 }
 
 /** A header as a finite number, or undefined. */

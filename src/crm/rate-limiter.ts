@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { RateLimitSpec } from '../config.js';
 import { type Database, queryRows, type Tx } from '../db/client.js';
+import { pgText } from '../db/pg-text.js';
 import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CrmError } from './adapter.js';
-import { sleep } from './clock.js';
+import { capUntil, sleep } from './clock.js';
 
 /**
  * The CRM rate limiter every instance shares: a sliding-window log in
@@ -86,8 +87,20 @@ export interface RateLimiter {
   settle(key: LimiterKey, grantId: number): Promise<void>;
   /** Feeds response headers back: a lower max, a longer interval, a spent daily budget. */
   observe(key: LimiterKey, observation: RateLimitObservation): Promise<void>;
-  /** Stops every instance from sending for this account until `until` (a 429, a spent budget). */
-  pause(key: LimiterKey, until: Date, reason: string): Promise<void>;
+  /**
+   * Stops every instance from sending for this account until `until` (a 429, a
+   * spent budget), but never longer than `maxPauseMs` (a daily budget: until
+   * at most 26 h, past any midnight). Returns the pause actually set.
+   */
+  pause(key: LimiterKey, until: Date, reason: string, options?: { daily?: boolean }): Promise<Date>;
+  /** The longest pause (and retry delay) a CRM's own headers may impose: CRM_MAX_PAUSE_MS. */
+  readonly maxPauseMs: number;
+  /**
+   * Ends a pause (and a spent daily count) by its state key, e.g. `pipedrive:cred-…` as the
+   * status page shows it: an operator who knows better than a CRM's header. False when
+   * nothing was paused under that key.
+   */
+  release(stateKey: string): Promise<boolean>;
   /** Deletes grants no window can see any more. */
   prune(): Promise<number>;
 }
@@ -100,7 +113,13 @@ export interface RateLimiterOptions {
   limits?: Partial<Record<Source | 'all', RateLimitSpec>>;
   /** Default 30 s: longer waits become retries with `notBefore`. */
   maxWaitMs?: number;
+  /** CRM_MAX_PAUSE_MS: the longest burst pause a CRM's headers may impose (default 15 min). */
+  maxPauseMs?: number;
 }
+
+export const DEFAULT_MAX_PAUSE_MS = 15 * 60 * 1000;
+/** A daily budget resets at the next midnight of the account's zone: never more than 25 h away (DST), plus slack. */
+export const DAILY_MAX_PAUSE_MS = 26 * 60 * 60 * 1000;
 
 /**
  * Added to the window. Grant and settle stamps already bracket each request's
@@ -151,6 +170,7 @@ interface StateRow {
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { database, metrics, logger } = options;
   const maxWaitDefault = options.maxWaitMs ?? 30_000;
+  const maxPauseMs = options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
   let grantsSincePrune = 0;
 
   const specFor = (crm: Source): RateLimitSpec => options.limits?.[crm] ?? options.limits?.all ?? DEFAULT_LIMITS[crm];
@@ -315,19 +335,40 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     else if (burstSpent) await pause(key, new Date(Date.now() + (o.resetMs ?? 0)), 'remaining 0');
   }
 
-  async function pause(key: LimiterKey, until: Date, reason: string): Promise<void> {
+  async function pause(key: LimiterKey, asked: Date, reason: string, opts: { daily?: boolean } = {}): Promise<Date> {
     const k = limiterKey(key);
     const spec = specOf(key);
+    // A CRM's header is not trusted with an unbounded pause: a year-long Retry-After would
+    // stop the account for a year, unseen. Cut it, say so, and let the retry ask again.
+    const ceiling = (opts.daily ?? reason === 'DAILY') ? DAILY_MAX_PAUSE_MS : maxPauseMs;
+    const until = capUntil(asked, Date.now(), ceiling);
+    if (until !== asked) {
+      metrics.crmPauseCapped.inc({ crm: key.crm });
+      const askedText = Number.isFinite(asked.getTime()) ? asked.toISOString() : 'an invalid date';
+      logger.warn({ crm: key.crm, accountId: key.accountId, asked: askedText, until: until.toISOString(), reason }, 'CRM asked for a pause longer than CRM_MAX_PAUSE_MS; capped');
+    }
     await database.db.execute(
       sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
     );
     // Never shorten a pause another instance set for a longer reason (a probe's hold is no reason: its answer replaces it).
     await database.db.execute(
       sql`update rate_limit_state
-            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${reason}, updated_at = clock_timestamp()
+            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${pgText(reason).slice(0, 100)}, updated_at = clock_timestamp()
           where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz or pause_reason = ${PROBE_REASON})`,
     );
     logger.warn({ crm: key.crm, accountId: key.accountId, until: until.toISOString(), reason }, 'CRM account paused');
+    return until;
+  }
+
+  async function release(stateKey: string): Promise<boolean> {
+    const rows = await queryRows<{ key: string }>(
+      database.db,
+      sql`update rate_limit_state set paused_until = null, pause_reason = null, daily_used = 0, updated_at = clock_timestamp()
+          where key = ${stateKey} and (paused_until > clock_timestamp() or (daily_limit is not null and daily_used >= daily_limit))
+          returning key`,
+    );
+    if (rows.length) logger.warn({ key: stateKey }, 'CRM pause released by an admin');
+    return rows.length > 0;
   }
 
   async function endProbe(key: LimiterKey): Promise<void> {
@@ -347,5 +388,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune };
+  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, release };
 }

@@ -21,7 +21,7 @@ export interface CrmSetup {
 export function setupCrm(deps: { config: Config; database: Database; metrics: Metrics; logger: Logger }): CrmSetup {
   const { config, database, metrics, logger } = deps;
   const mapping = loadMapping(config.crmMappingFile);
-  const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined });
+  const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   const crm = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger });
   const catchup = createCatchup({ database, crm, logger, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   return { crm, rateLimiter, catchup };

@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { choosePgliteDir } from './pglite-dir.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -21,6 +22,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Where it lives, without credentials (for logs and the status page). */
   label: string;
+  /** Something the operator should know about where the database lives (logged once at start). */
+  notice?: string;
   /**
    * One parameterised statement straight to the driver, for the hottest path
    * (intake), where drizzle's query building was a measurable share of the CPU.
@@ -36,6 +39,7 @@ export interface Database {
 export interface DatabaseOptions {
   /** undefined → embedded PGlite in `pgliteDir`; `memory://` → in-memory PGlite; `postgres://…` → PostgreSQL. */
   url: string | undefined;
+  /** undefined → ./var/pglite (or an existing ./data/pglite, see pglite-dir.ts). */
   pgliteDir?: string;
   /** Max PostgreSQL connections per process. */
   poolSize?: number;
@@ -119,9 +123,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   let dataDir: string | undefined;
+  let notice: string | undefined;
   if (url === 'memory://') dataDir = undefined;
   else if (url?.startsWith('file://')) dataDir = url.slice('file://'.length);
-  else dataDir = options.pgliteDir ?? './data/pglite';
+  else ({ dir: dataDir, notice } = choosePgliteDir(options.pgliteDir));
   if (dataDir) mkdirSync(path.resolve(dataDir), { recursive: true });
 
   const client = new PGlite(dataDir);
@@ -131,6 +136,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db,
     kind: 'pglite',
     label: dataDir ? `pglite:${dataDir}` : 'pglite:memory',
+    notice,
     query: async <T>(text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
     // PGlite has a single connection, so every call already shares one session.
     async withSession(fn) {

@@ -116,7 +116,10 @@ export const jobs = pgTable(
     /** 'queued' | 'running' | 'done' | 'skipped' | 'dead' */
     status: text('status').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
-    maxAttempts: integer('max_attempts').notNull().default(8),
+    /** A runaway guard only: retries end when the retry window since `first_failed_at` has passed (queue.ts). */
+    maxAttempts: integer('max_attempts').notNull().default(1000),
+    /** When this job's first failed attempt ended; the retry window counts from here. Null until one fails. */
+    firstFailedAt: ts('first_failed_at'),
     runAt: ts('run_at').notNull().defaultNow(),
     lockedUntil: ts('locked_until'),
     lockedBy: text('locked_by'),
@@ -197,4 +200,16 @@ export const syncCursors = pgTable('sync_cursors', {
   cursor: text('cursor').notNull(),
   ok: boolean('ok').notNull().default(true),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+// ─── Admin sessions ───────────────────────────────────────────────────────────
+
+/**
+ * Browser sessions ended by POST /logout before they expire. The cookie is
+ * stateless (an expiry and an HMAC of it), so ending one means remembering its
+ * MAC until the moment it would have expired anyway; rows past that are deleted.
+ */
+export const adminSessionRevocations = pgTable('admin_session_revocations', {
+  mac: text('mac').primaryKey(),
+  expiresAt: ts('expires_at').notNull(),
 });

@@ -21,7 +21,7 @@ export function figureText(f: Figure): string {
     return `onbekend (${where}${last})`;
   }
   // Say which category (and "all sizes") the figure is for whenever it is broader than the lead's own segment.
-  const scope = `${f.sbi.code}${f.size && /^totaal/i.test(f.size.title) ? ', alle groottes' : ''}`;
+  const scope = `${f.sbi.code}${f.size && /^totaal/i.test(f.size.title) ? ', alle groottes' : ''}${f.region ? `, ${f.region.title}` : ''}`;
   return `${num(f.value)} ${unit}${f.noun} in ${scope} (${where})`;
 }
 
@@ -56,6 +56,12 @@ export function enrichmentCard(e: Enrichment, enrichedAt: Date): LeadCard {
       : `${cat.categories.join('/')} (${cat.categories.map((c) => CATEGORY_NL[c]).join('/')})`;
   }
   if (e.cbs_market_figure) card.cbs_market_figure = figureText(e.cbs_market_figure);
+  const byId = (id: string) => e.figures.find((f) => f.id === id)?.figure;
+  const businesses = byId('businesses');
+  if (businesses) card.cbs_businesses_in_segment = figureText(businesses);
+  if (e.cbs_municipality) card.cbs_municipality = `${e.cbs_municipality.name} (${e.cbs_municipality.code})`;
+  const establishments = byId('establishments');
+  if (establishments) card.cbs_establishments_in_municipality = figureText(establishments);
   if (e.cbs_period) card.cbs_period = `${e.cbs_period.title}${e.cbs_period.status ? ` (${e.cbs_period.status.toLowerCase()})` : ''}`;
   const match = matchText(e);
   if (match) card.cbs_match = match;

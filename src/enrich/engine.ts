@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
-import type { SbiCategory } from '../cbs/sbi-dimension.js';
-import type { SizeClass } from '../cbs/size-dimension.js';
 import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
+import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
+import { buildFigureIndexes, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
 import type { IndustryTables } from './industry-tables.js';
+import { loadPc4Index, type Pc4Index, type PlaceResolution, resolvePlace } from './postcode.js';
 import { MAX_TEXT } from './text-words.js';
-import { type Enrichment, enrichmentVersion, type Figure, type Market } from './result.js';
+import { type Enrichment, enrichmentVersion, type Market } from './result.js';
 import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
-import { euSizeCategory, matchSizeClass, parseEmployees, type EmployeeRange } from './size-class.js';
+import { euSizeCategory, parseEmployees, type EmployeeRange } from './size-class.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
 import type { Enricher, LeadInput } from './types.js';
 
@@ -18,7 +20,8 @@ import type { Enricher, LeadInput } from './types.js';
  * The enrichment engine: built once per set of CBS table versions (indexes per
  * table, the free-text matcher), then `resolve()` answers from an LRU cache of
  * finished, frozen results keyed by the input, so warm resolution costs one
- * string concatenation and a map lookup.
+ * string concatenation and a map lookup. The cache is bounded in bytes (keys
+ * included; a long key is hashed), since its input comes from anyone.
  */
 
 export interface EnricherOptions {
@@ -31,13 +34,19 @@ export interface EnricherOptions {
   calibrate?: Calibrate;
   /** Results kept in memory (default 50,000). */
   cacheSize?: number;
+  /** Bytes the result cache may hold, keys included (default 64 MB): the real bound. */
+  cacheBytes?: number;
+  /** Which table feeds which card figure (CBS_FIGURES); default jobs, businesses, establishments. */
+  figures?: FigureSpec[];
+  /** PC4 → municipality; default the bundled list (data/pc4-gemeente/). */
+  pc4?: Pc4Index;
 }
 
 export interface VerrijkEnricher extends Enricher<Enrichment> {
   /** The tables this enricher answers from (id, version, source). */
   readonly tables: ReadonlyArray<{ tableId: string; versionId: number; source: 'snapshot' | 'odata' }>;
-  /** Cache counters, for the benchmark and /metrics. */
-  cacheStats(): { size: number; hits: number; misses: number };
+  /** Cache counters, for the benchmark and /metrics; `bytes` is what the cache accounts for, keys included. */
+  cacheStats(): { size: number; hits: number; misses: number; bytes: number };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -48,8 +57,27 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Cheap, collision-free cache key of the fields that decide the answer (company and domain do not). */
+/** Cache keys longer than this are replaced by their SHA-256: the input may be a 1 MB KvK profile. */
+const MAX_KEY_LENGTH = 512;
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Cheap, collision-free cache key of the fields that decide the answer (company and domain do not), bounded in length. */
 function cacheKey(input: LeadInput): string {
+  const key = fullKey(input);
+  return key.length <= MAX_KEY_LENGTH ? key : `#${createHash('sha256').update(key).digest('base64')}`;
+}
+
+/**
+ * What a result costs in memory, roughly: measured over the bench's 10,000
+ * realistic inputs, the heap grows about one byte per character of a result's
+ * JSON (3.0 KB against 3.1 KB: titles are shared with the CBS index, numbers
+ * and object headers are not). Computed once per result, on the miss that made it.
+ */
+function resultBytes(result: Enrichment): number {
+  return (JSON.stringify(result)?.length ?? 0) + 512;
+}
+
+function fullKey(input: LeadInput): string {
   let kvk = '';
   if (input.kvkSbi !== undefined && input.kvkSbi !== null) {
     if (typeof input.kvkSbi === 'string') kvk = input.kvkSbi;
@@ -62,43 +90,13 @@ function cacheKey(input: LeadInput): string {
     }
   }
   const e = input.employees;
-  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}`;
-}
-
-function figure(index: TableIndex, category: SbiCategory, size: SizeClass | undefined): Figure | null {
-  if (!index.measure) return null;
-  const { latest, lastKnown } = index.cell(category, size);
-  if (!latest && !lastKnown) return null;
-  const m = index.measure.multiplier;
-  const value = latest?.value ?? null;
-  return {
-    tableId: index.tableId,
-    noun: index.noun,
-    measure: index.measure.title,
-    unit: index.measure.unit,
-    value,
-    count: value === null ? null : Math.round(value * m * 1000) / 1000,
-    status: value === null ? 'unavailable' : 'available',
-    sbi: { key: category.keyTrimmed, code: category.code, title: category.title },
-    size: size ? { key: size.keyTrimmed, title: size.title } : null,
-    period: latest?.period ?? index.latest ?? null,
-    lastKnown:
-      value === null && lastKnown && lastKnown.value !== null
-        ? { value: lastKnown.value, count: Math.round(lastKnown.value * m * 1000) / 1000, period: lastKnown.period }
-        : null,
-  };
+  const p = input.postcode;
+  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}\u0001${typeof p}:${p ?? ''}`;
 }
 
 function market(index: TableIndex, sector: SectorResolution | undefined, size: EmployeeRange | undefined): Market {
   const category = sector ? index.bestCategory.get(sector.entry.code) : undefined;
-  const sizeMatch = index.sizes && size ? matchSizeClass(size, index.sizes.classes) : undefined;
-  const sizeClass = index.sizes
-    ? {
-        tableId: index.tableId,
-        status: sizeMatch?.status ?? ('unknown' as const),
-        classes: (sizeMatch?.classes ?? []).map((c) => ({ key: c.keyTrimmed, title: c.title, min: c.min, max: c.max })),
-      }
-    : null;
+  const { match: sizeMatch, result: sizeClass } = tableSizeClass(index, size);
   const matched = sizeMatch?.status === 'matched' ? sizeMatch.classes[0] : undefined;
   return {
     tableId: index.tableId,
@@ -112,9 +110,9 @@ function market(index: TableIndex, sector: SectorResolution | undefined, size: E
       : null,
     sizeClass,
     period: index.latest ?? null,
-    segment: category && (matched || !index.sizes) ? figure(index, category, matched) : null,
-    sector: category && (index.totalSize || !index.sizes) ? figure(index, category, index.totalSize) : null,
-    national: index.total && (index.totalSize || !index.sizes) ? figure(index, index.total, index.totalSize) : null,
+    segment: category && (matched || !index.sizes) ? tableFigure(index, category, matched) : null,
+    sector: category && (index.totalSize || !index.sizes) ? tableFigure(index, category, index.totalSize) : null,
+    national: index.total && (index.totalSize || !index.sizes) ? tableFigure(index, index.total, index.totalSize) : null,
   };
 }
 
@@ -132,24 +130,61 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
-  const cache = new LRUCache<string, Enrichment>({ max: options.cacheSize ?? 50_000 });
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList, indexes);
+  const pc4 = options.pc4 ?? loadPc4Index();
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  const sizes = new WeakMap<Enrichment, number>();
+  const cache = new LRUCache<string, Enrichment>({
+    max: options.cacheSize ?? 50_000,
+    maxSize: cacheBytes,
+    sizeCalculation: (result, key) => 2 * key.length + (sizes.get(result) ?? 4096),
+  });
   let hits = 0;
   let misses = 0;
-  // The hot index in front of the LRU; emptied wholesale when it grows past its bound (the LRU still holds the results).
+  // The hot index in front of the LRU: nested maps keyed by the field values themselves, emptied wholesale when
+  // it grows past its bounds (entries, and bytes: it may keep results the LRU evicted, at most as many bytes
+  // again as the LRU holds). Only short field values go in. A lead names an SBI code or an industry, rarely
+  // both, so each has its own top map: the common lead costs three lookups (code or industry → employees →
+  // postcode) and only a lead with both pays a fourth.
+  type ByEmployees = Map<unknown, Map<unknown, Enrichment>>;
   const HOT_MAX = 20_000;
-  let hot = new Map<unknown, Map<unknown, Map<unknown, Enrichment>>>();
+  const HOT_MAX_BYTES = cacheBytes;
+  let hotSbi = new Map<unknown, ByEmployees>();
+  let hotIndustry = new Map<unknown, ByEmployees>();
+  let hotBoth = new Map<unknown, Map<unknown, ByEmployees>>();
   let hotSize = 0;
+  let hotBytes = 0;
+  const shortField = (v: unknown) => typeof v !== 'string' || v.length <= MAX_KEY_LENGTH;
+  function hotTop(lead: LeadInput): ByEmployees | undefined {
+    if (lead.industry === undefined) return hotSbi.get(lead.sbi);
+    if (lead.sbi === undefined) return hotIndustry.get(lead.industry);
+    return hotBoth.get(lead.sbi)?.get(lead.industry);
+  }
   function remember(lead: LeadInput, result: Enrichment): void {
-    if (hotSize >= HOT_MAX) {
-      hot = new Map();
+    if (!shortField(lead.sbi) || !shortField(lead.industry) || !shortField(lead.employees) || !shortField(lead.postcode)) return;
+    if (hotSize >= HOT_MAX || hotBytes >= HOT_MAX_BYTES) {
+      hotSbi = new Map();
+      hotIndustry = new Map();
+      hotBoth = new Map();
       hotSize = 0;
+      hotBytes = 0;
     }
-    let bySbi = hot.get(lead.sbi);
-    if (!bySbi) hot.set(lead.sbi, (bySbi = new Map()));
-    let byIndustry = bySbi.get(lead.industry);
-    if (!byIndustry) bySbi.set(lead.industry, (byIndustry = new Map()));
-    if (!byIndustry.has(lead.employees)) hotSize++;
-    byIndustry.set(lead.employees, result);
+    hotBytes += sizes.get(result) ?? 4096;
+    let top = hotTop(lead);
+    if (!top) {
+      top = new Map();
+      if (lead.industry === undefined) hotSbi.set(lead.sbi, top);
+      else if (lead.sbi === undefined) hotIndustry.set(lead.industry, top);
+      else {
+        let bySbi = hotBoth.get(lead.sbi);
+        if (!bySbi) hotBoth.set(lead.sbi, (bySbi = new Map()));
+        bySbi.set(lead.industry, top);
+      }
+    }
+    let byPostcode = top.get(lead.employees);
+    if (!byPostcode) top.set(lead.employees, (byPostcode = new Map()));
+    if (!byPostcode.has(lead.postcode)) hotSize++;
+    byPostcode.set(lead.postcode, result);
   }
 
   function compute(input: LeadInput): Enrichment {
@@ -164,6 +199,20 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       if (parsed.ok) size = parsed;
       else problems.push({ field: 'employees', reason: parsed.reason });
     }
+    let place: PlaceResolution | undefined;
+    let placeProblem: string | undefined;
+    const postcodeProblems: Array<{ field: 'postcode'; reason: string }> = [];
+    const pc = input.postcode;
+    if (pc !== undefined && pc !== null && !(typeof pc === 'string' && pc.trim() === '')) {
+      const resolved = resolvePlace(pc, pc4);
+      if (resolved.ok) place = resolved.place;
+      else {
+        placeProblem = resolved.reason;
+        postcodeProblems.push({ field: 'postcode', reason: resolved.reason });
+      }
+    }
+    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem }));
+    const jobs = figures.find((f) => f.id === 'jobs');
     const markets = indexes.map((ix) => market(ix, sector, size));
     const primary = markets.find((m) => m.sbiCategory) ?? markets[0];
     const chain = sector ? sbiChain(sbiList, sector.entry) : [];
@@ -179,8 +228,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       cbs_sector: section ? { letter: section.code, title: section.title } : null,
       cbs_size_class: size && primary?.sizeClass ? primary.sizeClass : null,
       cbs_size_category: size && eu ? { ...eu, employees: { min: size.min, max: size.max, text: size.text, source: size.source } } : null,
-      cbs_market_figure: primary?.segment ?? primary?.sector ?? null,
-      cbs_period: primary?.period ?? null,
+      cbs_market_figure: jobs ? jobs.figure : (primary?.segment ?? primary?.sector ?? null),
+      cbs_period: (jobs ? jobs.figure?.period : primary?.period) ?? null,
       cbs_match: {
         sector: sector
           ? {
@@ -195,14 +244,18 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
         sectorGuess: guess.value,
         size: size ? { normalised: size.note ? `${size.text} (${size.note})` : size.text, source: size.source } : null,
       },
+      cbs_municipality: place ?? null,
+      figures,
       markets,
       provenance: {
         source: CBS_SOURCE_LINE,
         tables: markets.map((m) => ({ tableId: m.tableId, modified: m.modified, period: m.period?.title ?? null, source: m.source })),
       },
-      problems,
+      problems: [...problems, ...postcodeProblems],
     };
-    return deepFreeze({ ...base, version: enrichmentVersion(base) });
+    // `version` first: callers read it on every answer (the write-back compares it), and as the first property it
+    // sits inside the object rather than in a separate property store that costs another memory fetch.
+    return deepFreeze({ version: enrichmentVersion(base), ...base });
   }
 
   return {
@@ -212,11 +265,11 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       // The matcher reads the first MAX_TEXT characters of an industry: a longer value is cut before it
       // becomes a cache key, so a megabyte of text costs what its first kilobyte does.
       if (typeof lead.industry === 'string' && lead.industry.length > INDUSTRY_KEPT) lead = { ...lead, industry: lead.industry.slice(0, INDUSTRY_KEPT) };
-      // Fast path: nested maps keyed by the field values themselves. A string's hash is cached
-      // inside the string, so a repeated lead costs three map lookups and no string building.
+      // Fast path: the hot index. A string's hash is cached inside the string, so a repeated lead costs
+      // three or four map lookups and no string building.
       const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;
       if (simple) {
-        const found = hot.get(lead.sbi)?.get(lead.industry)?.get(lead.employees);
+        const found = hotTop(lead)?.get(lead.employees)?.get(lead.postcode);
         if (found) {
           hits++;
           return found;
@@ -228,12 +281,13 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       else {
         misses++;
         result = compute(lead);
+        sizes.set(result, resultBytes(result));
         cache.set(key, result);
       }
       if (simple) remember(lead, result);
       return result;
     },
     toCard: enrichmentCard,
-    cacheStats: () => ({ size: cache.size, hits, misses }),
+    cacheStats: () => ({ size: cache.size, hits, misses, bytes: cache.calculatedSize }),
   };
 }

@@ -30,6 +30,8 @@ export const FigureSchema = z.object({
   sbi: z.object({ key: z.string(), code: z.string(), title: z.string() }),
   size: z.object({ key: z.string(), title: z.string() }).nullable(),
   period: Period.nullable(),
+  /** The municipality the figure is for (regional figures); null = national. */
+  region: z.object({ key: z.string(), code: z.string().nullable(), title: z.string() }).nullable().optional(),
   /** The most recent period with a value, when the latest one has none. */
   lastKnown: z.object({ value: z.number(), count: z.number(), period: Period }).nullable(),
 });
@@ -40,6 +42,8 @@ export const SizeClassResultSchema = z.object({
   status: z.enum(['matched', 'straddles', 'none', 'unknown']),
   classes: z.array(SizeClassRef),
 });
+
+export type SizeClassResult = z.infer<typeof SizeClassResultSchema>;
 
 export const MarketSchema = z.object({
   tableId: z.string(),
@@ -63,6 +67,41 @@ export const MarketSchema = z.object({
   national: FigureSchema.nullable(),
 });
 export type Market = z.infer<typeof MarketSchema>;
+
+/** Where a configured figure comes from: table, topic, unit, period and CBS's `Modified` of the version served. */
+export const FigureProvenanceSchema = z.object({
+  tableId: z.string(),
+  title: z.string().nullable(),
+  topic: z.object({ key: z.string(), title: z.string() }).nullable(),
+  unit: z.string().nullable(),
+  period: z.string().nullable(),
+  modified: z.string().nullable(),
+  source: z.enum(['snapshot', 'odata']).nullable(),
+});
+
+/** One configured card figure (CBS_FIGURES): the value when there is one, otherwise why not. */
+export const ConfiguredFigureSchema = z.object({
+  id: z.enum(['jobs', 'businesses', 'establishments']),
+  label: z.string(),
+  scope: z.enum(['national', 'municipality']),
+  tableId: z.string(),
+  status: z.enum(['available', 'unavailable', 'no_table', 'no_sector', 'no_size', 'no_region']),
+  reason: z.string().nullable(),
+  /** The lead's size mapped to THIS table's own classes. */
+  sizeClass: SizeClassResultSchema.nullable(),
+  figure: FigureSchema.nullable(),
+  provenance: FigureProvenanceSchema,
+});
+export type ConfiguredFigure = z.infer<typeof ConfiguredFigureSchema>;
+
+export const MunicipalitySchema = z.object({
+  pc4: z.string(),
+  postcode: z.string(),
+  code: z.string(),
+  name: z.string(),
+  alsoIn: z.array(z.object({ code: z.string(), name: z.string() })),
+  source: z.string(),
+});
 
 export const SectorMatchSchema = z.object({
   method: z.enum(['sbi', 'kvk', 'industry']),
@@ -100,6 +139,9 @@ export const EnrichmentSchema = z.object({
     sectorGuess: z.object({ code: z.string(), title: z.string(), confidence: z.number().min(0).max(1) }).nullable(),
     size: z.object({ normalised: z.string(), source: z.string() }).nullable(),
   }),
+  cbs_municipality: MunicipalitySchema.nullable(),
+  /** The configured card figures (jobs, businesses, establishments), each with its provenance. */
+  figures: z.array(ConfiguredFigureSchema),
   markets: z.array(MarketSchema),
   provenance: z.object({
     source: z.literal(CBS_SOURCE_LINE),
@@ -107,7 +149,7 @@ export const EnrichmentSchema = z.object({
       z.object({ tableId: z.string(), modified: z.string().nullable(), period: z.string().nullable(), source: z.enum(['snapshot', 'odata']) }),
     ),
   }),
-  problems: z.array(z.object({ field: z.enum(['sbi', 'kvk_sbi', 'industry', 'employees']), reason: z.string() })),
+  problems: z.array(z.object({ field: z.enum(['sbi', 'kvk_sbi', 'industry', 'employees', 'postcode']), reason: z.string() })),
 });
 export type Enrichment = z.infer<typeof EnrichmentSchema>;
 

@@ -2,6 +2,7 @@ import type { CbsTableVersion } from '../cbs/model.js';
 import { loadBundledSnapshot } from '../cbs/snapshot.js';
 import type { Logger } from '../logger.js';
 import { createEnricher, type VerrijkEnricher } from './engine.js';
+import type { FigureSpec } from './figure-spec.js';
 import { loadSbiList, type SbiList } from './sbi-list.js';
 
 /**
@@ -15,6 +16,8 @@ export interface EnrichmentServiceOptions {
   sbiList?: SbiList;
   minConfidence: number;
   logger: Logger;
+  /** Which table feeds each card figure (config CBS_FIGURES); default the three of figure-spec.ts. */
+  figures?: FigureSpec[];
 }
 
 export interface EnrichmentService {
@@ -32,7 +35,12 @@ export function createEnrichmentService(options: EnrichmentServiceOptions): Enri
   async function build(gen: number): Promise<VerrijkEnricher> {
     const started = performance.now();
     const tables = await options.getTables();
-    const enricher = createEnricher({ sbiList: options.sbiList ?? loadSbiList(), tables, minConfidence: options.minConfidence });
+    const enricher = createEnricher({
+      sbiList: options.sbiList ?? loadSbiList(),
+      tables,
+      minConfidence: options.minConfidence,
+      figures: options.figures,
+    });
     log.info(
       { generation: gen, tables: enricher.tables, ms: Math.round(performance.now() - started) },
       enricher.tables.length ? 'enricher built' : 'enricher built without CBS tables: sector and size only',
@@ -84,12 +92,13 @@ export interface CbsTableSource {
  */
 export function enrichmentServiceFor(
   store: CbsTableSource | undefined,
-  options: { minConfidence: number; logger: Logger; tableIds: string[] },
+  options: { minConfidence: number; logger: Logger; tableIds: string[]; figures?: FigureSpec[] },
 ): EnrichmentService {
   const service = createEnrichmentService({
     getTables: store ? () => store.getTables() : () => bundledTableVersions(options.tableIds),
     minConfidence: options.minConfidence,
     logger: options.logger,
+    figures: options.figures,
   });
   store?.onSwap(() => service.invalidate());
   return service;

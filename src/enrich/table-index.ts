@@ -28,6 +28,21 @@ export interface CellValue {
   period: PeriodInfo;
 }
 
+/** A region row of the table (a municipality or the country), for figures scoped to the lead's municipality. */
+export interface RegionRow {
+  key: string;
+  /** The municipality code when the key is one (`GM0363`); null when the table keys regions otherwise. */
+  code: string | null;
+  title: string;
+}
+
+export interface IndexOptions {
+  /** The topic (measure) to read; default: the table's first numeric topic. */
+  topic?: string;
+  /** Keep the region dimension open (cells per municipality) instead of pinning it at the country. */
+  regional?: boolean;
+}
+
 export interface TableIndex {
   tableId: string;
   title: string;
@@ -42,8 +57,45 @@ export interface TableIndex {
   totalSize: SizeClass | undefined;
   measure: Measure | undefined;
   latest: PeriodInfo | undefined;
-  /** Latest-period value and the most recent non-empty one, for a category × size class (undefined size = the table has none). */
-  cell(category: SbiCategory, size: SizeClass | undefined): { latest: CellValue | undefined; lastKnown: CellValue | undefined };
+  /** Regional indexes only: the table's municipality for a municipality code or name. */
+  region?: (place: { code: string; name: string }) => RegionRow | undefined;
+  /** Latest-period value and the most recent non-empty one, for a category × size class (undefined size = the table has none) × region (regional indexes). */
+  cell(
+    category: SbiCategory,
+    size: SizeClass | undefined,
+    region?: RegionRow,
+  ): { latest: CellValue | undefined; lastKnown: CellValue | undefined };
+}
+
+/** Municipality names compared without case, accents or spacing ("Súdwest-Fryslân" = "sudwest-fryslan"). */
+export function placeName(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\s\u00a0]+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+/** Region rows that are provinces, COROP areas and the like carry a level suffix (`Utrecht (PV)`) or a non-GM key. */
+const NOT_MUNICIPALITY = /\((LD|PV|CR|GA|SG|LG|RE|GR)\)$/;
+
+function regionLookup(rows: Array<{ key: string; keyTrimmed: string; title: string }>): (place: { code: string; name: string }) => RegionRow | undefined {
+  const byCode = new Map<string, RegionRow>();
+  const byName = new Map<string, RegionRow>();
+  // StatLine tells equal names apart with a suffix ("Utrecht (gemeente)", "Hengelo (O.)"); without it, if unique.
+  const byBase = new Map<string, RegionRow | null>();
+  for (const r of rows) {
+    const gm = /^GM\d{4}$/.test(r.keyTrimmed);
+    const row: RegionRow = { key: r.key, code: gm ? r.keyTrimmed : null, title: r.title.trim() };
+    if (gm) byCode.set(r.keyTrimmed, row);
+    const other = /^[A-Z]{2}\d/.test(r.keyTrimmed) && !gm;
+    if (other || NOT_MUNICIPALITY.test(row.title)) continue;
+    byName.set(placeName(row.title), row);
+    const base = placeName(row.title.replace(/\s*\([^)]*\)$/, ''));
+    byBase.set(base, byBase.has(base) ? null : row);
+  }
+  return (place) => byCode.get(place.code) ?? byName.get(placeName(place.name)) ?? byBase.get(placeName(place.name)) ?? undefined;
 }
 
 const LEVEL_RANK: Record<SbiCategory['level'], number> = { total: 0, section: 1, division: 2, group: 3, class: 4, subclass: 5 };
@@ -78,7 +130,7 @@ function totalKeyOf(rows: Array<{ key: string; keyTrimmed: string; title: string
   return (rows.find((r) => /^T0/.test(r.keyTrimmed)) ?? rows.find((r) => /^(totaal|nederland)\b/i.test(r.title.trim())))?.key;
 }
 
-export function buildTableIndex(version: CbsTableVersion, list: SbiList): TableIndex | undefined {
+export function buildTableIndex(version: CbsTableVersion, list: SbiList, options: IndexOptions = {}): TableIndex | undefined {
   const table = version.data;
   const sbi = deriveSbiCategories(table);
   if (!sbi) return undefined;
@@ -88,20 +140,25 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList): TableI
   periods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const latest = periods.at(-1);
 
-  const topic = sizes?.kind === 'topic' ? undefined : table.dataProperties.find((p) => p.type === 'Topic' && NUMERIC.test(p.datatype ?? 'Double'));
+  const isTopic = (p: { type: string; key: string; datatype?: string | null }) =>
+    p.type === 'Topic' && (options.topic ? p.key.trim() === options.topic.trim() : NUMERIC.test(p.datatype ?? 'Double'));
+  const topic = sizes?.kind === 'topic' ? undefined : table.dataProperties.find(isTopic);
   const measureProp = topic ?? (sizes?.kind === 'topic' ? table.dataProperties.find((p) => p.key === sizes.classes[0].key) : undefined);
+  const shortTitle = (table.info.shortTitle ?? table.info.title).trim();
   const measure: Measure | undefined = measureProp
     ? {
         key: measureProp.key,
-        title: sizes?.kind === 'topic' ? measureProp.title.replace(/\/.*$/, '').trim() : measureProp.title.trim(),
+        // Size classes as topic columns (81589NED): the measure is what the table counts, per class.
+        title: sizes?.kind === 'topic' ? shortTitle.split(';')[0].trim() : measureProp.title.trim(),
         unit: measureProp.unit?.trim() || null,
         multiplier: unitMultiplier(measureProp.unit),
       }
     : undefined;
 
   // Every other dimension pinned at its total; a table we cannot pin is not used for figures.
+  const geoKey = options.regional ? table.dataProperties.find((p) => p.type === 'GeoDimension' || /^Regio/i.test(p.key))?.key : undefined;
   const otherDims = table.dataProperties.filter(
-    (p) => /Dimension$/.test(p.type) && p.key !== sbi.dimensionKey && p.key !== timeKey && p.key !== sizes?.dimensionKey,
+    (p) => /Dimension$/.test(p.type) && p.key !== sbi.dimensionKey && p.key !== timeKey && p.key !== sizes?.dimensionKey && p.key !== geoKey,
   );
   const pinned: Array<[string, string]> = [];
   let pinnable = true;
@@ -111,19 +168,22 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList): TableI
     else pinned.push([d.key, key]);
   }
 
-  // (category key, size key, period key) → value
+  // (category key, size key, region key, period key) → value
   const cells = new Map<string, number | null>();
-  if (pinnable && timeKey) {
+  if (pinnable && timeKey && (!options.regional || geoKey)) {
     for (const row of table.rows) {
       if (!pinned.every(([dim, key]) => row[dim] === key)) continue;
       const cat = String(row[sbi.dimensionKey]);
       const period = String(row[timeKey]);
+      const region = geoKey ? String(row[geoKey]) : '';
       if (sizes?.kind === 'topic') {
-        for (const c of sizes.classes) cells.set(`${cat}\u0000${c.key}\u0000${period}`, typeof row[c.key] === 'number' ? (row[c.key] as number) : null);
+        for (const c of sizes.classes) {
+          cells.set(`${cat}\u0000${c.key}\u0000${region}\u0000${period}`, typeof row[c.key] === 'number' ? (row[c.key] as number) : null);
+        }
       } else if (measure) {
         const size = sizes ? String(row[sizes.dimensionKey!]) : '';
         const v = row[measure.key];
-        cells.set(`${cat}\u0000${size}\u0000${period}`, typeof v === 'number' ? v : null);
+        cells.set(`${cat}\u0000${size}\u0000${region}\u0000${period}`, typeof v === 'number' ? v : null);
       }
     }
   }
@@ -137,7 +197,7 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList): TableI
   return {
     tableId: table.tableId,
     title: table.info.title.trim(),
-    noun: ((table.info.shortTitle ?? table.info.title).trim().split(/[\s;,]+/)[0] ?? '').toLowerCase(),
+    noun: (shortTitle.split(/[\s;,]+/)[0] ?? '').toLowerCase(),
     version: { versionId: version.versionId, source: version.source, loadedAt: version.loadedAt, modified: table.info.modified },
     categories: sbi.categories,
     bestCategory,
@@ -146,10 +206,11 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList): TableI
     totalSize: sizes?.classes.find((c) => c.total),
     measure,
     latest,
-    cell(category, size) {
-      const sizeKey = size?.key ?? '';
+    region: geoKey ? regionLookup(table.dimensions[geoKey] ?? []) : undefined,
+    cell(category, size, region) {
+      const prefix = `${category.key}\u0000${size?.key ?? ''}\u0000${region?.key ?? ''}\u0000`;
       const at = (p: PeriodInfo): CellValue | undefined => {
-        const v = cells.get(`${category.key}\u0000${sizeKey}\u0000${p.key}`);
+        const v = cells.get(prefix + p.key);
         return v === undefined ? undefined : { value: v, period: p };
       };
       const latestCell = latest ? at(latest) : undefined;

@@ -16,6 +16,8 @@ export interface LeadInput {
   employees?: string | number | null;
   company?: string | null;
   domain?: string | null;
+  /** Dutch postcode (`1234 AB`, `1234AB`, `1234`): the municipality for regional figures. Never sent anywhere. */
+  postcode?: string | number | null;
 }
 
 /** The properties Verrijk writes on a lead card, by their default names. */
@@ -27,6 +29,9 @@ export const CARD_FIELDS = [
   'cbs_size_category',
   'cbs_market_figure',
   'cbs_period',
+  'cbs_businesses_in_segment',
+  'cbs_municipality',
+  'cbs_establishments_in_municipality',
   'cbs_match',
   'cbs_source',
   'cbs_enriched_at',

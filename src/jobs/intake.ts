@@ -1,5 +1,6 @@
 import type { LeadEvent, ParsedWebhook } from '../crm/webhook-event.js';
 import type { Database } from '../db/client.js';
+import { pgJsonText, pgText } from '../db/pg-text.js';
 import { DEFAULT_MAX_ATTEMPTS } from './queue.js';
 import { leadKey, type Source } from './types.js';
 
@@ -27,9 +28,11 @@ export async function recordWebhook(database: Pick<Database, 'query'>, source: S
   const ignored = parsed.ignored.length;
   if (unique.length === 0) return { accepted: 0, duplicates: parsed.events.length, ignored, jobIds: [] };
 
+  // Ids were checked by the parsers; what the CRM passed through (raw fields, custom
+  // fields, a KvK profile) may hold U+0000, which would fail the whole batch.
   const params: unknown[] = [];
   unique.forEach((e, i) =>
-    params.push(i, source, e.dedupeKey, e.eventType, e.ref.accountId, e.ref.objectType, e.ref.objectId, leadKey(e.ref), e.reason, JSON.stringify(e.payload)),
+    params.push(i, source, pgText(e.dedupeKey), pgText(e.eventType), e.ref.accountId, e.ref.objectType, e.ref.objectId, leadKey(e.ref), e.reason, pgJsonText(e.payload)),
   );
   const inserted = await database.query<{ id: string | number }>(intakeStatement(unique.length), params);
   const jobIds = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);

@@ -4,6 +4,7 @@ import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, refKey } from 
 import { cardToProperties, isUnchanged } from '../crm/mapping.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';
+import { pgJson } from '../db/pg-text.js';
 import { enrichments } from '../db/schema.js';
 import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +15,9 @@ import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './typ
  * read the leads (batch read when several), resolve, skip what is unchanged,
  * write the mapped properties (batch update when several) under the shared
  * rate limiter, and record one `enrichments` row per lead: what was resolved,
- * written and replaced (the rollback restores `previous_properties`).
+ * written and replaced (the rollback restores `previous_properties`). A written
+ * lead's row is inserted as soon as its CRM call is answered, before the next
+ * call, so a write and its audit row cannot part.
  */
 
 export interface PipelineDeps {
@@ -107,21 +110,23 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
       }
       return { lead, input, enrichment, properties, previous, target: crmLead?.target };
     };
-    const record = (c: Computed, writeStatus: WriteStatus) => {
+    const rowOf = (c: Computed, writeStatus: WriteStatus): typeof enrichments.$inferInsert => {
       const { job } = c.lead;
-      rows.push({
+      return {
         leadKey: job.leadKey,
         source: job.source,
         objectType: job.objectType,
         objectId: job.objectId,
         jobId: job.id,
         version: c.enrichment.version,
-        result: { input: c.input, ...c.enrichment },
-        properties: c.properties,
-        previousProperties: c.previous,
+        // The input and the previous values came from the CRM: U+0000 there would fail the insert.
+        result: pgJson({ input: c.input, ...c.enrichment }),
+        properties: pgJson(c.properties),
+        previousProperties: pgJson(c.previous),
         writeStatus,
-      });
+      };
     };
+    const record = (c: Computed, writeStatus: WriteStatus) => rows.push(rowOf(c, writeStatus));
 
     try {
       const leads = groupLeads(batch);
@@ -179,25 +184,40 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
       if (!toWrite.length) return;
 
       const writes: CardWrite[] = toWrite.map((c) => ({ ref: refOf(c.lead.job), target: c.target, properties: c.properties }));
-      let written: Map<string, true | CrmError>;
+      const pending = new Map(toWrite.map((c) => [refKey(c.lead.job), c]));
+      // Each CRM call's results are settled (and what it wrote recorded) as soon as it is
+      // answered: a later call failing the batch must not lose those audit rows, nor make
+      // the retry write those leads again.
+      const progress = async (results: Map<string, true | CrmError>) => {
+        const done: Computed[] = [];
+        for (const [key, result] of results) {
+          const c = pending.get(key);
+          if (!c) continue;
+          if (result instanceof CrmError) {
+            pending.delete(key);
+            settle(c.lead, outcomeOf(result));
+          } else done.push(c);
+        }
+        if (!done.length) return;
+        await database.db.insert(enrichments).values(done.map((c) => rowOf(c, 'written')));
+        for (const c of done) {
+          pending.delete(refKey(c.lead.job));
+          settle(c.lead, {
+            kind: 'done',
+            detail: { writeStatus: 'written', version: c.enrichment.version, status: c.enrichment.status, properties: Object.keys(c.properties).length },
+          });
+        }
+      };
       try {
-        written = await adapter.writeCards(accountId, writes, signal);
+        const written = await adapter.writeCards(accountId, writes, signal, progress);
+        await progress(written);
       } catch (err) {
         log.warn({ err: errorInfo(err) }, 'writing cards failed');
-        for (const c of toWrite) settle(c.lead, outcomeOf(err));
+        for (const c of pending.values()) settle(c.lead, outcomeOf(err));
         return;
       }
-      for (const c of toWrite) {
-        const result = written.get(refKey(c.lead.job)) ?? new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`);
-        if (result instanceof CrmError) {
-          settle(c.lead, outcomeOf(result));
-          continue;
-        }
-        record(c, 'written');
-        settle(c.lead, {
-          kind: 'done',
-          detail: { writeStatus: 'written', version: c.enrichment.version, status: c.enrichment.status, properties: Object.keys(c.properties).length },
-        });
+      for (const c of pending.values()) {
+        settle(c.lead, outcomeOf(new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`)));
       }
     }
   };

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
+import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
 import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
 
@@ -31,7 +32,14 @@ export interface EnqueueInput {
   maxAttempts?: number;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 8;
+/**
+ * A runaway guard, not the retry policy: a job is retried until the retry
+ * window since its first failure has passed (`BackoffOptions.windowMs`), which
+ * at the default backoff is some 60 attempts in 24 h.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 1000;
+/** A job whose worker stopped answering this many times is taken for poison (it may be what crashes them) and dead-lettered. */
+export const MAX_LEASE_LOSSES = 5;
 const MAX_ERROR_LENGTH = 2000;
 
 export async function enqueueJob(tx: Queryable, input: EnqueueInput): Promise<{ id: number }> {
@@ -52,7 +60,7 @@ export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promis
         objectId: i.ref.objectId,
         leadKey: leadKey(i.ref),
         reason: i.reason,
-        payload: i.payload,
+        payload: pgJson(i.payload),
         maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       })),
     )
@@ -103,12 +111,14 @@ const LEASE_LOST_ON_LAST_ATTEMPT = 'the worker running the last attempt stopped 
 /**
  * Jobs whose worker stopped answering (lease expired): queued again, with the
  * lost attempt noted in the history, or dead-lettered when that was the last
- * allowed attempt, so poison input cannot crash every instance in turn. The
+ * allowed attempt or the job has now lost MAX_LEASE_LOSSES leases, so poison
+ * input cannot crash every instance in turn. The
  * worker pool runs this once per poll interval; concurrent sweeps by several
  * instances are harmless (the second finds nothing left to do).
  */
 export async function sweepExpiredLeases(db: Queryable): Promise<{ requeued: number; dead: number }> {
-  const last = sql`${jobs.attempts} >= ${jobs.maxAttempts}`;
+  const earlierLosses = sql`(select count(*) from jsonb_array_elements(${jobs.history}) h where h->>'outcome' = 'lease_expired')`;
+  const last = sql`(${jobs.attempts} >= ${jobs.maxAttempts} or ${earlierLosses} + 1 >= ${MAX_LEASE_LOSSES})`;
   const rows = await db
     .update(jobs)
     .set({
@@ -142,20 +152,26 @@ export async function extendLease(db: Queryable, ids: number[], workerId: string
 }
 
 export interface BackoffOptions {
+  /** First retry delay; doubles per attempt. */
   baseMs: number;
+  /** Longest delay between two attempts: how soon after a CRM outage ends its leads are written. */
   capMs: number;
+  /** How long after its first failure a job is still retried; then it is dead-lettered. */
+  windowMs: number;
 }
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 60 * 60_000 };
+/** 10 s doubling to 30 min, for 24 h: a CRM outage of hours needs no operator (HubSpot retries its own webhooks for 24 h). */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 30 * 60_000, windowMs: 24 * 60 * 60_000 };
 
 /** Capped exponential backoff with jitter (half fixed, half random) so retries of one burst spread out. */
-export function retryDelayMs(attempt: number, backoff: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {
+export function retryDelayMs(attempt: number, backoff: Pick<BackoffOptions, 'baseMs' | 'capMs'> = DEFAULT_BACKOFF, random = Math.random): number {
   const exp = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + (random() * exp) / 2);
 }
 
 export interface FinishOptions {
   durationMs?: number;
-  backoff?: BackoffOptions;
+  /** Missing fields take DEFAULT_BACKOFF's. */
+  backoff?: Partial<BackoffOptions>;
 }
 
 export interface FinishResult {
@@ -164,7 +180,7 @@ export interface FinishResult {
 }
 
 export interface JobFinish {
-  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt'>;
+  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt' | 'firstFailedAt'>;
   outcome: JobOutcome;
 }
 
@@ -191,7 +207,9 @@ export async function finishJob(
 export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId: string, options: FinishOptions = {}): Promise<Map<number, FinishResult>> {
   const results = new Map<number, FinishResult>();
   if (finishes.length === 0) return results;
-  const at = new Date().toISOString();
+  const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const nowMs = Date.now();
+  const at = new Date(nowMs).toISOString();
   const values = finishes.map(({ job, outcome }) => {
     const durationMs = Math.max(0, Math.round(options.durationMs ?? Date.now() - job.updatedAt.getTime()));
     const entry: JobHistoryEntry = { attempt: job.attempts, at, outcome: outcome.kind, durationMs, worker: workerId };
@@ -202,29 +220,44 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
     let runAt: string | null = null;
     let delayMs: number | null = null;
     let refund = false;
+    let failedAt: string | null = null;
     if (outcome.kind === 'done' || outcome.kind === 'skipped') {
       if (outcome.kind === 'skipped') entry.reason = outcome.reason;
       status = outcome.kind;
       stored = outcome;
     } else {
-      const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
+      // Vendor messages end up here: U+0000 would fail the whole batch's update.
+      const error = pgText(outcome.error).slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
+      // A wait for a CRM's limit (a 429, a spent daily budget) is no failure: it neither uses up an
+      // attempt nor starts or ends the retry window, so a job waits for a reset however long and never dies of it.
       const waiting = outcome.kind === 'retry' && outcome.waiting === true;
       if (waiting) refund = true;
-      const exhausted = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
-      if (outcome.kind === 'dead' || exhausted) {
+      else failedAt = at;
+      // The window counts from the first failure, not from the attempt count.
+      const firstFailedMs = job.firstFailedAt?.getTime() ?? nowMs;
+      const deadlineMs = firstFailedMs + backoff.windowMs;
+      const windowOver = outcome.kind === 'retry' && !waiting && nowMs >= deadlineMs;
+      const tooMany = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
+      if (outcome.kind === 'dead' || windowOver || tooMany) {
         entry.outcome = 'dead';
-        lastError = exhausted ? `gave up after ${job.attempts} attempts: ${error}` : error;
+        lastError = windowOver
+          ? `gave up after ${job.attempts} attempts over ${formatSpan(nowMs - firstFailedMs)}: ${error}`
+          : tooMany
+            ? `gave up after ${job.attempts} attempts: ${error}`
+            : error;
         status = 'dead';
         stored = { kind: 'dead', error: lastError };
       } else {
         status = 'queued';
         lastError = error;
-        if (outcome.notBefore) runAt = entry.runAt = outcome.notBefore.toISOString();
-        else delayMs = retryDelayMs(job.attempts, options.backoff);
+        // An invalid date (a CRM's absurd Retry-After, anywhere) falls back to the backoff.
+        if (outcome.notBefore && Number.isFinite(outcome.notBefore.getTime())) runAt = entry.runAt = outcome.notBefore.toISOString();
+        // The last backoff is shortened to end at the window's close: one more try then, before giving up.
+        else delayMs = Math.max(0, Math.min(retryDelayMs(job.attempts, backoff), deadlineMs - nowMs));
       }
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : JSON.stringify(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${refund}::boolean)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz, ${refund}::boolean)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,
@@ -233,18 +266,26 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
           outcome = coalesce(v.outcome, jobs.outcome),
           last_error = v.last_error,
           finished_at = case when v.status <> 'queued' then now() else jobs.finished_at end,
+          first_failed_at = coalesce(jobs.first_failed_at, v.failed_at),
           run_at = coalesce(v.run_at, now() + v.delay_ms * interval '1 millisecond', jobs.run_at),
           locked_until = null,
           locked_by = null,
           updated_at = now(),
           history = jobs.history || v.entry,
           attempts = case when v.refund then greatest(jobs.attempts - 1, 0) else jobs.attempts end
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, refund)
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, failed_at, refund)
         where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
         returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
   );
   for (const r of rows) results.set(Number(r.id), { status: r.status as JobStatus, runAt: new Date(Number(r.run_at_ms)) });
   return results;
+}
+
+/** `90 s`, `14 min`, `24.0 h`: for the dead-letter reason. */
+function formatSpan(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** On shutdown: hands this worker's running jobs back without counting the interrupted attempt. */
@@ -290,6 +331,7 @@ export async function retryJobs(db: Queryable, f: { id?: number; status?: 'dead'
       status: 'queued',
       reason: 'retry',
       attempts: 0,
+      firstFailedAt: null,
       runAt: sql`now()`,
       lockedUntil: null,
       lockedBy: null,

@@ -24,7 +24,7 @@ export interface WorkerPoolOptions {
   metrics?: Metrics;
   /** How long stop() lets in-flight batches finish before releasing them. */
   stopTimeoutMs?: number;
-  backoff?: BackoffOptions;
+  backoff?: Partial<BackoffOptions>;
   workerId?: string;
   /**
    * How long a wake() waits for more wakes before the loops claim (default 10 ms).

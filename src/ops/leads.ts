@@ -122,3 +122,51 @@ export function provenanceOf(result: unknown): Provenance {
     : [];
   return { sourceLine: str(p?.source), tables };
 }
+
+/** One configured card figure as the status page shows it: value or reason, and where it came from. */
+export interface FigureView {
+  id: string;
+  label: string;
+  status: string;
+  value: number | null;
+  reason: string | null;
+  tableId: string;
+  topic: string | null;
+  unit: string | null;
+  period: string | null;
+  modified: string | null;
+  source: string | null;
+  region: string | null;
+}
+
+/** The configured figures (`figures` of the stored result, src/enrich/result.ts); older rows without them yield []. */
+export function figuresOf(result: unknown): FigureView[] {
+  const list = (result as { figures?: unknown } | null)?.figures;
+  if (!Array.isArray(list)) return [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const out: FigureView[] = [];
+  for (const f of list) {
+    if (!f || typeof f !== 'object') continue;
+    const r = f as Record<string, unknown>;
+    const prov = (r.provenance && typeof r.provenance === 'object' ? r.provenance : {}) as Record<string, unknown>;
+    const fig = (r.figure && typeof r.figure === 'object' ? r.figure : {}) as Record<string, unknown>;
+    const topic = prov.topic && typeof prov.topic === 'object' ? (prov.topic as Record<string, unknown>) : {};
+    const region = fig.region && typeof fig.region === 'object' ? (fig.region as Record<string, unknown>) : {};
+    if (typeof r.id !== 'string' || typeof r.tableId !== 'string') continue;
+    out.push({
+      id: r.id,
+      label: str(r.label) ?? r.id,
+      status: str(r.status) ?? 'unknown',
+      value: typeof fig.value === 'number' ? fig.value : null,
+      reason: str(r.reason),
+      tableId: r.tableId,
+      topic: str(topic.key),
+      unit: str(prov.unit),
+      period: str(prov.period),
+      modified: str(prov.modified),
+      source: str(prov.source),
+      region: str(region.title),
+    });
+  }
+  return out;
+}

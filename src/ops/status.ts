@@ -7,7 +7,9 @@ import { type CbsRefreshSummary, recentCbsRefreshes } from './cbs-refresh-runs.j
 import { DEFAULT_MAPPING, type Mapping } from '../crm/mapping.js';
 import { CARD_FIELDS } from '../enrich/types.js';
 import { queueStats } from '../jobs/queue.js';
+import { type SetupWait, jobsWaitingForSetup } from './crm-setup.js';
 import { type DeadJob, latestDeadJobs } from './dead-letters.js';
+import { type FigureView, figuresOf } from './leads.js';
 
 /** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
 
@@ -19,6 +21,8 @@ export interface LeadCardView {
   objectId: string;
   company: string | null;
   card: Record<string, string>;
+  /** The configured figures with their provenance (table, topic, unit, period, Modified). */
+  figures: FigureView[];
   writeStatus: string;
   createdAt: Date;
 }
@@ -42,6 +46,8 @@ export interface StatusSnapshot {
   enrichments: LeadCardView[];
   cbs: { tables: CbsTableStatus[]; refreshes: CbsRefreshSummary[] };
   rateLimits: RateLimitView[];
+  /** CRM accounts whose jobs wait for setup (missing properties the token may not create): the page's banner. */
+  setupWaits: SetupWait[];
 }
 
 /** The written properties back under their card field names (Pipedrive, for one, uses its own field names). */
@@ -91,6 +97,7 @@ export async function recentEnrichments(db: Queryable, limit = 12, mapping: Mapp
     objectId: r.objectId,
     company: companyOf(r.payload, r.result),
     card: asCard(r.properties, mapping[r.source as keyof Mapping] ?? {}),
+    figures: figuresOf(r.result),
     writeStatus: r.writeStatus,
     createdAt: r.createdAt,
   }));
@@ -120,13 +127,14 @@ export async function rateLimitViews(db: Queryable, now = new Date()): Promise<R
 }
 
 export async function statusSnapshot(db: Queryable, config: Config, databaseLabel: string, mapping?: Mapping): Promise<StatusSnapshot> {
-  const [queue, dead, recent, tables, refreshes, rateLimits] = await Promise.all([
+  const [queue, dead, recent, tables, refreshes, rateLimits, setupWaits] = await Promise.all([
     queueStats(db),
     latestDeadJobs(db, 5),
     recentEnrichments(db, 12, mapping),
     tableStatus(db, config.cbs.tables),
     recentCbsRefreshes(db, 3),
     rateLimitViews(db),
+    jobsWaitingForSetup(db),
   ]);
   const crms = [
     { crm: 'hubspot', writes: !!config.hubspot.accessToken },
@@ -141,5 +149,6 @@ export async function statusSnapshot(db: Queryable, config: Config, databaseLabe
     enrichments: recent,
     cbs: { tables, refreshes },
     rateLimits,
+    setupWaits,
   };
 }

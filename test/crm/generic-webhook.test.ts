@@ -50,6 +50,15 @@ describe('generic payload', () => {
     expect(parseGenericEvent({ type: 'lead.updated', lead: { id: 'a' } }, 'm').events[0].reason).toBe('reenrich');
   });
 
+  it('reads the postcode from `postcode`, or from `zip` when that is absent', () => {
+    const lead = (l: Record<string, unknown>) => parseGenericEvent({ type: 'lead.created', lead: { id: 1, ...l } }, 'm').events[0].payload.lead;
+    expect(lead({ postcode: ' 1011 AB ' })).toMatchObject({ postcode: '1011 AB' });
+    expect(lead({ zip: '3511AA' })).toMatchObject({ postcode: '3511AA' });
+    expect(lead({ zip: 1011 })).toMatchObject({ postcode: '1011' });
+    expect(lead({ postcode: '1011', zip: '9999' })).toMatchObject({ postcode: '1011' });
+    expect(lead({})).not.toHaveProperty('postcode');
+  });
+
   it('names invalid fields', () => {
     const fields = (b: unknown) => {
       try {

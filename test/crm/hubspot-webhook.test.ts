@@ -20,8 +20,8 @@ function headers(h: Record<string, string>) {
 
 describe('HubSpot signature v3', () => {
   const uri = 'https://verrijk.example.nl/webhooks/hubspot';
-  const verify = (h: Record<string, string>, opts: { raw?: string; uri?: string; at?: number } = {}) =>
-    verifyHubSpotSignature({ method: 'POST', uri: opts.uri ?? uri, rawBody: bytes(opts.raw ?? body), header: headers(h), clientSecret: SECRET, now: opts.at ?? now });
+  const verify = (h: Record<string, string>, opts: { raw?: string; uri?: string; at?: number; acceptV1?: boolean } = {}) =>
+    verifyHubSpotSignature({ method: 'POST', uri: opts.uri ?? uri, rawBody: bytes(opts.raw ?? body), header: headers(h), clientSecret: SECRET, now: opts.at ?? now, acceptV1: opts.acceptV1 });
 
   it('accepts a valid signature', () => {
     expect(verify({ 'X-HubSpot-Signature-v3': v3(uri, body, now), 'X-HubSpot-Request-Timestamp': String(now) })).toEqual({ ok: true });
@@ -44,13 +44,17 @@ describe('HubSpot signature v3', () => {
     expect(verify({ 'X-HubSpot-Signature-v3': v3(uri, body, now), 'X-HubSpot-Request-Timestamp': '1.7e12' })).toMatchObject({ ok: false });
   });
 
-  it('falls back to v1 only when v3 is absent', () => {
+  it('refuses v1 unless opted in; opted in, falls back to v1 only when v3 is absent and the events are recent', () => {
     const sig1 = createHash('sha256').update(SECRET + body).digest('hex');
-    expect(verify({ 'X-HubSpot-Signature': sig1, 'X-HubSpot-Signature-Version': 'v1' })).toEqual({ ok: true });
-    expect(verify({ 'X-HubSpot-Signature': sig1 })).toEqual({ ok: true });
-    expect(verify({ 'X-HubSpot-Signature': sig1.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) })).toMatchObject({ ok: false });
+    // The body's occurredAt (1708986598741) is within 3 days of this clock.
+    const recent = 1708986598741 + 60_000;
+    expect(verify({ 'X-HubSpot-Signature': sig1, 'X-HubSpot-Signature-Version': 'v1' }, { at: recent })).toMatchObject({ ok: false, reason: 'signature' });
+    expect(verify({ 'X-HubSpot-Signature': sig1, 'X-HubSpot-Signature-Version': 'v1' }, { at: recent, acceptV1: true })).toEqual({ ok: true });
+    expect(verify({ 'X-HubSpot-Signature': sig1 }, { at: recent, acceptV1: true })).toEqual({ ok: true });
+    expect(verify({ 'X-HubSpot-Signature': sig1 }, { at: now, acceptV1: true })).toMatchObject({ ok: false, reason: 'stale' });
+    expect(verify({ 'X-HubSpot-Signature': sig1.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) }, { at: recent, acceptV1: true })).toMatchObject({ ok: false });
     // A wrong v3 is not rescued by a right v1.
-    expect(verify({ 'X-HubSpot-Signature-v3': 'AAAA', 'X-HubSpot-Request-Timestamp': String(now), 'X-HubSpot-Signature': sig1 })).toMatchObject({ ok: false });
+    expect(verify({ 'X-HubSpot-Signature-v3': 'AAAA', 'X-HubSpot-Request-Timestamp': String(now), 'X-HubSpot-Signature': sig1 }, { acceptV1: true })).toMatchObject({ ok: false });
     expect(verify({})).toMatchObject({ ok: false, reason: 'signature' });
   });
 
@@ -89,6 +93,12 @@ describe('HubSpot events', () => {
     expect(parsed.events).toHaveLength(1);
     expect(parsed.events[0]).toMatchObject({ reason: 'reenrich', dedupeKey: 'hubspot:42:7:7:change' });
     expect(parsed.ignored.map((i) => i.eventType)).toEqual(['company.propertyChange', 'company.propertyChange', 'deal.creation', 'company.deletion']);
+  });
+
+  it('re-enriches when the zip changes: the municipality figures depend on it', () => {
+    const parsed = parseHubSpotEvents([{ eventId: 11, subscriptionType: 'company.propertyChange', propertyName: 'zip', portalId: 42, objectId: 7, propertyValue: '1011 AB' }]);
+    expect(parsed.events).toHaveLength(1);
+    expect(parsed.events[0]).toMatchObject({ reason: 'reenrich' });
   });
 
   it('names the bad fields', () => {

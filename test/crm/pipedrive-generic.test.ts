@@ -1,68 +1,40 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CrmError, refKey } from '../../src/crm/adapter.js';
 import { createPipeline } from '../../src/jobs/pipeline.js';
-import { testConfig } from '../helpers/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
-import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
-import { startFakeHubspot, type FakeHubspot } from '../fakes/hubspot-server.js';
-import { startFakePipedrive, type FakePipedrive } from '../fakes/pipedrive-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from './support.js';
+import { flavours } from '../helpers/db.js';
+import { CRM_TOKENS, crmKit, makeJobs, realEnrichment, uniqueAccount, useCrmFakes } from './support.js';
 
-const PD_TOKEN = 'pipedrive-token-abcdef0123456789';
-const GEN_TOKEN = 'generic-token-abcdef0123456789';
-const HS_TOKEN = 'pat-eu1-ensure-token-0123456789';
+const PD_TOKEN = CRM_TOKENS.pipedrive;
 const signal = new AbortController().signal;
 
 describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => {
-  let database: TestDatabase;
-  let pipedrive: FakePipedrive;
-  let generic: FakeGenericCrm;
-  let hubspot: FakeHubspot;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-    pipedrive = await startFakePipedrive({ token: PD_TOKEN, limit: 20, windowMs: 2_000 });
-    generic = await startFakeGenericCrm({ token: GEN_TOKEN });
-    hubspot = await startFakeHubspot({ token: HS_TOKEN, ensured: false });
-  });
-  afterAll(async () => {
-    await Promise.all([pipedrive?.close(), generic?.close(), hubspot?.close()]);
-    await database?.drop();
-  });
-  const config = () =>
-    testConfig({
-      PIPEDRIVE_API_TOKEN: PD_TOKEN,
-      PIPEDRIVE_BASE_URL: pipedrive.url,
-      GENERIC_CRM_URL: generic.url,
-      GENERIC_CRM_TOKEN: GEN_TOKEN,
-      HUBSPOT_ACCESS_TOKEN: HS_TOKEN,
-      HUBSPOT_BASE_URL: hubspot.url,
-    });
-
+  const fakes = useCrmFakes(flavour, { hubspotEnsured: false });
+  const { config } = fakes;
   it('Pipedrive: reads input fields by name, creates missing CBS fields, enriches a person on its organization', async () => {
-    const sbiKey = pipedrive.addField('SBI code');
-    const empKey = pipedrive.addField('Aantal medewerkers', 'double');
-    pipedrive.seedOrganization(301, 'Noordlicht Software B.V.', { [sbiKey]: '62.01', [empKey]: 38 });
-    pipedrive.seedPerson(41, 'Anne de Vries', 301);
+    const sbiKey = fakes.pipedrive.addField('SBI code');
+    const empKey = fakes.pipedrive.addField('Aantal medewerkers', 'double');
+    fakes.pipedrive.seedOrganization(301, 'Noordlicht Software B.V.', { [sbiKey]: '62.01', [empKey]: 38 });
+    fakes.pipedrive.seedPerson(41, 'Anne de Vries', 301);
     const cfg = config();
-    const run = createPipeline({ database, config: cfg, enrichment: realEnrichment(), ...crmKit(database, cfg) });
+    const run = createPipeline({ database: fakes.database, config: cfg, enrichment: realEnrichment(), ...crmKit(fakes.database, cfg) });
     const account = uniqueAccount('pd');
-    const [job] = await makeJobs(database, [{ source: 'pipedrive', accountId: account, objectType: 'person', objectId: '41' }]);
+    const [job] = await makeJobs(fakes.database, [{ source: 'pipedrive', accountId: account, objectType: 'person', objectId: '41' }]);
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), JSON.stringify([...outcomes])).toMatchObject({ kind: 'done', detail: { writeStatus: 'written' } });
 
-    const custom = pipedrive.customByName(301);
+    const custom = fakes.pipedrive.customByName(301);
     expect(custom['SBI code']).toBe('62.01');
     expect(custom['Aantal medewerkers']).toBe(38);
     expect(String(custom['CBS SBI code'])).toContain('62.01');
     expect(custom['CBS version']).toBeTruthy();
-    expect(pipedrive.fieldKey('CBS size class')).toMatch(/^[0-9a-f]{40}$/);
-    expect(pipedrive.requests.every((r) => !r.url.includes(PD_TOKEN))).toBe(true);
+    expect(fakes.pipedrive.fieldKey('CBS size class')).toMatch(/^[0-9a-f]{40}$/);
+    expect(fakes.pipedrive.requests.every((r) => !r.url.includes(PD_TOKEN))).toBe(true);
   });
 
   it('Pipedrive: a deleted organization is dead, a person without one too', async () => {
-    pipedrive.seedPerson(42, 'Zonder Organisatie', null);
+    fakes.pipedrive.seedPerson(42, 'Zonder Organisatie', null);
     const cfg = config();
-    const { crm } = crmKit(database, cfg);
+    const { crm } = crmKit(fakes.database, cfg);
     const account = uniqueAccount('pd');
     const read = await crm.adapter('pipedrive')!.readLeads(account, [
       { source: 'pipedrive', accountId: account, objectType: 'organization', objectId: '999' },
@@ -76,29 +48,30 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
   });
 
   it('generic: PATCHes only the mapped properties and leaves the rest of the lead alone', async () => {
-    generic.seed('G-1', { company: 'Bakkerij Van der Meulen', sbi: '10.71', employees: '10-49', owner: 'jan@example.nl' });
+    fakes.generic.seed('G-1', { company: 'Bakkerij Van der Meulen', sbi: '10.71', employees: '10-49', owner: 'jan@example.nl' });
     const cfg = config();
-    const run = createPipeline({ database, config: cfg, enrichment: realEnrichment(), ...crmKit(database, cfg) });
-    const [job] = await makeJobs(database, [{ source: 'generic', accountId: 'default', objectType: 'lead', objectId: 'G-1' }]);
+    const run = createPipeline({ database: fakes.database, config: cfg, enrichment: realEnrichment(), ...crmKit(fakes.database, cfg) });
+    const [job] = await makeJobs(fakes.database, [{ source: 'generic', accountId: 'default', objectType: 'lead', objectId: 'G-1' }]);
     expect((await run([job], signal)).get(job.id)?.kind).toBe('done');
-    const patch = generic.requests.find((r) => r.method === 'PATCH')!;
+    const patch = fakes.generic.requests.find((r) => r.method === 'PATCH')!;
     expect(Object.keys(patch.body as object).every((k) => k.startsWith('cbs_'))).toBe(true);
-    const lead = generic.cards.get('G-1')!;
+    const lead = fakes.generic.cards.get('G-1')!;
     expect(lead).toMatchObject({ company: 'Bakkerij Van der Meulen', sbi: '10.71', employees: '10-49', owner: 'jan@example.nl' });
     expect(String(lead.cbs_sbi_code)).toContain('10.71');
   });
 
   it('crm:ensure creates the verrijk group and the missing HubSpot properties once', async () => {
     const cfg = config();
-    const { crm } = crmKit(database, cfg);
+    const { crm } = crmKit(fakes.database, cfg);
     const adapter = crm.adapter('hubspot')!;
     const first = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(first.created).toContain('companies: group verrijk');
     expect(first.created).toContain('companies.cbs_sbi_code');
     expect(first.created).toContain('contacts.cbs_version');
-    expect(hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
+    expect(fakes.hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
     const second = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(second.created).toEqual([]);
-    expect(second.existing.length).toBe(22);
+    expect(second.existing.length).toBe(28);
+    expect(first.created).toContain('companies.cbs_establishments_in_municipality');
   });
 });

@@ -3,7 +3,7 @@ import type { CbsTableData, CbsTableVersion } from '../../src/cbs/model.js';
 import { CBS_SOURCE_LINE } from '../../src/cbs/model.js';
 import { createEnricher, type VerrijkEnricher } from '../../src/enrich/engine.js';
 import { EnrichmentSchema } from '../../src/enrich/result.js';
-import { createEnrichmentService } from '../../src/enrich/service.js';
+import { bundledTableVersions, createEnrichmentService } from '../../src/enrich/service.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { CARD_FIELDS } from '../../src/enrich/types.js';
 import { createLogger } from '../../src/logger.js';
@@ -107,9 +107,10 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(fte.cbs_match.size?.normalised).toMatch(/lower bound of persons/);
   });
 
-  it('renders every card field as a short string', () => {
-    const e = enricher.resolve({ sbi: '6201', employees: 12 });
-    const card = enricher.toCard(e, new Date('2026-01-02T03:04:05Z'));
+  it('renders every card field as a short string', async () => {
+    const all = createEnricher({ sbiList, tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.5 });
+    const e = all.resolve({ sbi: '6201', employees: 12, postcode: '1011AB' });
+    const card = all.toCard(e, new Date('2026-01-02T03:04:05Z'));
     expect(Object.keys(card).sort()).toEqual([...CARD_FIELDS].sort());
     for (const v of Object.values(card)) expect(v!.length).toBeLessThanOrEqual(120);
     expect(card).toMatchObject({
@@ -152,6 +153,31 @@ describe('enrichment engine over the real 83583NED', () => {
     const viaKvk = enricher.resolve({ kvkSbi: [{ sbiCode: '4791', indHoofdactiviteit: 'Ja' }], employees: '1000+' });
     expect(viaKvk.cbs_sbi_code).toBe('47.91');
     expect(viaKvk).not.toBe(e1);
+  });
+
+  it('never confuses a code with an industry, or leads that differ in one field, in the hot index', () => {
+    const fresh = createEnricher({ sbiList, tables: [asVersion(table)], minConfidence: 0.5 });
+    const leads = [
+      { industry: 'bakkerij', employees: 3 },
+      { sbi: 'bakkerij', employees: 3 },
+      { sbi: '10.71', industry: 'bakkerij', employees: 3 },
+      { sbi: '10.71', employees: 3 },
+      { sbi: '10.71', employees: 3, postcode: '1011' },
+      { sbi: '10.71', employees: 4 },
+      { sbi: '10.71', industry: 'drukkerij', employees: 3 },
+      { industry: 'bakkerij' },
+    ];
+    const first = leads.map((l) => fresh.resolve({ ...l }));
+    // Each answered again from the hot index, in reverse order, must be the same object as its own first answer.
+    for (let i = leads.length - 1; i >= 0; i--) expect(fresh.resolve({ ...leads[i] }), JSON.stringify(leads[i])).toBe(first[i]);
+    // And no first answer was taken from another lead's entry.
+    expect(first[0].cbs_sbi_code).toBe('10.71');
+    expect(first[1].cbs_sbi_code).toBeNull();
+    expect(first[3].cbs_municipality).toBeNull();
+    expect(first[4].cbs_municipality?.code).toBe('GM0363');
+    expect(first[5].cbs_size_category?.employees.text).toBe('4');
+    expect(first[6].cbs_match.sector?.method).toBe('sbi');
+    expect(first[7].cbs_size_category).toBeNull();
   });
 
   it('enriches sector and size without any CBS table', () => {

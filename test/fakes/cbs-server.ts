@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { CbsTableData } from '../../src/cbs/model.js';
+import { v3SetsFromModel } from './cbs-v3-derived.js';
 
 /**
  * A fake CBS StatLine (OData v3) on loopback, serving the real fixtures the way
@@ -37,6 +39,8 @@ export interface FakeRequest {
 export interface FakeCbsOptions {
   pageSize?: number;
   fixturesDir?: string;
+  /** Tables served from the model (no real v3 recording exists), with the Modified date to report. */
+  derived?: Array<{ data: CbsTableData; modified: string }>;
 }
 
 interface FakeTable {
@@ -120,6 +124,7 @@ function loadTables(dir: string): Map<string, FakeTable> {
 
 export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCbs> {
   const tables = loadTables(options.fixturesDir ?? CBS_FIXTURES);
+  for (const d of options.derived ?? []) tables.set(d.data.tableId.toUpperCase(), { id: d.data.tableId, ...v3SetsFromModel(d.data, d.modified) });
   let pageSize = options.pageSize ?? 10_000;
   let delayMs = 0;
   const rules: Rule[] = [];

@@ -38,6 +38,7 @@ export interface FakeHubspotOptions {
   scopes?: string[];
   /** The account's time zone setting (account details); default Europe/Amsterdam. */
   timeZone?: string;
+  /** The account id HubSpot puts in validation messages (`portalId`). */
   portalId?: number;
 }
 
@@ -69,8 +70,9 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   const created = new Map<string, number>();
   const indexed = new Map<string, number>();
   const properties = new Map<string, Set<string>>([
-    ['companies', new Set(['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'createdate'])],
-    ['contacts', new Set(['company', 'numemployees', 'industry', 'sbi_code', 'createdate'])],
+    // `zip` is a default HubSpot property on both objects.
+    ['companies', new Set(['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'zip', 'createdate'])],
+    ['contacts', new Set(['company', 'numemployees', 'industry', 'sbi_code', 'zip', 'createdate'])],
   ]);
   const types = new Map<string, PropertyDef>();
   const groups = new Map<string, Set<string>>([
@@ -84,6 +86,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     }
   }
   let batchFailures: { ids: Set<string>; category: string } | undefined;
+  const portalId = opts.portalId ?? 147_000_001;
   let dailyUsed = 0;
   const searches: number[] = [];
   const windowMs = opts.windowMs ?? 10_000;
@@ -164,14 +167,30 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     if (!cards.has(`${objectType}:${id}`)) return notFound(`Object not found. objectId are usually numeric.`);
     const known = properties.get(segment) ?? new Set();
     const unknown = Object.keys(props).filter((p) => !known.has(p));
-    if (unknown.length) {
-      return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid: ${unknown.join(', ')} does not exist` } };
-    }
+    if (unknown.length) return propertyDoesntExist(unknown);
     for (const [name, value] of Object.entries(props)) {
       const why = invalidValue(types.get(`${segment}.${name}`), name, value);
       if (why) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid: ${why} (record ${id})`, context: { ids: [id] } } };
     }
     return undefined;
+  }
+
+  /**
+   * HubSpot's answer to a write naming properties the account does not have:
+   * 400 VALIDATION_ERROR whose message embeds one JSON entry per property with
+   * `"error":"PROPERTY_DOESNT_EXIST"` (the shape HubSpot's own clients and
+   * integrators quote; e.g. PostHog/posthog#53339 for the 403 below).
+   */
+  function propertyDoesntExist(unknown: string[]): Reply {
+    const entries = unknown.map((name) => ({
+      isValid: false,
+      message: `Property "${name}" does not exist`,
+      error: 'PROPERTY_DOESNT_EXIST',
+      name,
+      localizedErrorMessage: `Property "${name}" does not exist`,
+      portalId,
+    }));
+    return { status: 400, body: { status: 'error', message: `Property values were not valid: ${JSON.stringify(entries)}`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' } };
   }
 
   function write(objectType: string, id: string, props: Record<string, unknown>) {
@@ -197,6 +216,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         return groups.get(segment)?.has(name) ? { status: 200, body: { name, label: name } } : notFound(`group ${name} not found`);
       }
       if (ctx.method === 'POST' && rest === 'groups') {
+        if (groups.get(segment)?.has(body.name)) return { status: 409, body: { status: 'error', category: 'CONFLICT', message: `A property group named '${body.name}' already exists.`, correlationId: randomUUID() } };
         groups.get(segment)?.add(body.name);
         return { status: 201, body: { name: body.name, label: body.label } };
       }
@@ -208,6 +228,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
           return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'name, label, type, fieldType and groupName are required' } };
         }
         if (!groups.get(segment)?.has(body.groupName)) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `group ${body.groupName} does not exist` } };
+        if (properties.get(segment)?.has(body.name)) return { status: 409, body: { status: 'error', category: 'CONFLICT', message: `Property named '${body.name}' already exists.`, correlationId: randomUUID() } };
         properties.get(segment)?.add(body.name);
         return { status: 201, body: { name: body.name, type: body.type, fieldType: body.fieldType, groupName: body.groupName } };
       }

@@ -28,6 +28,8 @@ export interface Organization {
   id: number;
   name: string;
   custom_fields: Record<string, unknown>;
+  /** API v2: the address parts in one object (`postal_code`, `locality`, …). */
+  address?: { value?: string | null; postal_code?: string | null; locality?: string | null } | null;
   add_time: string;
   update_time: string;
 }
@@ -36,8 +38,9 @@ export interface Person {
   id: number;
   name: string;
   org_id: number | null;
-  add_time: string;
-  update_time: string;
+  /** Set by seedPerson; a test may put a bare person in `persons`. */
+  add_time?: string;
+  update_time?: string;
 }
 
 export interface FakePipedrive extends FakeBase {
@@ -96,16 +99,16 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     handle: (ctx) => (budget.charge(ctx.method, ctx.path) ? route(ctx) : tooMany()),
   });
 
-  function list<T extends { id: number; add_time: string; update_time: string }>(ctx: FakeContext, items: T[]): Reply {
+  function list<T extends { id: number; add_time?: string; update_time?: string }>(ctx: FakeContext, items: T[]): Reply {
     const since = ctx.query.get('updated_since');
     const sortBy = (ctx.query.get('sort_by') ?? 'id') as 'id' | 'update_time' | 'add_time';
     if (!['id', 'update_time', 'add_time'].includes(sortBy)) return { status: 400, body: { success: false, error: `sort_by ${sortBy} is not supported`, errorCode: 400 } };
     const dir = ctx.query.get('sort_direction') === 'desc' ? -1 : 1;
     const size = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, MAX_LIMIT);
     const offset = offsetOf(ctx.query.get('cursor'));
-    const key = (o: T) => (sortBy === 'id' ? o.id : Date.parse(o[sortBy]));
+    const key = (o: T) => (sortBy === 'id' ? o.id : Date.parse(o[sortBy] ?? '') || 0);
     const data = items
-      .filter((o) => !since || Date.parse(o.update_time) >= Date.parse(since))
+      .filter((o) => !since || Date.parse(o.update_time ?? '') >= Date.parse(since))
       .sort((a, b) => dir * (key(a) - key(b)) || a.id - b.id);
     const page = data.slice(offset, offset + size);
     const next = offset + size < data.length ? cursorOf(offset + size) : null;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { FUZZ_SECRETS, checkAnswer, checkIntakeConsistency, describeBody, startFuzzService } from './service.js';
-import { contentTypes, hostileBody, hostileHeaderValue, hostileString } from './hostile.js';
+import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString } from './hostile.js';
 
 /**
  * POST /webhooks/generic under generated hostile input. Signatures are made
@@ -64,6 +64,25 @@ describe('fuzz POST /webhooks/generic', () => {
         const ts = nowSeconds();
         const res = await post(body, { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sign(id, ts, body) });
         await checkAnswer(res, true, `valid ${describeBody(body)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes hostile ids and kvk profiles without a 5xx; every id it accepts is addressable through the admin API', async () => {
+    const kvk = fc.dictionary(hostileString, fc.oneof(hostileString, fc.array(fc.dictionary(hostileString, hostileString, { maxKeys: 3 }), { maxLength: 3 })), { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(hostileId, fc.option(kvk, { nil: undefined }), async (leadId, kvkProfile) => {
+        const body = JSON.stringify({ type: 'lead.created', lead: { id: leadId, ...(kvkProfile ? { kvk: kvkProfile } : {}) } });
+        const id = `msg_${randomUUID()}`;
+        const ts = nowSeconds();
+        const res = await post(body, { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sign(id, ts, body) });
+        const accepted = res.status === 200;
+        await checkAnswer(res, undefined, `hostile id ${describeBody(body)}`);
+        if (!accepted) return;
+        const objectId = String(leadId);
+        const found = await service.app.request(`/v1/leads/generic/${encodeURIComponent(objectId)}`, { headers: { authorization: `Bearer ${FUZZ_SECRETS.adminToken}` } });
+        expect(found.status, `GET accepted id ${JSON.stringify(objectId)} → ${await found.text()}`).toBe(200);
       }),
       { numRuns: 300 },
     );

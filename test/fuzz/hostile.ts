@@ -28,7 +28,18 @@ export const INJECTIONS = [
   'constructor',
   ' ',
   '',
+  // What PostgreSQL text/jsonb and URL paths trip over (issue 15): NUL, lone surrogates, dot segments.
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '\udc00\ud800',
+  '..',
+  '.',
+  '../..',
+  '%2e%2e',
+  'a/b',
 ];
+
 
 /** Any string a JSON body can carry, biased towards the nasty ones. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
@@ -38,6 +49,19 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ minLength: 300, maxLength: 2000 }) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...INJECTIONS), fc.string({ maxLength: 10 })).map(([a, b]) => a + b) },
 );
+
+/** Ids as an attacker or a broken CRM sends them: dot segments, NUL, lone surrogates, separators, huge numbers. */
+export const HOSTILE_IDS = ['..', '.', '../x', '%2e%2e', '\u0000', '1\u0000', '\ud800', '7\udfff', 'a/b', 'a b', 'a#b', 'a?b', 'é', 'x'.repeat(129), '-1', '1.5', '1e21', ' 42 '];
+export const hostileId: fc.Arbitrary<string | number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_IDS) },
+  { weight: 2, arbitrary: hostileString },
+  { weight: 1, arbitrary: fc.nat() },
+  { weight: 1, arbitrary: hostileNumberLike() },
+);
+
+function hostileNumberLike(): fc.Arbitrary<number> {
+  return fc.constantFrom(-1, 1.5, 1e21, 2 ** 53 + 2, Number.MAX_VALUE);
+}
 
 export const hostileNumber: fc.Arbitrary<number> = fc.oneof(
   fc.integer(),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { FUZZ_SECRETS, checkAnswer, checkIntakeConsistency, describeBody, startFuzzService } from './service.js';
-import { contentTypes, hostileBody, hostileHeaderValue, hostileString, hostileValue } from './hostile.js';
+import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString, hostileValue } from './hostile.js';
 
 /** POST /webhooks/pipedrive under generated hostile input; Pipedrive authenticates with HTTP Basic only. */
 
@@ -49,6 +49,20 @@ describe('fuzz POST /webhooks/pipedrive', () => {
   });
 
   const post = (body: string | Uint8Array, headers: Record<string, string>) => service.app.request(PATH, { method: 'POST', body, headers });
+
+  it('takes hostile ids and custom_fields (U+0000, lone surrogates, ..) without a 5xx; 2xx only for whole-number ids', async () => {
+    const custom = fc.dictionary(hostileString, fc.oneof(hostileString, fc.record({ value: hostileString })), { maxKeys: 5 });
+    await fc.assert(
+      fc.asyncProperty(envelope, hostileId, hostileId, custom, async (env, entityId, companyId, customFields) => {
+        const sent = { ...env, meta: { ...env.meta, entity_id: entityId, company_id: companyId }, data: { ...env.data, id: entityId, custom_fields: customFields } };
+        const body = JSON.stringify(sent);
+        const whole = (v: unknown) => /^\d{1,16}$/.test(typeof v === 'number' ? String(v) : String(v).trim());
+        const res = await post(body, { 'content-type': 'application/json', authorization: GOOD_AUTH });
+        await checkAnswer(res, whole(entityId) && whole(companyId) ? true : false, `hostile ids ${describeBody(body)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it('accepts every authenticated well-formed create event (2xx)', async () => {
     await fc.assert(

@@ -18,6 +18,7 @@ export const FUZZ_SECRETS = {
   pipedrivePassword: 'fuzz-password-long-and-random',
   genericSecret: `whsec_${Buffer.from('fuzz-generic-secret-0123456789abcdef').toString('base64')}`,
   publicUrl: 'https://verrijk.example.test',
+  adminToken: 'fuzz-admin-token-0123456789abcdef',
 };
 
 export async function startFuzzService(): Promise<{ app: ReturnType<typeof createApp>; runtime: Runtime }> {
@@ -29,6 +30,7 @@ export async function startFuzzService(): Promise<{ app: ReturnType<typeof creat
     PIPEDRIVE_WEBHOOK_USER: FUZZ_SECRETS.pipedriveUser,
     PIPEDRIVE_WEBHOOK_PASSWORD: FUZZ_SECRETS.pipedrivePassword,
     GENERIC_WEBHOOK_SECRET: FUZZ_SECRETS.genericSecret,
+    ADMIN_TOKEN: FUZZ_SECRETS.adminToken,
     DRY_RUN: 'true',
   });
   const runtime = await buildRuntime(config, createLogger({ level: 'silent' }));

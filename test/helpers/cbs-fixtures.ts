@@ -3,8 +3,8 @@ import { buildTable, CBS_FIXTURES_DIR } from '../../scripts/build-snapshot.js';
 import type { CbsTableData, CbsTableVersion } from '../../src/cbs/model.js';
 
 /**
- * The real 83583NED table, built straight from the statline-bq fixture (tests
- * may read ../shared; the runtime never does), through the same mapping the
+ * The real 83583NED table, built straight from the statline-bq fixture in
+ * test/fixtures/cbs/ (tests read it; the runtime never does), through the same mapping the
  * snapshot builder and the live loader use.
  */
 

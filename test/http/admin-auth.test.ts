@@ -15,6 +15,7 @@ const ADMIN_ROUTES: Array<{ method: string; path: string; ok: number }> = [
   { method: 'POST', path: '/v1/jobs/retry?status=dead', ok: 202 },
   { method: 'GET', path: '/v1/cbs/tables', ok: 200 },
   { method: 'POST', path: '/v1/cbs/refresh', ok: 503 },
+  { method: 'POST', path: '/v1/rate-limits/pipedrive:cred-0123456789ab/release', ok: 503 },
 ];
 
 describe.each(flavours)('admin authentication on %s', (flavour) => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CBS_SOURCE_LINE } from '../../src/cbs/model.js';
-import { createEnrichmentService } from '../../src/enrich/service.js';
+import { bundledTableVersions, createEnrichmentService } from '../../src/enrich/service.js';
 import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/app.js';
 import { baseDeps, bodyOf, createApp } from '../helpers/app.js';
@@ -32,6 +32,38 @@ describe('GET /v1/lookup', () => {
     expect(e.provenance.source).toBe(CBS_SOURCE_LINE);
     expect(body.json.card).toMatchObject({ cbs_sbi_code: '62.01', cbs_size_class: '10 tot 50 werkzame personen' });
     expect(body.json.card.cbs_source).toContain(CBS_SOURCE_LINE);
+  });
+
+  it('shows all three figures with their provenance for a lead with a postcode', async () => {
+    const all = {
+      ...deps,
+      enrichment: createEnrichmentService({
+        getTables: () => bundledTableVersions(['83583NED', '81589NED', '81575NED']),
+        minConfidence: 0.5,
+        logger: createLogger({ level: 'silent' }),
+      }),
+    };
+    const res = await createApp(all).request('/v1/lookup?sbi=6201&employees=12&postcode=1011%20AB');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    const figures = body.json.enrichment.figures as Array<{ id: string; status: string; figure: { value: number }; provenance: Record<string, unknown> }>;
+    expect(figures.map((f) => [f.id, f.status, f.figure?.value]), body.text).toEqual([
+      ['jobs', 'available', 50.9],
+      ['businesses', 'available', 1685],
+      ['establishments', 'available', 8150],
+    ]);
+    expect(figures[1].provenance).toMatchObject({ tableId: '81589NED', period: '2020 1e kwartaal', unit: 'aantal', source: 'snapshot' });
+    expect(figures[0].provenance).toMatchObject({ tableId: '83583NED', topic: { key: 'BanenVanWerknemersInDecember_1' }, modified: '2020-11-19T02:00:00' });
+    expect(body.json.enrichment.cbs_municipality).toMatchObject({ code: 'GM0363', name: 'Amsterdam' });
+    expect(body.json.card).toMatchObject({ cbs_municipality: 'Amsterdam (GM0363)', cbs_establishments_in_municipality: '8150 vestigingen in J, Amsterdam (81575NED, 2012)' });
+  });
+
+  it('refuses a postcode that is not Dutch, naming the field', async () => {
+    const res = await get('/v1/lookup?sbi=6201&postcode=SW1A%201AA');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(400);
+    expect(body.text).toContain('postcode');
+    expect(body.text).toContain('not a Dutch postcode');
   });
 
   it('matches free-text industry with a confidence', async () => {

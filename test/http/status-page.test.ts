@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETUP_WAIT_PREFIX } from '../../src/crm/hubspot/missing-properties.js';
 import { DEFAULT_MAPPING } from '../../src/crm/mapping.js';
+import { createEnricher } from '../../src/enrich/engine.js';
+import { loadSbiList } from '../../src/enrich/sbi-list.js';
+import { bundledTableVersions } from '../../src/enrich/service.js';
 import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit } from '../ops/seed.js';
@@ -21,6 +25,7 @@ describe.each(flavours)('status page on %s', (flavour) => {
     await seedJob(db, leadRef(), { status: 'dead', lastError: `HubSpot answered 404 ${PROBE}` });
     await seedCbsTable(db, '83583NED', new Date(Date.now() - 3600_000));
     await seedRateLimit(db, 'hubspot:12345678', 7);
+    await seedJob(db, { ...leadRef(), accountId: '4242' }, { status: 'queued', lastError: `${SETUP_WAIT_PREFIX}the token lacks crm.schemas.companies.write ${PROBE}` });
   });
   afterAll(async () => {
     await database?.drop();
@@ -41,6 +46,12 @@ describe.each(flavours)('status page on %s', (flavour) => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;');
     expect(html).toContain('HubSpot answered 404 &lt;img');
+  });
+
+  it('shows a banner for a CRM account whose jobs wait for setup', async () => {
+    const { html } = await page();
+    expect(html).toMatch(/<section class="banner" role="alert"><b>\w+ account 4242: 1 jobs wait for CRM setup\.<\/b>/);
+    expect(html).toContain('the token lacks crm.schemas.companies.write &lt;img');
   });
 
   it('sends a CSP without inline scripts and with a nonce for the one stylesheet', async () => {
@@ -83,6 +94,23 @@ describe.each(flavours)('status page on %s', (flavour) => {
     const { html } = await page();
     const card = html.slice(html.indexOf('Drukkerij De Vries'));
     expect(card.slice(0, 1500)).toContain('10 tot 50 werkzame personen · small');
+  });
+
+  it('shows every configured figure on the lead card with its table, topic, unit, period and Modified', async () => {
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.5 });
+    const result = enricher.resolve({ sbi: '62.01', employees: 12, postcode: '1011 AB' });
+    const ref = leadRef();
+    const job = await seedJob(database.db, ref, { payload: { lead: { company: 'Grachtsoft B.V.' }, event: { type: 'company.creation' } } });
+    await seedEnrichment(database.db, ref, job.id, { result, properties: enricher.toCard(result, new Date()), writeStatus: 'written' });
+    const { html } = await page();
+    const card = html.slice(html.indexOf('Grachtsoft B.V.'), html.indexOf('Grachtsoft B.V.') + 4000);
+    expect(card).toContain('Amsterdam (GM0363)');
+    expect(card).toContain('Banen van werknemers in sector en grootteklasse');
+    expect(card).toContain('50.9 x 1 000 banen in 62 (83583NED, 2019 december)');
+    expect(card).toContain('83583NED · BanenVanWerknemersInDecember_1 · x 1 000 · 2019 december · Modified 2020-11-19 · snapshot');
+    expect(card).toContain('1685 bedrijven in J (81589NED, 2020 1e kwartaal)');
+    expect(card).toContain('81589NED · Bedrijfsgrootte/10 tot 20 werkzame personen (aantal) · aantal · 2020 1e kwartaal · Modified onbekend · snapshot');
+    expect(card).toContain('8150 vestigingen in J, Amsterdam (81575NED, 2012)');
   });
 
   it('says which CRMs write when credentials are set and dry run is off', async () => {

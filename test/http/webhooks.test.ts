@@ -41,8 +41,10 @@ function hubspotRequest(events: unknown, opts: { ts?: number; path?: string; sig
 
 function genericRequest(payload: unknown, id = `msg_${unique()}`, raw?: string) {
   const body = raw ?? JSON.stringify(payload);
-  const signature = new Webhook(GENERIC_SECRET).sign(id, new Date(), body);
-  const ts = String(Math.floor(Date.now() / 1000));
+  // One instant for signature and header, so a second boundary between two clock reads cannot break the signature.
+  const at = new Date();
+  const signature = new Webhook(GENERIC_SECRET).sign(id, at, body);
+  const ts = String(Math.floor(at.getTime() / 1000));
   return new Request('http://127.0.0.1/webhooks/generic', {
     method: 'POST',
     body,
@@ -120,7 +122,7 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
     expect(lines[0]).toMatchObject({ msg: 'request', path: '/webhooks/generic', status: 200, source: 'generic', accepted: 1, duplicates: 0, jobIds: [job.id] });
   });
 
-  it('counts a webhook as in flight from its first byte to its answer, for the workers to yield to', async () => {
+  it('counts a webhook as in flight from its verified body to its answer, for the workers to yield to', async () => {
     const gauge = createIntakeGauge();
     const seen: boolean[] = [];
     const counted = createApp({ ...baseDeps(database, testConfig(env)), intake: gauge, jobs: { wake: () => seen.push(gauge.busy()) } });

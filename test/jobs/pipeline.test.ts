@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextMidnight } from '../../src/crm/clock.js';
-import { enrichments } from '../../src/db/schema.js';
+import { enrichments, rateLimitState } from '../../src/db/schema.js';
 import { createPipeline } from '../../src/jobs/pipeline.js';
 import type { JobOutcome, JobRow } from '../../src/jobs/types.js';
 import { memoryLogger, testConfig } from '../helpers/app.js';
@@ -10,6 +10,7 @@ import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../crm/support.
 import { cbsProperties, type FakeHubspot, startFakeHubspot } from '../fakes/hubspot-server.js';
 
 const TOKEN = 'pat-eu1-11111111-2222-3333-4444-555555555555';
+const OTHER_TOKEN = 'pat-eu1-66666666-7777-8888-9999-000000000000';
 const enrichment = realEnrichment();
 
 describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
@@ -166,11 +167,12 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     expect((auth.get(job.id) as { error: string }).error).toContain('401');
   });
 
-  it('a DAILY 429 pauses that account until the reset; other accounts continue', async () => {
+  it('a DAILY 429 pauses that token until the reset, whichever account a job names; another token continues', async () => {
     const a = uniqueAccount('daily');
     const b = uniqueAccount('other');
     hubspot.seed('company', '5301', { name: 'A BV', sbi_code: '6201' });
-    hubspot.seed('company', '5302', { name: 'B BV', sbi_code: '6201' });
+    const otherPortal = await startFakeHubspot({ token: OTHER_TOKEN, limit: 100, windowMs: 10_000 });
+    otherPortal.seed('company', '5302', { name: 'B BV', sbi_code: '6201' });
     const { run, kit } = pipelineFor();
     hubspot.fail({ status: 429, policy: 'DAILY' });
     const [jobA] = await makeJobs(database, [company(a, '5301')]);
@@ -182,19 +184,25 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     expect(Math.abs(outcome.notBefore!.getTime() - midnight)).toBeLessThan(5_000);
     expect(await kit.metrics.registry.getSingleMetricAsString('verrijk_crm_429_total')).toContain('policy="DAILY"');
 
-    const [jobB] = await makeJobs(database, [company(b, '5302')]);
-    expect((await run([jobB], signal)).get(jobB.id)?.kind).toBe('done');
-
     const sent = hubspot.requests.length;
+    // The budget is the token's: a job naming another account on the same token waits too (issue 15, finding 8).
+    const [jobB] = await makeJobs(database, [company(b, '5302')]);
+    expect((await run([jobB], signal)).get(jobB.id)?.kind).toBe('retry');
+    const elsewhere = pipelineFor({ HUBSPOT_ACCESS_TOKEN: OTHER_TOKEN, HUBSPOT_BASE_URL: otherPortal.url });
+    expect((await elsewhere.run([jobB], signal)).get(jobB.id)?.kind, 'another token has its own budget').toBe('done');
+
     const [jobA2] = await makeJobs(database, [company(a, '5301')]);
     const second = await run([jobA2], signal);
     expect(second.get(jobA2.id), outcomeText(second)).toMatchObject({ kind: 'retry' });
-    expect(hubspot.requests.length, 'a paused account sends nothing').toBe(sent);
+    expect(hubspot.requests.length, 'a paused token sends nothing').toBe(sent);
     // A second pipeline (another instance) sees the same pause.
     const other = pipelineFor();
     const [jobA3] = await makeJobs(database, [company(a, '5301')]);
     expect((await other.run([jobA3], signal)).get(jobA3.id)?.kind).toBe('retry');
     expect(hubspot.requests.length).toBe(sent);
+    await otherPortal.close();
+    // The rest of this file shares the token: end the day.
+    await database.db.update(rateLimitState).set({ pausedUntil: null, dailyLimit: null });
   });
 
   it('never puts the token in logs, URLs or error messages', async () => {

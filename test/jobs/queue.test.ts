@@ -9,6 +9,7 @@ import {
   finishJobs,
   jobCounts,
   listJobs,
+  MAX_LEASE_LOSSES,
   queueStats,
   releaseJobs,
   retryDelayMs,
@@ -202,6 +203,53 @@ describe.each(flavours)('queue on %s', (flavour) => {
       [2, 'retry'],
       [3, 'dead'],
     ]);
+  });
+
+  it('retries for the window counted from the first failure, not for a fixed number of attempts', async () => {
+    // Default policy: attempt 9 of a failing job is still retried (the old 8-attempt default dead-lettered it after ~21 min).
+    const { id } = await enqueueTestJob(db());
+    const makeDue = () => db().update(jobs).set({ runAt: sql`now() - interval '1 second'` }).where(eq(jobs.id, id));
+    let job!: Awaited<ReturnType<typeof claimJobs>>[number];
+    for (let attempt = 1; attempt <= 9; attempt++) {
+      [job] = await claimJobs(db(), { workerId: 'w', limit: 1, leaseMs: 60_000 });
+      expect(job.attempts).toBe(attempt);
+      expect(await finishJob(db(), job, { kind: 'retry', error: 'CRM 503' }, 'w')).toMatchObject({ status: 'queued' });
+      await makeDue();
+    }
+    const firstFailedAt = (await row(id)).firstFailedAt!;
+    expect(firstFailedAt).toBeInstanceOf(Date);
+    expect(Date.now() - firstFailedAt.getTime()).toBeLessThan(60_000);
+
+    // The window is counted from that first failure: 23 h in, a failure is retried, and the delay is cut to end at the window.
+    const window = { baseMs: 60 * 60_000, capMs: 2 * 60 * 60_000, windowMs: 24 * 60 * 60_000 };
+    await db().update(jobs).set({ firstFailedAt: sql`now() - interval '23 hours 59 minutes'` }).where(eq(jobs.id, id));
+    [job] = await claimJobs(db(), { workerId: 'w', limit: 1, leaseMs: 60_000 });
+    const r = await finishJob(db(), job, { kind: 'retry', error: 'CRM 503' }, 'w', { backoff: window });
+    expect(r!.status).toBe('queued');
+    expect(r!.runAt.getTime() - Date.now()).toBeLessThanOrEqual(61_000);
+    // At the window's end, the next failure is final, with the span in the reason.
+    await makeDue();
+    await db().update(jobs).set({ firstFailedAt: sql`now() - interval '24 hours 1 minute'` }).where(eq(jobs.id, id));
+    [job] = await claimJobs(db(), { workerId: 'w', limit: 1, leaseMs: 60_000 });
+    expect(await finishJob(db(), job, { kind: 'retry', error: 'CRM 503' }, 'w', { backoff: window })).toMatchObject({ status: 'dead' });
+    expect((await row(id)).lastError).toBe('gave up after 11 attempts over 24.0 h: CRM 503');
+
+    // A manual retry starts a fresh window.
+    expect(await retryJobs(db(), { id })).toBe(1);
+    expect(await row(id)).toMatchObject({ status: 'queued', attempts: 0, firstFailedAt: null });
+  });
+
+  it('dead-letters a job whose workers stopped answering MAX_LEASE_LOSSES times, however many attempts it may have', async () => {
+    const { id } = await enqueueTestJob(db());
+    const results = [];
+    for (let i = 0; i < MAX_LEASE_LOSSES; i++) {
+      await db().update(jobs).set({ runAt: sql`now() - interval '1 second'` }).where(eq(jobs.id, id));
+      expect(await claimJobs(db(), { workerId: `crashed-${i}`, limit: 1, leaseMs: 20 })).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 60));
+      results.push(await sweepExpiredLeases(db()));
+    }
+    expect(results).toEqual([...Array.from({ length: MAX_LEASE_LOSSES - 1 }, () => ({ requeued: 1, dead: 0 })), { requeued: 0, dead: 1 }]);
+    expect(await row(id)).toMatchObject({ status: 'dead', attempts: MAX_LEASE_LOSSES, maxAttempts: 1000 });
   });
 
   it('dead-letters at once on a dead outcome, and an expired last attempt is not run again', async () => {

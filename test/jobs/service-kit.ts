@@ -24,7 +24,9 @@ export const failures: string[] = [];
 /** POSTs one signed generic lead.created; resolves true only on a 2xx (an acknowledged event). */
 export async function sendLead(url: string, webhookId: string, leadId: string): Promise<boolean> {
   const body = JSON.stringify({ type: 'lead.created', lead: { id: leadId, sbi: '62.01', employees: 12, company: `Lead ${leadId}` } });
-  const signature = new Webhook(GENERIC_SECRET).sign(webhookId, new Date(), body);
+  // One instant for the signature and the header: read twice, a second boundary between them broke the signature under load.
+  const at = new Date();
+  const signature = new Webhook(GENERIC_SECRET).sign(webhookId, at, body);
   try {
     const res = await fetch(`${url}/webhooks/generic`, {
       method: 'POST',
@@ -32,7 +34,7 @@ export async function sendLead(url: string, webhookId: string, leadId: string): 
       headers: {
         'content-type': 'application/json',
         'webhook-id': webhookId,
-        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
         'webhook-signature': signature,
       },
       signal: AbortSignal.timeout(10_000),

@@ -80,12 +80,13 @@ describe('log redaction over a whole flow', () => {
     );
     const gBody = JSON.stringify({ type: 'lead.created', lead: { id: 'L1', company: 'Acme', sbi: '62.01', employees: 12 } });
     const msgId = `msg_${Date.now()}`;
-    const gSig = new Webhook(ENV.GENERIC_WEBHOOK_SECRET).sign(msgId, new Date(), gBody);
+    const gAt = new Date();
+    const gSig = new Webhook(ENV.GENERIC_WEBHOOK_SECRET).sign(msgId, gAt, gBody);
     responses.push(
       await app.request('/webhooks/generic', {
         method: 'POST',
         body: gBody,
-        headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': gSig },
+        headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(gAt.getTime() / 1000)), 'webhook-signature': gSig },
       }),
     );
 

@@ -1,7 +1,8 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { parseRetryAfter } from '../clock.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 
@@ -43,7 +44,7 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
 
   async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
     return perLead(refs, (ref) => ref, async (ref) => {
-      const res = await http.send<Record<string, unknown>>(accountId, { op: 'read', method: 'GET', path: `/leads/${encodeURIComponent(ref.objectId)}`, signal });
+      const res = await http.send<Record<string, unknown>>(accountId, { op: 'read', method: 'GET', path: `/leads/${idSegment('generic', ref.objectId)}`, signal });
       const raw = res.body && typeof res.body === 'object' ? res.body : {};
       const lead = (raw.lead && typeof raw.lead === 'object' ? raw.lead : raw) as Record<string, unknown>;
       const current: Record<string, string | null> = {};
@@ -52,11 +53,16 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
     });
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
-    return perLead(writes, (w) => w.ref, async (w) => {
-      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${encodeURIComponent(w.ref.objectId)}`, body: w.properties, signal });
-      return true as const;
-    });
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
+    return perLead(
+      writes,
+      (w) => w.ref,
+      async (w) => {
+        await http.send(accountId, { op: 'update', method: 'PATCH', path: `/leads/${idSegment('generic', w.ref.objectId)}`, body: w.properties, signal });
+        return true as const;
+      },
+      progress,
+    );
   }
 
   return {
@@ -71,7 +77,7 @@ export function createGenericAdapter(options: GenericAdapterOptions): GenericAda
   };
 }
 
-/** The generic lead shape (DESIGN.md): sbi, kvk.sbiActiviteiten, industry, employees, company, domain. */
+/** The generic lead shape (DESIGN.md): sbi, kvk.sbiActiviteiten, industry, employees, company, domain, postcode (or zip). */
 export function genericInput(lead: Record<string, unknown>): LeadInput {
   const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
   const kvk = lead.kvk && typeof lead.kvk === 'object' ? (lead.kvk as Record<string, unknown>) : undefined;
@@ -82,5 +88,6 @@ export function genericInput(lead: Record<string, unknown>): LeadInput {
     employees: typeof lead.employees === 'number' ? lead.employees : str(lead.employees),
     company: str(lead.company),
     domain: str(lead.domain),
+    postcode: str(lead.postcode ?? lead.zip),
   };
 }

@@ -4,6 +4,7 @@ import { fieldErrors } from '../../http/problem.js';
 import type { LeadInput } from '../../enrich/types.js';
 import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';
+import { ID_RULES, isObjectId } from '../object-id.js';
 
 /**
  * The generic source: any system that signs per Standard Webhooks
@@ -63,9 +64,14 @@ const KvkProfile = z
   .loose();
 
 export const GenericLead = z.object({
-  id: z.union([z.string().trim().min(1, 'must not be empty').max(200), z.number().int().nonnegative()], {
-    error: 'is required: a string or a whole number',
-  }),
+  // Only ids every route can address (crm/object-id.ts): refused here with a 400, never a 500 later.
+  id: z.union(
+    [
+      z.string().refine((id) => isObjectId('generic', id), ID_RULES.generic.says),
+      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    ],
+    { error: 'is required: a string or a whole number' },
+  ),
   company: text(500),
   sbi: z.union([z.string().max(50), z.number().int().nonnegative()]).nullish(),
   employees: z.union([z.number().nonnegative().max(10_000_000), z.string().max(50)]).nullish(),
@@ -73,9 +79,14 @@ export const GenericLead = z.object({
   /** A KvK number, or a KvK Basisprofiel (or the part holding `sbiActiviteiten`). */
   kvk: z.union([z.string().max(20), KvkProfile]).nullish(),
   domain: text(253),
+  /** Dutch postcode (`1234 AB`); `zip` is read when `postcode` is absent. */
+  postcode: z.union([z.string().max(20), z.number().int().nonnegative()]).nullish(),
+  zip: z.union([z.string().max(20), z.number().int().nonnegative()]).nullish(),
 });
 
 export const GenericPayload = z.object({ type: z.literal(['lead.created', 'lead.updated']), lead: GenericLead });
+
+const postcodeOf = (v: string | number | null | undefined) => (typeof v === 'number' ? String(v) : cleanText(v, 20));
 
 const HANDLED = { 'lead.created': 'webhook', 'lead.updated': 'reenrich' } as const;
 
@@ -101,6 +112,7 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
     industry: cleanText(lead.industry, 500),
     kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? lead.kvk : undefined,
     domain: cleanText(lead.domain, 253),
+    postcode: postcodeOf(lead.postcode ?? lead.zip),
   };
   // Leave absent fields out, so the stored payload says only what the sender said.
   for (const k of Object.keys(input) as Array<keyof LeadInput>) if (input[k] === undefined) delete input[k];

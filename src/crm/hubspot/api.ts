@@ -1,9 +1,11 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
+import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
 import { createAccountZones } from './account.js';
 import { listHubspotSince } from './search.js';
@@ -21,8 +23,8 @@ export const HUBSPOT_OBJECT_PATHS: Record<string, string> = { company: 'companie
 
 /** What each object type holds of the enrichment input (DESIGN.md "Reading the lead"). */
 const INPUT_PROPERTIES: Record<string, string[]> = {
-  company: ['name', 'domain', 'industry', 'numberofemployees', 'sbi_code'],
-  contact: ['company', 'numemployees', 'industry', 'sbi_code'],
+  company: ['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'zip'],
+  contact: ['company', 'numemployees', 'industry', 'sbi_code', 'zip'],
 };
 
 export interface HubspotAdapterOptions extends AdapterBaseOptions {
@@ -75,8 +77,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     const p = obj.properties ?? {};
     const input: LeadInput =
       ref.objectType === 'contact'
-        ? { sbi: p.sbi_code, industry: p.industry, employees: p.numemployees, company: p.company }
-        : { sbi: p.sbi_code, industry: p.industry, employees: p.numberofemployees, company: p.name, domain: p.domain };
+        ? { sbi: p.sbi_code, industry: p.industry, employees: p.numemployees, company: p.company, postcode: p.zip }
+        : { sbi: p.sbi_code, industry: p.industry, employees: p.numberofemployees, company: p.name, domain: p.domain, postcode: p.zip };
     const current: Record<string, string | null> = {};
     for (const prop of mapped) current[prop] = p[prop] === undefined || p[prop] === '' ? null : p[prop];
     return { ref, input, current };
@@ -98,7 +100,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const ref = group[0];
         try {
           const qs = `properties=${properties.map(encodeURIComponent).join(',')}`;
-          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${encodeURIComponent(ref.objectId)}?${qs}`, signal });
+          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', ref.objectId)}?${qs}`, signal });
           out.set(refKey(ref), toLead(ref, res.body));
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
@@ -126,23 +128,25 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     return out;
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     const out: PerLead<true> = new Map();
     await zones?.learn(accountId, signal);
     for (const [objectType, group] of groupBy(writes, (w) => w.ref.objectType)) {
       const segment = pathOf(objectType);
       if (group.length === 1) {
         const w = group[0];
+        let result: true | CrmError = true;
         try {
-          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${encodeURIComponent(w.ref.objectId)}`, body: { properties: w.properties }, signal });
-          out.set(refKey(w.ref), true);
+          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', w.ref.objectId)}`, body: { properties: w.properties }, signal });
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
-          out.set(refKey(w.ref), err);
+          result = err;
         }
+        out.set(refKey(w.ref), result);
+        await progress?.(new Map([[refKey(w.ref), result]]));
         continue;
       }
-      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) await updateBatch(accountId, segment, chunk, out, signal);
+      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) await updateBatch(accountId, segment, chunk, out, signal, progress);
     }
     return out;
   }
@@ -153,7 +157,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
    * halves are tried again, down to single records, so only the bad record
    * fails, with its own reason, and every other one is written.
    */
-  async function updateBatch(accountId: string, segment: string, chunk: CardWrite[], out: PerLead<true>, signal?: AbortSignal): Promise<void> {
+  async function updateBatch(accountId: string, segment: string, chunk: CardWrite[], out: PerLead<true>, signal?: AbortSignal, progress?: WriteProgress): Promise<void> {
     let res;
     try {
       res = await http.send<BatchResponse>(accountId, {
@@ -168,25 +172,30 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
       if (!(err instanceof CrmError) || !isRecordFault(err)) throw err;
       if (chunk.length === 1) {
         out.set(refKey(chunk[0].ref), err);
+        await progress?.(new Map([[refKey(chunk[0].ref), err]]));
         return;
       }
       const half = Math.ceil(chunk.length / 2);
-      await updateBatch(accountId, segment, chunk.slice(0, half), out, signal);
-      await updateBatch(accountId, segment, chunk.slice(half), out, signal);
+      await updateBatch(accountId, segment, chunk.slice(0, half), out, signal, progress);
+      await updateBatch(accountId, segment, chunk.slice(half), out, signal, progress);
       return;
     }
     const ok = new Set((res.body?.results ?? []).map((o) => String(o.id)));
     const failed = batchErrors(res.body?.errors);
+    const results: PerLead<true> = new Map();
     for (const w of chunk) {
-      out.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
+      results.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
     }
+    for (const [key, result] of results) out.set(key, result);
+    await progress?.(results);
   }
 
   return {
     source: 'hubspot',
     http,
     readLeads,
-    writeCards,
+    // A property the account lacks is created on first contact (missing-properties.ts).
+    writeCards: withPropertyCreation(writeCards, { http, properties: mapped, segmentOf: pathOf, logger: options.logger }),
     ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
     // The webhooks cover company.creation and contact.creation: the sweep lists both.
     catchupTypes: ['company', 'contact'],
@@ -202,6 +211,8 @@ function isPerLead(err: CrmError): boolean {
 /** A whole-batch refusal that one record can cause: a 4xx, or a 403 that is not a missing scope (which would refuse every record alike). */
 function isRecordFault(err: CrmError): boolean {
   const f = err.failure;
+  // A property the account lacks refuses every record alike: property creation (missing-properties.ts) handles that.
+  if (err.codes.includes('PROPERTY_DOESNT_EXIST')) return false;
   return f.kind === 'permanent' || (f.kind === 'auth' && f.status === 403 && !f.missingScopes?.length);
 }
 

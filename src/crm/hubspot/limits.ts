@@ -20,10 +20,13 @@ export function hubspotObservation(headers: Headers, timeZone: string, now = new
   };
 }
 
+const HUBSPOT_POLICIES = new Set(['TEN_SECONDLY_ROLLING', 'SECONDLY', 'DAILY']);
+
 /** A 429: `policyName` says which limit; Retry-After, when sent, wins (IETF rule). */
 export function hubspotThrottle(headers: Headers, body: unknown, now: number, timeZone: string): Throttle {
   const policyName = body && typeof body === 'object' ? (body as { policyName?: unknown }).policyName : undefined;
-  const policy = typeof policyName === 'string' && policyName ? policyName : '429';
+  // Only the policies HubSpot documents: the name becomes a metric label and a stored pause reason.
+  const policy = typeof policyName === 'string' && HUBSPOT_POLICIES.has(policyName) ? policyName : '429';
   const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
   const interval = numberHeader(headers, 'x-hubspot-ratelimit-interval-milliseconds') ?? 10_000;
   if (policy === 'DAILY') {

@@ -2,50 +2,71 @@ import type { EnsureReport } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
 
 /**
- * `npm run crm:ensure` for HubSpot: a `verrijk` property group and one text
- * property per mapped card field, on companies and contacts (research §1.4).
- * Only what is missing is created; existing properties are left alone.
+ * The `verrijk` property group and one text property per mapped card field,
+ * on companies and contacts (research §1.4). Only what is missing is created;
+ * existing properties are left alone, and one another instance created a
+ * moment ago (409) counts as existing. Used by `npm run crm:ensure` ahead of
+ * time and by the write path when HubSpot says a property does not exist
+ * (missing-properties.ts).
  */
 
 export const HUBSPOT_GROUP = 'verrijk';
+export const HUBSPOT_PROPERTY_SEGMENTS = ['companies', 'contacts'] as const;
 
 export async function ensureHubspotProperties(http: CrmHttp, accountId: string, properties: string[], signal?: AbortSignal): Promise<EnsureReport> {
   const report: EnsureReport = { crm: 'hubspot', existing: [], created: [] };
-  for (const segment of ['companies', 'contacts']) {
-    const group = await http.send(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}/groups/${HUBSPOT_GROUP}`, accept: [404], signal });
-    if (group.status === 404) {
-      await http.send(accountId, {
-        op: 'properties',
-        method: 'POST',
-        path: `/crm/v3/properties/${segment}/groups`,
-        body: { name: HUBSPOT_GROUP, label: 'Verrijk (CBS)', displayOrder: -1 },
-        signal,
-      });
-      report.created.push(`${segment}: group ${HUBSPOT_GROUP}`);
+  for (const segment of HUBSPOT_PROPERTY_SEGMENTS) {
+    const { existing, created } = await ensureHubspotSegment(http, accountId, segment, properties, signal);
+    report.existing.push(...existing);
+    report.created.push(...created);
+  }
+  return report;
+}
+
+/** The group and the mapped properties on one object type (`companies` or `contacts`). */
+export async function ensureHubspotSegment(
+  http: CrmHttp,
+  accountId: string,
+  segment: string,
+  properties: string[],
+  signal?: AbortSignal,
+): Promise<Omit<EnsureReport, 'crm'>> {
+  const report: Omit<EnsureReport, 'crm'> = { existing: [], created: [] };
+  const group = await http.send(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}/groups/${HUBSPOT_GROUP}`, accept: [404], signal });
+  if (group.status === 404) {
+    const res = await http.send(accountId, {
+      op: 'properties',
+      method: 'POST',
+      path: `/crm/v3/properties/${segment}/groups`,
+      body: { name: HUBSPOT_GROUP, label: 'Verrijk (CBS)', displayOrder: -1 },
+      accept: [409],
+      signal,
+    });
+    if (res.status !== 409) report.created.push(`${segment}: group ${HUBSPOT_GROUP}`);
+  }
+  const list = await http.send<{ results?: Array<{ name: string }> }>(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}`, signal });
+  const have = new Set((list.body?.results ?? []).map((p) => p.name));
+  for (const name of properties) {
+    if (have.has(name)) {
+      report.existing.push(`${segment}.${name}`);
+      continue;
     }
-    const list = await http.send<{ results?: Array<{ name: string }> }>(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}`, signal });
-    const have = new Set((list.body?.results ?? []).map((p) => p.name));
-    for (const name of properties) {
-      if (have.has(name)) {
-        report.existing.push(`${segment}.${name}`);
-        continue;
-      }
-      await http.send(accountId, {
-        op: 'properties',
-        method: 'POST',
-        path: `/crm/v3/properties/${segment}`,
-        body: {
-          name,
-          label: labelOf(name),
-          type: 'string',
-          fieldType: 'text',
-          groupName: HUBSPOT_GROUP,
-          description: 'Written by Verrijk from CBS StatLine (CC BY 4.0). Do not edit: the next enrichment replaces it.',
-        },
-        signal,
-      });
-      report.created.push(`${segment}.${name}`);
-    }
+    const res = await http.send(accountId, {
+      op: 'properties',
+      method: 'POST',
+      path: `/crm/v3/properties/${segment}`,
+      body: {
+        name,
+        label: labelOf(name),
+        type: 'string',
+        fieldType: 'text',
+        groupName: HUBSPOT_GROUP,
+        description: 'Written by Verrijk from CBS StatLine (CC BY 4.0). Do not edit: the next enrichment replaces it.',
+      },
+      accept: [409],
+      signal,
+    });
+    report[res.status === 409 ? 'existing' : 'created'].push(`${segment}.${name}`);
   }
   return report;
 }

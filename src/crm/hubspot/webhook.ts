@@ -11,9 +11,11 @@ import {
   cleanText,
   idString,
 } from '../webhook-event.js';
+import { ID_RULES, isObjectId } from '../object-id.js';
 
 /**
- * HubSpot webhooks: signature verification (v3, v1 fallback) and the event
+ * HubSpot webhooks: signature verification (v3; v1 only when opted in, and
+ * only for recent events) and the event
  * array → lead events. Facts: research/crm-apis-and-webhooks.md §1.1–1.3, §1.7.
  */
 
@@ -22,7 +24,7 @@ export const HUBSPOT_MAX_SKEW_MS = 5 * 60 * 1000;
 export const HUBSPOT_MAX_EVENTS = 100;
 
 /** Properties whose change means the enrichment input changed. */
-export const HUBSPOT_INPUT_PROPERTIES = new Set(['industry', 'numberofemployees', 'numemployees', 'sbi_code']);
+export const HUBSPOT_INPUT_PROPERTIES = new Set(['industry', 'numberofemployees', 'numemployees', 'sbi_code', 'zip']);
 /** Properties Verrijk writes itself: their change events are our own echo (loop protection). */
 const OWN_PROPERTY_PREFIX = 'cbs_';
 
@@ -51,6 +53,14 @@ export function hubspotSignedUri(publicUrl: string, pathAndQuery: string): strin
   return (publicUrl + pathAndQuery).replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => V3_DECODE[m.toUpperCase()]);
 }
 
+/**
+ * How old the events of a v1 delivery may be. v1 signs no timestamp, so a
+ * captured delivery replays for ever; inside the dedupe window (webhook events
+ * are kept at least 4 days, jobs/retention.ts) a replay is a duplicate, and
+ * HubSpot's own retries end after 24 h. Three days keeps a margin on both.
+ */
+export const HUBSPOT_V1_MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000;
+
 export interface HubSpotVerifyInput {
   method: string;
   /** From `hubspotSignedUri`. */
@@ -59,6 +69,8 @@ export interface HubSpotVerifyInput {
   header: HeaderLookup;
   clientSecret: string;
   now: number;
+  /** HUBSPOT_ACCEPT_V1_SIGNATURE: take v1-only deliveries (legacy apps that cannot send v3). Default false. */
+  acceptV1?: boolean;
 }
 
 export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult {
@@ -66,15 +78,35 @@ export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult 
   if (v3 !== undefined) return verifyV3(input, v3);
 
   const v1 = input.header('x-hubspot-signature');
-  if (v1 === undefined) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature-v3 is missing.' };
+  if (v1 === undefined || !input.acceptV1) {
+    // HubSpot sends v3 with every Webhooks API delivery: a v1-only request is a legacy app or a
+    // captured delivery with its v3 header stripped, replayable at any time (no timestamp).
+    return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature-v3 (with X-HubSpot-Request-Timestamp) is required.' };
+  }
   const version = input.header('x-hubspot-signature-version');
   if (version !== undefined && version.toLowerCase() !== 'v1') {
     return { ok: false, reason: 'signature', detail: `Signature version ${version.slice(0, 10)} is not accepted here; send v3.` };
   }
   const expected = createHash('sha256').update(input.clientSecret, 'utf8').update(input.rawBody).digest('hex');
-  return signatureEqual(v1.trim().toLowerCase(), expected)
+  if (!signatureEqual(v1.trim().toLowerCase(), expected)) return { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature does not match.' };
+  return v1Fresh(input.rawBody, input.now)
     ? { ok: true }
-    : { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature does not match.' };
+    : { ok: false, reason: 'stale', detail: 'A v1-signed delivery must carry events that occurred within the last 3 days (occurredAt); send v3.' };
+}
+
+/** Every event of the (signed) body has an occurredAt within HUBSPOT_V1_MAX_AGE_MS: v1's only clock. */
+function v1Fresh(rawBody: Uint8Array, now: number): boolean {
+  let events: unknown;
+  try {
+    events = JSON.parse(Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength).toString('utf8'));
+  } catch {
+    return true; // Not JSON: the parser answers 400 for that.
+  }
+  if (!Array.isArray(events)) return true;
+  return events.every((e) => {
+    const at = (e as { occurredAt?: unknown } | null)?.occurredAt;
+    return typeof at === 'number' && at > now - HUBSPOT_V1_MAX_AGE_MS && at < now + HUBSPOT_MAX_SKEW_MS;
+  });
 }
 
 function verifyV3(input: HubSpotVerifyInput, signature: string): VerifyResult {
@@ -121,10 +153,10 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
       errors.push({ field: `${at}.subscriptionType`, message: 'is required' });
       return;
     }
-    const portalId = idString(e.portalId);
-    const objectId = idString(e.objectId);
-    if (!portalId) errors.push({ field: `${at}.portalId`, message: 'is required (number or string)' });
-    if (!objectId) errors.push({ field: `${at}.objectId`, message: 'is required (number or string)' });
+    const portalId = hubspotId(e.portalId);
+    const objectId = hubspotId(e.objectId);
+    if (!portalId) errors.push({ field: `${at}.portalId`, message: `is required: ${ID_RULES.hubspot.says}` });
+    if (!objectId) errors.push({ field: `${at}.objectId`, message: `is required: ${ID_RULES.hubspot.says}` });
     if (!portalId || !objectId) return;
 
     const [scope, action] = splitType(type);
@@ -181,6 +213,12 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
   });
   if (errors.length) throw new PayloadError('Some events are invalid.', errors);
   return { events, ignored };
+}
+
+/** A portal or object id HubSpot could have sent (digits), or undefined: it becomes a path segment. */
+function hubspotId(v: unknown): string | undefined {
+  const id = idString(v);
+  return id !== undefined && isObjectId('hubspot', id) ? id : undefined;
 }
 
 function splitType(type: string): [string, string] {

@@ -1,5 +1,6 @@
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, perLead } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
+import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { fromFieldValue, toFieldValue, unwritable } from './field-values.js';
@@ -25,11 +26,15 @@ export interface PipedriveAdapterOptions extends AdapterBaseOptions {
 const SBI_FIELDS = ['sbi code', 'sbi-code', 'sbi'];
 const INDUSTRY_FIELDS = ['industry', 'branche'];
 const EMPLOYEE_FIELDS = ['employees', 'aantal medewerkers'];
+/** A custom postcode field, when the organization's own address has no postal code. */
+const POSTCODE_FIELDS = ['postcode', 'zip', 'postal code'];
 
 interface Organization {
   id: number | string;
   name?: string | null;
   custom_fields?: Record<string, unknown> | null;
+  /** API v2 groups the address parts in one object. */
+  address?: { postal_code?: string | null } | null;
 }
 
 interface Person {
@@ -60,7 +65,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     let orgId = ref.objectId;
     let target: CrmLead['target'];
     if (ref.objectType === 'person') {
-      const person = await http.send<{ data?: Person }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/persons/${encodeURIComponent(ref.objectId)}`, signal });
+      const person = await http.send<{ data?: Person }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/persons/${idSegment('pipedrive', ref.objectId)}`, signal });
       const org = person.body?.data?.org_id;
       const id = org && typeof org === 'object' ? org.value : org;
       if (id === undefined || id === null || id === '') {
@@ -71,7 +76,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     } else if (ref.objectType !== 'organization') {
       throw new CrmError('pipedrive', { kind: 'permanent' }, `pipedrive: object type ${ref.objectType} is not enriched`);
     }
-    const res = await http.send<{ data?: Organization }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, signal });
+    const res = await http.send<{ data?: Organization }>(accountId, { op: 'read', method: 'GET', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, signal });
     const org = res.body?.data ?? { id: orgId };
     const byName = await fields.byName(accountId, signal);
     const custom = org.custom_fields ?? {};
@@ -91,7 +96,13 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return {
       ref,
       target,
-      input: { sbi: valueOf(SBI_FIELDS), industry: valueOf(INDUSTRY_FIELDS), employees: valueOf(EMPLOYEE_FIELDS), company: org.name ?? null },
+      input: {
+        sbi: valueOf(SBI_FIELDS),
+        industry: valueOf(INDUSTRY_FIELDS),
+        employees: valueOf(EMPLOYEE_FIELDS),
+        company: org.name ?? null,
+        postcode: (typeof org.address?.postal_code === 'string' && org.address.postal_code.trim()) || valueOf(POSTCODE_FIELDS),
+      },
       current,
     };
   }
@@ -110,7 +121,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return ensured;
   }
 
-  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal): Promise<PerLead<true>> {
+  async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     if (!writes.length) return new Map();
     const { fields: byName } = await writableFields(accountId, signal);
     return perLead(writes, (w) => w.ref, async (w) => {
@@ -124,9 +135,9 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
         if (!converted.ok) throw new CrmError('pipedrive', { kind: 'permanent', status: 422 }, converted.why);
         custom[field.key] = converted.value;
       }
-      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${encodeURIComponent(orgId)}`, body: { custom_fields: custom }, signal });
+      await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, body: { custom_fields: custom }, signal });
       return true as const;
-    });
+    }, progress);
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { FieldError } from '../../http/problem.js';
 import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
 import { secretEqual } from '../../constant-time.js';
+import { ID_RULES, isObjectId } from '../object-id.js';
 
 /**
  * Pipedrive webhooks (v2 envelope). Pipedrive signs nothing; the only documented
@@ -38,11 +39,11 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
   const action = cleanText(m.action, 50);
   const entity = cleanText(m.entity, 50);
   const eventId = idString(m.id);
-  const companyId = idString(m.company_id);
+  const companyId = pipedriveId(m.company_id);
   if (!action) errors.push({ field: 'meta.action', message: 'is required (webhooks v2: create, change, delete)' });
   if (!entity) errors.push({ field: 'meta.entity', message: 'is required' });
   if (!eventId) errors.push({ field: 'meta.id', message: 'is required (the event id)' });
-  if (!companyId) errors.push({ field: 'meta.company_id', message: 'is required' });
+  if (!companyId) errors.push({ field: 'meta.company_id', message: `is required: ${ID_RULES.pipedrive.says}` });
   if (errors.length) throw new PayloadError('The envelope is incomplete.', errors);
 
   const eventType = `${action}.${entity}`;
@@ -59,8 +60,10 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
     throw new PayloadError('The envelope has no data.', [{ field: 'data', message: `is required on ${action}` }]);
   }
   const d = data as Record<string, unknown>;
-  const objectId = idString(m.entity_id) ?? idString(d.id);
-  if (!objectId) throw new PayloadError('No object id.', [{ field: 'meta.entity_id', message: 'is required (or data.id)' }]);
+  const rawId = idString(m.entity_id) ?? idString(d.id);
+  if (!rawId) throw new PayloadError('No object id.', [{ field: 'meta.entity_id', message: 'is required (or data.id)' }]);
+  const objectId = pipedriveId(rawId);
+  if (!objectId) throw new PayloadError('Bad object id.', [{ field: 'meta.entity_id', message: ID_RULES.pipedrive.says }]);
 
   const name = cleanText(d.name, 300);
   const customFields = typeof d.custom_fields === 'object' && d.custom_fields !== null ? d.custom_fields : undefined;
@@ -88,6 +91,12 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
     },
   };
   return { events: [event], ignored: [] };
+}
+
+/** A Pipedrive id (a whole number), or undefined: it becomes a path segment and a limiter key. */
+function pipedriveId(v: unknown): string | undefined {
+  const id = idString(v);
+  return id !== undefined && isObjectId('pipedrive', id) ? id : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AppRouter } from '../../app.js';
+import { ID_RULES, isObjectId } from '../../crm/object-id.js';
 import { SOURCES } from '../../jobs/types.js';
 import { ProblemSchema, authErrorResponses, errorResponses } from '../openapi.js';
 
@@ -26,12 +27,8 @@ export const adminErrorResponses = {
 
 export const SourceSchema = z.enum(SOURCES as ['hubspot', 'pipedrive', 'generic'], { error: 'must be hubspot, pipedrive or generic' });
 
-/** CRM object ids are numeric for HubSpot and Pipedrive; generic leads use any short opaque id. */
-export const ObjectIdSchema = z
-  .string()
-  .min(1)
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'may hold letters, digits and . _ : @ - only');
+/** CRM object ids are numeric for HubSpot and Pipedrive; generic leads use a short opaque id (crm/object-id.ts: what intake accepts). */
+export const ObjectIdSchema = z.string().refine((id) => isObjectId('generic', id), ID_RULES.generic.says);
 
 export const JobIdSchema = z.coerce
   .number({ error: 'must be a job id (a positive whole number)' })

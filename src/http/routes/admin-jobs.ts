@@ -20,6 +20,8 @@ const JobSchema = z
     attempts: z.number().int(),
     maxAttempts: z.number().int(),
     runAt: IsoDate,
+    /** When the first attempt failed: retries go on until the retry window (JOB_RETRY_WINDOW_MS) from here has passed. */
+    firstFailedAt: IsoDate.nullable(),
     lastError: z.string().nullable(),
     createdAt: IsoDate,
     updatedAt: IsoDate,
@@ -107,6 +109,7 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () =
       attempts: j.attempts,
       maxAttempts: j.maxAttempts,
       runAt: j.runAt.toISOString(),
+      firstFailedAt: iso(j.firstFailedAt),
       lastError: j.lastError,
       createdAt: j.createdAt.toISOString(),
       updatedAt: j.updatedAt.toISOString(),

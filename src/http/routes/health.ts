@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { errorResponses } from '../openapi.js';
 
-const Check = z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() });
+const Check = z.object({ name: z.string(), ok: z.boolean(), warning: z.boolean().optional(), detail: z.string().optional() });
 const Ready = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.array(Check) }).openapi('Readiness');
 
 const healthz = createRoute({
@@ -32,7 +32,7 @@ export function registerHealthRoutes(app: AppRouter, deps: AppDeps): void {
       deps.readiness.map(async (r) => {
         try {
           const detail = await withTimeout(r.check(), 2000);
-          return { name: r.name, ok: detail.ok, ...(detail.detail ? { detail: detail.detail } : {}) };
+          return { name: r.name, ok: detail.ok, ...(detail.warning ? { warning: true } : {}), ...(detail.detail ? { detail: detail.detail } : {}) };
         } catch {
           return { name: r.name, ok: false, detail: 'check failed' };
         }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { EnrichmentSchema } from '../../enrich/result.js';
+import { parsePostcode } from '../../enrich/postcode.js';
 import { normaliseSbiCode, parseKvkSbi } from '../../enrich/sbi-code.js';
 import { errorResponses } from '../openapi.js';
 import { problems } from '../problem.js';
@@ -40,6 +41,12 @@ const LookupQuery = z
       .optional()
       .superRefine(checked(parseKvkSbi))
       .openapi({ description: 'KvK Basisprofiel sbiActiviteiten as JSON, or a plain SBI code' }),
+    postcode: z
+      .string()
+      .max(20)
+      .optional()
+      .superRefine(checked(parsePostcode))
+      .openapi({ description: 'Dutch postcode (1234 AB, 1234AB or 1234): the municipality for the establishments figure', example: '1011 AB' }),
   })
   .refine((q) => [q.sbi, q.industry, q.kvk_sbi].some((v) => v !== undefined && v.trim() !== ''), {
     message: 'give at least one of sbi, industry or kvk_sbi',
@@ -57,7 +64,7 @@ const lookupRoute = createRoute({
   method: 'get',
   path: '/v1/lookup',
   tags: ['enrichment'],
-  summary: 'Preview the enrichment for an SBI code, KvK activity or industry, and a size',
+  summary: 'Preview the enrichment for an SBI code, KvK activity or industry, a size and a postcode',
   request: { query: LookupQuery },
   responses: {
     200: { description: 'the enrichment and the card it would write', content: { 'application/json': { schema: LookupResponse } } },
@@ -71,7 +78,7 @@ export function registerLookupRoute(app: AppRouter, deps: AppDeps): void {
     if (!deps.enrichment) throw problems.unavailable('Enrichment is not configured on this instance.');
     const q = c.req.valid('query');
     const enricher = await deps.enrichment.enricher();
-    const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi });
+    const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi, postcode: q.postcode });
     return c.json({ enrichment, card: enricher.toCard(enrichment, new Date()) as Record<string, string> }, 200);
   });
 }

@@ -16,7 +16,8 @@ import { AppError, problems } from '../problem.js';
 /**
  * POST /webhooks/{hubspot,pipedrive,generic}. Every request goes the same way:
  * configured? → JSON content type → raw body (≤ 1 MB, read once) → verify on
- * the raw bytes → parse → record events and jobs in one transaction → 2xx.
+ * the raw bytes → (now counted as intake in flight) → parse → record events and
+ * jobs in one transaction → 2xx.
  * Nothing parses the body before the signature is checked (Hono issue #4259).
  */
 
@@ -57,7 +58,7 @@ const route = (source: Source, summary: string, description: string, bodySchema:
 
 const hubspotRoute = route(
   'hubspot',
-  'HubSpot webhook (X-HubSpot-Signature-v3, v1 fallback)',
+  'HubSpot webhook (X-HubSpot-Signature-v3; v1 only with HUBSPOT_ACCEPT_V1_SIGNATURE)',
   'A JSON array of up to 100 events. `company.creation`/`contact.creation` make one job per object; a `propertyChange` of an input property re-enriches.',
   { type: 'array', maxItems: 100, items: { type: 'object', required: ['subscriptionType', 'portalId', 'objectId'] } },
 );
@@ -70,7 +71,7 @@ const pipedriveRoute = route(
 const genericRoute = route(
   'generic',
   'Generic webhook (Standard Webhooks signature)',
-  '`{ "type": "lead.created", "lead": { "id", "company", "sbi", "employees", "industry", "kvk", "domain" } }`, signed per standardwebhooks.com.',
+  '`{ "type": "lead.created", "lead": { "id", "company", "sbi", "employees", "industry", "kvk", "domain", "postcode" } }` (`zip` is read when `postcode` is absent), signed per standardwebhooks.com.',
   { type: 'object', required: ['type', 'lead'], properties: { type: { type: 'string' }, lead: { type: 'object', required: ['id'] } } },
 );
 
@@ -99,6 +100,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
         header: header(c),
         clientSecret: config.hubspot.clientSecret!,
         now: Date.now(),
+        acceptV1: config.hubspot.acceptV1Signature,
       }),
     parse: (_c, body) => parseHubSpotEvents(body),
   };
@@ -117,12 +119,14 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     parse: (c, body) => parseGenericEvent(body, requestHeader(c, 'webhook-id')!),
   };
 
+  const refuse = (c: Context<AppEnv>, h: SourceHandler, reason: RejectReason | 'invalid' | 'too_large', err: AppError): never => {
+    deps.metrics.webhooksRejected.inc({ source: h.source, reason });
+    c.get('log').warn({ source: h.source, reason, status: err.status }, 'webhook rejected');
+    throw err;
+  };
+
   const handle = (h: SourceHandler) => async (c: Context<AppEnv>) => {
-    const reject = (reason: RejectReason | 'invalid' | 'too_large', err: AppError): never => {
-      deps.metrics.webhooksRejected.inc({ source: h.source, reason });
-      c.get('log').warn({ source: h.source, reason, status: err.status }, 'webhook rejected');
-      throw err;
-    };
+    const reject = (reason: RejectReason | 'invalid' | 'too_large', err: AppError) => refuse(c, h, reason, err);
     const unauthorized = (detail: string) =>
       new AppError(401, 'unauthorized', 'Unauthorized', detail, undefined, h.challenge ? { 'WWW-Authenticate': h.challenge } : undefined);
 
@@ -137,14 +141,26 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     });
     const verdict = h.verify(c, rawBody);
     if (!verdict.ok) reject(verdict.reason, unauthorized(verdict.detail));
+    // In flight (the workers yield) only from a verified body on: before that a
+    // request costs nothing but a socket, and one slow anonymous client must not
+    // hold the workers back (issue 15, finding 12).
+    const leave = deps.intake?.enter();
+    try {
+      return await record(c, h, rawBody);
+    } finally {
+      leave?.();
+    }
+  };
 
+  const record = async (c: Context<AppEnv>, h: SourceHandler, rawBody: Uint8Array) => {
+    const reject = (err: AppError) => refuse(c, h, 'invalid', err);
     const body = parseJson(rawBody);
-    if (body instanceof AppError) reject('invalid', body);
+    if (body instanceof AppError) reject(body);
     let parsed: ParsedWebhook;
     try {
       parsed = h.parse(c, body);
     } catch (err) {
-      if (err instanceof PayloadError) reject('invalid', problems.badRequest(err.message, err.errors));
+      if (err instanceof PayloadError) reject(problems.badRequest(err.message, err.errors));
       throw err;
     }
     const result = await recordWebhook(deps.database, h.source, parsed!);
@@ -160,18 +176,6 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     return c.json({ accepted: result.accepted, duplicates: result.duplicates, ignored: result.ignored }, 200);
   };
 
-  // Counted from the first byte to the answer, so the workers hold back meanwhile.
-  const gauge = deps.intake;
-  if (gauge) {
-    app.use('/webhooks/*', async (_c, next) => {
-      const leave = gauge.enter();
-      try {
-        await next();
-      } finally {
-        leave();
-      }
-    });
-  }
   app.openapi(hubspotRoute, handle(hubspot));
   app.openapi(pipedriveRoute, handle(pipedrive));
   app.openapi(genericRoute, handle(generic));

@@ -44,6 +44,7 @@ button.primary{background:#183153;color:#fff;border-color:#183153;padding:6px 14
 .login{max-width:380px;margin:12vh auto;background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:24px}
 .login input{width:100%;padding:8px;margin:6px 0 14px;font:inherit;border:1px solid #9aa7bd;border-radius:5px}
 .error{color:#9b1c1c;margin:0 0 10px}
+.banner{background:#fff1cc;color:#7a5300;border:1px solid #f0b429}
 footer{padding:0 24px 24px;color:#6b7489;font-size:12px}
 footer a{color:#183153}
 `;

@@ -3,8 +3,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { statusSnapshot } from '../../ops/status.js';
-import { AppError } from '../problem.js';
-import { authenticateAdmin, clearSessionCookie, setSessionCookie, tokenMatches } from '../admin-auth.js';
+import { bodyLimitFor, isBodyLimitError } from '../body-limit.js';
+import { AppError, problems } from '../problem.js';
+import { authenticateAdmin, clearSessionCookie, revokeSession, setSessionCookie, tokenMatches } from '../admin-auth.js';
+import { type AuthThrottle, clientOf } from '../auth-throttle.js';
 import { ADMIN_SECURITY, wantsHtml } from '../routes/admin-common.js';
 import { LoginPage } from './login.js';
 import { StatusPage } from './status.js';
@@ -40,7 +42,12 @@ const loginRoute = createRoute({
   tags: ['admin'],
   summary: 'Exchange the admin token (form field `token`) for an HttpOnly session cookie',
   request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string() }) } }, required: true } },
-  responses: { 303: { description: 'Signed in: back to /' }, 401: { description: 'Wrong token: the form again', content: html } },
+  responses: {
+    303: { description: 'Signed in: back to /' },
+    401: { description: 'Wrong token: the form again', content: html },
+    429: { description: 'Too many wrong tokens from this client: the form again, with Retry-After', content: html },
+    413: { description: 'Body larger than 8 KB' },
+  },
 });
 
 const logoutRoute = createRoute({
@@ -48,20 +55,20 @@ const logoutRoute = createRoute({
   path: '/logout',
   tags: ['admin'],
   summary: 'End the browser session',
-  responses: { 303: { description: 'Signed out: back to /' } },
+  responses: { 303: { description: 'Signed out (the session is ended on the server): back to /' } },
 });
 
-export function registerStatusPage(app: AppRouter, deps: AppDeps): void {
+export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: AuthThrottle): void {
   app.openapi(statusRoute, async (c) => {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
     if (!deps.config.adminToken) {
       // Scripts get the same problem+json as every admin route; a browser gets a readable page.
-      if (!wantsHtml(c.req.header('accept'))) authenticateAdmin(c, deps.config);
+      if (!wantsHtml(c.req.header('accept'))) await authenticateAdmin(c, deps.config, deps.database.db, throttle);
       return c.html(<LoginPage nonce={nonce} disabled />, 401);
     }
     try {
-      authenticateAdmin(c, deps.config);
+      await authenticateAdmin(c, deps.config, deps.database.db, throttle);
     } catch (err) {
       if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return c.html(<LoginPage nonce={nonce} />, 200);
       throw err;
@@ -76,14 +83,24 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps): void {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
     if (!deps.config.adminToken) return c.html(<LoginPage nonce={nonce} disabled />, 401);
+    const client = clientOf(c);
+    const wait = throttle.retryAfterMs(client);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      c.header('Retry-After', String(seconds));
+      return c.html(<LoginPage nonce={nonce} error={`Too many wrong tokens; try again in ${seconds} s.`} />, 429);
+    }
     let token: string | undefined;
     try {
       const form = await c.req.parseBody();
       token = typeof form.token === 'string' ? form.token.trim() : undefined;
-    } catch {
+    } catch (err) {
+      // Over the body limit (app.ts, http/body-limit.ts): a 413. Anything else unreadable is a wrong token.
+      if (isBodyLimitError(err)) throw problems.tooLarge(bodyLimitFor('/login'));
       token = undefined;
     }
     if (!tokenMatches(deps.config, token)) {
+      throttle.failed(client);
       c.get('log').warn({ event: 'admin_login_failed' }, 'admin login failed');
       return c.html(<LoginPage nonce={nonce} error="That token is not right." />, 401);
     }
@@ -92,7 +109,9 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps): void {
   });
 
   app.openAPIRegistry.registerPath(logoutRoute);
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
+    // Ended on the server, not only in this browser: a copied cookie stops working too.
+    await revokeSession(c, deps.config, deps.database.db);
     clearSessionCookie(c);
     return c.redirect('/', 303);
   });

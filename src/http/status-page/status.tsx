@@ -1,3 +1,4 @@
+import type { FigureView } from '../../ops/leads.js';
 import type { LeadCardView, RateLimitView, StatusSnapshot } from '../../ops/status.js';
 import { Layout } from './layout.js';
 
@@ -20,6 +21,32 @@ const when = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', '
 
 const WRITE_BADGE: Record<string, string> = { written: 'ok', unchanged: 'ok', dry_run: 'warn', no_crm: 'warn', skipped_rollout: 'warn' };
 
+const FIGURE_CARD_FIELD: Record<string, string> = {
+  jobs: 'cbs_market_figure',
+  businesses: 'cbs_businesses_in_segment',
+  establishments: 'cbs_establishments_in_municipality',
+};
+
+/** Where a figure comes from, in one line: table · topic · unit · period · CBS Modified · snapshot or live copy. */
+export function figureSource(f: FigureView): string {
+  return [f.tableId, f.topic, f.unit, f.period, f.modified ? `Modified ${f.modified.slice(0, 10)}` : 'Modified onbekend', f.source]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function FigureRow({ f, card }: { f: FigureView; card: Record<string, string> }) {
+  const text = card[FIGURE_CARD_FIELD[f.id] ?? ''] ?? (f.value !== null ? String(f.value) : (f.reason ?? f.status));
+  return (
+    <>
+      <dt>{f.label}</dt>
+      <dd>
+        {text}
+        <div class="muted small">{figureSource(f)}</div>
+      </dd>
+    </>
+  );
+}
+
 function LeadCard({ e, now }: { e: LeadCardView; now: Date }) {
   const c = e.card;
   const size = [c.cbs_size_class, c.cbs_size_category].filter(Boolean).join(' · ');
@@ -35,8 +62,24 @@ function LeadCard({ e, now }: { e: LeadCardView; now: Date }) {
         <dd>{[c.cbs_sbi_code, c.cbs_sbi_title].filter(Boolean).join(' ') || c.cbs_sector || '–'}</dd>
         <dt>Size</dt>
         <dd>{size || '–'}</dd>
-        <dt>Market</dt>
-        <dd>{c.cbs_market_figure ?? '–'}</dd>
+        {e.figures.length ? (
+          <>
+            {c.cbs_municipality ? (
+              <>
+                <dt>Municipality</dt>
+                <dd>{c.cbs_municipality}</dd>
+              </>
+            ) : null}
+            {e.figures.map((f) => (
+              <FigureRow f={f} card={c} />
+            ))}
+          </>
+        ) : (
+          <>
+            <dt>Market</dt>
+            <dd>{c.cbs_market_figure ?? '–'}</dd>
+          </>
+        )}
         <dt>Period</dt>
         <dd>{c.cbs_period ?? '–'}</dd>
       </dl>
@@ -82,6 +125,11 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
         </form>
       </header>
       <main>
+        {s.setupWaits.map((w) => (
+          <section class="banner" role="alert">
+            <b>{w.source} account {w.accountId}: {w.jobs} jobs wait for CRM setup.</b> <span class="small">{w.error}</span>
+          </section>
+        ))}
         <section>
           <h2>Queue</h2>
           <div class="counts">
@@ -186,7 +234,7 @@ export function StatusPage({ s, nonce }: { s: StatusSnapshot; nonce: string }) {
           ) : (
             <table>
               <thead>
-                <tr><th>account</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
+                <tr><th>credential</th><th class="num">used in window</th><th>state</th><th class="num">today</th></tr>
               </thead>
               <tbody>
                 {s.rateLimits.map((r) => (

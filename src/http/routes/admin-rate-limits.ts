@@ -1,0 +1,44 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppDeps, AppRouter } from '../../app.js';
+import { notFoundResponse } from '../openapi.js';
+import { problems } from '../problem.js';
+import { ADMIN_SECURITY, adminErrorResponses } from './admin-common.js';
+
+/**
+ * POST /v1/rate-limits/{key}/release: ends a CRM pause before its time. Pauses
+ * a CRM's header asks for are capped at CRM_MAX_PAUSE_MS anyway; this is for
+ * the longer daily ones (until midnight), e.g. after raising a plan's budget or
+ * when Pipedrive's daily heuristic misread a burst 429.
+ */
+
+const releaseRoute = createRoute({
+  method: 'post',
+  path: '/v1/rate-limits/{key}/release',
+  tags: ['admin'],
+  summary: 'End the pause (and spent daily count) of a CRM credential now; the key as the status page shows it',
+  security: ADMIN_SECURITY,
+  request: {
+    params: z.object({
+      key: z
+        .string()
+        .regex(/^(hubspot|pipedrive|generic):[A-Za-z0-9:_-]{1,120}$/, 'must be a rate-limit key such as pipedrive:cred-1a2b3c4d5e6f')
+        .openapi({ param: { name: 'key', in: 'path' }, example: 'pipedrive:cred-1a2b3c4d5e6f' }),
+    }),
+  },
+  responses: {
+    200: { description: 'Released', content: { 'application/json': { schema: z.object({ key: z.string(), released: z.literal(true) }).openapi('RateLimitRelease') } } },
+    ...notFoundResponse,
+    ...adminErrorResponses,
+    503: adminErrorResponses[500],
+  },
+});
+
+export function registerAdminRateLimitRoutes(app: AppRouter, deps: AppDeps): void {
+  app.openapi(releaseRoute, async (c) => {
+    const { key } = c.req.valid('param');
+    if (!deps.rateLimiter) throw problems.unavailable('No CRM rate limiter on this instance.');
+    if (!(await deps.rateLimiter.release(key))) throw problems.notFound(`Nothing is paused under ${key}.`);
+    c.get('log').warn({ key }, 'rate-limit pause released');
+    return c.json({ key, released: true as const }, 200);
+  });
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+/**
+ * Finding 13: a Standard Webhooks secret is 24 to 64 random bytes (research
+ * §4.1). `whsec_=` or `whsec_a` decodes to an empty key, with which anyone can sign.
+ */
+
+const secretOf = (bytes: number) => `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`;
+const load = (secret: string) => loadConfig({ DATABASE_URL: 'memory://', GENERIC_WEBHOOK_SECRET: secret });
+
+describe('GENERIC_WEBHOOK_SECRET', () => {
+  it.each(['whsec_=', 'whsec_a', 'whsec_ab==', secretOf(0), secretOf(23), secretOf(65), 'whsec_!!!!'])('refuses %s', (secret) => {
+    expect(() => load(secret)).toThrow(ConfigError);
+    expect(() => load(secret)).toThrow(/GENERIC_WEBHOOK_SECRET/);
+  });
+
+  it.each([24, 32, 64])('accepts a key of %i bytes', (bytes) => {
+    expect(load(secretOf(bytes)).generic.webhookSecret).toBe(secretOf(bytes));
+  });
+});
