@@ -110,7 +110,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     const { run } = kitFor(hubspot);
     hubspot.seed('company', '6201', { name: 'Tijdzone BV', sbi_code: '6201' });
     const [job] = await makeJobs(database, [company(uniqueAccount('tz'), '6201')]);
-    hubspot.fail({ status: 429, policy: 'DAILY', match: /batch|objects\/companies\/6201/ });
+    hubspot.fail({ status: 429, policy: 'DAILY', match: /^PATCH / });
     const outcomes = await run([job], signal);
     const outcome = outcomes.get(job.id) as Extract<JobOutcome, { kind: 'retry' }>;
     expect(outcome.kind, text(outcomes)).toBe('retry');

@@ -252,6 +252,10 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       if (inputs.length > 100) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch too large' } };
       const injected = batchFailures;
       batchFailures = undefined;
+      // A property the account lacks fails the whole batch, naming every missing one; nothing written.
+      const known = properties.get(segment) ?? new Set<string>();
+      const unknownInBatch = [...new Set(inputs.flatMap((i) => Object.keys(i.properties ?? {}).filter((p) => !known.has(p))))];
+      if (unknownInBatch.length) return propertyDoesntExist(unknownInBatch);
       // Validation first, for every input: one invalid value and the whole call is refused.
       const errors = [];
       for (const input of inputs) {

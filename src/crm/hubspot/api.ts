@@ -1,7 +1,7 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
-import { idSegment } from '../object-id.js';
+import { idSegment, isObjectId } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
@@ -92,7 +92,6 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
 
   async function readLeads(accountId: string, refs: LeadRef[], signal?: AbortSignal): Promise<PerLead<CrmLead>> {
     const out: PerLead<CrmLead> = new Map();
-    await zones?.learn(accountId, signal);
     for (const [objectType, group] of groupBy(refs, (r) => r.objectType)) {
       const segment = pathOf(objectType);
       const properties = propertiesFor(objectType);
@@ -130,7 +129,9 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
 
   async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     const out: PerLead<true> = new Map();
-    await zones?.learn(accountId, signal);
+    // The account's time zone, before the first write of the day can meet a DAILY 429 (after the reads,
+    // so a lead that cannot be read costs no extra call).
+    if (writes.some((w) => isObjectId('hubspot', w.ref.objectId))) await zones?.learn(accountId, signal);
     for (const [objectType, group] of groupBy(writes, (w) => w.ref.objectType)) {
       const segment = pathOf(objectType);
       if (group.length === 1) {
