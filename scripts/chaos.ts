@@ -9,7 +9,8 @@
  * no acknowledged event lost, one job per lead, no dead letters (no operator
  * needed), every card holds the enrichment the enricher computes for that
  * lead, and no rate window over the limit. Prints the counts; exits non-zero
- * on any violation.
+ * on any violation. Then the Pipedrive phase (chaos-pipedrive-budget.ts): a
+ * daily token budget that runs out mid-run, waited for, with no job lost.
  */
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../src/db/client.js';
@@ -19,6 +20,7 @@ import { sleep } from '../bench/lib/proc.js';
 import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, runHarness, waitForQuiet } from '../bench/lib/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../test/helpers/db.js';
 import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
+import { pipedriveBudgetPhase } from './chaos-pipedrive-budget.js';
 import { type SpawnedService, spawnService } from '../test/helpers/spawn-service.js';
 
 const WEBHOOKS = 2_000;
@@ -180,4 +182,10 @@ async function main(): Promise<string[]> {
   return violations;
 }
 
-runHarness('CHAOS', main, 'chaos passed: nothing lost, one job per lead, no dead letters, every card right, limit held', log);
+// --- Pipedrive budget phase (issue 16): a separate run against the faithful fake Pipedrive whose daily
+// token budget runs out mid-run; jobs must wait for the reset, none may die. ---
+async function allPhases(): Promise<string[]> {
+  return [...(await main()), ...(await pipedriveBudgetPhase(log))];
+}
+
+runHarness('CHAOS', allPhases, 'chaos passed: nothing lost, one job per lead, no dead letters, every card right, limit held; Pipedrive jobs waited out the spent budget', log);

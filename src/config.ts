@@ -162,6 +162,8 @@ export const envSchema = z.object({
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
   PIPEDRIVE_WEBHOOK_USER: optionalString,
   PIPEDRIVE_WEBHOOK_PASSWORD: optionalString,
+  // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
+  PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -237,7 +239,7 @@ export interface Config {
     v4BaseUrl: string;
   };
   hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
-  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string };
+  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
   /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
@@ -305,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       baseUrl: e.PIPEDRIVE_BASE_URL,
       webhookUser: e.PIPEDRIVE_WEBHOOK_USER,
       webhookPassword: e.PIPEDRIVE_WEBHOOK_PASSWORD,
+      budgetProbeMs: e.PIPEDRIVE_BUDGET_PROBE_MS,
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     crmRateLimit: e.CRM_RATE_LIMIT,

@@ -108,3 +108,11 @@ export function runHarness(name: string, main: () => Promise<string[]>, passed: 
     },
   );
 }
+
+/** What a harness run tears down, whatever happened: the service, its database and the fake CRM. */
+export async function closeRun(run: { service: { stop(): Promise<unknown> }; database: Database; fake: { close(): Promise<void> }; url: string; drop(url: string): Promise<void> }): Promise<void> {
+  await run.service.stop().catch(() => undefined);
+  await run.database.close();
+  await run.fake.close();
+  await run.drop(run.url);
+}

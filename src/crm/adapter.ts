@@ -35,7 +35,7 @@ export type CrmFailure =
   /** The account's daily budget is spent: nothing for this account until `until`. */
   | { kind: 'daily_exhausted'; until: Date }
   /** Token missing, wrong or without scope: retrying will not help until someone fixes config. */
-  | { kind: 'auth' }
+  | { kind: 'auth'; status?: number; missingScopes?: string[] }
   /** The request can never succeed (404 lead deleted, 400 validation). */
   | { kind: 'permanent'; status?: number };
 
@@ -120,6 +120,15 @@ export interface ListedLead {
   createdAt: string;
 }
 
+/** One catch-up listing: the new leads, and how far the listing got in the order the API sorts. */
+export interface LeadListing {
+  leads: ListedLead[];
+  /** The sort key (ISO time) of the last record listed, lead or not; undefined when nothing was listed. */
+  reached?: string;
+  /** False when the listing stopped at `limit` with more to come. */
+  complete: boolean;
+}
+
 export interface CrmAdapter {
   source: Source;
   /**
@@ -134,9 +143,13 @@ export interface CrmAdapter {
   writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>>;
   /** Checks every mapped property exists in the CRM and creates what is missing. */
   ensureProperties(accountId: string, signal?: AbortSignal): Promise<EnsureReport>;
+  /** The object types the webhooks cover, which the catch-up sweep lists (`listSince`). */
+  catchupTypes?: string[];
   /**
-   * Leads created (or updated, for CRMs without a creation filter) after
-   * `since`, oldest first, at most `limit`. For the catch-up sweep.
+   * Records of one object type from `since` on, in the order the API sorts
+   * them (HubSpot search: creation time; Pipedrive lists: update time), at
+   * most `limit`; the leads among them created recently enough to be lost
+   * webhooks. For the catch-up sweep.
    */
-  listCreatedSince?(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]>;
+  listSince?(accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing>;
 }

@@ -5,28 +5,38 @@ import { jobs, syncCursors } from '../db/schema.js';
 import { recordWebhook } from '../jobs/intake.js';
 import { leadKey, type Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
-import type { ListedLead } from './adapter.js';
+import type { CrmAdapter, ListedLead } from './adapter.js';
 import type { CrmRegistry } from './registry.js';
 import type { LeadEvent } from './webhook-event.js';
 
 /**
  * The catch-up sweep: CRMs lose webhooks (Pipedrive drops them after ten
  * failures, HubSpot gives up after a day), so every so often each account is
- * asked for the leads created since the last sweep, and any that never arrived
- * are recorded exactly like a webhook: same dedupe key as the creation webhook
- * (HubSpot `hubspot:{portal}:{type}:{id}:created`), and a lead that already
- * has a job is left alone (Pipedrive's webhook keys are per event, not per
- * object). One instance sweeps at a time (advisory lock).
+ * asked, for every object type its webhooks cover (HubSpot companies and
+ * contacts, Pipedrive organizations and persons), for the records since the
+ * last sweep, and any lead that never arrived is recorded exactly like a
+ * webhook: same dedupe key as the creation webhook (HubSpot
+ * `hubspot:{portal}:{type}:{id}:created`), and a lead that already has a job
+ * is left alone (Pipedrive's webhook keys are per event, not per object).
+ *
+ * The cursor follows the order the API sorts by (HubSpot search: creation
+ * time; Pipedrive lists: update time), and each sweep starts an overlap
+ * window before it: HubSpot's search index lists a record a while after its
+ * creation, and records that share the cursor's moment must not be skipped.
+ * What the overlap lists again is deduplicated. One instance sweeps at a time
+ * (advisory lock).
  */
 
 const CATCHUP_LOCK = 727_411_006;
 /** How far back the first sweep of an account looks (webhook dedupe keys are kept ≥ 4 days). */
-const FIRST_LOOKBACK_MS = 24 * 3600_000;
+export const FIRST_LOOKBACK_MS = 24 * 3600_000;
+/** How far before the cursor each sweep starts again: longer than a search index lags behind. */
+export const CATCHUP_OVERLAP_MS = 10 * 60_000;
 const MAX_PER_SWEEP = 500;
 
 export interface CatchupReport {
   ran: boolean;
-  accounts: Array<{ source: Source; accountId: string; listed: number; enqueued: number; error?: string }>;
+  accounts: Array<{ source: Source; accountId: string; objectType: string; listed: number; enqueued: number; error?: string }>;
 }
 
 export interface CatchupOptions {
@@ -53,14 +63,20 @@ export function createCatchup(options: CatchupOptions) {
     return rows.map((r) => r.accountId).sort();
   }
 
-  async function sweepAccount(source: Source, accountId: string, now: Date) {
-    const adapter = crm.adapter(source);
-    if (!adapter?.listCreatedSince) return undefined;
-    const key = `catchup:${source}:${accountId}`;
+  async function saveCursor(key: string, cursor: string, ok: boolean, now: Date) {
+    await database.db
+      .insert(syncCursors)
+      .values({ key, cursor, ok, updatedAt: now })
+      .onConflictDoUpdate({ target: syncCursors.key, set: ok ? { cursor, ok, updatedAt: now } : { ok, updatedAt: now } });
+  }
+
+  async function sweep(adapter: CrmAdapter, source: Source, accountId: string, objectType: string, now: Date) {
+    const key = `catchup:${source}:${accountId}:${objectType}`;
     const [cursor] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
-    const since = cursor ? new Date(cursor.cursor) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
+    const since = cursor ? new Date(Date.parse(cursor.cursor) - CATCHUP_OVERLAP_MS) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
     try {
-      const listed = await adapter.listCreatedSince(accountId, since, MAX_PER_SWEEP);
+      const listing = await adapter.listSince!(accountId, objectType, since, MAX_PER_SWEEP);
+      const listed = listing.leads;
       const known = listed.length
         ? new Set(
             (await database.db.selectDistinct({ leadKey: jobs.leadKey }).from(jobs).where(inArray(jobs.leadKey, listed.map((l) => leadKey(l.ref))))).map((r) => r.leadKey),
@@ -77,21 +93,25 @@ export function createCatchup(options: CatchupOptions) {
           payload: { lead: {}, event: { type: 'catchup.created', occurredAt: l.createdAt } },
         }));
       const result = events.length ? await recordWebhook(database, source, { events, ignored: [] }) : { accepted: 0 };
-      const newest = listed.reduce((max, l) => (l.createdAt > max ? l.createdAt : max), since.toISOString());
-      await database.db
-        .insert(syncCursors)
-        .values({ key, cursor: newest, ok: true, updatedAt: now })
-        .onConflictDoUpdate({ target: syncCursors.key, set: { cursor: newest, ok: true, updatedAt: now } });
-      return { source, accountId, listed: listed.length, enqueued: result.accepted };
+      // A listing cut off at the limit resumes exactly where it stopped (the overlap would list the same page again).
+      const reached = listing.reached && !listing.complete ? new Date(Date.parse(listing.reached) + CATCHUP_OVERLAP_MS).toISOString() : listing.reached;
+      const next = [cursor?.cursor, reached].filter((c): c is string => !!c).sort().at(-1) ?? since.toISOString();
+      await saveCursor(key, next, true, now);
+      return { source, accountId, objectType, listed: listed.length, enqueued: result.accepted };
     } catch (err) {
       const message = (err as Error).message;
-      await database.db
-        .insert(syncCursors)
-        .values({ key, cursor: since.toISOString(), ok: false, updatedAt: now })
-        .onConflictDoUpdate({ target: syncCursors.key, set: { ok: false, updatedAt: now } });
-      logger.warn({ source, accountId, err: { message } }, 'catch-up sweep failed for an account');
-      return { source, accountId, listed: 0, enqueued: 0, error: message };
+      await saveCursor(key, since.toISOString(), false, now);
+      logger.warn({ source, accountId, objectType, err: { message } }, 'catch-up sweep failed for an account');
+      return { source, accountId, objectType, listed: 0, enqueued: 0, error: message };
     }
+  }
+
+  async function sweepAccount(source: Source, accountId: string, now: Date) {
+    const adapter = crm.adapter(source);
+    if (!adapter?.listSince) return [];
+    const out = [];
+    for (const objectType of adapter.catchupTypes ?? []) out.push(await sweep(adapter, source, accountId, objectType, now));
+    return out;
   }
 
   /** One sweep over every configured CRM and known account; skipped when another instance is sweeping. */
@@ -103,8 +123,7 @@ export function createCatchup(options: CatchupOptions) {
         const report: CatchupReport = { ran: true, accounts: [] };
         for (const source of crm.configured()) {
           for (const accountId of await accountsOf(source)) {
-            const r = await sweepAccount(source, accountId, now);
-            if (r) report.accounts.push(r);
+            report.accounts.push(...(await sweepAccount(source, accountId, now)));
           }
         }
         const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);

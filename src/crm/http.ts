@@ -31,10 +31,17 @@ export interface CrmHttpOptions {
   limiter: RateLimiter;
   metrics: Metrics;
   logger: Logger;
-  /** Reads the vendor's rate-limit headers. */
-  observe(headers: Headers): RateLimitObservation;
+  /** Reads the vendor's rate-limit headers (the account: HubSpot's daily reset follows its time zone). */
+  observe(headers: Headers, accountId: string): RateLimitObservation;
   /** Reads a 429: until when, which policy, daily or burst. */
-  throttle(headers: Headers, body: unknown, now: number): Throttle;
+  throttle(headers: Headers, body: unknown, now: number, accountId: string): Throttle;
+  /**
+   * The vendor's own reading of a non-2xx answer before the generic one
+   * (Pipedrive: Cloudflare's 403 after a 429 storm is a block to wait out,
+   * not a bad token). A `rate_limited` or `daily_exhausted` answer pauses the
+   * account like a 429.
+   */
+  classify?(status: number, headers: Headers, body: unknown, now: number): CrmFailure | undefined;
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Longest the limiter may make a request wait before it becomes a retry; default 30 s. */
   maxWaitMs?: number;
@@ -88,7 +95,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
     const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
-    const { grantId } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+    const { grantId, probe } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
     const settle = () => limiter.settle(key, grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
 
@@ -126,21 +133,30 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     const body = parseBody(text) as T;
 
     try {
-      await limiter.observe(key, options.observe(headers));
+      await limiter.observe(key, options.observe(headers, accountId));
     } catch (err) {
       options.logger.warn({ err, crm }, 'could not record rate-limit headers');
     }
 
     if (status === 429) {
-      const th = options.throttle(headers, body, Date.now());
+      const th = options.throttle(headers, body, Date.now(), accountId);
       metrics.crmRateLimited.inc({ crm, policy: th.policy });
       // The pause actually set: a Retry-After past CRM_MAX_PAUSE_MS is cut to it.
       const until = await limiter.pause(key, th.until, th.policy, { daily: th.daily });
       const failure: CrmFailure = th.daily ? { kind: 'daily_exhausted', until } : { kind: 'rate_limited', until, policy: th.policy };
       throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → 429 ${th.policy} until ${until.toISOString()}`));
     }
+    // The probe after a daily pause got through: the budget is back for everyone.
+    if (probe) await limiter.endProbe(key).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not end the probe'));
     if ((status >= 200 && status < 300) || req.accept?.includes(status)) return { status, body, headers };
-    throw new CrmError(crm, classifyStatus(status, headers, Date.now(), limiter.maxPauseMs), scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`), vendorCodes(body));
+    const failure = options.classify?.(status, headers, body, Date.now()) ?? classifyStatus(status, headers, Date.now(), limiter.maxPauseMs, body);
+    const codes = vendorCodes(body);
+    if (failure.kind === 'rate_limited' || failure.kind === 'daily_exhausted') {
+      const policy = failure.kind === 'daily_exhausted' ? 'DAILY' : failure.policy;
+      metrics.crmRateLimited.inc({ crm, policy });
+      failure.until = await limiter.pause(key, failure.until, policy, { daily: failure.kind === 'daily_exhausted' });
+    }
+    throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`), codes);
   }
 
   return { send, close: () => agent.close() };
@@ -181,8 +197,11 @@ async function readText(body: AsyncIterable<Buffer> & { destroy(err?: Error): un
 }
 
 /** Non-2xx, non-429 statuses → what to do. */
-export function classifyStatus(status: number, headers: Headers, now = Date.now(), maxDelayMs = DEFAULT_MAX_PAUSE_MS): CrmFailure {
-  if (status === 401 || status === 403) return { kind: 'auth' };
+export function classifyStatus(status: number, headers: Headers, now = Date.now(), maxDelayMs = DEFAULT_MAX_PAUSE_MS, body?: unknown): CrmFailure {
+  if (status === 401 || status === 403) {
+    const missingScopes = requiredScopes(body);
+    return { kind: 'auth', status, ...(missingScopes.length ? { missingScopes } : {}) };
+  }
   const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
   // HubSpot's 477 says "typically up to 24 hours"; we ask again after CRM_MAX_PAUSE_MS at the latest.
   const notBefore = retryAfter === undefined ? undefined : new Date(now + Math.min(retryAfter, maxDelayMs));
@@ -209,11 +228,29 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** The vendor's own short explanation, bounded; bodies never go to logs whole. */
+/** The vendor's own short explanation, bounded; bodies never go to logs whole. A missing scope is named. */
 function vendorMessage(body: unknown, text: string): string {
   const msg = body && typeof body === 'object' ? ((body as { message?: unknown; error?: unknown }).message ?? (body as { error?: unknown }).error) : undefined;
-  const out = typeof msg === 'string' ? msg : text;
-  return out.replace(/\s+/g, ' ').slice(0, 200);
+  const out = (typeof msg === 'string' ? msg : text).replace(/\s+/g, ' ').slice(0, 200);
+  const scopes = requiredScopes(body);
+  return scopes.length ? `${out} Missing scope: ${scopes.join(', ').slice(0, 200)}` : out;
+}
+
+/**
+ * The scopes a HubSpot 403 MISSING_SCOPES names (`errors[].context.
+ * requiredGranularScopes`, older apps `requiredScopes`: HubSpot/hubspot-api-nodejs#268).
+ */
+function requiredScopes(body: unknown): string[] {
+  if (!body || typeof body !== 'object' || (body as { category?: unknown }).category !== 'MISSING_SCOPES') return [];
+  const errors = (body as { errors?: unknown }).errors;
+  const out = new Set<string>();
+  for (const e of Array.isArray(errors) ? errors : []) {
+    const ctx = (e as { context?: Record<string, unknown> })?.context ?? {};
+    for (const list of [ctx.requiredGranularScopes, ctx.requiredScopes]) {
+      for (const scope of Array.isArray(list) ? list : []) if (typeof scope === 'string') out.add(scope.slice(0, 100));
+    }
+  }
+  return [...out];
 }
 
 /**

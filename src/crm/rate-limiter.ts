@@ -23,9 +23,14 @@ import { capUntil, sleep } from './clock.js';
  * different hosts agree.
  */
 
-/** Documented defaults (research §1.6, §2.4). HubSpot public OAuth apps get 110/10 s: set CRM_RATE_LIMIT=110/10s. */
+/**
+ * Where each CRM starts: the lowest documented figure (research §1.6, §2.4),
+ * raised to what the CRM's own headers state once it answers. HubSpot: 100 /
+ * 10 s (Free/Starter private apps; Professional and Enterprise send 190, public
+ * OAuth apps 110). CRM_RATE_LIMIT fixes a limit instead; headers then only lower it.
+ */
 export const DEFAULT_LIMITS: Record<Source, RateLimitSpec> = {
-  hubspot: { limit: 190, windowMs: 10_000 },
+  hubspot: { limit: 100, windowMs: 10_000 },
   // Pipedrive's smallest plan (Lite, API token): 20 per rolling 2 s.
   pipedrive: { limit: 20, windowMs: 2_000 },
   generic: { limit: 10, windowMs: 1_000 },
@@ -54,7 +59,8 @@ export interface RateLimitObservation {
 }
 
 export type Decision =
-  | { granted: true; grantId: number }
+  /** `probe`: the first request after a spent daily budget's pause; the others wait for its answer (see `endProbe`). */
+  | { granted: true; grantId: number; probe?: boolean }
   | { granted: false; waitMs: number; reason: 'window' | 'paused' | 'daily'; pauseReason?: string };
 
 export interface RateLimiter {
@@ -67,7 +73,9 @@ export interface RateLimiter {
    * 429) throws a CrmError saying until when, so the job is retried then
    * instead of holding a worker.
    */
-  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<{ grantId: number }>;
+  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<{ grantId: number; probe?: boolean }>;
+  /** The probe after a daily pause was answered without a 429: the day's budget is back, everyone may send. */
+  endProbe(key: LimiterKey): Promise<void>;
   /**
    * Marks a granted request finished (answered, failed or timed out). The CRM
    * counts a request when it arrives, which can be well after the grant when a
@@ -126,6 +134,10 @@ export function limiterKey(key: LimiterKey): string {
 }
 
 const PRUNE_EVERY = 200;
+/** While the probe after a daily pause is out, nobody else sends; longer than any request may take. */
+const PROBE_HOLD_MS = 60_000;
+const PROBE_REASON = 'DAILY_PROBE';
+const PROBE_POLL_MS = 500;
 
 /**
  * PGlite is one connection: two transactions started concurrently interleave
@@ -162,6 +174,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const specFor = (crm: Source): RateLimitSpec => options.limits?.[crm] ?? options.limits?.all ?? DEFAULT_LIMITS[crm];
   const specOf = (key: LimiterKey): RateLimitSpec => key.spec ?? specFor(key.crm);
+  /** A limit someone set (CRM_RATE_LIMIT, a budget's own spec): headers may lower it, never raise it. */
+  const fixed = (key: LimiterKey): boolean => !!(key.spec ?? options.limits?.[key.crm] ?? options.limits?.all);
 
   async function lockState(tx: Tx, key: LimiterKey): Promise<StateRow> {
     const spec = specOf(key);
@@ -180,11 +194,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return row;
   }
 
-  /** The configured spec, tightened by what the CRM said: a lower max, a longer interval. */
+  /** The starting spec as the CRM's headers state it (a fixed one only tightened): its max, a longer interval. */
   function effective(key: LimiterKey, observed: StateRow['observed']): RateLimitSpec {
     const spec = specOf(key);
+    const stated = observed?.limit ?? (fixed(key) ? Number.POSITIVE_INFINITY : spec.limit);
     return {
-      limit: Math.max(1, Math.min(spec.limit, observed?.limit ?? Number.POSITIVE_INFINITY)),
+      limit: Math.max(1, fixed(key) ? Math.min(spec.limit, stated) : stated),
       windowMs: Math.max(spec.windowMs, observed?.windowMs ?? 0),
     };
   }
@@ -197,8 +212,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const now = Number(row.now_ms);
       const pausedUntil = row.paused_ms === null ? 0 : Number(row.paused_ms);
       if (pausedUntil > now) {
-        return { granted: false, waitMs: Math.ceil(pausedUntil - now), reason: 'paused', pauseReason: row.pause_reason ?? undefined } as const;
+        // Behind a probe, look again soon: its answer (usually within a second) ends the hold or sets the real pause.
+        const waitMs = Math.ceil(row.pause_reason === PROBE_REASON ? Math.min(pausedUntil - now, PROBE_POLL_MS) : pausedUntil - now);
+        return { granted: false, waitMs, reason: 'paused', pauseReason: row.pause_reason ?? undefined } as const;
       }
+      // A daily pause (or an unanswered probe) has run out: the day may be over, or not (Pipedrive states no
+      // reset time). One request finds out while every other waits, instead of all of them meeting a 429.
+      const probe = row.pause_reason === 'DAILY' || row.pause_reason === PROBE_REASON;
       let dailyUsed = row.daily_used;
       const dailyReset = row.daily_reset_ms === null ? undefined : Number(row.daily_reset_ms);
       if (dailyReset !== undefined && now >= dailyReset) dailyUsed = 0;
@@ -218,6 +238,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           tx,
           sql`insert into rate_limit_grants (key, granted_at) values (${k}, clock_timestamp()) returning id`,
         );
+        if (probe) {
+          await tx.execute(
+            sql`update rate_limit_state set paused_until = clock_timestamp() + make_interval(secs => ${PROBE_HOLD_MS / 1000}::float8), pause_reason = ${PROBE_REASON} where key = ${k}`,
+          );
+        }
         await tx.execute(
           sql`update rate_limit_state set "limit" = ${limit}, window_ms = ${windowMs},
                 daily_used = ${dailyUsed + 1},
@@ -225,7 +250,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
                 updated_at = clock_timestamp()
               where key = ${k}`,
         );
-        return { granted: true, grantId: Number(grant.id) } as const;
+        return { granted: true, grantId: Number(grant.id), ...(probe ? { probe: true } : {}) } as const;
       }
       // Full: wait until the grant that makes the window full (the limit-th newest) leaves it.
       const [edge] = await queryRows<{ t: string | number }>(
@@ -263,7 +288,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
             sql`update rate_limit_state set total_wait_ms = total_wait_ms + ${waited} where key = ${limiterKey(key)}`,
           );
         }
-        return { grantId: d.grantId };
+        return { grantId: d.grantId, ...(d.probe ? { probe: true } : {}) };
       }
       if (waited + d.waitMs > maxWait) {
         metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
@@ -283,7 +308,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const k = limiterKey(key);
     const spec = specOf(key);
     const observed: Record<string, number> = {};
-    if (o.limit !== undefined && Number.isFinite(o.limit) && o.limit > 0 && o.limit < spec.limit) observed.limit = o.limit;
+    if (o.limit !== undefined && Number.isFinite(o.limit) && o.limit > 0 && (o.limit < spec.limit || !fixed(key))) observed.limit = o.limit;
     if (o.windowMs !== undefined && Number.isFinite(o.windowMs) && o.windowMs > spec.windowMs) observed.windowMs = o.windowMs;
     const dailyUsed =
       o.dailyLimit !== undefined && o.dailyRemaining !== undefined ? Math.max(0, o.dailyLimit - o.dailyRemaining) : undefined;
@@ -324,11 +349,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     await database.db.execute(
       sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
     );
-    // Never shorten a pause another instance set for a longer reason.
+    // Never shorten a pause another instance set for a longer reason (a probe's hold is no reason: its answer replaces it).
     await database.db.execute(
       sql`update rate_limit_state
             set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${pgText(reason).slice(0, 100)}, updated_at = clock_timestamp()
-          where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz)`,
+          where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz or pause_reason = ${PROBE_REASON})`,
     );
     logger.warn({ crm: key.crm, accountId: key.accountId, until: until.toISOString(), reason }, 'CRM account paused');
     return until;
@@ -345,6 +370,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length > 0;
   }
 
+  async function endProbe(key: LimiterKey): Promise<void> {
+    await database.db.execute(
+      sql`update rate_limit_state set paused_until = null, pause_reason = null, updated_at = clock_timestamp()
+          where key = ${limiterKey(key)} and pause_reason = ${PROBE_REASON}`,
+    );
+  }
+
   async function prune(): Promise<number> {
     const rows = await queryRows<{ id: number }>(
       database.db,
@@ -355,5 +387,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, settle, observe, pause, prune, maxPauseMs, release };
+  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, release };
 }

@@ -36,7 +36,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
     adapters.set('hubspot', createHubspotAdapter({ ...common, baseUrl: config.hubspot.baseUrl, accessToken: config.hubspot.accessToken, mapping: mapping.hubspot }));
   }
   if (config.pipedrive.apiToken) {
-    adapters.set('pipedrive', createPipedriveAdapter({ ...common, baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken, mapping: mapping.pipedrive }));
+    adapters.set('pipedrive', createPipedriveAdapter({ ...common, baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive }));
   }
   if (config.generic.crmUrl) {
     adapters.set('generic', createGenericAdapter({ ...common, crmUrl: config.generic.crmUrl, crmToken: config.generic.crmToken, mapping: mapping.generic }));

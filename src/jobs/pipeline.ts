@@ -56,7 +56,7 @@ export function outcomeOf(err: unknown): JobOutcome {
         return { kind: 'retry', error: err.message, notBefore: f.notBefore };
       case 'rate_limited':
       case 'daily_exhausted':
-        return { kind: 'retry', error: err.message, notBefore: f.until };
+        return { kind: 'retry', error: err.message, notBefore: f.until, waiting: true };
       case 'auth':
       case 'permanent':
         return { kind: 'dead', error: err.message };

@@ -219,6 +219,7 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
     let lastError: string | null = null;
     let runAt: string | null = null;
     let delayMs: number | null = null;
+    let refund = false;
     let failedAt: string | null = null;
     if (outcome.kind === 'done' || outcome.kind === 'skipped') {
       if (outcome.kind === 'skipped') entry.reason = outcome.reason;
@@ -228,12 +229,16 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       // Vendor messages end up here: U+0000 would fail the whole batch's update.
       const error = pgText(outcome.error).slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
-      failedAt = at;
+      // A wait for a CRM's limit (a 429, a spent daily budget) is no failure: it neither uses up an
+      // attempt nor starts or ends the retry window, so a job waits for a reset however long and never dies of it.
+      const waiting = outcome.kind === 'retry' && outcome.waiting === true;
+      if (waiting) refund = true;
+      else failedAt = at;
       // The window counts from the first failure, not from the attempt count.
       const firstFailedMs = job.firstFailedAt?.getTime() ?? nowMs;
       const deadlineMs = firstFailedMs + backoff.windowMs;
-      const windowOver = outcome.kind === 'retry' && nowMs >= deadlineMs;
-      const tooMany = outcome.kind === 'retry' && job.attempts >= job.maxAttempts;
+      const windowOver = outcome.kind === 'retry' && !waiting && nowMs >= deadlineMs;
+      const tooMany = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
       if (outcome.kind === 'dead' || windowOver || tooMany) {
         entry.outcome = 'dead';
         lastError = windowOver
@@ -252,7 +257,7 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
         else delayMs = Math.max(0, Math.min(retryDelayMs(job.attempts, backoff), deadlineMs - nowMs));
       }
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz, ${refund}::boolean)`;
   });
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,
@@ -266,8 +271,9 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
           locked_until = null,
           locked_by = null,
           updated_at = now(),
-          history = jobs.history || v.entry
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, failed_at)
+          history = jobs.history || v.entry,
+          attempts = case when v.refund then greatest(jobs.attempts - 1, 0) else jobs.attempts end
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, failed_at, refund)
         where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
         returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
   );

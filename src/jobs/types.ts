@@ -31,8 +31,13 @@ export function leadKey(ref: LeadRef): string {
 export type JobOutcome =
   | { kind: 'done'; detail: Record<string, unknown> }
   | { kind: 'skipped'; reason: string; detail?: Record<string, unknown> }
-  /** Try again later; `notBefore` overrides the backoff (rate limits, Retry-After). */
-  | { kind: 'retry'; error: string; notBefore?: Date }
+  /**
+   * Try again later; `notBefore` overrides the backoff (rate limits, Retry-After).
+   * `waiting`: the CRM's limits said "not now" (a 429, a spent daily budget), so
+   * the attempt is not counted: a job waits for a reset, however long, and never
+   * dies of it.
+   */
+  | { kind: 'retry'; error: string; notBefore?: Date; waiting?: boolean }
   /** Retrying cannot help (bad credentials, lead deleted): dead-letter now. */
   | { kind: 'dead'; error: string };
 

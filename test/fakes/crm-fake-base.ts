@@ -36,6 +36,8 @@ export interface Failure {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A non-JSON body sent as is (an HTML block page); wins over `body`. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 
@@ -64,6 +66,8 @@ export interface FakeBaseOptions {
   limitHeaders(ctx: FakeContext): Record<string, string>;
   /** Requests exempt from the window (HubSpot search has its own limit). */
   exempt?(method: string, path: string): boolean;
+  /** Checked after the credentials, before everything else: an answer here wins (Pipedrive's Cloudflare block). */
+  gate?(ctx: FakeContext): Reply | undefined;
   handle(ctx: FakeContext): Reply | Promise<Reply>;
   /** Log each request to stdout (the fake:hubspot script). */
   verbose?: boolean;
@@ -125,10 +129,12 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
     }
     const headers = { 'content-type': 'application/json', ...options.limitHeaders(ctx), ...(reply.headers ?? {}) };
     res.writeHead(reply.status, headers);
-    res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+    res.end(reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
 
     async function decide(): Promise<Reply | undefined> {
       if (!options.authorized(req.headers, url)) return options.unauthorized;
+      const gated = options.gate?.(ctx);
+      if (gated) return gated;
       const failure = takeFailure(`${method} ${url.pathname}`);
       if (failure?.hang) return undefined;
       if (failure?.status === 429) return options.tooMany(ctx, failure);

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { CARD_FIELDS } from '../../src/enrich/types.js';
 import { type FakeBase, type FakeContext, type Reply, notFound, startFakeBase } from './crm-fake-base.js';
+import { ALL_VERRIJK_SCOPES, missingScopes, requiredScope } from './hubspot-scopes.js';
+import { type PropertyDef, type SearchRecord, invalidValue, searchRecords } from './hubspot-records.js';
 
 /**
- * A fake HubSpot CRM v3 (companies, contacts, batch read/update with 207,
- * properties and groups, company search) keeping records in memory, with
- * HubSpot's rate-limit headers and 429 bodies (research §1.4–1.6).
+ * A fake HubSpot CRM v3 (companies, contacts, batch read/update, properties
+ * and groups, search, account details) keeping records in memory, as the real
+ * service documents it (research §1.4–1.6):
+ * - rate-limit headers and 429 bodies with `policyName`; the default window is
+ *   the lowest documented one, 100 / 10 s (Free/Starter private apps);
+ * - scopes checked per endpoint, 403 MISSING_SCOPES otherwise (hubspot-scopes.ts);
+ * - batch update is all-or-nothing on validation: one invalid value fails the
+ *   whole call with 400 VALIDATION_ERROR and nothing is written (HubSpot.NET#25:
+ *   "if there is a single error in the list … none of them will be processed");
+ *   per-record 207 Multi-Status results (the CRM v3 spec's 207 response) come
+ *   from `failInBatch`;
+ * - values checked against the property's type (number, enumeration options);
+ * - search: its own 5 requests/s per token and no rate-limit headers
+ *   (usage-details page), and a record shows up only once indexed (`indexedAt`);
+ * - `GET /account-info/v3/details` with the account's `timeZone` (account
+ *   information API, scope `oauth`).
  */
 
 export interface FakeHubspotOptions {
@@ -19,12 +34,10 @@ export interface FakeHubspotOptions {
   verbose?: boolean;
   /** Start with the `verrijk` group and the cbs_* properties in place (as after `crm:ensure`); default true. */
   ensured?: boolean;
-  /**
-   * The token's scopes, when it should lack some. Creating a property or group
-   * on companies/contacts needs `crm.schemas.<segment>.write`; without it the
-   * answer is HubSpot's 403 MISSING_SCOPES. Default: every scope.
-   */
+  /** Scopes granted to the token; default everything Verrijk needs. */
   scopes?: string[];
+  /** The account's time zone setting (account details); default Europe/Amsterdam. */
+  timeZone?: string;
   /** The account id HubSpot puts in validation messages (`portalId`). */
   portalId?: number;
 }
@@ -37,22 +50,31 @@ export interface FakeHubspot extends FakeBase {
   /** Property names per object path (`companies`, `contacts`) and the groups. */
   properties: Map<string, Set<string>>;
   groups: Map<string, Set<string>>;
-  seed(objectType: 'company' | 'contact', id: string, props: Props, createdAt?: Date): void;
+  scopes: Set<string>;
+  seed(objectType: 'company' | 'contact', id: string, props: Props, createdAt?: Date, opts?: { indexedAt?: Date }): void;
+  /** Gives an existing property a type (number, enumeration with options …): values are checked against it. */
+  defineProperty(segment: 'companies' | 'contacts', name: string, def: PropertyDef): void;
   /** The next batch update fails these ids with a per-record error (207). */
   failInBatch(ids: string[], category?: string): void;
 }
 
 const SEGMENTS: Record<string, 'company' | 'contact'> = { companies: 'company', contacts: 'contact' };
+/** Search: 5 requests per second per token (usage-details page). */
+const SEARCH_LIMIT = 5;
+const SEARCH_WINDOW_MS = 1_000;
 
 export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<FakeHubspot> {
   const token = opts.token ?? 'pat-eu1-fake-hubspot-token';
+  const scopes = new Set(opts.scopes ?? ALL_VERRIJK_SCOPES);
   const cards = new Map<string, Props>();
   const created = new Map<string, number>();
+  const indexed = new Map<string, number>();
   const properties = new Map<string, Set<string>>([
     // `zip` is a default HubSpot property on both objects.
     ['companies', new Set(['name', 'domain', 'industry', 'numberofemployees', 'sbi_code', 'zip', 'createdate'])],
     ['contacts', new Set(['company', 'numemployees', 'industry', 'sbi_code', 'zip', 'createdate'])],
   ]);
+  const types = new Map<string, PropertyDef>();
   const groups = new Map<string, Set<string>>([
     ['companies', new Set(['companyinformation'])],
     ['contacts', new Set(['contactinformation'])],
@@ -64,9 +86,9 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     }
   }
   let batchFailures: { ids: Set<string>; category: string } | undefined;
-  const hasScope = (scope: string) => opts.scopes === undefined || opts.scopes.includes(scope);
   const portalId = opts.portalId ?? 147_000_001;
   let dailyUsed = 0;
+  const searches: number[] = [];
   const windowMs = opts.windowMs ?? 10_000;
   const limit = opts.limit ?? 100;
 
@@ -84,6 +106,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION', correlationId: randomUUID() },
     },
     limitHeaders(ctx) {
+      // "Responses from the search API endpoints will not include any of the rate limit headers."
       if (isSearch(ctx.method, ctx.path)) return {};
       const h: Record<string, string> = {
         'X-HubSpot-RateLimit-Interval-Milliseconds': String(windowMs),
@@ -96,36 +119,37 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       }
       return h;
     },
-    tooMany(_ctx, failure) {
-      const policy = failure?.policy ?? 'TEN_SECONDLY_ROLLING';
-      const what = policy === 'DAILY' ? 'daily' : policy === 'SECONDLY' ? 'secondly' : 'ten_secondly_rolling';
-      return {
-        status: 429,
-        headers: failure?.headers,
-        body: {
-          status: 'error',
-          message: `You have reached your ${what} limit.`,
-          errorType: 'RATE_LIMIT',
-          correlationId: randomUUID(),
-          policyName: policy,
-          groupName: 'publicapi:private-app:fake',
-        },
-      };
-    },
+    tooMany: (_ctx, failure) => tooMany(failure?.policy ?? 'TEN_SECONDLY_ROLLING', failure?.headers),
     handle(ctx) {
-      if (opts.dailyLimit !== undefined && !isSearch(ctx.method, ctx.path)) {
-        if (dailyUsed >= opts.dailyLimit) return dailyReply();
+      const scope = requiredScope(ctx.method, ctx.path);
+      if (scope && !scopes.has(scope)) return missingScopes(scope);
+      if (isSearch(ctx.method, ctx.path)) {
+        const now = Date.now();
+        searches.push(now);
+        while (searches.length && searches[0] <= now - SEARCH_WINDOW_MS) searches.shift();
+        if (searches.length > SEARCH_LIMIT) return tooMany('SECONDLY');
+      } else if (opts.dailyLimit !== undefined) {
+        if (dailyUsed >= opts.dailyLimit) return tooMany('DAILY');
         dailyUsed++;
       }
       return route(ctx);
     },
   });
 
-  /** The DAILY answer once the fake's own budget is spent. */
-  function dailyReply(): Reply {
+  /** The documented 429 body: `policyName` says which limit (research §1.6). */
+  function tooMany(policy: string, headers?: Record<string, string>): Reply {
+    const what = policy === 'DAILY' ? 'daily' : policy === 'SECONDLY' ? 'secondly' : 'ten_secondly_rolling';
     return {
       status: 429,
-      body: { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'DAILY' },
+      headers,
+      body: {
+        status: 'error',
+        message: `You have reached your ${what} limit.`,
+        errorType: 'RATE_LIMIT',
+        correlationId: randomUUID(),
+        policyName: policy,
+        groupName: 'publicapi:private-app:fake',
+      },
     };
   }
 
@@ -138,9 +162,17 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     return { id, properties: out, createdAt: at, updatedAt: at, archived: false };
   }
 
-  function unknownProperties(segment: string, props: Record<string, unknown>): string[] {
+  /** Why these values cannot be written to this record, or undefined. */
+  function problem(objectType: string, segment: string, id: string, props: Record<string, unknown>): Reply | undefined {
+    if (!cards.has(`${objectType}:${id}`)) return notFound(`Object not found. objectId are usually numeric.`);
     const known = properties.get(segment) ?? new Set();
-    return Object.keys(props).filter((p) => !known.has(p));
+    const unknown = Object.keys(props).filter((p) => !known.has(p));
+    if (unknown.length) return propertyDoesntExist(unknown);
+    for (const [name, value] of Object.entries(props)) {
+      const why = invalidValue(types.get(`${segment}.${name}`), name, value);
+      if (why) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `Property values were not valid: ${why} (record ${id})`, context: { ids: [id] } } };
+    }
+    return undefined;
   }
 
   /**
@@ -161,31 +193,16 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     return { status: 400, body: { status: 'error', message: `Property values were not valid: ${JSON.stringify(entries)}`, correlationId: randomUUID(), category: 'VALIDATION_ERROR' } };
   }
 
-  /** 403 MISSING_SCOPES, as HubSpot answers a call the token has no scope for. */
-  function missingScopes(scopes: string[]): Reply {
-    return {
-      status: 403,
-      body: {
-        status: 'error',
-        message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
-        correlationId: randomUUID(),
-        errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }],
-        links: { scopes: 'https://developers.hubspot.com/scopes' },
-        category: 'MISSING_SCOPES',
-      },
-    };
-  }
-
-  function update(objectType: string, segment: string, id: string, props: Record<string, unknown>): Reply | undefined {
-    const card = cards.get(`${objectType}:${id}`);
-    if (!card) return notFound(`Object not found. objectId are usually numeric.`);
-    const unknown = unknownProperties(segment, props);
-    if (unknown.length) return propertyDoesntExist(unknown);
+  function write(objectType: string, id: string, props: Record<string, unknown>) {
+    const card = cards.get(`${objectType}:${id}`)!;
     for (const [k, v] of Object.entries(props)) card[k] = typeof v === 'string' ? v : String(v);
-    return undefined;
   }
 
   function route(ctx: FakeContext): Reply {
+    if (ctx.method === 'GET' && ctx.path === '/account-info/v3/details') {
+      const timeZone = opts.timeZone ?? 'Europe/Amsterdam';
+      return { status: 200, body: { portalId: opts.portalId ?? 4242, accountType: 'STANDARD', timeZone, companyCurrency: 'EUR', additionalCurrencies: [], dataHostingLocation: 'eu1', uiDomain: 'app-eu1.hubspot.com', utcOffset: '+01:00', utcOffsetMilliseconds: 3_600_000 } };
+    }
     const m = ctx.path.match(/^\/crm\/v3\/(objects|properties)\/([a-z]+)(?:\/(.+))?$/);
     if (!m) return notFound(`No route ${ctx.path}`);
     const [, kind, segment, rest] = m;
@@ -198,14 +215,14 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         const name = rest.slice('groups/'.length);
         return groups.get(segment)?.has(name) ? { status: 200, body: { name, label: name } } : notFound(`group ${name} not found`);
       }
-      const schemaScope = `crm.schemas.${segment}.write`;
-      if (ctx.method === 'POST' && !hasScope(schemaScope)) return missingScopes([schemaScope]);
       if (ctx.method === 'POST' && rest === 'groups') {
         if (groups.get(segment)?.has(body.name)) return { status: 409, body: { status: 'error', category: 'CONFLICT', message: `A property group named '${body.name}' already exists.`, correlationId: randomUUID() } };
         groups.get(segment)?.add(body.name);
         return { status: 201, body: { name: body.name, label: body.label } };
       }
-      if (ctx.method === 'GET' && !rest) return { status: 200, body: { results: [...(properties.get(segment) ?? [])].map((name) => ({ name })) } };
+      if (ctx.method === 'GET' && !rest) {
+        return { status: 200, body: { results: [...(properties.get(segment) ?? [])].map((name) => ({ name, ...(types.get(`${segment}.${name}`) ?? { type: 'string' }) })) } };
+      }
       if (ctx.method === 'POST' && !rest) {
         if (!body.name || !body.type || !body.fieldType || !body.groupName || !body.label) {
           return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'name, label, type, fieldType and groupName are required' } };
@@ -231,41 +248,44 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       return { status: errors.length ? 207 : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
     }
     if (ctx.method === 'POST' && rest === 'batch/update') {
-      if ((body.inputs ?? []).length > 100) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch too large' } };
-      // A property the account lacks fails the whole batch (multi-status 207 is for per-record errors), nothing written.
-      const unknownInBatch = [...new Set((body.inputs ?? []).flatMap((i: { properties?: Record<string, unknown> }) => unknownProperties(segment, i.properties ?? {})))] as string[];
-      if (unknownInBatch.length) return propertyDoesntExist(unknownInBatch);
-      const results = [];
-      const errors = [];
+      const inputs: Array<{ id: unknown; properties?: Record<string, unknown> }> = body.inputs ?? [];
+      if (inputs.length > 100) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch too large' } };
       const injected = batchFailures;
       batchFailures = undefined;
-      for (const input of body.inputs ?? []) {
+      // A property the account lacks fails the whole batch, naming every missing one; nothing written.
+      const known = properties.get(segment) ?? new Set<string>();
+      const unknownInBatch = [...new Set(inputs.flatMap((i) => Object.keys(i.properties ?? {}).filter((p) => !known.has(p))))];
+      if (unknownInBatch.length) return propertyDoesntExist(unknownInBatch);
+      // Validation first, for every input: one invalid value and the whole call is refused.
+      const errors = [];
+      for (const input of inputs) {
         const id = String(input.id);
+        const failed = problem(objectType, segment, id, input.properties ?? {});
+        if (!failed) continue;
+        const b = failed.body as { category: string; message: string };
+        if (failed.status === 400) return failed;
+        errors.push({ status: 'error', category: b.category, message: b.message, context: { ids: [id] } });
+      }
+      const results = [];
+      for (const input of inputs) {
+        const id = String(input.id);
+        if (errors.some((e) => e.context.ids[0] === id)) continue;
         if (injected?.ids.has(id)) {
           errors.push({ status: 'error', category: injected.category, message: 'Record could not be updated', context: { ids: [id] } });
           continue;
         }
-        const failed = update(objectType, segment, id, input.properties ?? {});
-        if (failed) {
-          const b = failed.body as { category: string; message: string };
-          errors.push({ status: 'error', category: b.category, message: b.message, context: { ids: [id] } });
-          continue;
-        }
+        write(objectType, id, input.properties ?? {});
         results.push(record(objectType, id, Object.keys(input.properties ?? {})));
       }
       return { status: errors.length ? 207 : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
     }
     if (ctx.method === 'POST' && rest === 'search') {
-      const filter = body.filterGroups?.[0]?.filters?.[0];
-      const after = Number(filter?.value ?? 0);
-      const offset = Number(body.after ?? 0);
-      const size = Math.min(Number(body.limit ?? 10), 200);
-      const hits = [...created.entries()]
-        .filter(([key, at]) => key.startsWith(`${objectType}:`) && at > after)
-        .sort((a, b) => a[1] - b[1]);
-      const page = hits.slice(offset, offset + size).map(([key, at]) => ({ id: key.split(':')[1], properties: { createdate: new Date(at).toISOString() }, createdAt: new Date(at).toISOString() }));
-      const next = offset + size < hits.length ? { next: { after: String(offset + size) } } : undefined;
-      return { status: 200, body: { total: hits.length, results: page, ...(next ? { paging: next } : {}) } };
+      const pool: SearchRecord[] = [];
+      for (const [key, at] of created) {
+        const [type, id] = key.split(':');
+        if (type === objectType && (indexed.get(key) ?? at) <= Date.now()) pool.push({ id, createdAt: at });
+      }
+      return searchRecords(pool, body);
     }
     if (rest && !rest.includes('/')) {
       if (ctx.method === 'GET') {
@@ -274,8 +294,10 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         return r ? { status: 200, body: r } : notFound('Object not found. objectId are usually numeric.');
       }
       if (ctx.method === 'PATCH') {
-        const failed = update(objectType, segment, rest, body.properties ?? {});
-        return failed ?? { status: 200, body: record(objectType, rest, Object.keys(body.properties ?? {})) };
+        const failed = problem(objectType, segment, rest, body.properties ?? {});
+        if (failed) return failed;
+        write(objectType, rest, body.properties ?? {});
+        return { status: 200, body: record(objectType, rest, Object.keys(body.properties ?? {})) };
       }
     }
     return notFound();
@@ -285,9 +307,15 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     cards,
     properties,
     groups,
-    seed(objectType: 'company' | 'contact', id: string, props: Props, createdAt = new Date()) {
+    scopes,
+    seed(objectType: 'company' | 'contact', id: string, props: Props, createdAt = new Date(), seedOpts: { indexedAt?: Date } = {}) {
       cards.set(`${objectType}:${id}`, { ...props });
       created.set(`${objectType}:${id}`, createdAt.getTime());
+      indexed.set(`${objectType}:${id}`, (seedOpts.indexedAt ?? createdAt).getTime());
+    },
+    defineProperty(segment: 'companies' | 'contacts', name: string, def: PropertyDef) {
+      properties.get(segment)?.add(name);
+      types.set(`${segment}.${name}`, def);
     },
     failInBatch(ids: string[], category = 'INTERNAL_ERROR') {
       batchFailures = { ids: new Set(ids), category };

@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { type FakeBase, type FakeContext, type Reply, startFakeBase } from './crm-fake-base.js';
+import { type BudgetOptions, cloudflareBlock, createBudget, overLimit } from './pipedrive-budget.js';
+import { type FakeField, rejectValue } from './pipedrive-fields.js';
 
 /**
- * A fake Pipedrive API v2: organizations with `custom_fields` keyed by
- * 40-character field codes, organizationFields (list, create), persons with
- * their `org_id`, the organization list by `updated_since`, burst headers
- * (`x-ratelimit-*`, rolling 2 s by default) and the token checked in the
- * `x-api-token` header. A token in a URL is refused, so a leak fails tests.
+ * A fake Pipedrive API v2 as Pipedrive documents it: organizations and
+ * persons with `custom_fields` keyed by 40-character field codes,
+ * organizationFields (list, create) with types and options by id, values
+ * checked by type (pipedrive-fields.ts), lists with cursor pagination
+ * (`limit` ≤ 500, `cursor`, `additional_data.next_cursor`, `sort_by`
+ * id|update_time|add_time, `updated_since`: v2 API reference in
+ * `pipedrive/client-nodejs` src/versions/v2/api/organizations-api.ts and
+ * persons-api.ts), burst headers on a rolling 2 s window per token, the daily
+ * token budget and the 429 → 403 escalation (pipedrive-budget.ts), and the
+ * token in the `x-api-token` header. A token in a URL is refused, so a leak
+ * fails tests.
  */
 
-export interface FakePipedriveOptions {
+export interface FakePipedriveOptions extends BudgetOptions {
   token?: string;
   limit?: number;
   windowMs?: number;
@@ -26,31 +34,52 @@ export interface Organization {
   update_time: string;
 }
 
+export interface Person {
+  id: number;
+  name: string;
+  org_id: number | null;
+  /** Set by seedPerson; a test may put a bare person in `persons`. */
+  add_time?: string;
+  update_time?: string;
+}
+
 export interface FakePipedrive extends FakeBase {
   /** Organizations by id (the lead cards). */
   cards: Map<string, Organization>;
-  persons: Map<string, { id: number; name: string; org_id: number | null }>;
-  fields: Array<{ field_code: string; field_name: string; field_type: string; options?: Array<{ id: number; label: string }> }>;
+  persons: Map<string, Person>;
+  fields: FakeField[];
   addField(name: string, type?: string, options?: Array<{ id: number; label: string }>): string;
   fieldKey(name: string): string | undefined;
-  seedOrganization(id: number, name: string, custom?: Record<string, unknown>, addedAt?: Date): void;
-  seedPerson(id: number, name: string, orgId: number | null): void;
+  seedOrganization(id: number, name: string, custom?: Record<string, unknown>, addedAt?: Date, updatedAt?: Date): void;
+  seedPerson(id: number, name: string, orgId: number | null, addedAt?: Date, updatedAt?: Date): void;
   /** An organization's custom fields by field NAME, for readable assertions. */
   customByName(id: number | string): Record<string, unknown>;
+  /** Tokens spent today, and a test's midnight. */
+  budgetUsed(): number;
+  resetBudget(): void;
 }
+
+const MAX_LIMIT = 500;
+const cursorOf = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
+const offsetOf = (cursor: string | null) => (cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8').replace(/^offset:/, '')) || 0 : 0);
 
 export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promise<FakePipedrive> {
   const token = opts.token ?? 'fake-pipedrive-api-token-0123456789';
   const limit = opts.limit ?? 20;
   const windowMs = opts.windowMs ?? 2_000;
   const cards = new Map<string, Organization>();
-  const persons = new Map<string, { id: number; name: string; org_id: number | null }>();
-  const fields: FakePipedrive['fields'] = [];
+  const persons = new Map<string, Person>();
+  const fields: FakeField[] = [];
+  const budget = createBudget(opts);
 
   const addField = (name: string, type = 'varchar', options?: Array<{ id: number; label: string }>) => {
     const field_code = randomBytes(20).toString('hex');
-    fields.push({ field_code, field_name: name, field_type: type, ...(options ? { options } : {}) });
+    fields.push({ field_code, field_name: name, field_type: type, options: options ?? null });
     return field_code;
+  };
+  const tooMany = (failure?: { headers?: Record<string, string> }): Reply => {
+    budget.noteTooMany();
+    return { ...overLimit, headers: failure?.headers };
   };
 
   const base = await startFakeBase({
@@ -59,30 +88,50 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     port: opts.port,
     authorized: (h, url) => h['x-api-token'] === token && !url.searchParams.has('api_token'),
     unauthorized: { status: 401, body: { success: false, error: 'unauthorized access', errorCode: 401 } },
+    gate: () => (budget.blocked() ? cloudflareBlock() : undefined),
     limitHeaders: (ctx) => ({
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(Math.max(0, limit - ctx.inWindow)),
       'x-ratelimit-reset': String(Math.ceil(ctx.resetMs / 1000)),
+      ...budget.postPutLeft(ctx.method),
     }),
-    tooMany: (_ctx, failure) => ({ status: 429, headers: failure?.headers, body: { success: false, error: 'Request over limit', errorCode: 429 } }),
-    handle: route,
+    tooMany: (_ctx, failure) => tooMany(failure),
+    handle: (ctx) => (budget.charge(ctx.method, ctx.path) ? route(ctx) : tooMany()),
   });
+
+  function list<T extends { id: number; add_time?: string; update_time?: string }>(ctx: FakeContext, items: T[]): Reply {
+    const since = ctx.query.get('updated_since');
+    const sortBy = (ctx.query.get('sort_by') ?? 'id') as 'id' | 'update_time' | 'add_time';
+    if (!['id', 'update_time', 'add_time'].includes(sortBy)) return { status: 400, body: { success: false, error: `sort_by ${sortBy} is not supported`, errorCode: 400 } };
+    const dir = ctx.query.get('sort_direction') === 'desc' ? -1 : 1;
+    const size = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, MAX_LIMIT);
+    const offset = offsetOf(ctx.query.get('cursor'));
+    const key = (o: T) => (sortBy === 'id' ? o.id : Date.parse(o[sortBy] ?? '') || 0);
+    const data = items
+      .filter((o) => !since || Date.parse(o.update_time ?? '') >= Date.parse(since))
+      .sort((a, b) => dir * (key(a) - key(b)) || a.id - b.id);
+    const page = data.slice(offset, offset + size);
+    const next = offset + size < data.length ? cursorOf(offset + size) : null;
+    return { status: 200, body: { success: true, data: page, additional_data: { next_cursor: next } } };
+  }
 
   function route(ctx: FakeContext): Reply {
     const body = (ctx.body ?? {}) as Record<string, any>;
     if (ctx.path === '/api/v2/organizationFields') {
-      if (ctx.method === 'GET') return { status: 200, body: { success: true, data: fields, additional_data: { next_cursor: null } } };
+      if (ctx.method === 'GET') {
+        const size = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, MAX_LIMIT);
+        const offset = offsetOf(ctx.query.get('cursor'));
+        const next = offset + size < fields.length ? cursorOf(offset + size) : null;
+        return { status: 200, body: { success: true, data: fields.slice(offset, offset + size), additional_data: { next_cursor: next } } };
+      }
       if (ctx.method === 'POST') {
         if (!body.field_name || !body.field_type) return { status: 400, body: { success: false, error: 'field_name and field_type are required' } };
         const code = addField(body.field_name, body.field_type);
         return { status: 200, body: { success: true, data: fields.find((f) => f.field_code === code) } };
       }
     }
-    if (ctx.path === '/api/v2/organizations' && ctx.method === 'GET') {
-      const since = Date.parse(ctx.query.get('updated_since') ?? '1970-01-01T00:00:00Z');
-      const data = [...cards.values()].filter((o) => Date.parse(o.update_time) >= since).sort((a, b) => a.update_time.localeCompare(b.update_time));
-      return { status: 200, body: { success: true, data, additional_data: { next_cursor: null } } };
-    }
+    if (ctx.path === '/api/v2/organizations' && ctx.method === 'GET') return list(ctx, [...cards.values()]);
+    if (ctx.path === '/api/v2/persons' && ctx.method === 'GET') return list(ctx, [...persons.values()]);
     let m = ctx.path.match(/^\/api\/v2\/organizations\/(\d+)$/);
     if (m) {
       const org = cards.get(m[1]);
@@ -90,8 +139,12 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
       if (ctx.method === 'GET') return { status: 200, body: { success: true, data: org } };
       if (ctx.method === 'PATCH') {
         const custom = (body.custom_fields ?? {}) as Record<string, unknown>;
-        const unknown = Object.keys(custom).filter((k) => !fields.some((f) => f.field_code === k));
-        if (unknown.length) return { status: 400, body: { success: false, error: `Unknown custom field ${unknown[0]}`, errorCode: 400 } };
+        for (const [code, value] of Object.entries(custom)) {
+          const field = fields.find((f) => f.field_code === code);
+          if (!field) return { status: 400, body: { success: false, error: `Unknown custom field ${code}`, errorCode: 400 } };
+          const why = rejectValue(field, value);
+          if (why) return { status: 400, body: { success: false, error: `Invalid value for custom field ${why}`, errorCode: 400 } };
+        }
         Object.assign(org.custom_fields, custom);
         org.update_time = new Date().toISOString();
         return { status: 200, body: { success: true, data: org } };
@@ -112,11 +165,11 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     fields,
     addField,
     fieldKey: (name: string) => fields.find((f) => f.field_name.toLowerCase() === name.toLowerCase())?.field_code,
-    seedOrganization(id: number, name: string, custom: Record<string, unknown> = {}, addedAt = new Date()) {
-      cards.set(String(id), { id, name, custom_fields: { ...custom }, add_time: stamp(addedAt), update_time: stamp(addedAt) });
+    seedOrganization(id: number, name: string, custom: Record<string, unknown> = {}, addedAt = new Date(), updatedAt = addedAt) {
+      cards.set(String(id), { id, name, custom_fields: { ...custom }, add_time: stamp(addedAt), update_time: stamp(updatedAt) });
     },
-    seedPerson(id: number, name: string, orgId: number | null) {
-      persons.set(String(id), { id, name, org_id: orgId });
+    seedPerson(id: number, name: string, orgId: number | null, addedAt = new Date(), updatedAt = addedAt) {
+      persons.set(String(id), { id, name, org_id: orgId, add_time: stamp(addedAt), update_time: stamp(updatedAt) });
     },
     customByName(id: number | string) {
       const org = cards.get(String(id));
@@ -124,5 +177,7 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
       for (const [k, v] of Object.entries(org?.custom_fields ?? {})) out[fields.find((f) => f.field_code === k)?.field_name ?? k] = v;
       return out;
     },
+    budgetUsed: () => budget.used(),
+    resetBudget: () => budget.reset(),
   });
 }

@@ -1,13 +1,14 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
-import { idSegment } from '../object-id.js';
+import { idSegment, isObjectId } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { hubspotObservation, hubspotThrottle } from './limits.js';
 import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
-import { listHubspotCompaniesCreatedSince } from './search.js';
+import { createAccountZones } from './account.js';
+import { listHubspotSince } from './search.js';
 
 /**
  * HubSpot CRM v3 objects (research §1.4): read companies and contacts (one
@@ -29,7 +30,7 @@ const INPUT_PROPERTIES: Record<string, string[]> = {
 export interface HubspotAdapterOptions extends AdapterBaseOptions {
   baseUrl: string;
   accessToken: string;
-  /** The account's time zone, for when the daily budget resets. */
+  /** Until the account details say otherwise: the zone the daily budget resets in. */
   timeZone?: string;
 }
 
@@ -53,7 +54,9 @@ interface BatchResponse {
 export type HubspotAdapter = CrmAdapter & { http: CrmHttp };
 
 export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAdapter {
-  const timeZone = options.timeZone ?? 'Europe/Amsterdam';
+  // Filled in from the account details before an account's first read or write.
+  let zones: ReturnType<typeof createAccountZones> | undefined;
+  const zoneOf = (accountId: string) => zones?.zoneOf(accountId) ?? options.timeZone ?? 'Europe/Amsterdam';
   const http = createCrmHttp({
     crm: 'hubspot',
     baseUrl: options.baseUrl,
@@ -61,11 +64,12 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     limiter: options.limiter,
     metrics: options.metrics,
     logger: options.logger,
-    observe: (h) => hubspotObservation(h, timeZone),
-    throttle: (h, body, now) => hubspotThrottle(h, body, now, timeZone),
+    observe: (h, accountId) => hubspotObservation(h, zoneOf(accountId)),
+    throttle: (h, body, now, accountId) => hubspotThrottle(h, body, now, zoneOf(accountId)),
     timeouts: options.timeouts,
     maxWaitMs: options.maxWaitMs,
   });
+  zones = createAccountZones(http, options.logger, options.timeZone ?? 'Europe/Amsterdam');
   const mapped = mappedProperties(options.mapping);
   const propertiesFor = (objectType: string) => [...new Set([...(INPUT_PROPERTIES[objectType] ?? []), ...mapped])];
 
@@ -125,6 +129,9 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
 
   async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     const out: PerLead<true> = new Map();
+    // The account's time zone, before the first write of the day can meet a DAILY 429 (after the reads,
+    // so a lead that cannot be read costs no extra call).
+    if (writes.some((w) => isObjectId('hubspot', w.ref.objectId))) await zones?.learn(accountId, signal);
     for (const [objectType, group] of groupBy(writes, (w) => w.ref.objectType)) {
       const segment = pathOf(objectType);
       if (group.length === 1) {
@@ -140,26 +147,48 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         await progress?.(new Map([[refKey(w.ref), result]]));
         continue;
       }
-      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) {
-        const res = await http.send<BatchResponse>(accountId, {
-          op: 'batch_update',
-          method: 'POST',
-          path: `/crm/v3/objects/${segment}/batch/update`,
-          body: { inputs: chunk.map((w) => ({ id: w.ref.objectId, properties: w.properties })) },
-          accept: [207],
-          signal,
-        });
-        const ok = new Set((res.body?.results ?? []).map((o) => String(o.id)));
-        const failed = batchErrors(res.body?.errors);
-        const results: PerLead<true> = new Map();
-        for (const w of chunk) {
-          results.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
-        }
-        for (const [key, result] of results) out.set(key, result);
-        await progress?.(results);
-      }
+      for (const chunk of chunks(group, HUBSPOT_BATCH_MAX)) await updateBatch(accountId, segment, chunk, out, signal, progress);
     }
     return out;
+  }
+
+  /**
+   * One batch update. HubSpot refuses the whole call (400, or a 403 that is
+   * not about scopes) when one record in it is bad, and writes nothing: the
+   * halves are tried again, down to single records, so only the bad record
+   * fails, with its own reason, and every other one is written.
+   */
+  async function updateBatch(accountId: string, segment: string, chunk: CardWrite[], out: PerLead<true>, signal?: AbortSignal, progress?: WriteProgress): Promise<void> {
+    let res;
+    try {
+      res = await http.send<BatchResponse>(accountId, {
+        op: 'batch_update',
+        method: 'POST',
+        path: `/crm/v3/objects/${segment}/batch/update`,
+        body: { inputs: chunk.map((w) => ({ id: w.ref.objectId, properties: w.properties })) },
+        accept: [207],
+        signal,
+      });
+    } catch (err) {
+      if (!(err instanceof CrmError) || !isRecordFault(err)) throw err;
+      if (chunk.length === 1) {
+        out.set(refKey(chunk[0].ref), err);
+        await progress?.(new Map([[refKey(chunk[0].ref), err]]));
+        return;
+      }
+      const half = Math.ceil(chunk.length / 2);
+      await updateBatch(accountId, segment, chunk.slice(0, half), out, signal, progress);
+      await updateBatch(accountId, segment, chunk.slice(half), out, signal, progress);
+      return;
+    }
+    const ok = new Set((res.body?.results ?? []).map((o) => String(o.id)));
+    const failed = batchErrors(res.body?.errors);
+    const results: PerLead<true> = new Map();
+    for (const w of chunk) {
+      results.set(refKey(w.ref), ok.has(w.ref.objectId) ? true : (failed.get(w.ref.objectId) ?? missing(w.ref.objectId, 'batch update')));
+    }
+    for (const [key, result] of results) out.set(key, result);
+    await progress?.(results);
   }
 
   return {
@@ -169,13 +198,23 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     // A property the account lacks is created on first contact (missing-properties.ts).
     writeCards: withPropertyCreation(writeCards, { http, properties: mapped, segmentOf: pathOf, logger: options.logger }),
     ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
-    listCreatedSince: (accountId, since, limit, signal) => listHubspotCompaniesCreatedSince(http, accountId, since, limit, signal),
+    // The webhooks cover company.creation and contact.creation: the sweep lists both.
+    catchupTypes: ['company', 'contact'],
+    listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, accountId, pathOf(objectType), objectType, since, limit, signal),
   };
 }
 
 /** Failures that concern one lead (404, 400) rather than the whole call (auth, rate limit, outage). */
 function isPerLead(err: CrmError): boolean {
   return err.failure.kind === 'permanent';
+}
+
+/** A whole-batch refusal that one record can cause: a 4xx, or a 403 that is not a missing scope (which would refuse every record alike). */
+function isRecordFault(err: CrmError): boolean {
+  const f = err.failure;
+  // A property the account lacks refuses every record alike: property creation (missing-properties.ts) handles that.
+  if (err.codes.includes('PROPERTY_DOESNT_EXIST')) return false;
+  return f.kind === 'permanent' || (f.kind === 'auth' && f.status === 403 && !f.missingScopes?.length);
 }
 
 /** Per-record errors of a 207: not found and validation errors are final, anything else is retried. */

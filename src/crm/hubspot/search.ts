@@ -1,51 +1,65 @@
-import type { ListedLead } from '../adapter.js';
+import type { LeadListing, ListedLead } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
 
 /**
- * Companies created after a moment, for the catch-up sweep. Search has its own
- * limit (5 requests/s per token, no rate-limit headers: research §1.6), so it
- * runs under a separate budget of the shared limiter.
+ * Records of one object type created from a moment on, for the catch-up
+ * sweep, in the order the search sorts them (creation time, ascending).
+ * Search has its own limit (5 requests/s per token, no rate-limit headers:
+ * research §1.6), so it runs under a separate budget of the shared limiter,
+ * pages by `after` (at most 200 a page, 10,000 a query), and lists a record
+ * only once it is indexed, which can be a while after its creation: the sweep
+ * looks back over an overlap window for those.
  */
 
 export const HUBSPOT_SEARCH_LIMIT = { limit: 5, windowMs: 1_000 };
 const PAGE = 100;
+/** HubSpot answers no page past 10,000 results of one query. */
+const MAX_RESULTS = 10_000;
 
 interface SearchResponse {
   results?: Array<{ id: string; createdAt?: string; properties?: { createdate?: string } }>;
   paging?: { next?: { after?: string } };
 }
 
-export async function listHubspotCompaniesCreatedSince(
+export async function listHubspotSince(
   http: CrmHttp,
   accountId: string,
+  segment: string,
+  objectType: string,
   since: Date,
   limit: number,
   signal?: AbortSignal,
-): Promise<ListedLead[]> {
-  const out: ListedLead[] = [];
+): Promise<LeadListing> {
+  const leads: ListedLead[] = [];
   let after: string | undefined;
-  while (out.length < limit) {
+  let complete = true;
+  for (;;) {
+    if (leads.length >= limit || Number(after ?? 0) + PAGE > MAX_RESULTS) {
+      complete = false;
+      break;
+    }
     const res = await http.send<SearchResponse>(accountId, {
       op: 'search',
       method: 'POST',
-      path: '/crm/v3/objects/companies/search',
+      path: `/crm/v3/objects/${segment}/search`,
       bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
       body: {
-        filterGroups: [{ filters: [{ propertyName: 'createdate', operator: 'GT', value: String(since.getTime()) }] }],
+        filterGroups: [{ filters: [{ propertyName: 'createdate', operator: 'GTE', value: String(since.getTime()) }] }],
         sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
         properties: ['createdate'],
-        limit: Math.min(PAGE, limit - out.length),
+        limit: Math.min(PAGE, limit - leads.length),
         ...(after ? { after } : {}),
       },
       signal,
     });
     for (const r of res.body?.results ?? []) {
       const createdAt = r.properties?.createdate ?? r.createdAt;
-      if (!createdAt) continue;
-      out.push({ ref: { source: 'hubspot', accountId, objectType: 'company', objectId: String(r.id) }, createdAt: new Date(createdAt).toISOString() });
+      if (!createdAt || Number.isNaN(Date.parse(createdAt))) continue;
+      leads.push({ ref: { source: 'hubspot', accountId, objectType, objectId: String(r.id) }, createdAt: new Date(createdAt).toISOString() });
     }
     after = res.body?.paging?.next?.after;
     if (!after || !(res.body?.results ?? []).length) break;
   }
-  return out;
+  // Sorted by creation time, so the last lead is as far as the listing got.
+  return { leads, reached: leads.at(-1)?.createdAt, complete };
 }

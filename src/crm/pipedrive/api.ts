@@ -1,10 +1,12 @@
 import type { LeadRef } from '../../jobs/types.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type ListedLead, type PerLead, perLead, refKey, type WriteProgress } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
+import { fromFieldValue, toFieldValue, unwritable } from './field-values.js';
 import { createFieldDirectory, type PipedriveField } from './fields.js';
-import { pipedriveObservation, pipedriveThrottle } from './limits.js';
+import { createPipedriveThrottle, pipedriveClassify, pipedriveObservation } from './limits.js';
+import { listPipedriveSince } from './list.js';
 
 /**
  * Pipedrive API v2 (research §2.3): organizations are read and written with
@@ -16,6 +18,8 @@ import { pipedriveObservation, pipedriveThrottle } from './limits.js';
 export interface PipedriveAdapterOptions extends AdapterBaseOptions {
   baseUrl: string;
   apiToken: string;
+  /** While the daily token budget is spent, how often one request checks whether it has reset (default 1 h). */
+  budgetProbeMs?: number;
 }
 
 /** The input fields, by the names people give them (DESIGN.md "Reading the lead"). */
@@ -31,8 +35,6 @@ interface Organization {
   custom_fields?: Record<string, unknown> | null;
   /** API v2 groups the address parts in one object. */
   address?: { postal_code?: string | null } | null;
-  add_time?: string;
-  update_time?: string;
 }
 
 interface Person {
@@ -51,7 +53,8 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     metrics: options.metrics,
     logger: options.logger,
     observe: (h) => pipedriveObservation(h),
-    throttle: pipedriveThrottle,
+    throttle: createPipedriveThrottle({ probeMs: options.budgetProbeMs ?? 3_600_000 }),
+    classify: pipedriveClassify,
     timeouts: options.timeouts,
     maxWaitMs: options.maxWaitMs,
   });
@@ -80,7 +83,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     const valueOf = (names: string[]) => {
       for (const n of names) {
         const f = byName.get(n);
-        const v = f ? customValue(custom[f.key], f) : null;
+        const v = f ? fromFieldValue(custom[f.key], f) : null;
         if (v !== null) return v;
       }
       return null;
@@ -88,7 +91,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     const current: Record<string, string | null> = {};
     for (const name of mapped) {
       const f = byName.get(name.toLowerCase());
-      current[name] = f ? customValue(custom[f.key], f) : null;
+      current[name] = f ? fromFieldValue(custom[f.key], f) : null;
     }
     return {
       ref,
@@ -108,42 +111,33 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return perLead(refs, (ref) => ref, (ref) => readOne(accountId, ref, signal));
   }
 
+  /** The mapped fields, refusing (before anything is written) one of a type no card value can go into. */
+  async function writableFields(accountId: string, signal?: AbortSignal) {
+    const ensured = await fields.ensure(accountId, mapped, signal);
+    for (const field of ensured.fields.values()) {
+      const why = unwritable(field);
+      if (why) throw new CrmError('pipedrive', { kind: 'permanent' }, why);
+    }
+    return ensured;
+  }
+
   async function writeCards(accountId: string, writes: CardWrite[], signal?: AbortSignal, progress?: WriteProgress): Promise<PerLead<true>> {
     if (!writes.length) return new Map();
-    const { keys } = await fields.ensure(accountId, mapped, signal);
+    const { fields: byName } = await writableFields(accountId, signal);
     return perLead(writes, (w) => w.ref, async (w) => {
       const orgId = w.target?.objectId ?? w.ref.objectId;
-      const custom: Record<string, string> = {};
+      const custom: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(w.properties)) {
-        const key = keys.get(name);
-        if (key) custom[key] = value;
+        const field = byName.get(name);
+        if (!field) continue;
+        const converted = toFieldValue(field, value);
+        // This lead's value does not fit (no such dropdown option): its own failure, nothing written for it.
+        if (!converted.ok) throw new CrmError('pipedrive', { kind: 'permanent', status: 422 }, converted.why);
+        custom[field.key] = converted.value;
       }
       await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, body: { custom_fields: custom }, signal });
       return true as const;
     }, progress);
-  }
-
-  async function listCreatedSince(accountId: string, since: Date, limit: number, signal?: AbortSignal): Promise<ListedLead[]> {
-    const out: ListedLead[] = [];
-    let cursor: string | undefined;
-    do {
-      const qs = new URLSearchParams({ updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'), sort_by: 'update_time', sort_direction: 'asc', limit: '100' });
-      if (cursor) qs.set('cursor', cursor);
-      const res = await http.send<{ data?: Organization[]; additional_data?: { next_cursor?: string | null } }>(accountId, {
-        op: 'list',
-        method: 'GET',
-        path: `/api/v2/organizations?${qs}`,
-        signal,
-      });
-      for (const org of res.body?.data ?? []) {
-        // updated_since is the only filter: keep the ones actually created after `since`.
-        const added = org.add_time ? new Date(org.add_time) : undefined;
-        if (!added || Number.isNaN(added.getTime()) || added <= since) continue;
-        out.push({ ref: { source: 'pipedrive', accountId, objectType: 'organization', objectId: String(org.id) }, createdAt: added.toISOString() });
-      }
-      cursor = res.body?.additional_data?.next_cursor ?? undefined;
-    } while (cursor && out.length < limit);
-    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
   }
 
   return {
@@ -152,24 +146,14 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     readLeads,
     writeCards,
     async ensureProperties(accountId, signal) {
-      const { keys, created } = await fields.ensure(accountId, mapped, signal);
-      return { crm: 'pipedrive', created, existing: [...keys.keys()].filter((n) => !created.includes(n)) };
+      const { fields: byName, created } = await writableFields(accountId, signal);
+      return { crm: 'pipedrive', created, existing: [...byName.keys()].filter((n) => !created.includes(n)) };
     },
-    listCreatedSince,
+    // The webhooks cover organization and person creation: the sweep lists both.
+    catchupTypes: ['organization', 'person'],
+    listSince: (accountId, objectType, since, limit, signal) => listPipedriveSince(http, accountId, objectType, since, limit, signal),
   };
 }
 
-/** A custom field's value as text: plain values, v2 typed objects (`{type, value}`), enum option ids → labels. */
-export function customValue(raw: unknown, field: PipedriveField): string | null {
-  let v = raw;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as { value?: unknown; id?: unknown };
-    v = o.value !== undefined ? o.value : o.id;
-  }
-  if (v === null || v === undefined || v === '') return null;
-  if ((field.type === 'enum' || field.type === 'set') && field.options) {
-    const label = field.options.find((opt) => String(opt.id) === String(v))?.label;
-    if (label) return label;
-  }
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
-}
+/** Kept for callers of the old name: a field value as text. */
+export const customValue = (raw: unknown, field: PipedriveField) => fromFieldValue(raw, field);

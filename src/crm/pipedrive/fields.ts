@@ -33,8 +33,8 @@ const CACHE_MS = 5 * 60_000;
 export interface FieldDirectory {
   /** Fields by lower-cased name. */
   byName(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>>;
-  /** The keys of these field names, creating the missing ones (text fields). */
-  ensure(accountId: string, names: string[], signal?: AbortSignal): Promise<{ keys: Map<string, string>; created: string[] }>;
+  /** These fields by name, creating the missing ones (text fields). */
+  ensure(accountId: string, names: string[], signal?: AbortSignal): Promise<{ fields: Map<string, PipedriveField>; created: string[] }>;
 }
 
 export function createFieldDirectory(http: CrmHttp): FieldDirectory {
@@ -66,7 +66,7 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
     let fields = await byName(accountId, signal);
     // A field someone created a minute ago is not in the cache yet: reload once before creating a duplicate.
     if (names.some((n) => !fields.has(n.toLowerCase()))) fields = await load(accountId, signal);
-    const keys = new Map<string, string>();
+    const found = new Map<string, PipedriveField>();
     const created: string[] = [];
     for (const name of names) {
       let field = fields.get(name.toLowerCase());
@@ -84,9 +84,9 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
         fields.set(name.toLowerCase(), field);
         created.push(name);
       }
-      keys.set(name, field.key);
+      found.set(name, field);
     }
-    return { keys, created };
+    return { fields: found, created };
   }
 
   return { byName, ensure };

@@ -1,0 +1,55 @@
+import type { LeadListing, ListedLead } from '../adapter.js';
+import type { CrmHttp } from '../http.js';
+
+/**
+ * Organizations or persons for the catch-up sweep. The v2 lists filter by
+ * `updated_since` only, so they are asked sorted by `update_time` (ascending)
+ * and followed in that order, page by page (`cursor` /
+ * `additional_data.next_cursor`, at most 500 a page: v2 API reference in
+ * `pipedrive/client-nodejs` src/versions/v2/api/organizations-api.ts). The
+ * sweep's cursor is the update time reached. A record counts as a lead the
+ * webhook may have lost when it was added within a day of `since` (an older
+ * one that was merely edited was never a lost creation).
+ */
+
+const PAGE = 500;
+/** How long before `since` an added record still counts as a new lead (the sweep's first look-back, a day). */
+const ADDED_WINDOW_MS = 24 * 3600_000;
+const PATHS: Record<string, string> = { organization: '/api/v2/organizations', person: '/api/v2/persons' };
+
+interface Listed {
+  id: number | string;
+  add_time?: string;
+  update_time?: string;
+}
+
+export async function listPipedriveSince(http: CrmHttp, accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing> {
+  const path = PATHS[objectType];
+  if (!path) return { leads: [], complete: true };
+  const addedFloor = since.getTime() - ADDED_WINDOW_MS;
+  const leads: ListedLead[] = [];
+  let reached: string | undefined;
+  let cursor: string | undefined;
+  let seen = 0;
+  for (;;) {
+    const qs = new URLSearchParams({
+      updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      sort_by: 'update_time',
+      sort_direction: 'asc',
+      limit: String(Math.min(PAGE, limit)),
+    });
+    if (cursor) qs.set('cursor', cursor);
+    const res = await http.send<{ data?: Listed[]; additional_data?: { next_cursor?: string | null } }>(accountId, { op: 'list', method: 'GET', path: `${path}?${qs}`, signal });
+    for (const rec of res.body?.data ?? []) {
+      const updated = Date.parse(rec.update_time ?? '');
+      if (!Number.isNaN(updated)) reached = new Date(updated).toISOString();
+      seen++;
+      const added = Date.parse(rec.add_time ?? '');
+      if (Number.isNaN(added) || added < addedFloor) continue;
+      leads.push({ ref: { source: 'pipedrive', accountId, objectType, objectId: String(rec.id) }, createdAt: new Date(added).toISOString() });
+    }
+    cursor = res.body?.additional_data?.next_cursor ?? undefined;
+    if (!cursor) return { leads, reached, complete: true };
+    if (seen >= limit) return { leads, reached, complete: false };
+  }
+}
