@@ -169,5 +169,13 @@ function stable(value: unknown): string {
 
 /** Deterministic hash of an enrichment without its timestamps and storage ids: equal version = nothing new to write. */
 export function enrichmentVersion(enrichment: Omit<Enrichment, 'version'> | Enrichment): string {
-  return createHash('sha256').update(stable(enrichment)).digest('hex').slice(0, 16);
+  return versionOfText(stable(enrichment));
 }
+
+/** The version and the length of the canonical text it hashes, from one serialisation (the engine sizes its cache by it). */
+export function enrichmentVersionAndLength(enrichment: Omit<Enrichment, 'version'>): { version: string; length: number } {
+  const text = stable(enrichment);
+  return { version: versionOfText(text), length: text.length };
+}
+
+const versionOfText = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
