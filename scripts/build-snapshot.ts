@@ -16,11 +16,11 @@ import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
 import { parseTableData } from '../src/cbs/validate.js';
 import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
-/** The real CBS fixtures copied into the repository, provenance beside them (override with CBS_FIXTURES_DIR). */
-export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
-const FIXTURES = CBS_FIXTURES_DIR;
 /** The real CBS fixtures copied into the repository (test/fixtures/cbs/README.md names their sources). */
 export const REPO_FIXTURES_DIR = fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
+/** Where the 83583NED fixture is read from: the repository's copy unless CBS_FIXTURES_DIR names another. */
+export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? REPO_FIXTURES_DIR;
+const FIXTURES = CBS_FIXTURES_DIR;
 
 /** Provenance, as written in test/fixtures/cbs/README.md. */
 const SOURCES = [
