@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { withAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { persistTable } from './persist.js';
@@ -11,9 +11,6 @@ import { SNAPSHOT_DIR, loadBundledSnapshot, readSnapshotManifest } from './snaps
  * source 'snapshot', so a fresh install enriches before it ever reaches CBS.
  */
 
-// Held while bootstrapping so two instances starting together load the snapshot once.
-const BOOTSTRAP_LOCK = 727_411_003;
-
 export async function bootstrapSnapshot(
   database: Database,
   logger: Logger,
@@ -23,25 +20,21 @@ export async function bootstrapSnapshot(
   const bundled = await bundledTableIds(snapshotDir);
   const candidates = tables.filter((t) => bundled.has(t));
   if (candidates.length === 0) return [];
-  return database.withSession(async (run) => {
-    await run(sql`select pg_advisory_lock(${BOOTSTRAP_LOCK})`);
-    try {
-      const current = await currentPointers(database.db, candidates);
-      const missing = candidates.filter((t) => !current.has(t));
-      if (missing.length === 0) return [];
-      const loaded: string[] = [];
-      for (const data of await loadBundledSnapshot(missing, snapshotDir)) {
-        const { versionId } = await persistTable(database.db, data, 'snapshot');
-        logger.info(
-          { tableId: data.tableId, versionId, rows: data.rows.length, modified: data.info.modified, source: 'snapshot' },
-          'CBS table loaded from the bundled snapshot',
-        );
-        loaded.push(data.tableId);
-      }
-      return loaded;
-    } finally {
-      await run(sql`select pg_advisory_unlock(${BOOTSTRAP_LOCK})`).catch(() => undefined);
+  // Held while bootstrapping so two instances starting together load the snapshot once.
+  return withAdvisoryLock(database, 'cbsBootstrap', async () => {
+    const current = await currentPointers(database.db, candidates);
+    const missing = candidates.filter((t) => !current.has(t));
+    if (missing.length === 0) return [];
+    const loaded: string[] = [];
+    for (const data of await loadBundledSnapshot(missing, snapshotDir)) {
+      const { versionId } = await persistTable(database.db, data, 'snapshot');
+      logger.info(
+        { tableId: data.tableId, versionId, rows: data.rows.length, modified: data.info.modified, source: 'snapshot' },
+        'CBS table loaded from the bundled snapshot',
+      );
+      loaded.push(data.tableId);
     }
+    return loaded;
   });
 }
 

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -65,24 +65,13 @@ export interface RefreshDeps {
   onSwapped: (tableId: string) => Promise<void> | void;
 }
 
-/** Distinct from the migration lock (727_411_001). */
-export const REFRESH_LOCK = 727_411_002;
-
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions): Promise<RefreshSummary> {
   const startedAt = new Date().toISOString();
-  return deps.database.withSession(async (run) => {
-    const [lock] = await run(sql`select pg_try_advisory_lock(${REFRESH_LOCK}) as locked`);
-    if (!lock || (lock.locked !== true && lock.locked !== 't')) {
-      const runId = await startRun(deps.database.db, options.trigger, deps.instance, 'skipped');
-      deps.logger.info({ runId, trigger: options.trigger }, 'CBS refresh skipped: another instance is refreshing');
-      return { runId, trigger: options.trigger, status: 'skipped', tables: [], error: null, startedAt, finishedAt: new Date().toISOString() };
-    }
-    try {
-      return await refreshLocked(deps, options, startedAt);
-    } finally {
-      await run(sql`select pg_advisory_unlock(${REFRESH_LOCK})`).catch(() => undefined);
-    }
-  });
+  const locked = await tryWithAdvisoryLock(deps.database, 'cbsRefresh', () => refreshLocked(deps, options, startedAt));
+  if (locked.acquired) return locked.value;
+  const runId = await startRun(deps.database.db, options.trigger, deps.instance, 'skipped');
+  deps.logger.info({ runId, trigger: options.trigger }, 'CBS refresh skipped: another instance is refreshing');
+  return { runId, trigger: options.trigger, status: 'skipped', tables: [], error: null, startedAt, finishedAt: new Date().toISOString() };
 }
 
 async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, startedAt: string): Promise<RefreshSummary> {

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
+import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
 import { jobs, syncCursors } from '../db/schema.js';
 import { recordWebhook } from '../jobs/intake.js';
@@ -27,7 +28,6 @@ import type { LeadEvent } from './webhook-event.js';
  * (advisory lock).
  */
 
-const CATCHUP_LOCK = 727_411_006;
 /** How far back the first sweep of an account looks (webhook dedupe keys are kept ≥ 4 days). */
 export const FIRST_LOOKBACK_MS = 24 * 3600_000;
 /** How far before the cursor each sweep starts again: longer than a search index lags behind. */
@@ -116,23 +116,18 @@ export function createCatchup(options: CatchupOptions) {
 
   /** One sweep over every configured CRM and known account; skipped when another instance is sweeping. */
   async function runOnce(now = new Date()): Promise<CatchupReport> {
-    return database.withSession(async (run) => {
-      const [lock] = await run(sql`select pg_try_advisory_lock(${CATCHUP_LOCK}) as ok`);
-      if (!lock?.ok) return { ran: false, accounts: [] };
-      try {
-        const report: CatchupReport = { ran: true, accounts: [] };
-        for (const source of crm.configured()) {
-          for (const accountId of await accountsOf(source)) {
-            report.accounts.push(...(await sweepAccount(source, accountId, now)));
-          }
+    const swept = await tryWithAdvisoryLock(database, 'catchup', async () => {
+      const report: CatchupReport = { ran: true, accounts: [] };
+      for (const source of crm.configured()) {
+        for (const accountId of await accountsOf(source)) {
+          report.accounts.push(...(await sweepAccount(source, accountId, now)));
         }
-        const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
-        if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');
-        return report;
-      } finally {
-        await run(sql`select pg_advisory_unlock(${CATCHUP_LOCK})`);
       }
+      const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
+      if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');
+      return report;
     });
+    return swept.acquired ? swept.value : { ran: false, accounts: [] };
   }
 
   return {
