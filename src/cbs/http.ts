@@ -1,26 +1,21 @@
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { type Agent, errors as undiciErrors, request } from 'undici';
+import { createAgent, type HttpTimeouts } from '../outbound/agent.js';
+import { type BackoffPolicy, backoffDelay, parseRetryAfter, sleep as realSleep } from '../outbound/retry.js';
 
 /**
  * GETs JSON from CBS with explicit timeouts, a bounded connection pool and
  * retries (exponential backoff with jitter) on what CBS is known to do:
  * connection resets mid-feed, 5xx, 429 and timeouts. A 4xx other than 429 and
  * a body that is not valid JSON are not retried: asking again will not help.
+ * A `Retry-After` (seconds or a date) replaces the backoff, up to `maxDelayMs`.
  */
 
-export interface RetryPolicy {
+export interface RetryPolicy extends BackoffPolicy {
   /** Extra attempts after the first. */
   retries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 500, maxDelayMs: 15_000 };
-
-export interface HttpTimeouts {
-  connectMs: number;
-  headersMs: number;
-  bodyMs: number;
-}
 
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 };
 
@@ -49,14 +44,9 @@ class HttpStatusError extends Error {
 
 class BadBodyError extends Error {}
 
+/** CBS's connection pool: a few connections, generous timeouts (feed pages are large and slow). */
 export function createCbsAgent(timeouts: HttpTimeouts = DEFAULT_TIMEOUTS, connections = 4): Agent {
-  return new Agent({
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-    connections,
-    keepAliveTimeout: 10_000,
-  });
+  return createAgent({ ...timeouts, connections, keepAliveMs: 10_000 });
 }
 
 export interface GetJsonOptions {
@@ -68,14 +58,6 @@ export interface GetJsonOptions {
   /** Injectable for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-}
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  // Full jitter: spreads retries of several instances so they do not hit CBS in step.
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** GET `url` and parse its JSON body, retrying transient failures. Throws CbsFetchError when it gives up. */
@@ -108,7 +90,7 @@ async function getOnce(url: string, agent: Agent): Promise<unknown> {
   if (res.statusCode < 200 || res.statusCode >= 300) {
     // Drain so the connection can be reused; the body of an error page is not needed.
     await res.body.text().catch(() => undefined);
-    throw new HttpStatusError(res.statusCode, retryAfterMs(res.headers['retry-after']));
+    throw new HttpStatusError(res.statusCode, parseRetryAfter(res.headers['retry-after']));
   }
   const text = await res.body.text();
   try {
@@ -116,13 +98,6 @@ async function getOnce(url: string, agent: Agent): Promise<unknown> {
   } catch {
     throw new BadBodyError(`body is not JSON (${text.length} bytes, starts with ${JSON.stringify(text.slice(0, 40))})`);
   }
-}
-
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 function isRetryable(err: unknown): boolean {
