@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sleep } from '../../src/outbound/retry.js';
 
 /**
  * Peak resident set size of a process in MiB, from the kernel's high-water mark
@@ -23,9 +24,8 @@ export function percentile(samples: number[], p: number): number {
   return sorted[rank];
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+// The service's own sleep; re-exported because the bench sections and the chaos scripts import it from here.
+export { sleep };
 
 /** Polls `fn` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T> {

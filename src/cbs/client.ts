@@ -1,8 +1,8 @@
 import type { Agent } from 'undici';
 import type { z } from 'zod';
+import type { HttpTimeouts } from '../outbound/agent.js';
 import {
   type GetJsonOptions,
-  type HttpTimeouts,
   type RetryPolicy,
   DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { errors as undiciErrors, request } from 'undici';
 import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { createAgent } from '../outbound/agent.js';
+import { parseRetryAfter } from '../outbound/retry.js';
 import { CrmError, type CrmFailure } from './adapter.js';
-import { parseRetryAfter } from './clock.js';
 import { DEFAULT_MAX_PAUSE_MS, type LimiterKey, type RateLimitObservation, type RateLimiter } from './rate-limiter.js';
 
 /**
@@ -75,12 +76,13 @@ export interface CrmHttp {
 export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const { crm, limiter, metrics } = options;
   const t = options.timeouts ?? {};
-  const agent = new Agent({
-    connect: { timeout: t.connectMs ?? 5_000 },
-    headersTimeout: t.headersMs ?? 15_000,
-    bodyTimeout: t.bodyMs ?? 15_000,
+  // CRM answers are small and quick; keep-alive shorter than the vendors' idle timeouts.
+  const agent = createAgent({
+    connectMs: t.connectMs ?? 5_000,
+    headersMs: t.headersMs ?? 15_000,
+    bodyMs: t.bodyMs ?? 15_000,
     connections: 16,
-    keepAliveTimeout: 4_000,
+    keepAliveMs: 4_000,
   });
   const secrets = Object.values(options.authHeaders)
     .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])

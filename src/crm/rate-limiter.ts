@@ -6,7 +6,8 @@ import type { Source } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CrmError } from './adapter.js';
-import { capUntil, sleep } from './clock.js';
+import { sleep } from '../outbound/retry.js';
+import { capUntil } from './clock.js';
 
 /**
  * The CRM rate limiter every instance shares: a sliding-window log in

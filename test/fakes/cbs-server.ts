@@ -20,8 +20,19 @@ import { CBS_FIXTURES_DIR as CBS_FIXTURES } from '../../scripts/build-snapshot.j
 
 export { CBS_FIXTURES };
 
-/** garbage = not JSON; malformed = JSON of the wrong shape (rows without their fields). */
-export type FailureKind = 'error500' | 'resetBeforeHeaders' | 'resetAfterHeaders' | 'resetMidBody' | 'garbage' | 'malformed';
+/**
+ * garbage = not JSON; malformed = JSON of the wrong shape (rows without their fields);
+ * unavailable503 / throttled429 = that status, with the rule's Retry-After when it has one.
+ */
+export type FailureKind =
+  | 'error500'
+  | 'unavailable503'
+  | 'throttled429'
+  | 'resetBeforeHeaders'
+  | 'resetAfterHeaders'
+  | 'resetMidBody'
+  | 'garbage'
+  | 'malformed';
 
 export interface FakeRequest {
   method: string;
@@ -51,15 +62,19 @@ interface FakeTable {
   pages?: Map<number, Record<string, unknown>>;
 }
 
-type Rule = { kind: FailureKind; left: number; match?: (r: FakeRequest) => boolean };
+type Rule = { kind: FailureKind; left: number; match?: (r: FakeRequest) => boolean; retryAfter?: () => string };
 
 export interface FakeCbs {
   url: string;
   requests: FakeRequest[];
   count(match: (r: FakeRequest) => boolean): number;
   setModified(tableId: string, iso: string): void;
-  /** The next `n` requests (that match) fail with `kind`. */
-  failNext(n: number, kind: FailureKind, match?: (r: FakeRequest) => boolean): void;
+  /**
+   * The next `n` requests (that match) fail with `kind`. `retryAfter` is the
+   * Retry-After header of a 503/429, computed as it is sent (an HTTP-date
+   * relative to the moment of the answer).
+   */
+  failNext(n: number, kind: FailureKind, match?: (r: FakeRequest) => boolean, retryAfter?: () => string): void;
   setPageSize(n: number): void;
   /** Adds a delay before every answer (to let a test read while a load runs). */
   setDelay(ms: number): void;
@@ -147,7 +162,7 @@ export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCb
     const rule = rules.find((r) => r.left > 0 && (!r.match || r.match(info)));
     if (rule) {
       rule.left--;
-      if (fail(rule.kind, res)) return;
+      if (fail(rule, res)) return;
     }
     const answer = route(info, url);
     send(res, answer.status, answer.body, rule?.kind === 'resetMidBody');
@@ -170,10 +185,14 @@ export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCb
   }
 
   /** Returns true when the failure already answered (or killed) the request. */
-  function fail(kind: FailureKind, res: ServerResponse): boolean {
-    switch (kind) {
+  function fail(rule: Rule, res: ServerResponse): boolean {
+    switch (rule.kind) {
       case 'error500':
         send(res, 500, 'Internal Server Error');
+        return true;
+      case 'unavailable503':
+      case 'throttled429':
+        send(res, rule.kind === 'throttled429' ? 429 : 503, 'Try again later', false, rule.retryAfter ? { 'retry-after': rule.retryAfter() } : {});
         return true;
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -196,10 +215,11 @@ export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCb
     }
   }
 
-  function send(res: ServerResponse, status: number, body: unknown, cutMidBody = false): void {
+  function send(res: ServerResponse, status: number, body: unknown, cutMidBody = false, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const bytes = Buffer.from(text);
     res.writeHead(status, {
+      ...headers,
       'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json;odata=minimalmetadata;streaming=true;IEEE754Compatible=false;charset=utf-8',
       'content-length': String(bytes.length),
     });
@@ -277,8 +297,8 @@ export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCb
       table.catalog.Modified = iso;
       for (const info of table.sets.get('TableInfos') ?? []) info.Modified = iso;
     },
-    failNext(n, kind, match) {
-      rules.push({ kind, left: n, match });
+    failNext(n, kind, match, retryAfter) {
+      rules.push({ kind, left: n, match, retryAfter });
     },
     setPageSize(n) {
       pageSize = n;

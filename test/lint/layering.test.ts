@@ -23,6 +23,7 @@ const HTTP = 'src/enrich/ imports no HTTP code';
 const SQL = 'src/enrich/ imports no SQL code';
 const CRM = 'src/enrich/ imports no CRM code';
 const JOBS = 'src/cbs/ imports nothing from src/jobs/';
+const OUTBOUND = 'src/outbound/ imports no feature code';
 const SCRIPTS = 'must not import scripts/';
 const BENCH = 'must not import bench/';
 
@@ -48,6 +49,11 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/cbs/p-jobs.ts', "import { enqueueJobs } from '../jobs/queue.js';", JOBS],
   ['src/cbs/p-jobs-type.ts', "import type { Job } from '../jobs/types.js';", JOBS],
   ['src/cbs/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  ['src/outbound/p-cbs.ts', "import { DEFAULT_RETRY } from '../cbs/http.js';", OUTBOUND],
+  ['src/outbound/p-crm.ts', "import { capUntil } from '../crm/clock.js';", OUTBOUND],
+  ['src/outbound/p-jobs.ts', "import type { Job } from '../jobs/types.js';", OUTBOUND],
+  ['src/outbound/p-http.ts', "import { AppError } from '../http/problem.js';", OUTBOUND],
+  ['src/outbound/p-scripts.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
   ['src/ops/p-scripts.ts', "import { x } from '../../scripts/restore-cards.js';", SCRIPTS],
   ['src/http/routes/p-bench.ts', "import { x } from '../../../bench/lib/hubspot.js';", BENCH],
   ['src/p-scripts.ts', "import { x } from '../scripts/migrate.js';", SCRIPTS],
@@ -57,6 +63,8 @@ const probes: Array<[string, string, string | undefined]> = [
   ['test/eval/p-bench.test.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
   // What the layering allows must stay allowed.
   ['src/enrich/ok-cbs.ts', "import { CBS_SOURCE_LINE } from '../cbs/model.js';\nimport { z } from 'zod';\nimport { readFileSync } from 'node:fs';", undefined],
+  ['src/outbound/ok-undici.ts', "import { Agent } from 'undici';\nimport { setTimeout } from 'node:timers/promises';", undefined],
+  ['src/crm/ok-outbound.ts', "import { parseRetryAfter } from '../outbound/retry.js';", undefined],
   ['src/cbs/ok-sql-http.ts', "import { sql } from 'drizzle-orm';\nimport { request } from 'undici';\nimport type { Database } from '../db/client.js';", undefined],
   ['src/jobs/ok-all.ts', "import { sql } from 'drizzle-orm';\nimport type { CbsStore } from '../cbs/store.js';\nimport type { Source } from '../crm/adapter.js';", undefined],
   ['src/http/ok-hono.ts', "import { Hono } from 'hono';\nimport { enqueueJobs } from '../jobs/queue.js';", undefined],

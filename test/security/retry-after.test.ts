@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError } from '../../src/crm/adapter.js';
-import { parseRetryAfter } from '../../src/crm/clock.js';
+import { parseRetryAfter } from '../../src/outbound/retry.js';
 import { queryRows } from '../../src/db/client.js';
 import { limiterKey } from '../../src/crm/rate-limiter.js';
 import { rateLimitViews } from '../../src/ops/status.js';

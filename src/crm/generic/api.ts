@@ -1,7 +1,7 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../jobs/types.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
-import { parseRetryAfter } from '../clock.js';
+import { parseRetryAfter } from '../../outbound/retry.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
 import { mappedProperties } from '../mapping.js';

@@ -1,4 +1,5 @@
-import { nextMidnight, parseRetryAfter } from '../clock.js';
+import { parseRetryAfter } from '../../outbound/retry.js';
+import { nextMidnight } from '../clock.js';
 import { numberHeader, type Throttle } from '../http.js';
 import type { RateLimitObservation } from '../rate-limiter.js';
 
