@@ -56,8 +56,15 @@ export function idString(v: unknown): string | undefined {
   return id;
 }
 
-/** Strings a lead field may hold: bounded, control characters removed, nothing else touched. */
-export function cleanText(v: unknown, max = 500): string | undefined {
+/**
+ * A string from a webhook as a lead field may hold it: control characters
+ * become spaces, the ends are trimmed, at most `max` characters are kept,
+ * nothing else is touched (inner spacing, NBSP, case: the CRM's text as typed).
+ * Anything but a non-empty string is undefined. Not the SBI list's
+ * `collapseWhitespace` (src/enrich/sbi-list.ts), which tidies our own bundled
+ * data and bounds nothing.
+ */
+export function boundedText(v: unknown, max = 500): string | undefined {
   if (typeof v !== 'string') return undefined;
   // Control characters never belong in a company name or industry, and they confuse logs.
   const cleaned = v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();

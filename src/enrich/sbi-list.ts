@@ -43,8 +43,12 @@ export function dottedCode(digits: string): string {
   return `${digits.slice(0, 2)}.${digits.slice(2, 4)}.${digits.slice(4)}`;
 }
 
-/** Whitespace including NBSP, collapsed; the list's titles carry stray NBSPs and double spaces. */
-export function cleanText(text: string): string {
+/**
+ * Every run of whitespace (NBSP included) as one space, ends trimmed: the list's
+ * titles carry stray NBSPs and double spaces. Bundled data only; text from a
+ * webhook goes through `boundedText` (src/crm/webhook-event.ts) instead.
+ */
+export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u00a0]+/g, ' ').trim();
 }
 
@@ -73,7 +77,7 @@ export function splitCsvLine(line: string): string[] {
 
 /** The digits of a raw list code; divisions stored as numbers (`2`) get their leading zero back. */
 function rawCodeDigits(raw: string): string | undefined {
-  const code = cleanText(raw);
+  const code = collapseWhitespace(raw);
   if (/^\d$/.test(code)) return `0${code}`;
   if (/^\d{2}$/.test(code)) return code;
   const m = /^(\d{2})\.(\d{1,2})(?:\.(\d))?$/.exec(code);
@@ -91,8 +95,8 @@ export function parseSbiList(csv: string): SbiList {
   for (const [n, line] of lines.entries()) {
     if (n === 0 || line.trim() === '') continue;
     const [rawCode = '', rawTitle = ''] = splitCsvLine(line);
-    const letter = cleanText(rawCode);
-    const title = cleanText(rawTitle);
+    const letter = collapseWhitespace(rawCode);
+    const title = collapseWhitespace(rawTitle);
     let entry: SbiEntry;
     if (/^[A-U]$/.test(letter)) {
       section = letter;

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/problem.js';
 import type { LeadInput } from '../../enrich/types.js';
-import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
+import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';
 import { ID_RULES, isObjectId } from '../object-id.js';
 
@@ -86,7 +86,7 @@ export const GenericLead = z.object({
 
 export const GenericPayload = z.object({ type: z.literal(['lead.created', 'lead.updated']), lead: GenericLead });
 
-const postcodeOf = (v: string | number | null | undefined) => (typeof v === 'number' ? String(v) : cleanText(v, 20));
+const postcodeOf = (v: string | number | null | undefined) => (typeof v === 'number' ? String(v) : boundedText(v, 20));
 
 const HANDLED = { 'lead.created': 'webhook', 'lead.updated': 'reenrich' } as const;
 
@@ -99,19 +99,19 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
   if (typeof type !== 'string' || type.trim() === '') {
     throw new PayloadError('The event has no type.', [{ field: 'type', message: 'is required, e.g. "lead.created"' }]);
   }
-  if (!(type in HANDLED)) return { events: [], ignored: [{ eventType: cleanText(type, 100) ?? '(unknown)', why: 'event type not handled' }] };
+  if (!(type in HANDLED)) return { events: [], ignored: [{ eventType: boundedText(type, 100) ?? '(unknown)', why: 'event type not handled' }] };
 
   const parsed = GenericPayload.safeParse(body);
   if (!parsed.success) throw new PayloadError('Some fields are invalid.', fieldErrors(parsed.error.issues));
   const { lead } = parsed.data;
   const objectId = idString(lead.id)!;
   const input: LeadInput = {
-    company: cleanText(lead.company, 500),
-    sbi: typeof lead.sbi === 'number' ? String(lead.sbi) : cleanText(lead.sbi, 50),
-    employees: typeof lead.employees === 'number' ? lead.employees : cleanText(lead.employees, 50),
-    industry: cleanText(lead.industry, 500),
+    company: boundedText(lead.company, 500),
+    sbi: typeof lead.sbi === 'number' ? String(lead.sbi) : boundedText(lead.sbi, 50),
+    employees: typeof lead.employees === 'number' ? lead.employees : boundedText(lead.employees, 50),
+    industry: boundedText(lead.industry, 500),
     kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? lead.kvk : undefined,
-    domain: cleanText(lead.domain, 253),
+    domain: boundedText(lead.domain, 253),
     postcode: postcodeOf(lead.postcode ?? lead.zip),
   };
   // Leave absent fields out, so the stored payload says only what the sender said.
@@ -127,7 +127,7 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
         payload: {
           lead: input,
           event: { type: handled, eventId: webhookId },
-          raw: typeof lead.kvk === 'string' ? { kvkNumber: cleanText(lead.kvk, 20) } : undefined,
+          raw: typeof lead.kvk === 'string' ? { kvkNumber: boundedText(lead.kvk, 20) } : undefined,
         },
       },
     ],

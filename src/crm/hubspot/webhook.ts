@@ -8,7 +8,7 @@ import {
   type ParsedWebhook,
   PayloadError,
   type VerifyResult,
-  cleanText,
+  boundedText,
   idString,
 } from '../webhook-event.js';
 import { ID_RULES, isObjectId } from '../object-id.js';
@@ -148,7 +148,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
       return;
     }
     const e = raw as Record<string, unknown>;
-    const type = cleanText(e.subscriptionType ?? e.eventType, 100);
+    const type = boundedText(e.subscriptionType ?? e.eventType, 100);
     if (!type) {
       errors.push({ field: `${at}.subscriptionType`, message: 'is required' });
       return;
@@ -170,7 +170,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
       type,
       eventId,
       occurredAt: typeof e.occurredAt === 'number' && Number.isFinite(e.occurredAt) ? safeIso(e.occurredAt) : undefined,
-      changeSource: cleanText(e.changeSource, 100),
+      changeSource: boundedText(e.changeSource, 100),
     };
     const ref = { source: 'hubspot' as const, accountId: portalId, objectType, objectId };
     const rawEvent = pick(e, ['eventId', 'subscriptionId', 'portalId', 'appId', 'occurredAt', 'subscriptionType', 'eventType', 'attemptNumber', 'objectId', 'objectTypeId', 'changeSource', 'propertyName']);
@@ -187,7 +187,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
       return;
     }
     if (action === 'propertyChange') {
-      const property = cleanText(e.propertyName, 200) ?? '';
+      const property = boundedText(e.propertyName, 200) ?? '';
       if (property.startsWith(OWN_PROPERTY_PREFIX)) {
         ignored.push({ eventType: type, why: `own property ${property}` });
         return;
@@ -205,7 +205,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
         reason: 'reenrich',
         dedupeKey: `hubspot:${portalId}:${eventId}:${objectId}:change`,
         eventType: type,
-        payload: { lead: {}, event, raw: { ...rawEvent, propertyValue: cleanText(e.propertyValue, 500) } },
+        payload: { lead: {}, event, raw: { ...rawEvent, propertyValue: boundedText(e.propertyValue, 500) } },
       });
       return;
     }

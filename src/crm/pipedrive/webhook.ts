@@ -1,5 +1,5 @@
 import type { FieldError } from '../../http/problem.js';
-import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, cleanText, idString } from '../webhook-event.js';
+import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { secretEqual } from '../../constant-time.js';
 import { ID_RULES, isObjectId } from '../object-id.js';
 
@@ -36,8 +36,8 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
   }
   const m = meta as Record<string, unknown>;
   const errors: FieldError[] = [];
-  const action = cleanText(m.action, 50);
-  const entity = cleanText(m.entity, 50);
+  const action = boundedText(m.action, 50);
+  const entity = boundedText(m.entity, 50);
   const eventId = idString(m.id);
   const companyId = pipedriveId(m.company_id);
   if (!action) errors.push({ field: 'meta.action', message: 'is required (webhooks v2: create, change, delete)' });
@@ -65,7 +65,7 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
   const objectId = pipedriveId(rawId);
   if (!objectId) throw new PayloadError('Bad object id.', [{ field: 'meta.entity_id', message: ID_RULES.pipedrive.says }]);
 
-  const name = cleanText(d.name, 300);
+  const name = boundedText(d.name, 300);
   const customFields = typeof d.custom_fields === 'object' && d.custom_fields !== null ? d.custom_fields : undefined;
   const orgId = idString(d.org_id) ?? idString((d.org_id as { value?: unknown } | null)?.value);
   const event: LeadEvent = {
@@ -81,8 +81,8 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
       event: {
         type: eventType,
         eventId,
-        occurredAt: cleanText(m.timestamp, 40),
-        changeSource: cleanText(m.change_source, 20),
+        occurredAt: boundedText(m.timestamp, 40),
+        changeSource: boundedText(m.change_source, 20),
       },
       raw: {
         attempt: typeof m.attempt === 'number' ? m.attempt : undefined,
