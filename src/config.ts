@@ -154,7 +154,6 @@ export const envSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
-  HUBSPOT_APP_ID: optionalString,
   // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
   HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
@@ -238,7 +237,7 @@ export interface Config {
     v4Tables: string[];
     v4BaseUrl: string;
   };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; appId?: string; acceptV1Signature: boolean };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
@@ -299,7 +298,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
-      appId: e.HUBSPOT_APP_ID,
       acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {
