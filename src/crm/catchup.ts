@@ -3,7 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { jobs, syncCursors } from '../db/schema.js';
 import { recordWebhook } from '../jobs/intake.js';
-import { leadKey, type Source } from '../jobs/types.js';
+import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { CrmAdapter, ListedLead } from './adapter.js';
 import type { CrmRegistry } from './registry.js';

@@ -8,7 +8,9 @@ import { pgJson } from '../db/pg-text.js';
 import { enrichments } from '../db/schema.js';
 import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
 import type { Logger } from '../logger.js';
-import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './types.js';
+import type { Source } from '../leads/identity.js';
+import type { JobPayload } from '../leads/job-payload.js';
+import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
 /**
  * The work behind a batch of jobs of one source and account: rollout check,

@@ -2,7 +2,9 @@ import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
 import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
-import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
+import { type LeadRef, leadKey } from '../leads/identity.js';
+import type { JobPayload } from '../leads/job-payload.js';
+import type { JobOutcome, JobRow } from './types.js';
 
 /**
  * The durable queue on our own `jobs` table: the same SQL on PGlite and
