@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type Catchup, createCatchup } from './catchup.js';
+import { type Catchup, createCatchup } from '../jobs/catchup.js';
 import { loadMapping } from './mapping.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { createCrmRegistry, type CrmRegistry } from './registry.js';
