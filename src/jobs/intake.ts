@@ -1,7 +1,7 @@
 import type { LeadEvent, ParsedWebhook } from '../crm/webhook-event.js';
 import type { Database } from '../db/client.js';
 import { pgJsonText, pgText } from '../db/pg-text.js';
-import { DEFAULT_MAX_ATTEMPTS } from './queue.js';
+import { DEFAULT_MAX_ATTEMPTS } from './retry-policy.js';
 import { leadKey, type Source } from '../leads/identity.js';
 
 /**

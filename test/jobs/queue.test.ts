@@ -9,26 +9,14 @@ import {
   finishJobs,
   jobCounts,
   listJobs,
-  MAX_LEASE_LOSSES,
   queueStats,
   releaseJobs,
-  retryDelayMs,
   retryJobs,
   sweepExpiredLeases,
 } from '../../src/jobs/queue.js';
+import { MAX_LEASE_LOSSES } from '../../src/jobs/retry-policy.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { enqueueTestJob, uniqueRef } from './factories.js';
-
-describe('retryDelayMs', () => {
-  it('grows exponentially, is capped and jittered within [half, full]', () => {
-    const b = { baseMs: 1000, capMs: 10_000 };
-    expect(retryDelayMs(1, b, () => 0)).toBe(500);
-    expect(retryDelayMs(1, b, () => 1)).toBe(1000);
-    expect(retryDelayMs(3, b, () => 1)).toBe(4000);
-    expect(retryDelayMs(10, b, () => 1)).toBe(10_000);
-    expect(retryDelayMs(10, b, () => 0)).toBe(5000);
-  });
-});
 
 describe.each(flavours)('queue on %s', (flavour) => {
   let database: TestDatabase;
