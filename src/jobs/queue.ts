@@ -1,10 +1,9 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
-import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
+import { pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
-import { type LeadRef, leadKey } from '../leads/identity.js';
-import type { JobPayload } from '../leads/job-payload.js';
-import { afterFailure, type BackoffOptions, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, leaseLossIsFinal } from './retry-policy.js';
+import { type NewJob, newJobValues } from './job-row.js';
+import { afterFailure, type BackoffOptions, DEFAULT_BACKOFF, leaseLossIsFinal } from './retry-policy.js';
 import type { JobOutcome, JobRow } from './types.js';
 
 /**
@@ -30,12 +29,8 @@ export interface JobHistoryEntry {
   runAt?: string;
 }
 
-export interface EnqueueInput {
-  ref: LeadRef;
-  reason: string;
-  payload: JobPayload;
-  maxAttempts?: number;
-}
+/** A job to enqueue: its row is job-row.ts's, the same as intake's. */
+export type EnqueueInput = NewJob;
 
 const MAX_ERROR_LENGTH = 2000;
 
@@ -47,21 +42,7 @@ export async function enqueueJob(tx: Queryable, input: EnqueueInput): Promise<{ 
 /** Inserts jobs in one statement; the ids come back in input order. */
 export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promise<number[]> {
   if (inputs.length === 0) return [];
-  const rows = await tx
-    .insert(jobs)
-    .values(
-      inputs.map((i) => ({
-        source: i.ref.source,
-        accountId: i.ref.accountId,
-        objectType: i.ref.objectType,
-        objectId: i.ref.objectId,
-        leadKey: leadKey(i.ref),
-        reason: i.reason,
-        payload: pgJson(i.payload),
-        maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      })),
-    )
-    .returning({ id: jobs.id });
+  const rows = await tx.insert(jobs).values(inputs.map(newJobValues)).returning({ id: jobs.id });
   // PostgreSQL returns a multi-row VALUES insert in order; ids are serial, so sorting is a cheap guard.
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
