@@ -250,11 +250,13 @@ export async function releaseJobs(db: Queryable, workerId: string, ids?: number[
 }
 
 /**
- * Queues finished jobs again (the admin's retry): dead letters in bulk, or one
- * job by id in any final state. Attempts start over; the history keeps what
+ * Puts finished jobs back in the queue (the admin API's "retry"): dead letters
+ * in bulk, or one job by id in any final state (dead, skipped, done). Not the
+ * retry policy (retry-policy.ts), which decides about failed attempts: this
+ * starts a job over, attempts and retry window included; the history keeps what
  * happened before and notes the manual retry.
  */
-export async function retryJobs(db: Queryable, f: { id?: number; status?: 'dead' | 'skipped'; source?: string }): Promise<number> {
+export async function requeueJobs(db: Queryable, f: { id?: number; status?: 'dead' | 'skipped'; source?: string }): Promise<number> {
   const where: SQL[] = [];
   if (f.id !== undefined) {
     where.push(eq(jobs.id, f.id), inArray(jobs.status, f.status ? [f.status] : ['dead', 'skipped', 'done']));

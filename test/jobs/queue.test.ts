@@ -11,7 +11,7 @@ import {
   listJobs,
   queueStats,
   releaseJobs,
-  retryJobs,
+  requeueJobs,
   sweepExpiredLeases,
 } from '../../src/jobs/queue.js';
 import { MAX_LEASE_LOSSES } from '../../src/jobs/retry-policy.js';
@@ -223,7 +223,7 @@ describe.each(flavours)('queue on %s', (flavour) => {
     expect((await row(id)).lastError).toBe('gave up after 11 attempts over 24.0 h: CRM 503');
 
     // A manual retry starts a fresh window.
-    expect(await retryJobs(db(), { id })).toBe(1);
+    expect(await requeueJobs(db(), { id })).toBe(1);
     expect(await row(id)).toMatchObject({ status: 'queued', attempts: 0, firstFailedAt: null });
   });
 
@@ -283,12 +283,12 @@ describe.each(flavours)('queue on %s', (flavour) => {
       if (!batch.length) break;
       for (const j of batch) await finishJob(db(), j, { kind: 'dead', error: 'permanent' }, 'w');
     }
-    expect(await retryJobs(db(), { id: ids[0] })).toBe(1);
+    expect(await requeueJobs(db(), { id: ids[0] })).toBe(1);
     expect(await row(ids[0])).toMatchObject({ status: 'queued', attempts: 0, reason: 'retry', finishedAt: null });
     expect((await history(ids[0])).at(-1)).toMatchObject({ outcome: 'manual_retry', reason: 'was dead (webhook)', error: 'permanent' });
-    expect(await retryJobs(db(), { id: ids[0] })).toBe(0);
-    expect(await retryJobs(db(), { status: 'dead', source: 'pipedrive' })).toBe(1);
-    expect(await retryJobs(db(), {})).toBe(1);
+    expect(await requeueJobs(db(), { id: ids[0] })).toBe(0);
+    expect(await requeueJobs(db(), { status: 'dead', source: 'pipedrive' })).toBe(1);
+    expect(await requeueJobs(db(), {})).toBe(1);
     const rows = await db().select().from(jobs).where(inArray(jobs.id, ids));
     expect(rows.every((r) => r.status === 'queued')).toBe(true);
   });
