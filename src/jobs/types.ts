@@ -8,7 +8,7 @@ import type { jobs } from '../db/schema.js';
 
 export type JobRow = typeof jobs.$inferSelect;
 
-/** How processing one job ended. The queue turns this into the job's next state and history entry. */
+/** How processing one job ended. The queue turns this into the job's next state (as retry-policy.ts decides) and a history entry. */
 export type JobOutcome =
   | { kind: 'done'; detail: Record<string, unknown> }
   | { kind: 'skipped'; reason: string; detail?: Record<string, unknown> }
