@@ -14,7 +14,7 @@ import { createRateLimiter } from '../src/crm/rate-limiter.js';
 import { createCrmRegistry } from '../src/crm/registry.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { SOURCES, type Source } from '../src/jobs/types.js';
+import { SOURCES, type Source } from '../src/leads/identity.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { applyRestore, planRestore } from '../src/ops/restore.js';

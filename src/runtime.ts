@@ -9,6 +9,7 @@ import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
 import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
+import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
 import { createIntakeGauge } from './jobs/intake-gauge.js';
@@ -84,7 +85,8 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     await enrichment.enricher();
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
-  const { crm, rateLimiter, catchup } = setupCrm({ config, database, metrics, logger });
+  const { crm, rateLimiter } = setupCrm({ config, database, metrics, logger });
+  const catchup = createCatchup({ database, crm, logger, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   deps.crm = crm;
   deps.rateLimiter = rateLimiter;
   deps.readiness.push({ name: 'crm_setup', check: () => setupReadiness(database.db) });

@@ -1,5 +1,5 @@
 import type { LeadInput } from '../enrich/types.js';
-import type { LeadRef, Source } from '../jobs/types.js';
+import type { LeadRef, Source } from '../leads/identity.js';
 import type { CrmHttpOptions } from './http.js';
 import type { CrmMapping } from './mapping.js';
 

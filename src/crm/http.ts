@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors as undiciErrors, request } from 'undici';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createAgent } from '../outbound/agent.js';

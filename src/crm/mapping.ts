@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CARD_FIELDS, type CardField, type LeadCard } from '../enrich/types.js';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import type { CrmProperties } from './adapter.js';
 
 /**

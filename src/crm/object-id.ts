@@ -1,4 +1,4 @@
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import { CrmError } from './adapter.js';
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { RateLimitSpec } from '../config.js';
 import { type Database, queryRows, type Tx } from '../db/client.js';
 import { pgText } from '../db/pg-text.js';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CrmError } from './adapter.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { CrmAdapter } from './adapter.js';

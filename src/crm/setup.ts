@@ -2,20 +2,19 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type Catchup, createCatchup } from './catchup.js';
 import { loadMapping } from './mapping.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { createCrmRegistry, type CrmRegistry } from './registry.js';
 
 /**
  * Everything runtime.ts [crm] builds, in one call: the mapping (validated:
- * a bad CRM_MAPPING_FILE stops the start), the shared rate limiter, the
- * adapters of the configured CRMs and the catch-up sweep.
+ * a bad CRM_MAPPING_FILE stops the start), the shared rate limiter and the
+ * adapters of the configured CRMs. The catch-up sweep records leads like intake
+ * does, so it is a job of src/jobs/ (catchup.ts), built by runtime.ts from these.
  */
 export interface CrmSetup {
   crm: CrmRegistry;
   rateLimiter: RateLimiter;
-  catchup: Catchup;
 }
 
 export function setupCrm(deps: { config: Config; database: Database; metrics: Metrics; logger: Logger }): CrmSetup {
@@ -23,6 +22,5 @@ export function setupCrm(deps: { config: Config; database: Database; metrics: Me
   const mapping = loadMapping(config.crmMappingFile);
   const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   const crm = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger });
-  const catchup = createCatchup({ database, crm, logger, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
-  return { crm, rateLimiter, catchup };
+  return { crm, rateLimiter };
 }

@@ -1,5 +1,6 @@
 import type { FieldError } from '../http/problem.js';
-import type { JobPayload, LeadRef } from '../jobs/types.js';
+import type { LeadRef } from '../leads/identity.js';
+import type { JobPayload } from '../leads/job-payload.js';
 
 /**
  * What a verified webhook turns into, whichever CRM sent it: the lead events

@@ -1,15 +1,16 @@
 import type { LeadEvent, ParsedWebhook } from '../crm/webhook-event.js';
 import type { Database } from '../db/client.js';
-import { pgJsonText, pgText } from '../db/pg-text.js';
-import { DEFAULT_MAX_ATTEMPTS } from './queue.js';
-import { leadKey, type Source } from './types.js';
+import { pgText } from '../db/pg-text.js';
+import type { Source } from '../leads/identity.js';
+import { NEW_JOB_COLUMNS, pushNewJobParams } from './job-row.js';
 
 /**
  * Records verified webhook events durably: in ONE statement (atomic) each event goes
  * into `webhook_events` under its unique dedupe key, and a job is created only
  * for the events whose insert happened. The unique index decides between
  * concurrent duplicates, so the same event delivered five times at once makes
- * one job. The caller answers 2xx only after this resolves (the commit).
+ * one job. The caller answers 2xx only after this resolves (the commit). The
+ * job's columns and values are job-row.ts's, as for every other new job.
  */
 
 export interface IntakeResult {
@@ -31,27 +32,24 @@ export async function recordWebhook(database: Pick<Database, 'query'>, source: S
   // Ids were checked by the parsers; what the CRM passed through (raw fields, custom
   // fields, a KvK profile) may hold U+0000, which would fail the whole batch.
   const params: unknown[] = [];
-  unique.forEach((e, i) =>
-    params.push(i, source, pgText(e.dedupeKey), pgText(e.eventType), e.ref.accountId, e.ref.objectType, e.ref.objectId, leadKey(e.ref), e.reason, pgJsonText(e.payload)),
-  );
+  unique.forEach((e, i) => {
+    params.push(i, source, pgText(e.dedupeKey), pgText(e.eventType));
+    pushNewJobParams(params, e);
+  });
   const inserted = await database.query<{ id: string | number }>(intakeStatement(unique.length), params);
   const jobIds = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
   return { accepted: jobIds.length, duplicates: parsed.events.length - jobIds.length, ignored, jobIds };
 }
 
-/** The input row's columns and their types, in the order `recordWebhook` pushes the parameters. */
-const COLUMNS: ReadonlyArray<[name: string, type: string]> = [
+/** The input row's event columns, then the new job's (job-row.ts), in the order `recordWebhook` pushes the parameters. */
+const EVENT_COLUMNS: ReadonlyArray<[name: string, type: string]> = [
   ['ord', 'int'],
-  ['source', 'text'],
+  ['event_source', 'text'],
   ['dedupe_key', 'text'],
   ['event_type', 'text'],
-  ['account_id', 'text'],
-  ['object_type', 'text'],
-  ['object_id', 'text'],
-  ['lead_key', 'text'],
-  ['reason', 'text'],
-  ['payload', 'jsonb'],
 ];
+const JOB_COLUMNS = NEW_JOB_COLUMNS.map((c) => c.name);
+const COLUMNS: ReadonlyArray<[name: string, type: string]> = [...EVENT_COLUMNS, ...NEW_JOB_COLUMNS.map((c): [string, string] => [c.name, c.type])];
 const statements = new Map<number, string>();
 
 /**
@@ -71,12 +69,12 @@ function intakeStatement(events: number): string {
       from (values ${rows.join(', ')}) as v(${COLUMNS.map(([name]) => name).join(', ')})
     ), events as (
       insert into webhook_events (source, dedupe_key, event_type, job_id)
-      select source, dedupe_key, event_type, job_id from input order by ord
+      select event_source, dedupe_key, event_type, job_id from input order by ord
       on conflict (dedupe_key) do nothing
       returning dedupe_key
     )
-    insert into jobs (id, source, account_id, object_type, object_id, lead_key, reason, payload, max_attempts)
-    select i.job_id, i.source, i.account_id, i.object_type, i.object_id, i.lead_key, i.reason, i.payload, ${DEFAULT_MAX_ATTEMPTS}
+    insert into jobs (id, ${JOB_COLUMNS.join(', ')})
+    select i.job_id, ${JOB_COLUMNS.map((name) => `i.${name}`).join(', ')}
     from input i join events e on e.dedupe_key = i.dedupe_key
     order by i.ord
     returning id`;

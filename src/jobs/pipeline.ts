@@ -8,7 +8,10 @@ import { pgJson } from '../db/pg-text.js';
 import { enrichments } from '../db/schema.js';
 import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
 import type { Logger } from '../logger.js';
-import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './types.js';
+import type { Source } from '../leads/identity.js';
+import type { JobPayload } from '../leads/job-payload.js';
+import { outcomeOfError } from './retry-policy.js';
+import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
 /**
  * The work behind a batch of jobs of one source and account: rollout check,
@@ -17,7 +20,8 @@ import type { JobOutcome, JobPayload, JobProcessor, JobRow, Source } from './typ
  * rate limiter, and record one `enrichments` row per lead: what was resolved,
  * written and replaced (the rollback restores `previous_properties`). A written
  * lead's row is inserted as soon as its CRM call is answered, before the next
- * call, so a write and its audit row cannot part.
+ * call, so a write and its audit row cannot part. A failure's outcome (retry,
+ * wait, dead letter) comes from retry-policy.ts.
  */
 
 export interface PipelineDeps {
@@ -45,24 +49,6 @@ export function mergeInput(fromWebhook: LeadInput | undefined, fromCrm: LeadInpu
     if (v !== null && v !== undefined && v !== '') (out as Record<string, unknown>)[k] = v;
   }
   return out;
-}
-
-/** A CRM failure → the job's next state. */
-export function outcomeOf(err: unknown): JobOutcome {
-  if (err instanceof CrmError) {
-    const f = err.failure;
-    switch (f.kind) {
-      case 'retry':
-        return { kind: 'retry', error: err.message, notBefore: f.notBefore };
-      case 'rate_limited':
-      case 'daily_exhausted':
-        return { kind: 'retry', error: err.message, notBefore: f.until, waiting: true };
-      case 'auth':
-      case 'permanent':
-        return { kind: 'dead', error: err.message };
-    }
-  }
-  return { kind: 'retry', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }
 
 interface Lead {
@@ -160,14 +146,14 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         read = await adapter.readLeads(accountId, active.map((l) => refOf(l.job)), signal);
       } catch (err) {
         log.warn({ err: errorInfo(err) }, 'reading leads failed');
-        for (const lead of active) settle(lead, outcomeOf(err));
+        for (const lead of active) settle(lead, outcomeOfError(err));
         return;
       }
       const toWrite: Computed[] = [];
       for (const lead of active) {
         const got = read.get(refKey(lead.job)) ?? new CrmError(source, { kind: 'retry' }, `${source}: lead ${lead.job.objectId} missing from the read`);
         if (got instanceof CrmError) {
-          settle(lead, outcomeOf(got));
+          settle(lead, outcomeOfError(got));
           continue;
         }
         const c = compute(lead, got);
@@ -195,7 +181,7 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
           if (!c) continue;
           if (result instanceof CrmError) {
             pending.delete(key);
-            settle(c.lead, outcomeOf(result));
+            settle(c.lead, outcomeOfError(result));
           } else done.push(c);
         }
         if (!done.length) return;
@@ -213,11 +199,11 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         await progress(written);
       } catch (err) {
         log.warn({ err: errorInfo(err) }, 'writing cards failed');
-        for (const c of pending.values()) settle(c.lead, outcomeOf(err));
+        for (const c of pending.values()) settle(c.lead, outcomeOfError(err));
         return;
       }
       for (const c of pending.values()) {
-        settle(c.lead, outcomeOf(new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`)));
+        settle(c.lead, outcomeOfError(new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`)));
       }
     }
   };

@@ -1,14 +1,18 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from '../db/client.js';
-import { pgJson, pgJsonText, pgText } from '../db/pg-text.js';
+import { pgJsonText, pgText } from '../db/pg-text.js';
 import { jobs } from '../db/schema.js';
-import { type JobOutcome, type JobPayload, type JobRow, type LeadRef, leadKey } from './types.js';
+import { type NewJob, newJobValues } from './job-row.js';
+import { afterFailure, type BackoffOptions, DEFAULT_BACKOFF, leaseLossIsFinal } from './retry-policy.js';
+import type { JobOutcome, JobRow } from './types.js';
 
 /**
  * The durable queue on our own `jobs` table: the same SQL on PGlite and
  * PostgreSQL. Claiming takes a lease (`locked_until`) under FOR UPDATE SKIP
  * LOCKED, so instances never run a job twice at once and a crashed worker's job
  * is taken over when its lease runs out. `history` is the lead's audit trail.
+ * When a job is retried, waits or is dead-lettered is decided by retry-policy.ts;
+ * this file writes the decisions down.
  */
 
 export const JOB_STATUSES = ['queued', 'running', 'done', 'skipped', 'dead'] as const;
@@ -25,21 +29,9 @@ export interface JobHistoryEntry {
   runAt?: string;
 }
 
-export interface EnqueueInput {
-  ref: LeadRef;
-  reason: string;
-  payload: JobPayload;
-  maxAttempts?: number;
-}
+/** A job to enqueue: its row is job-row.ts's, the same as intake's. */
+export type EnqueueInput = NewJob;
 
-/**
- * A runaway guard, not the retry policy: a job is retried until the retry
- * window since its first failure has passed (`BackoffOptions.windowMs`), which
- * at the default backoff is some 60 attempts in 24 h.
- */
-export const DEFAULT_MAX_ATTEMPTS = 1000;
-/** A job whose worker stopped answering this many times is taken for poison (it may be what crashes them) and dead-lettered. */
-export const MAX_LEASE_LOSSES = 5;
 const MAX_ERROR_LENGTH = 2000;
 
 export async function enqueueJob(tx: Queryable, input: EnqueueInput): Promise<{ id: number }> {
@@ -50,21 +42,7 @@ export async function enqueueJob(tx: Queryable, input: EnqueueInput): Promise<{ 
 /** Inserts jobs in one statement; the ids come back in input order. */
 export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promise<number[]> {
   if (inputs.length === 0) return [];
-  const rows = await tx
-    .insert(jobs)
-    .values(
-      inputs.map((i) => ({
-        source: i.ref.source,
-        accountId: i.ref.accountId,
-        objectType: i.ref.objectType,
-        objectId: i.ref.objectId,
-        leadKey: leadKey(i.ref),
-        reason: i.reason,
-        payload: pgJson(i.payload),
-        maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      })),
-    )
-    .returning({ id: jobs.id });
+  const rows = await tx.insert(jobs).values(inputs.map(newJobValues)).returning({ id: jobs.id });
   // PostgreSQL returns a multi-row VALUES insert in order; ids are serial, so sorting is a cheap guard.
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
@@ -110,15 +88,14 @@ const LEASE_LOST_ON_LAST_ATTEMPT = 'the worker running the last attempt stopped 
 
 /**
  * Jobs whose worker stopped answering (lease expired): queued again, with the
- * lost attempt noted in the history, or dead-lettered when that was the last
- * allowed attempt or the job has now lost MAX_LEASE_LOSSES leases, so poison
- * input cannot crash every instance in turn. The
+ * lost attempt noted in the history, or dead-lettered when the retry policy
+ * says so (`leaseLossIsFinal`: the last allowed attempt, or poison). The
  * worker pool runs this once per poll interval; concurrent sweeps by several
  * instances are harmless (the second finds nothing left to do).
  */
 export async function sweepExpiredLeases(db: Queryable): Promise<{ requeued: number; dead: number }> {
   const earlierLosses = sql`(select count(*) from jsonb_array_elements(${jobs.history}) h where h->>'outcome' = 'lease_expired')`;
-  const last = sql`(${jobs.attempts} >= ${jobs.maxAttempts} or ${earlierLosses} + 1 >= ${MAX_LEASE_LOSSES})`;
+  const last = leaseLossIsFinal({ attempts: jobs.attempts, maxAttempts: jobs.maxAttempts, earlierLosses });
   const rows = await db
     .update(jobs)
     .set({
@@ -149,23 +126,6 @@ export async function extendLease(db: Queryable, ids: number[], workerId: string
     .where(and(inArray(jobs.id, ids), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId)))
     .returning({ id: jobs.id });
   return rows.length;
-}
-
-export interface BackoffOptions {
-  /** First retry delay; doubles per attempt. */
-  baseMs: number;
-  /** Longest delay between two attempts: how soon after a CRM outage ends its leads are written. */
-  capMs: number;
-  /** How long after its first failure a job is still retried; then it is dead-lettered. */
-  windowMs: number;
-}
-/** 10 s doubling to 30 min, for 24 h: a CRM outage of hours needs no operator (HubSpot retries its own webhooks for 24 h). */
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 30 * 60_000, windowMs: 24 * 60 * 60_000 };
-
-/** Capped exponential backoff with jitter (half fixed, half random) so retries of one burst spread out. */
-export function retryDelayMs(attempt: number, backoff: Pick<BackoffOptions, 'baseMs' | 'capMs'> = DEFAULT_BACKOFF, random = Math.random): number {
-  const exp = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + (random() * exp) / 2);
 }
 
 export interface FinishOptions {
@@ -201,8 +161,9 @@ export async function finishJob(
 
 /**
  * Records the outcomes of a batch in ONE statement (a batch of 25 used to be 25
- * updates competing with intake for the pool). Each job's next state is decided
- * here, in one place; jobs whose lease this worker lost are missing from the result.
+ * updates competing with intake for the pool). Each failed job's next state comes
+ * from the retry policy (`afterFailure`); jobs whose lease this worker lost are
+ * missing from the result.
  */
 export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId: string, options: FinishOptions = {}): Promise<Map<number, FinishResult>> {
   const results = new Map<number, FinishResult>();
@@ -229,33 +190,17 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       // Vendor messages end up here: U+0000 would fail the whole batch's update.
       const error = pgText(outcome.error).slice(0, MAX_ERROR_LENGTH);
       entry.error = error;
-      // A wait for a CRM's limit (a 429, a spent daily budget) is no failure: it neither uses up an
-      // attempt nor starts or ends the retry window, so a job waits for a reset however long and never dies of it.
-      const waiting = outcome.kind === 'retry' && outcome.waiting === true;
-      if (waiting) refund = true;
-      else failedAt = at;
-      // The window counts from the first failure, not from the attempt count.
-      const firstFailedMs = job.firstFailedAt?.getTime() ?? nowMs;
-      const deadlineMs = firstFailedMs + backoff.windowMs;
-      const windowOver = outcome.kind === 'retry' && !waiting && nowMs >= deadlineMs;
-      const tooMany = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
-      if (outcome.kind === 'dead' || windowOver || tooMany) {
+      const verdict = afterFailure(job, outcome, error, nowMs, backoff);
+      // An attempt that does not count (a wait for a CRM's limit) is handed back and leaves the window alone.
+      if (verdict.counts) failedAt = at;
+      else refund = true;
+      status = verdict.status;
+      lastError = verdict.lastError;
+      if (verdict.status === 'dead') {
         entry.outcome = 'dead';
-        lastError = windowOver
-          ? `gave up after ${job.attempts} attempts over ${formatSpan(nowMs - firstFailedMs)}: ${error}`
-          : tooMany
-            ? `gave up after ${job.attempts} attempts: ${error}`
-            : error;
-        status = 'dead';
-        stored = { kind: 'dead', error: lastError };
-      } else {
-        status = 'queued';
-        lastError = error;
-        // An invalid date (a CRM's absurd Retry-After, anywhere) falls back to the backoff.
-        if (outcome.notBefore && Number.isFinite(outcome.notBefore.getTime())) runAt = entry.runAt = outcome.notBefore.toISOString();
-        // The last backoff is shortened to end at the window's close: one more try then, before giving up.
-        else delayMs = Math.max(0, Math.min(retryDelayMs(job.attempts, backoff), deadlineMs - nowMs));
-      }
+        stored = { kind: 'dead', error: verdict.lastError };
+      } else if (verdict.runAt) runAt = entry.runAt = verdict.runAt.toISOString();
+      else delayMs = verdict.delayMs ?? null;
     }
     return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz, ${refund}::boolean)`;
   });
@@ -279,13 +224,6 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
   );
   for (const r of rows) results.set(Number(r.id), { status: r.status as JobStatus, runAt: new Date(Number(r.run_at_ms)) });
   return results;
-}
-
-/** `90 s`, `14 min`, `24.0 h`: for the dead-letter reason. */
-function formatSpan(ms: number): string {
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** On shutdown: hands this worker's running jobs back without counting the interrupted attempt. */
@@ -312,11 +250,13 @@ export async function releaseJobs(db: Queryable, workerId: string, ids?: number[
 }
 
 /**
- * Queues finished jobs again (the admin's retry): dead letters in bulk, or one
- * job by id in any final state. Attempts start over; the history keeps what
+ * Puts finished jobs back in the queue (the admin API's "retry"): dead letters
+ * in bulk, or one job by id in any final state (dead, skipped, done). Not the
+ * retry policy (retry-policy.ts), which decides about failed attempts: this
+ * starts a job over, attempts and retry window included; the history keeps what
  * happened before and notes the manual retry.
  */
-export async function retryJobs(db: Queryable, f: { id?: number; status?: 'dead' | 'skipped'; source?: string }): Promise<number> {
+export async function requeueJobs(db: Queryable, f: { id?: number; status?: 'dead' | 'skipped'; source?: string }): Promise<number> {
   const where: SQL[] = [];
   if (f.id !== undefined) {
     where.push(eq(jobs.id, f.id), inArray(jobs.status, f.status ? [f.status] : ['dead', 'skipped', 'done']));

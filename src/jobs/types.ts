@@ -1,33 +1,14 @@
 import type { jobs } from '../db/schema.js';
-import type { LeadInput } from '../enrich/types.js';
 
-export type Source = 'hubspot' | 'pipedrive' | 'generic';
-export const SOURCES: Source[] = ['hubspot', 'pipedrive', 'generic'];
+/**
+ * A job as stored, how processing one ended, and the processor the worker pool
+ * runs. The lead it is about (`LeadRef`, `leadKey`) and what it carries
+ * (`JobPayload`) are in src/leads/.
+ */
 
 export type JobRow = typeof jobs.$inferSelect;
 
-/** What intake stores in `jobs.payload`. */
-export interface JobPayload {
-  /** The lead as the webhook carried it; thin (empty) for HubSpot, which sends ids only. */
-  lead: LeadInput;
-  event: { type: string; occurredAt?: string; changeSource?: string; eventId?: string };
-  /** The CRM's event as received (bounded fields only), for the audit trail and re-reading. */
-  raw?: unknown;
-}
-
-/** A lead as the CRM identifies it. */
-export interface LeadRef {
-  source: Source;
-  accountId: string;
-  objectType: string;
-  objectId: string;
-}
-
-export function leadKey(ref: LeadRef): string {
-  return `${ref.source}:${ref.accountId}:${ref.objectType}:${ref.objectId}`;
-}
-
-/** How processing one job ended. The queue turns this into the job's next state and history entry. */
+/** How processing one job ended. The queue turns this into the job's next state (as retry-policy.ts decides) and a history entry. */
 export type JobOutcome =
   | { kind: 'done'; detail: Record<string, unknown> }
   | { kind: 'skipped'; reason: string; detail?: Record<string, unknown> }

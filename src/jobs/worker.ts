@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type BackoffOptions, claimJobs, extendLease, type FinishResult, finishJobs, releaseJobs, sweepExpiredLeases } from './queue.js';
+import { claimJobs, extendLease, type FinishResult, finishJobs, releaseJobs, sweepExpiredLeases } from './queue.js';
+import { type BackoffOptions, NO_OUTCOME, outcomeOfProcessorError } from './retry-policy.js';
 import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
 /**
@@ -165,14 +166,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     try {
       outcomes = await opts.processor(batch, controller.signal);
     } catch (err) {
-      const error = `processor failed: ${(err as Error)?.message ?? String(err)}`;
       log.warn({ err, jobs: ids.length }, 'the processor threw; the whole batch is retried');
-      outcomes = new Map(ids.map((id) => [id, { kind: 'retry', error }]));
+      const outcome = outcomeOfProcessorError(err);
+      outcomes = new Map(ids.map((id) => [id, outcome]));
     } finally {
       inFlight.delete(controller);
     }
     const durationMs = Math.round(performance.now() - started);
-    const finishes = batch.map((job) => ({ job, outcome: outcomes.get(job.id) ?? { kind: 'retry' as const, error: 'the processor returned no outcome for this job' } }));
+    const finishes = batch.map((job) => ({ job, outcome: outcomes.get(job.id) ?? NO_OUTCOME }));
     let results: Map<number, FinishResult>;
     try {
       // The lease is renewed until the outcomes are recorded, not just while the processor runs.

@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enrichments, jobs } from '../db/schema.js';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 
 /**
  * The audit trail of one lead for the admin API: every job attempt (from

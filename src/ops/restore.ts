@@ -3,7 +3,7 @@ import type { CardWrite, CrmAdapter } from '../crm/adapter.js';
 import { CrmError, refKey } from '../crm/adapter.js';
 import type { Queryable } from '../db/client.js';
 import { enrichments } from '../db/schema.js';
-import type { Source } from '../jobs/types.js';
+import type { Source } from '../leads/identity.js';
 import { accountOfKey } from './leads.js';
 
 /**

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatchup } from '../../src/crm/catchup.js';
+import { createCatchup } from '../../src/jobs/catchup.js';
 import { parseHubSpotEvents } from '../../src/crm/hubspot/webhook.js';
 import { jobs } from '../../src/db/schema.js';
 import { recordWebhook } from '../../src/jobs/intake.js';
@@ -11,7 +11,7 @@ import { type FakeHubspot, startFakeHubspot } from '../fakes/hubspot-server.js';
 import { crmKit } from './support.js';
 
 /**
- * The catch-up sweep's "lead already has a job" filter (src/crm/catchup.ts). The creation
+ * The catch-up sweep's "lead already has a job" filter (src/jobs/catchup.ts). The creation
  * dedupe key alone does not cover it: a lead whose creation webhook was lost may still have
  * a job from a property-change webhook (another dedupe key) or from the admin re-enrich
  * (src/http/routes/admin-leads.ts: a job with no webhook event at all). The sweep must leave such a lead alone and enqueue only leads that

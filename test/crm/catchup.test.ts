@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatchup } from '../../src/crm/catchup.js';
+import { createCatchup } from '../../src/jobs/catchup.js';
 import { parseHubSpotEvents } from '../../src/crm/hubspot/webhook.js';
 import { jobs, syncCursors } from '../../src/db/schema.js';
 import { recordWebhook } from '../../src/jobs/intake.js';

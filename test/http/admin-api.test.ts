@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.js';
-import { leadKey } from '../../src/jobs/types.js';
+import { leadKey } from '../../src/leads/identity.js';
 import { type CbsStore, createCbsStore } from '../../src/cbs/store.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
 import { createIntakeGauge } from '../../src/jobs/intake-gauge.js';
-import type { JobPayload } from '../../src/jobs/types.js';
+import type { JobPayload } from '../../src/leads/job-payload.js';
 import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 

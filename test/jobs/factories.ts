@@ -1,6 +1,6 @@
 import type { Queryable } from '../../src/db/client.js';
 import { enqueueJob } from '../../src/jobs/queue.js';
-import type { LeadRef, Source } from '../../src/jobs/types.js';
+import type { LeadRef, Source } from '../../src/leads/identity.js';
 
 let n = 0;
 

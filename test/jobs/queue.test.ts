@@ -9,26 +9,14 @@ import {
   finishJobs,
   jobCounts,
   listJobs,
-  MAX_LEASE_LOSSES,
   queueStats,
   releaseJobs,
-  retryDelayMs,
-  retryJobs,
+  requeueJobs,
   sweepExpiredLeases,
 } from '../../src/jobs/queue.js';
+import { MAX_LEASE_LOSSES } from '../../src/jobs/retry-policy.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { enqueueTestJob, uniqueRef } from './factories.js';
-
-describe('retryDelayMs', () => {
-  it('grows exponentially, is capped and jittered within [half, full]', () => {
-    const b = { baseMs: 1000, capMs: 10_000 };
-    expect(retryDelayMs(1, b, () => 0)).toBe(500);
-    expect(retryDelayMs(1, b, () => 1)).toBe(1000);
-    expect(retryDelayMs(3, b, () => 1)).toBe(4000);
-    expect(retryDelayMs(10, b, () => 1)).toBe(10_000);
-    expect(retryDelayMs(10, b, () => 0)).toBe(5000);
-  });
-});
 
 describe.each(flavours)('queue on %s', (flavour) => {
   let database: TestDatabase;
@@ -235,7 +223,7 @@ describe.each(flavours)('queue on %s', (flavour) => {
     expect((await row(id)).lastError).toBe('gave up after 11 attempts over 24.0 h: CRM 503');
 
     // A manual retry starts a fresh window.
-    expect(await retryJobs(db(), { id })).toBe(1);
+    expect(await requeueJobs(db(), { id })).toBe(1);
     expect(await row(id)).toMatchObject({ status: 'queued', attempts: 0, firstFailedAt: null });
   });
 
@@ -295,12 +283,12 @@ describe.each(flavours)('queue on %s', (flavour) => {
       if (!batch.length) break;
       for (const j of batch) await finishJob(db(), j, { kind: 'dead', error: 'permanent' }, 'w');
     }
-    expect(await retryJobs(db(), { id: ids[0] })).toBe(1);
+    expect(await requeueJobs(db(), { id: ids[0] })).toBe(1);
     expect(await row(ids[0])).toMatchObject({ status: 'queued', attempts: 0, reason: 'retry', finishedAt: null });
     expect((await history(ids[0])).at(-1)).toMatchObject({ outcome: 'manual_retry', reason: 'was dead (webhook)', error: 'permanent' });
-    expect(await retryJobs(db(), { id: ids[0] })).toBe(0);
-    expect(await retryJobs(db(), { status: 'dead', source: 'pipedrive' })).toBe(1);
-    expect(await retryJobs(db(), {})).toBe(1);
+    expect(await requeueJobs(db(), { id: ids[0] })).toBe(0);
+    expect(await requeueJobs(db(), { status: 'dead', source: 'pipedrive' })).toBe(1);
+    expect(await requeueJobs(db(), {})).toBe(1);
     const rows = await db().select().from(jobs).where(inArray(jobs.id, ids));
     expect(rows.every((r) => r.status === 'queued')).toBe(true);
   });

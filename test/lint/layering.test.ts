@@ -24,6 +24,7 @@ const SQL = 'src/enrich/ imports no SQL code';
 const CRM = 'src/enrich/ imports no CRM code';
 const JOBS = 'src/cbs/ imports nothing from src/jobs/';
 const OUTBOUND = 'src/outbound/ imports no feature code';
+const CRM_JOBS = 'src/crm/ imports nothing from src/jobs/';
 const SCRIPTS = 'must not import scripts/';
 const BENCH = 'must not import bench/';
 
@@ -54,6 +55,11 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/outbound/p-jobs.ts', "import type { Job } from '../jobs/types.js';", OUTBOUND],
   ['src/outbound/p-http.ts', "import { AppError } from '../http/problem.js';", OUTBOUND],
   ['src/outbound/p-scripts.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
+  ['src/crm/p-jobs.ts', "import { recordWebhook } from '../jobs/intake.js';", CRM_JOBS],
+  ['src/crm/hubspot/p-jobs-type.ts', "import type { JobPayload } from '../../jobs/types.js';", CRM_JOBS],
+  ['src/crm/p-scripts.ts', "import { x } from '../../scripts/crm-ensure.js';", SCRIPTS],
+  // crm/ names leads through src/leads/, which jobs/ imports too.
+  ['src/crm/ok-leads.ts', "import type { LeadRef } from '../leads/identity.js';\nimport type { Database } from '../db/client.js';\nimport { request } from 'undici';", undefined],
   ['src/ops/p-scripts.ts', "import { x } from '../../scripts/restore-cards.js';", SCRIPTS],
   ['src/http/routes/p-bench.ts', "import { x } from '../../../bench/lib/hubspot.js';", BENCH],
   ['src/p-scripts.ts', "import { x } from '../scripts/migrate.js';", SCRIPTS],

@@ -1,6 +1,6 @@
 import { cbsCurrent, cbsRefreshRuns, cbsTableVersions, enrichments, jobs, rateLimitState, rateLimitGrants } from '../../src/db/schema.js';
 import type { Queryable } from '../../src/db/client.js';
-import { type LeadRef, leadKey } from '../../src/jobs/types.js';
+import { type LeadRef, leadKey } from '../../src/leads/identity.js';
 
 /** Row factories for the admin surface tests: unique leads, jobs, enrichments and CBS versions. */
 

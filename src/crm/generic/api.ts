@@ -1,5 +1,5 @@
 import type { LeadInput } from '../../enrich/types.js';
-import type { LeadRef } from '../../jobs/types.js';
+import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { parseRetryAfter } from '../../outbound/retry.js';
 import { idSegment } from '../object-id.js';

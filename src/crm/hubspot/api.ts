@@ -1,5 +1,5 @@
 import type { LeadInput } from '../../enrich/types.js';
-import type { LeadRef } from '../../jobs/types.js';
+import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
 import { idSegment, isObjectId } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';

@@ -1,4 +1,4 @@
-import type { LeadRef } from '../../jobs/types.js';
+import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';

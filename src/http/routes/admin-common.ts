@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { AppRouter } from '../../app.js';
 import { ID_RULES, isObjectId } from '../../crm/object-id.js';
-import { SOURCES } from '../../jobs/types.js';
+import { SOURCES } from '../../leads/identity.js';
 import { ProblemSchema, authErrorResponses, errorResponses } from '../openapi.js';
 
 /** Pieces every admin route shares: the security scheme, the error responses and common parameters. */

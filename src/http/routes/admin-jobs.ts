@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
-import { JOB_STATUSES, listJobs, retryJobs } from '../../jobs/queue.js';
+import { JOB_STATUSES, listJobs, requeueJobs } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
 import { ADMIN_SECURITY, IsoDate, JobIdSchema, SourceSchema, adminErrorResponses, iso, wantsHtml } from './admin-common.js';
@@ -121,7 +121,7 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () =
 
   app.openapi(retryOne, async (c) => {
     const { id } = c.req.valid('param');
-    const retried = await retryJobs(deps.database.db, { id });
+    const retried = await requeueJobs(deps.database.db, { id });
     if (retried === 0) throw problems.notFound(`No finished or dead job ${id}; queued and running jobs need no retry.`);
     wake();
     c.get('log').info({ jobId: id }, 'job retry requested');
@@ -131,7 +131,7 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () =
 
   app.openapi(retryMany, async (c) => {
     const { status, source } = c.req.valid('query');
-    const retried = await retryJobs(deps.database.db, { status, source });
+    const retried = await requeueJobs(deps.database.db, { status, source });
     if (retried > 0) wake();
     c.get('log').info({ status, source, retried }, 'bulk job retry requested');
     if (wantsHtml(c.req.header('accept'))) return c.redirect('/', 303);

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps, AppRouter } from '../../app.js';
 import { withTransaction } from '../../db/client.js';
-import type { JobPayload, Source } from '../../jobs/types.js';
+import type { Source } from '../../leads/identity.js';
+import type { JobPayload } from '../../leads/job-payload.js';
 import { leadHistory, provenanceOf } from '../../ops/leads.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';

@@ -7,7 +7,7 @@ import { hubspotSignedUri, parseHubSpotEvents, verifyHubSpotSignature } from '..
 import { parsePipedriveEvent, verifyPipedriveBasicAuth } from '../../crm/pipedrive/webhook.js';
 import { type ParsedWebhook, PayloadError, type RejectReason, type VerifyResult } from '../../crm/webhook-event.js';
 import { recordWebhook } from '../../jobs/intake.js';
-import type { Source } from '../../jobs/types.js';
+import type { Source } from '../../leads/identity.js';
 import type { AppEnv } from '../context.js';
 import { incomingOf, requestHeader } from '../incoming.js';
 import { errorResponses } from '../openapi.js';

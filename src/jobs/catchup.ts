@@ -3,12 +3,12 @@ import { eq, inArray } from 'drizzle-orm';
 import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
 import { jobs, syncCursors } from '../db/schema.js';
-import { recordWebhook } from '../jobs/intake.js';
-import { leadKey, type Source } from '../jobs/types.js';
+import { recordWebhook } from './intake.js';
+import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
-import type { CrmAdapter, ListedLead } from './adapter.js';
-import type { CrmRegistry } from './registry.js';
-import type { LeadEvent } from './webhook-event.js';
+import type { CrmAdapter, ListedLead } from '../crm/adapter.js';
+import type { CrmRegistry } from '../crm/registry.js';
+import type { LeadEvent } from '../crm/webhook-event.js';
 
 /**
  * The catch-up sweep: CRMs lose webhooks (Pipedrive drops them after ten
