@@ -26,7 +26,7 @@ try {
 const logger = createLogger({ level: 'warn', secrets: configSecrets(config) });
 const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
 await runMigrations(database);
-const { crm } = setupCrm({ config, database, metrics: createMetrics(), logger });
+const crm = setupCrm({ config, database, metrics: createMetrics(), logger });
 
 let failed = false;
 const sources = crm.configured();

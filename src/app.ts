@@ -1,67 +1,20 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { CbsStore } from './cbs/store.js';
-import type { Config } from './config.js';
-import type { Database } from './db/client.js';
-import type { AppEnv } from './http/context.js';
 import { limitBodies } from './http/body-limit.js';
+import type { AppDeps, AppRouter } from './http/context.js';
 import { handleError, requestId, requestLog } from './http/middleware.js';
-import { fieldErrors, problems } from './http/problem.js';
-import { registerHealthRoutes } from './http/routes/health.js';
+import { problems } from './http/problem.js';
+import { createRouter } from './http/router.js';
 import { registerAdminRoutes } from './http/routes/admin-routes.js';
 import { registerDocsRoute } from './http/routes/docs.js';
+import { registerHealthRoutes } from './http/routes/health.js';
+import { registerLookupRoute } from './http/routes/lookup.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerWebhookRoutes } from './http/routes/webhooks.js';
-import { registerLookupRoute } from './http/routes/lookup.js';
-import type { EnrichmentService } from './enrich/service.js';
-import type { OpsHooks } from './ops/hooks.js';
-import type { CrmRegistry } from './crm/registry.js';
-import type { RateLimiter } from './crm/rate-limiter.js';
-import type { IntakeGauge } from './jobs/intake-gauge.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
 
-export interface ReadinessCheck {
-  name: string;
-  /** `warning`: ready, but something needs an operator (shown, never fails the probe). */
-  check: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>;
-}
-
-/** Everything a handler may need, built once at start (src/index.ts) or by a test. */
-export interface AppDeps {
-  config: Config;
-  database: Database;
-  logger: Logger;
-  metrics: Metrics;
-  readiness: ReadinessCheck[];
-  /** Tunables of the admin surface (tests shorten the CBS refresh wait). */
-  ops?: OpsHooks;
-  /** The worker pool's in-process wake-up, called by intake after commit; set by runtime.ts [jobs]. */
-  jobs?: { wake(): void };
-  /** Webhooks in flight, which the workers yield to; set by runtime.ts [jobs]. */
-  intake?: IntakeGauge;
-  /** The enrichment engine over the CBS tables; set by runtime.ts [enrichment]. */
-  enrichment?: EnrichmentService;
-  /** The configured CRM adapters and mapping; set by runtime.ts [crm]. */
-  crm?: CrmRegistry;
-  /** The shared CRM rate limiter (state in the database); set by runtime.ts [crm]. */
-  rateLimiter?: RateLimiter;
-  /** The CBS table cache (memory → database), refresh and status; set by runtime.ts [cbs]. */
-  cbs?: CbsStore;
-}
-
-export type AppRouter = OpenAPIHono<AppEnv>;
-
-export function createRouter(): AppRouter {
-  return new OpenAPIHono<AppEnv>({
-    // Validation failures get the same problem+json shape as every other error.
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw problems.badRequest('Some fields are invalid.', fieldErrors(result.error.issues, result.target));
-      }
-    },
-  });
-}
-
+/**
+ * createApp(deps): middleware order, routes, error handling and the OpenAPI
+ * document. The app never opens a port; src/index.ts serves it, tests call
+ * `app.request(...)`. The dependency types live in src/http/context.ts.
+ */
 export function createApp(deps: AppDeps): AppRouter {
   const app = createRouter();
   app.use('*', requestId());

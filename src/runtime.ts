@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
-import type { AppDeps } from './app.js';
+import type { CbsClientOptions } from './cbs/client.js';
 import { createCbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/client.js';
+import { type Database, openDatabase } from './db/client.js';
+import type { AppDeps } from './http/context.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { registerOpsCollectors } from './ops/collectors.js';
+import { OPS_DEFAULTS, type OpsHooks } from './ops/hooks.js';
 import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
 import { createCatchup } from './jobs/catchup.js';
@@ -19,48 +21,49 @@ import { enrichmentServiceFor } from './enrich/service.js';
 /**
  * The composition root: builds every long-lived dependency once, in order, and
  * knows how to stop them in reverse. src/index.ts serves what this returns;
- * tests that need a whole service spawn src/index.ts as a child process.
+ * tests build the app through it too (test/helpers/app.ts, on a test database
+ * they own), and tests that need a whole process spawn src/index.ts.
  */
 export interface Runtime {
   deps: AppDeps;
   /** Starts background work (workers, schedulers) after the server listens. */
   start(): Promise<void>;
-  /** Stops background work, then closes the database. Idempotent. */
+  /** Stops background work, then closes the database (unless it was handed in). Idempotent. */
   stop(): Promise<void>;
 }
 
-export async function buildRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize });
-  await runMigrations(database);
-  logger.info({ database: database.label }, 'database ready');
-  if (database.notice) logger.warn({ database: database.label }, database.notice);
+/** What a caller (a test) may hand in instead of what buildRuntime would make from the config. */
+export interface RuntimeInjections {
+  /**
+   * An open, migrated database to use instead of opening one from the config.
+   * The caller owns it: `stop()` does not close it (a test drops it in afterAll).
+   */
+  database?: Database;
+  /** Admin tunables; the defaults (src/ops/hooks.ts) fill in what is not given. */
+  ops?: OpsHooks;
+  /** CBS client overrides (a test's fake CBS wants no retry backoff). */
+  cbsClient?: Partial<CbsClientOptions>;
+}
+
+export async function buildRuntime(config: Config, logger: Logger, inject: RuntimeInjections = {}): Promise<Runtime> {
+  const ownDatabase = !inject.database;
+  const database =
+    inject.database ??
+    (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize }));
+  if (ownDatabase) {
+    await runMigrations(database);
+    logger.info({ database: database.label }, 'database ready');
+    if (database.notice) logger.warn({ database: database.label }, database.notice);
+  }
 
   const metrics = createMetrics({ defaultMetrics: true });
   const starters: Array<() => Promise<void>> = [];
   const stoppers: Array<() => Promise<void>> = [];
 
-  const deps: AppDeps = {
-    config,
-    database,
-    logger,
-    metrics,
-    readiness: [
-      {
-        name: 'database',
-        check: async () => {
-          await database.db.execute(sql`select 1`);
-          return { ok: true };
-        },
-      },
-    ],
-  };
-
   // ── [cbs] CBS store: bootstrap the bundled snapshot into an empty database, schedule refreshes.
-  const cbs = createCbsStore({ database, logger, metrics, config });
+  const cbs = createCbsStore({ database, logger, metrics, config, client: inject.cbsClient });
   // Before the server listens: a fresh install serves the bundled snapshot from its first request.
   await cbs.bootstrapSnapshot();
-  deps.cbs = cbs;
-  deps.readiness.push({ name: 'cbs', check: () => cbs.readiness() });
   starters.push(async () => {
     cbs.start();
     if (config.cbs.refreshOnStart) {
@@ -78,18 +81,14 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     tableIds: config.cbs.tables,
     figures: config.cbs.figures,
   });
-  deps.enrichment = enrichment;
   // Build the enricher before the workers start: its indexes take a moment, and a
   // first batch that builds it would block the event loop while holding a lease.
   starters.push(async () => {
     await enrichment.enricher();
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
-  const { crm, rateLimiter } = setupCrm({ config, database, metrics, logger });
+  const crm = setupCrm({ config, database, metrics, logger });
   const catchup = createCatchup({ database, crm, logger, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
-  deps.crm = crm;
-  deps.rateLimiter = rateLimiter;
-  deps.readiness.push({ name: 'crm_setup', check: () => setupReadiness(database.db) });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());
   // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
@@ -111,8 +110,6 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
     metrics,
     intake,
   });
-  deps.jobs = { wake: pool.wake };
-  deps.intake = intake;
   let stopRetention = () => {};
   starters.push(async () => {
     pool.start();
@@ -125,6 +122,31 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
   });
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
+
+  // ── [http] What the handlers get: built once, complete, never changed afterwards.
+  const deps: AppDeps = {
+    config,
+    database,
+    logger,
+    metrics,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          await database.db.execute(sql`select 1`);
+          return { ok: true };
+        },
+      },
+      { name: 'cbs', check: () => cbs.readiness() },
+      { name: 'crm_setup', check: () => setupReadiness(database.db) },
+    ],
+    ops: { ...OPS_DEFAULTS, ...inject.ops },
+    jobs: { wake: pool.wake },
+    intake,
+    enrichment,
+    crm,
+    cbs,
+  };
 
   let stopped = false;
   return {
@@ -142,7 +164,7 @@ export async function buildRuntime(config: Config, logger: Logger): Promise<Runt
           logger.error({ err }, 'error while stopping');
         }
       }
-      await database.close();
+      if (ownDatabase) await database.close();
     },
   };
 }

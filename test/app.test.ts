@@ -1,41 +1,51 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
-import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from './helpers/app.js';
+import { type TestService, bodyOf, createApp as createAppOver, createMemoryService, createTestService, memoryLogger, testConfig } from './helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from './helpers/db.js';
 
 describe.each(flavours)('app on %s', (flavour) => {
   let database: TestDatabase;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
+    service = await createTestService(database);
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  /** The real check of that name, to make it answer what a test needs. */
+  const checkNamed = (name: string) => service.deps.readiness.find((r) => r.name === name)!;
 
   it('answers /healthz and /readyz', async () => {
-    const app = createApp(baseDeps(database));
+    const app = service.app;
     const live = await app.request('/healthz');
     expect(live.status, (await bodyOf(live.clone())).text).toBe(200);
     const ready = await app.request('/readyz');
     const body = await bodyOf(ready);
     expect(ready.status, body.text).toBe(200);
-    expect(body.json.checks).toEqual([{ name: 'database', ok: true }]);
+    expect(body.json.checks).toEqual([
+      { name: 'database', ok: true },
+      { name: 'cbs', ok: true, detail: expect.any(String) },
+      { name: 'crm_setup', ok: true },
+    ]);
   });
 
   it('says not ready when a check fails', async () => {
-    const deps = baseDeps(database);
-    deps.readiness.push({ name: 'cbs', check: async () => ({ ok: false, detail: 'no data' }) });
-    const res = await createApp(deps).request('/readyz');
+    vi.spyOn(checkNamed('cbs'), 'check').mockResolvedValue({ ok: false, detail: 'no data' });
+    const res = await service.app.request('/readyz');
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(503);
     expect(body.json.status).toBe('not_ready');
   });
 
   it('stays ready with a warning when a check needs an operator but serving goes on', async () => {
-    const deps = baseDeps(database);
-    deps.readiness.push({ name: 'crm_setup', check: async () => ({ ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' }) });
-    const res = await createApp(deps).request('/readyz');
+    vi.spyOn(checkNamed('crm_setup'), 'check').mockResolvedValue({ ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' });
+    const res = await service.app.request('/readyz');
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
     expect(body.json.checks).toContainEqual({ name: 'crm_setup', ok: true, warning: true, detail: '3 jobs wait: token lacks a scope' });
@@ -43,8 +53,19 @@ describe.each(flavours)('app on %s', (flavour) => {
 });
 
 describe('errors', () => {
+  const mem = memoryLogger();
+  let service: Awaited<ReturnType<typeof createMemoryService>>;
+  beforeAll(async () => {
+    service = await createMemoryService(testConfig(), { logger: mem.logger() });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+  // A fresh app per test over the one runtime: tests add routes, and Hono fixes its router on the first request.
+  const createApp = () => createAppOver(service.deps);
+
   it('answers an unknown route with 404 problem+json and a request id', async () => {
-    const app = createApp(baseDeps(undefined as never));
+    const app = createApp();
     const res = await app.request('/does-not-exist', { headers: { 'X-Request-Id': 'abc-123' } });
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(404);
@@ -54,16 +75,14 @@ describe('errors', () => {
   });
 
   it('ignores an inbound request id that could forge log lines', async () => {
-    const app = createApp(baseDeps(undefined as never));
+    const app = createApp();
     const res = await app.request('/nope', { headers: { 'X-Request-Id': 'x"}{"level":"fatal' } });
     const body = await bodyOf(res);
     expect(body.json.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers a thrown error with a generic 500 and logs the stack', async () => {
-    const mem = memoryLogger();
-    const deps = { ...baseDeps(undefined as never), logger: mem.logger() };
-    const app = createApp(deps);
+    const app = createApp();
     app.get('/boom', () => {
       throw new Error('secret internals: password=hunter2');
     });
@@ -79,7 +98,7 @@ describe('errors', () => {
   });
 
   it('turns a validation failure into a 400 naming the field', async () => {
-    const app = createApp(baseDeps(undefined as never));
+    const app = createApp();
     app.openapi(
       createRoute({
         method: 'get',
@@ -96,7 +115,7 @@ describe('errors', () => {
   });
 
   it('serves the OpenAPI document', async () => {
-    const res = await createApp(baseDeps(undefined as never)).request('/openapi.json');
+    const res = await createApp().request('/openapi.json');
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
     expect(Object.keys(body.json.paths)).toContain('/readyz');

@@ -17,6 +17,8 @@ export interface CrmRegistry {
   mapping: Mapping;
   adapter(source: Source): CrmAdapter | undefined;
   configured(): Source[];
+  /** Ends the shared rate limiter's pause (and spent daily count) under `key` now; false when nothing was paused. */
+  releaseRateLimit(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
     mapping,
     adapter: (source) => adapters.get(source),
     configured: () => [...adapters.keys()],
+    releaseRateLimit: (key) => limiter.release(key),
     async close() {
       await Promise.allSettled([...adapters.values()].map((a) => a.http.close()));
     },

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './context.js';
 import { requestHeader } from './incoming.js';
-import { AppError, problemResponse } from './problem.js';
+import { AppError, type ErrorCode, problemResponse } from './problem.js';
 
 const INBOUND_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,7 +44,7 @@ export function handleError(err: Error, c: Parameters<MiddlewareHandler<AppEnv>>
   if (err instanceof AppError) return problemResponse(c, err);
   if (err instanceof HTTPException) {
     const status = err.status;
-    const code = status === 413 ? 'payload-too-large' : status === 401 ? 'unauthorized' : `http-${status}`;
+    const code: ErrorCode = status === 413 ? 'payload-too-large' : status === 401 ? 'unauthorized' : `http-${status}`;
     const title = status === 413 ? 'Payload too large' : status === 401 ? 'Unauthorized' : (err.message || 'Request failed');
     return problemResponse(c, new AppError(status as never, code, title, err.message || undefined));
   }

@@ -8,13 +8,35 @@ export interface FieldError {
 }
 
 /**
+ * Every machine code a problem can carry, in one closed list: a misspelt code
+ * is a type error, and the problem `type` (`urn:verrijk:problem:<code>`) a
+ * client matches on cannot drift. Add a code here before throwing it.
+ */
+export const ERROR_CODES = [
+  'invalid-request',
+  'not-found',
+  'conflict',
+  'payload-too-large',
+  'unsupported-media-type',
+  'unauthorized',
+  'admin-disabled',
+  'cross-origin',
+  'too-many-attempts',
+  'cbs-refresh-failed',
+  'internal',
+] as const;
+
+/** A code from ERROR_CODES, or `http-<status>` for an HTTP error Hono itself raised (middleware.ts). */
+export type ErrorCode = (typeof ERROR_CODES)[number] | `http-${number}`;
+
+/**
  * The one error type the app throws on purpose. `code` is machine-readable and
  * becomes the problem `type`; `detail` is safe to show a client.
  */
 export class AppError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly title: string,
     readonly detail?: string,
     readonly errors?: FieldError[],
@@ -31,7 +53,6 @@ export const problems = {
   conflict: (detail: string) => new AppError(409, 'conflict', 'Conflict', detail),
   tooLarge: (limit: number) => new AppError(413, 'payload-too-large', 'Payload too large', `The body exceeds ${limit} bytes.`),
   unsupportedMediaType: (detail: string) => new AppError(415, 'unsupported-media-type', 'Unsupported media type', detail),
-  unavailable: (detail: string) => new AppError(503, 'unavailable', 'Service unavailable', detail),
 };
 
 export interface ProblemBody {
@@ -43,7 +64,7 @@ export interface ProblemBody {
   errors?: FieldError[];
 }
 
-export function problemType(code: string): string {
+export function problemType(code: ErrorCode): string {
   return `urn:verrijk:problem:${code}`;
 }
 

@@ -1,12 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobs } from '../../src/db/schema.js';
 import { leadKey } from '../../src/leads/identity.js';
-import { type CbsStore, createCbsStore } from '../../src/cbs/store.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
 import { type FakeCbs, startFakeCbs } from '../fakes/cbs-server.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedEnrichment, seedJob, uniqueId } from '../ops/seed.js';
 
@@ -15,19 +12,20 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe.each(flavours)('admin API on %s', (flavour) => {
   let database: TestDatabase;
-  let wakes = 0;
+  let service: TestService;
+  // The real worker pool's wake-up, counted (the pool itself is not started).
+  let wake: { mock: { calls: unknown[] } };
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
+    service = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN }));
+    wake = vi.spyOn(service.deps.jobs, 'wake');
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
 
-  const app = () => {
-    const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN }));
-    deps.jobs = { wake: () => void (wakes += 1) };
-    return createApp(deps);
-  };
+  const app = () => createApp(service.deps);
   const get = (path: string) => app().request(path, { headers: auth });
 
   describe('GET /v1/leads/{source}/{id}', () => {
@@ -98,7 +96,7 @@ describe.each(flavours)('admin API on %s', (flavour) => {
     it('queues a reenrich job with the lead as last received and wakes the workers', async () => {
       const ref = leadRef({ source: 'generic', accountId: 'default', objectType: 'lead' });
       await seedJob(database.db, ref, { status: 'done' });
-      const before = wakes;
+      const before = wake.mock.calls.length;
       const res = await app().request(`/v1/leads/generic/${ref.objectId}/enrich`, { method: 'POST', headers: auth });
       const body = await bodyOf(res);
       expect(res.status, body.text).toBe(202);
@@ -106,7 +104,7 @@ describe.each(flavours)('admin API on %s', (flavour) => {
       const [job] = await database.db.select().from(jobs).where(eq(jobs.id, body.json.jobId));
       expect(job).toMatchObject({ reason: 'reenrich', status: 'queued', leadKey: leadKey(ref) });
       expect((job.payload as any).lead.company).toBe('Bakkerij Jansen B.V.');
-      expect(wakes).toBe(before + 1);
+      expect(wake.mock.calls.length).toBe(before + 1);
     });
 
     it('404s a lead never seen and 400s a bad source', async () => {
@@ -184,27 +182,21 @@ describe.each(flavours)('admin API on %s', (flavour) => {
 
   describe('CBS', () => {
     let fake: FakeCbs;
-    let store: CbsStore;
+    // One runtime per refresh wait: the default (3 s) and a short one (20 ms).
+    const cbsServices = new Map<number | undefined, TestService>();
     beforeAll(async () => {
       fake = await startFakeCbs({ pageSize: 2000 });
-      store = createCbsStore({
-        database,
-        logger: createLogger({ level: 'silent' }),
-        metrics: createMetrics(),
-        config: testConfig({ CBS_BASE_URL: fake.url, CBS_TABLES: '83583NED' }),
-        client: { retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } },
-      });
-      await store.bootstrapSnapshot();
+      for (const waitMs of [undefined, 20]) {
+        const config = testConfig({ ADMIN_TOKEN: TOKEN, CBS_BASE_URL: fake.url, CBS_TABLES: '83583NED' });
+        const ops = waitMs === undefined ? {} : { cbsRefreshWaitMs: waitMs };
+        cbsServices.set(waitMs, await createTestService(database, config, { ops, cbsClient: { retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } } }));
+      }
     });
     afterAll(async () => {
-      await store?.stop();
+      for (const s of cbsServices.values()) await s.runtime.stop();
       await fake?.close();
     });
-    const cbsApp = (waitMs?: number) => {
-      const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, CBS_TABLES: '83583NED' }));
-      Object.assign(deps, { cbs: store, ops: { cbsRefreshWaitMs: waitMs } });
-      return createApp(deps);
-    };
+    const cbsApp = (waitMs?: number) => createApp(cbsServices.get(waitMs)!.deps);
 
     it('shows freshness per table; a refresh now loads from CBS (200 with the summary); a failed one is reported', async () => {
       fake.reset();
@@ -246,13 +238,8 @@ describe.each(flavours)('admin API on %s', (flavour) => {
       expect(busy.status, busyBody.text).toBe(409);
       expect(busy.headers.get('content-type')).toBe('application/problem+json');
       fake.setDelay(0);
-      while (store.isRefreshing()) await new Promise((r) => setTimeout(r, 20));
+      while (cbsServices.get(20)!.deps.cbs.isRefreshing()) await new Promise((r) => setTimeout(r, 20));
       fake.reset();
-    });
-
-    it('503s when the process has no CBS store', async () => {
-      const res = await createApp(baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN }))).request('/v1/cbs/refresh', { method: 'POST', headers: auth });
-      expect(res.status, (await bodyOf(res)).text).toBe(503);
     });
   });
 });

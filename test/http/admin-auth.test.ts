@@ -1,65 +1,162 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { secretEqual, signatureEqual } from '../../src/constant-time.js';
 import { createSessionValue, verifySessionValue } from '../../src/http/admin-auth.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import type { AppRouter } from '../../src/http/context.js';
+import { operationsOf } from '../../src/http/routes/docs.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
 
-/** Every admin route with a request that is valid apart from authentication, and what it answers when authorised. */
-const ADMIN_ROUTES: Array<{ method: string; path: string; ok: number }> = [
-  { method: 'GET', path: '/v1/leads/hubspot/123', ok: 404 },
-  { method: 'POST', path: '/v1/leads/hubspot/123/enrich', ok: 404 },
-  { method: 'GET', path: '/v1/jobs?status=dead', ok: 200 },
-  { method: 'POST', path: '/v1/jobs/1/retry', ok: 404 },
-  { method: 'POST', path: '/v1/jobs/retry?status=dead', ok: 202 },
-  { method: 'GET', path: '/v1/cbs/tables', ok: 200 },
-  { method: 'POST', path: '/v1/cbs/refresh', ok: 503 },
-  { method: 'POST', path: '/v1/rate-limits/pipedrive:cred-0123456789ab/release', ok: 503 },
+/**
+ * The routes under test come from the app's own /openapi.json: every operation
+ * that declares `security` is an admin route and gets every auth check below,
+ * so a route added later is checked without anyone listing it. A route without
+ * `security` must be one of the deliberately open ones.
+ */
+const OPEN_OPERATIONS = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /docs',
+  'GET /v1/lookup',
+  'POST /webhooks/hubspot',
+  'POST /webhooks/pipedrive',
+  'POST /webhooks/generic',
+  'POST /login',
+  'POST /logout',
 ];
+
+/** What an admin route answers when authorised, for a request valid apart from authentication (on an empty database). */
+const OK_STATUS: Record<string, number> = {
+  'GET /v1/leads/{source}/{id}': 404,
+  'POST /v1/leads/{source}/{id}/enrich': 404,
+  'GET /v1/jobs': 200,
+  'POST /v1/jobs/{id}/retry': 404,
+  'POST /v1/jobs/retry': 202,
+  'GET /v1/cbs/tables': 200,
+  'POST /v1/cbs/refresh': 202,
+  'POST /v1/rate-limits/{key}/release': 404,
+};
+
+type Json = Record<string, any>;
+
+/** Each operation of the app's /openapi.json, with a request path built from its parameters' examples. */
+async function documentedOperations(app: AppRouter): Promise<Operation[]> {
+  const doc = (await (await app.request('/openapi.json')).json()) as Json;
+  return operationsOf(doc).map(({ method, path, op }) => {
+    const example = (name: string) => {
+      const p = (op.parameters ?? []).find((x: Json) => x.in === 'path' && x.name === name);
+      const value = p?.example ?? p?.schema?.example;
+      if (value === undefined) throw new Error(`${method} ${path}: path parameter ${name} has no example in the document`);
+      return encodeURIComponent(String(value));
+    };
+    return { id: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, n) => example(n)), secured: !!op.security?.length, op };
+  });
+}
+
+interface Operation {
+  id: string;
+  method: string;
+  path: string;
+  secured: boolean;
+  op: Json;
+}
 
 describe.each(flavours)('admin authentication on %s', (flavour) => {
   let database: TestDatabase;
+  let enabled: TestService;
+  let disabled: TestService;
+  /** Every operation of the document; the admin routes are those with `security` (GET /, the status page, aside: it shows a login form). */
+  let OPERATIONS: Operation[] = [];
+  let ADMIN_ROUTES: Operation[] = [];
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
+    // A short refresh wait: POST /v1/cbs/refresh answers 202 while the refresh runs.
+    const ops = { cbsRefreshWaitMs: 20 };
+    enabled = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN }), { ops });
+    disabled = await createTestService(database, testConfig({}), { ops });
+    // This file is about who gets in: the real store's refresh is kept from asking CBS (it never finishes).
+    vi.spyOn(enabled.deps.cbs, 'refresh').mockReturnValue(new Promise(() => {}));
+    OPERATIONS = await documentedOperations(enabled.app);
+    ADMIN_ROUTES = OPERATIONS.filter((o) => o.secured && o.id !== 'GET /');
   });
   afterAll(async () => {
+    await enabled?.runtime.stop();
+    await disabled?.runtime.stop();
     await database?.drop();
   });
-  const appWith = (env: Record<string, string> = { ADMIN_TOKEN: TOKEN }) => createApp(baseDeps(database, testConfig(env)));
+  // A fresh app (and so a fresh guess throttle) per call, over the runtime built once.
+  const appWith = (env: Record<string, string> = { ADMIN_TOKEN: TOKEN }) => createApp((env.ADMIN_TOKEN ? enabled : disabled).deps);
 
-  it.each(ADMIN_ROUTES)('$method $path: 401 admin-disabled when ADMIN_TOKEN is unset, even with a token', async (r) => {
-    const res = await appWith({}).request(r.path, { method: r.method, headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = await bodyOf(res);
-    expect(res.status, body.text).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(body.json.type).toBe('urn:verrijk:problem:admin-disabled');
-    expect(body.json.detail).toMatch(/ADMIN_TOKEN/);
+  describe('the OpenAPI document', () => {
+    it('declares security on every operation that is not deliberately open', () => {
+      expect(OPERATIONS.filter((o) => !o.secured).map((o) => o.id).sort()).toEqual([...OPEN_OPERATIONS].sort());
+      expect(ADMIN_ROUTES.map((r) => r.id)).toContain('POST /v1/rate-limits/{key}/release');
+    });
+
+    it('knows what each admin route answers when authorised', () => {
+      expect(ADMIN_ROUTES.map((o) => o.id).sort()).toEqual(Object.keys(OK_STATUS).sort());
+    });
+
+    it('documents every error of every operation as problem+json (the HTML status page and login form aside)', () => {
+      for (const o of OPERATIONS) {
+        for (const [status, response] of Object.entries<Json>(o.op.responses ?? {})) {
+          if (Number(status) < 400 || !response.content) continue;
+          const types = Object.keys(response.content);
+          if (types.includes('text/html')) expect(['GET /', 'POST /login'], `${o.id} ${status}`).toContain(o.id);
+          // Not ready is a readiness report (which check failed), not an error.
+          else if (o.id === 'GET /readyz' && status === '503') expect(types).toEqual(['application/json']);
+          else expect(types, `${o.id} ${status}`).toEqual(['application/problem+json']);
+        }
+      }
+    });
   });
 
-  it.each(ADMIN_ROUTES)('$method $path: 401 without credentials', async (r) => {
-    const res = await appWith().request(r.path, { method: r.method });
-    const body = await bodyOf(res);
-    expect(res.status, body.text).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(body.json.type).toBe('urn:verrijk:problem:unauthorized');
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
-  });
-
-  it.each(ADMIN_ROUTES)('$method $path: 401 with a wrong token', async (r) => {
-    for (const header of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer ', `Basic ${TOKEN}`, TOKEN]) {
-      const res = await appWith().request(r.path, { method: r.method, headers: { authorization: header } });
+  it('every admin route of the document: 401 admin-disabled when ADMIN_TOKEN is unset, even with a token', async () => {
+    for (const r of ADMIN_ROUTES) {
+      const res = await appWith({}).request(r.path, { method: r.method, headers: { authorization: `Bearer ${TOKEN}` } });
       const body = await bodyOf(res);
-      expect(res.status, `${header}: ${body.text}`).toBe(401);
-      expect(body.json.type).toBe('urn:verrijk:problem:unauthorized');
-      expect(body.text).not.toContain(TOKEN);
+      expect(res.status, `${r.id}: ${body.text}`).toBe(401);
+      expect(res.headers.get('content-type'), r.id).toBe('application/problem+json');
+      expect(body.json.type, r.id).toBe('urn:verrijk:problem:admin-disabled');
+      expect(body.json.detail).toMatch(/ADMIN_TOKEN/);
     }
   });
 
-  it.each(ADMIN_ROUTES)('$method $path: passes with the right token', async (r) => {
-    const res = await appWith().request(r.path, { method: r.method, headers: { authorization: `Bearer ${TOKEN}` } });
-    const body = await bodyOf(res);
-    expect(res.status, body.text).toBe(r.ok);
+  it('every admin route of the document: 401 without credentials', async () => {
+    for (const r of ADMIN_ROUTES) {
+      const res = await appWith().request(r.path, { method: r.method });
+      const body = await bodyOf(res);
+      expect(res.status, `${r.id}: ${body.text}`).toBe(401);
+      expect(res.headers.get('content-type'), r.id).toBe('application/problem+json');
+      expect(body.json.type, r.id).toBe('urn:verrijk:problem:unauthorized');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it('every admin route of the document: 401 with a wrong token', async () => {
+    for (const r of ADMIN_ROUTES) {
+      for (const header of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer ', `Basic ${TOKEN}`, TOKEN]) {
+        const res = await appWith().request(r.path, { method: r.method, headers: { authorization: header } });
+        const body = await bodyOf(res);
+        expect(res.status, `${r.id} ${header}: ${body.text}`).toBe(401);
+        expect(body.json.type, r.id).toBe('urn:verrijk:problem:unauthorized');
+        expect(body.text).not.toContain(TOKEN);
+      }
+    }
+  });
+
+  it('every admin route of the document: passes with the right token', async () => {
+    for (const r of ADMIN_ROUTES) {
+      const res = await appWith().request(r.path, { method: r.method, headers: { authorization: `Bearer ${TOKEN}` } });
+      const body = await bodyOf(res);
+      expect(res.status, `${r.id}: ${body.text}`).toBe(OK_STATUS[r.id]);
+      if (res.status >= 400) {
+        expect(res.headers.get('content-type'), body.text).toBe('application/problem+json');
+        expect(body.json.requestId, body.text).toBeTruthy();
+      }
+    }
   });
 
   it('GET / shows the login form without credentials, the status page with them, and 401 when admin is disabled', async () => {

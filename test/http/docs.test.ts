@@ -1,9 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../src/http/context.js';
 import { operationsOf } from '../../src/http/routes/docs.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { bodyOf, createMemoryService } from '../helpers/app.js';
 
 describe('/docs', () => {
-  const app = createApp(baseDeps(undefined as never, testConfig()));
+  let service: Awaited<ReturnType<typeof createMemoryService>>;
+  let app: AppRouter;
+  beforeAll(async () => {
+    service = await createMemoryService();
+    app = service.app;
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
 
   it('lists every operation of /openapi.json with its summary, parameters and responses', async () => {
     const doc: any = await (await app.request('/openapi.json')).json();

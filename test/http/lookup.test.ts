@@ -1,23 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CBS_SOURCE_LINE } from '../../src/cbs/model.js';
-import { bundledTableVersions, createEnrichmentService } from '../../src/enrich/service.js';
-import { createLogger } from '../../src/logger.js';
-import type { AppDeps } from '../../src/app.js';
-import { baseDeps, bodyOf, createApp } from '../helpers/app.js';
-import { asVersion, load83583NED } from '../helpers/cbs-fixtures.js';
+import { bodyOf, createMemoryService } from '../helpers/app.js';
 
-// The lookup route touches no database: the enrichment service answers from the table versions it is given.
-let deps: AppDeps;
+// The service as production wires it: the enrichment engine over the bundled CBS snapshot, loaded into PGlite.
+let service: Awaited<ReturnType<typeof createMemoryService>>;
 
 beforeAll(async () => {
-  const table = await load83583NED();
-  deps = {
-    ...baseDeps(undefined as never),
-    enrichment: createEnrichmentService({ getTables: async () => [asVersion(table)], minConfidence: 0.5, logger: createLogger({ level: 'silent' }) }),
-  };
+  service = await createMemoryService();
+});
+afterAll(async () => {
+  await service?.close();
 });
 
-const get = (path: string) => createApp(deps).request(path);
+const get = (path: string) => service.app.request(path);
 
 describe('GET /v1/lookup', () => {
   it('enriches an SBI code and an employee count', async () => {
@@ -35,15 +30,7 @@ describe('GET /v1/lookup', () => {
   });
 
   it('shows all three figures with their provenance for a lead with a postcode', async () => {
-    const all = {
-      ...deps,
-      enrichment: createEnrichmentService({
-        getTables: () => bundledTableVersions(['83583NED', '81589NED', '81575NED']),
-        minConfidence: 0.5,
-        logger: createLogger({ level: 'silent' }),
-      }),
-    };
-    const res = await createApp(all).request('/v1/lookup?sbi=6201&employees=12&postcode=1011%20AB');
+    const res = await get('/v1/lookup?sbi=6201&employees=12&postcode=1011%20AB');
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
     const figures = body.json.enrichment.figures as Array<{ id: string; status: string; figure: { value: number }; provenance: Record<string, unknown> }>;
@@ -123,12 +110,6 @@ describe('GET /v1/lookup', () => {
     expect(res.status, body.text).toBe(200);
     expect(body.json.enrichment, body.text).toMatchObject({ status: 'partial', cbs_sbi_code: '62.01', cbs_size_category: null });
     expect(body.json.enrichment.problems.map((p: { field: string }) => p.field), body.text).toEqual(['employees']);
-  });
-
-  it('is 503 when the instance has no enrichment service', async () => {
-    const res = await createApp(baseDeps(undefined as never)).request('/v1/lookup?sbi=6201');
-    const body = await bodyOf(res);
-    expect(res.status, body.text).toBe(503);
   });
 
   it('is documented in the OpenAPI document', async () => {

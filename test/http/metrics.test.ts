@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerOpsCollectors } from '../../src/ops/collectors.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { parsePrometheusText, sampleValue } from '../ops/prom-text.js';
 import { leadRef, seedCbsTable, seedJob, seedRefreshRun } from '../ops/seed.js';
@@ -33,10 +32,12 @@ describe('Prometheus text parser', () => {
 
 describe.each(flavours)('/metrics on %s', (flavour) => {
   let database: TestDatabase;
+  const stops: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
   });
   afterAll(async () => {
+    for (const stop of stops) await stop();
     await database?.drop();
   });
 
@@ -50,8 +51,10 @@ describe.each(flavours)('/metrics on %s', (flavour) => {
     await seedCbsTable(db, '83583NED', new Date(Date.now() - 2 * 86400_000));
     await seedRefreshRun(db, 'ok', new Date(Date.now() - 3600_000));
 
-    const deps = baseDeps(database, testConfig({ ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }));
-    registerOpsCollectors(deps.metrics, db, deps.config.cbs.tables);
+    // Built after the seeding, as a process starting on this database would be (its collectors read it per scrape).
+    const service = await createTestService(database, testConfig({ ADMIN_TOKEN: 'admin-token-for-tests-0123456789' }));
+    stops.push(() => service.runtime.stop());
+    const deps = service.deps;
     deps.metrics.crmRateLimited.inc({ crm: 'hubspot', policy: 'TEN_SECONDLY_ROLLING' });
     const res = await createApp(deps).request('/metrics');
     const body = await bodyOf(res);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseDeps, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit, seedRefreshRun } from '../ops/seed.js';
 
@@ -25,6 +25,7 @@ if (!haveChromium && !inCi) {
 
 describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
   let database: TestDatabase;
+  let service: TestService;
   let server: ServerType;
   let browser: Browser;
   let base: string;
@@ -45,7 +46,8 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     await seedRefreshRun(db, 'ok', new Date(Date.now() - 3600_000));
     await seedRateLimit(db, 'hubspot:12345678', 12);
 
-    const app = createApp(baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN })));
+    service = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN }));
+    const app = service.app;
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
     });
@@ -59,6 +61,7 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await service?.runtime.stop();
     await database?.drop();
   });
 

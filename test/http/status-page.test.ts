@@ -4,7 +4,7 @@ import { DEFAULT_MAPPING } from '../../src/crm/mapping.js';
 import { createEnricher } from '../../src/enrich/engine.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { bodyOf, createApp, servicesOn } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit } from '../ops/seed.js';
 
@@ -27,12 +27,14 @@ describe.each(flavours)('status page on %s', (flavour) => {
     await seedRateLimit(db, 'hubspot:12345678', 7);
     await seedJob(db, { ...leadRef(), accountId: '4242' }, { status: 'queued', lastError: `${SETUP_WAIT_PREFIX}the token lacks crm.schemas.companies.write ${PROBE}` });
   });
+  const services = servicesOn(() => database);
   afterAll(async () => {
+    await services.stop();
     await database?.drop();
   });
 
   const page = async (env: Record<string, string> = {}) => {
-    const res = await createApp(baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, ...env }))).request('/', {
+    const res = await createApp((await services.get({ ADMIN_TOKEN: TOKEN, ...env })).deps).request('/', {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     const body = await bodyOf(res);

@@ -2,7 +2,7 @@ import { count } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -61,12 +61,15 @@ function pipedrive(previous: unknown): Request {
 describe.each(flavours)('webhook nesting guard on %s', (flavour) => {
   let database: TestDatabase;
   let app: ReturnType<typeof createApp>;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
     const config = testConfig({ GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, PIPEDRIVE_WEBHOOK_USER: PD_AUTH.user, PIPEDRIVE_WEBHOOK_PASSWORD: PD_AUTH.password });
-    app = createApp(baseDeps(database, config));
+    service = await createTestService(database, config);
+    app = service.app;
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
 

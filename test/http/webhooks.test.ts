@@ -4,11 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
-import { createIntakeGauge } from '../../src/jobs/intake-gauge.js';
 import type { JobPayload } from '../../src/leads/job-payload.js';
-import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
 const HUBSPOT_SECRET = 'hs-secret-0123456789';
@@ -75,12 +74,24 @@ const creation = (portalId: number, objectId: number, type = 'company.creation')
 describe.each(flavours)('webhooks on %s', (flavour) => {
   let database: TestDatabase;
   let app: ReturnType<typeof createApp>;
-  let wakes = 0;
+  let service: TestService;
+  // The real worker pool's wake-up, counted (the pool itself is not started).
+  let wake: { mock: { calls: unknown[] } };
+  /** Runtimes a single test builds over the same database (a few ms each: the snapshot is loaded already). */
+  const extra: TestService[] = [];
+  const another = async (...args: Parameters<typeof createTestService> extends [unknown, ...infer Rest] ? Rest : never) => {
+    const built = await createTestService(database, ...args);
+    extra.push(built);
+    return built;
+  };
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    app = createApp({ ...baseDeps(database, testConfig(env)), jobs: { wake: () => wakes++ } });
+    service = await createTestService(database, testConfig(env));
+    wake = vi.spyOn(service.deps.jobs, 'wake');
+    app = service.app;
   });
   afterAll(async () => {
+    for (const s of [service, ...extra]) await s?.runtime.stop();
     await database?.drop();
   });
 
@@ -98,7 +109,7 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
     const body = await bodyOf(first);
     expect(first.status, body.text).toBe(200);
     expect(body.json).toEqual({ accepted: 2, duplicates: 0, ignored: 0 });
-    expect(wakes).toBeGreaterThan(0);
+    expect(wake.mock.calls.length).toBeGreaterThan(0);
 
     // A redelivery, and the same creation under another eventId: no second job.
     const again = await app.request(hubspotRequest([{ ...events[0], eventId: 999 }, events[1]]));
@@ -112,7 +123,8 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
 
   it('logs one line per webhook: the request, with what was recorded and the job ids', async () => {
     const mem = memoryLogger();
-    const logged = createApp({ ...baseDeps(database, testConfig(env)), logger: mem.logger() });
+    const logged = (await another(testConfig(env), { logger: mem.logger() })).app;
+    mem.lines.length = 0; // what the runtime logged while it was built
     const id = `logline-${unique()}`;
     const res = await logged.request(genericRequest({ type: 'lead.created', lead: { id } }));
     expect(res.status, (await bodyOf(res)).text).toBe(200);
@@ -123,9 +135,10 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
   });
 
   it('counts a webhook as in flight from its verified body to its answer, for the workers to yield to', async () => {
-    const gauge = createIntakeGauge();
     const seen: boolean[] = [];
-    const counted = createApp({ ...baseDeps(database, testConfig(env)), intake: gauge, jobs: { wake: () => seen.push(gauge.busy()) } });
+    const { app: counted, deps } = await another(testConfig(env));
+    const gauge = deps.intake;
+    vi.spyOn(deps.jobs, 'wake').mockImplementation(() => void seen.push(gauge.busy()));
     const res = await counted.request(genericRequest({ type: 'lead.created', lead: { id: `gauge-${unique()}` } }));
     expect(res.status, (await bodyOf(res)).text).toBe(200);
     expect(seen).toEqual([true]); // busy while the handler ran
@@ -269,7 +282,7 @@ describe.each(flavours)('webhooks on %s', (flavour) => {
   });
 
   it('refuses every request for a source that is not configured', async () => {
-    const bare = createApp(baseDeps(database, testConfig({ PUBLIC_URL })));
+    const bare = (await another(testConfig({ PUBLIC_URL }))).app;
     for (const req of [hubspotRequest([creation(1, 1)]), genericRequest({ type: 'lead.created', lead: { id: 1 } }), pipedriveRequest({})]) {
       const res = await bare.request(req);
       const body = await bodyOf(res);

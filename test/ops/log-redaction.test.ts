@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSecrets } from '../../src/config.js';
 import { redactSensitive } from '../../src/logger.js';
-import { baseDeps, bodyOf, createApp, memoryLogger, testConfig } from '../helpers/app.js';
+import { bodyOf, createApp, createTestService, memoryLogger, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -27,10 +27,12 @@ const ENV = {
 
 describe('log redaction over a whole flow', () => {
   let database: TestDatabase;
+  const stops: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
   });
   afterAll(async () => {
+    for (const stop of stops) await stop();
     await database?.drop();
   });
 
@@ -39,7 +41,10 @@ describe('log redaction over a whole flow', () => {
     const secrets = configSecrets(config);
     expect(secrets).toHaveLength(7);
     const mem = memoryLogger('trace');
-    const deps = { ...baseDeps(database, config), logger: mem.logger(secrets) };
+    // The whole runtime logs into the same memory: what it says while it is built is checked too.
+    const service = await createTestService(database, config, { logger: mem.logger(secrets) });
+    stops.push(() => service.runtime.stop());
+    const deps = service.deps;
     const app = createApp(deps);
     // A handler that misbehaves the classic ways: logs request headers and fails with a secret in the message.
     app.get('/test/boom', (c) => {

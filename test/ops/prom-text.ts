@@ -25,7 +25,8 @@ const SUFFIXES = ['_bucket', '_sum', '_count', '_total', '_created'];
 function parseValue(text: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Any case, as Prometheus reads it (Go's ParseFloat): prom-client's default metrics print `Nan`.
+  if (/^nan$/i.test(text)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`not a number: ${text}`);
   return Number(text);
 }

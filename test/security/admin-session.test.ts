@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthThrottle } from '../../src/http/auth-throttle.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -14,13 +14,17 @@ const form = (token: string) => ({ method: 'POST', body: `token=${encodeURICompo
 
 describe.each(flavours)('admin sessions and guesses on %s', (flavour) => {
   let database: TestDatabase;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
+    service = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN, PUBLIC_URL: 'http://localhost' }));
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
-  const appWith = () => createApp(baseDeps(database, testConfig({ ADMIN_TOKEN: TOKEN, PUBLIC_URL: 'http://localhost' })));
+  // A fresh app per call (its own guess throttle, as another instance would have), over the one runtime.
+  const appWith = () => createApp(service.deps);
 
   it('logout ends the session: the old cookie no longer opens the admin API or the status page, on any instance', async () => {
     const app = appWith();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmError, refKey } from '../../src/crm/adapter.js';
 import { MAX_CRM_RESPONSE_BYTES } from '../../src/crm/http.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { crmKit } from '../crm/support.js';
 import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
@@ -36,11 +36,14 @@ function streamed(total: number) {
 describe('request body limits', () => {
   let database: TestDatabase;
   let app: ReturnType<typeof createApp>;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
-    app = createApp(baseDeps(database, testConfig({ ADMIN_TOKEN })));
+    service = await createTestService(database, testConfig({ ADMIN_TOKEN }));
+    app = service.app;
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { bodyOf, createApp, servicesOn } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { SECRETS, SECURITY_ENV, hubspotCreation, hubspotV3, unique } from './signed.js';
 
@@ -30,12 +30,14 @@ describe('HubSpot v1 signatures', () => {
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
   });
+  const services = servicesOn(() => database);
   afterAll(async () => {
+    await services.stop();
     await database?.drop();
   });
 
   it('refuses a v1-only delivery by default (a captured v3 delivery with its v3 header stripped)', async () => {
-    const app = createApp(baseDeps(database, testConfig(SECURITY_ENV)));
+    const app = createApp((await services.get(SECURITY_ENV)).deps);
     const events = [hubspotCreation(Number(unique().slice(-9)), 11)];
     const res = await app.request(v1Request(events));
     const body = await bodyOf(res);
@@ -46,7 +48,11 @@ describe('HubSpot v1 signatures', () => {
   });
 
   describe('with HUBSPOT_ACCEPT_V1_SIGNATURE=true', () => {
-    const app = () => createApp(baseDeps(database, testConfig({ ...SECURITY_ENV, HUBSPOT_ACCEPT_V1_SIGNATURE: 'true' })));
+    let service: Awaited<ReturnType<typeof services.get>>;
+    beforeAll(async () => {
+      service = await services.get({ ...SECURITY_ENV, HUBSPOT_ACCEPT_V1_SIGNATURE: 'true' });
+    });
+    const app = () => createApp(service.deps);
 
     it('takes a fresh v1 delivery once; its replay is a duplicate', async () => {
       const events = [hubspotCreation(Number(unique().slice(-9)), 12)];

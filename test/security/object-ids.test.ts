@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectIdSchema } from '../../src/http/routes/admin-common.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SECURITY_ENV, generic, hubspotCreation, hubspotV3, pipedrive, pipedriveCreate, unique } from './signed.js';
 
@@ -36,11 +36,14 @@ const BAD_GENERIC_IDS: unknown[] = [
 describe.each(flavours)('object ids on %s', (flavour) => {
   let database: TestDatabase;
   let app: ReturnType<typeof createApp>;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    app = createApp(baseDeps(database, testConfig({ ...SECURITY_ENV, ADMIN_TOKEN })));
+    service = await createTestService(database, testConfig({ ...SECURITY_ENV, ADMIN_TOKEN }));
+    app = service.app;
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
   const admin = (path: string, method = 'GET') => app.request(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

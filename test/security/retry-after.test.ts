@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../../src/outbound/retry.js';
 import { queryRows } from '../../src/db/client.js';
 import { limiterKey } from '../../src/crm/rate-limiter.js';
 import { rateLimitViews } from '../../src/ops/status.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { bodyOf, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { crmKit, uniqueAccount } from '../crm/support.js';
 import { startFakeGenericCrm, type FakeGenericCrm } from '../fakes/generic-crm-server.js';
@@ -130,7 +130,9 @@ describe('Retry-After bounds', () => {
       const views = await rateLimitViews(database.db);
       expect(views.find((v) => v.key === limiterKey(key))?.pausedUntil?.getTime()).toBe(until.getTime());
 
-      const app = createApp({ ...baseDeps(database, testConfig({ ADMIN_TOKEN })), rateLimiter: kit.limiter });
+      // The service's own limiter releases it: the pause is state in the database, shared by every limiter on it.
+      const service = await createTestService(database, testConfig({ ADMIN_TOKEN }));
+      const app = service.app;
       const post = (k: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) =>
         app.request(`/v1/rate-limits/${encodeURIComponent(k)}/release`, { method: 'POST', headers });
       expect((await post(limiterKey(key), {})).status).toBe(401);
@@ -140,6 +142,7 @@ describe('Retry-After bounds', () => {
       const again = await post(limiterKey(key));
       expect(again.status, (await bodyOf(again)).text).toBe(404);
       expect((await post('hubspot:../x')).status).toBe(400);
+      await service.runtime.stop();
     });
 
     it('a Pipedrive reset header of 99999999999999 s with nothing remaining pauses at most CRM_MAX_PAUSE_MS, without a RangeError', async () => {

@@ -2,8 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIntakeGauge } from '../../src/jobs/intake-gauge.js';
-import { baseDeps, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /**
@@ -19,16 +18,18 @@ describe('a slow webhook connection', () => {
   let database: TestDatabase;
   let server: ReturnType<typeof serve>;
   let port: number;
-  const gauge = createIntakeGauge();
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
-    const app = createApp({ ...baseDeps(database, testConfig({ GENERIC_WEBHOOK_SECRET: SECRET, HUBSPOT_CLIENT_SECRET: 'hs-secret-0123456789' })), intake: gauge });
+    service = await createTestService(database, testConfig({ GENERIC_WEBHOOK_SECRET: SECRET, HUBSPOT_CLIENT_SECRET: 'hs-secret-0123456789' }));
+    const app = service.app;
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     port = (server.address() as AddressInfo).port;
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
+    await service?.runtime.stop();
     await database?.drop();
   });
 
@@ -37,7 +38,7 @@ describe('a slow webhook connection', () => {
     req.on('error', () => {});
     req.write('{"type":"lead.created",');
     await new Promise((r) => setTimeout(r, 150));
-    const busy = gauge.busy();
+    const busy = service.deps.intake.busy();
     req.destroy();
     expect(busy, 'intake gauge counted a request whose body has not arrived').toBe(false);
   });

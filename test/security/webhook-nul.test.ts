@@ -1,7 +1,7 @@
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.js';
-import { baseDeps, bodyOf, createApp, testConfig } from '../helpers/app.js';
+import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../helpers/db.js';
 import { SECURITY_ENV, generic, hubspotCreation, hubspotV3, pipedrive, pipedriveCreate, unique } from './signed.js';
 
@@ -14,11 +14,14 @@ import { SECURITY_ENV, generic, hubspotCreation, hubspotV3, pipedrive, pipedrive
 describe.each(flavours)('U+0000 and lone surrogates in pass-through fields on %s', (flavour) => {
   let database: TestDatabase;
   let app: ReturnType<typeof createApp>;
+  let service: TestService;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    app = createApp(baseDeps(database, testConfig(SECURITY_ENV)));
+    service = await createTestService(database, testConfig(SECURITY_ENV));
+    app = service.app;
   });
   afterAll(async () => {
+    await service?.runtime.stop();
     await database?.drop();
   });
 

@@ -1,18 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
-import type { RefreshSummary } from '../../cbs/refresh.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { tableStatus } from '../../cbs/status.js';
 import { lastFinishedCbsRefresh } from '../../ops/cbs-refresh-runs.js';
 import { ProblemSchema } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
-import { ADMIN_SECURITY, IsoDate, adminErrorResponses, iso } from './admin-common.js';
-
-/** What the admin routes need from the CBS store (src/cbs/store.ts). */
-export interface CbsRefresher {
-  refresh(options: { trigger: 'admin' }): Promise<RefreshSummary>;
-  /** True while a refresh runs in this process. */
-  isRefreshing(): boolean;
-}
+import { IsoDate, iso } from './admin-common.js';
 
 const TableSchema = z
   .object({
@@ -40,7 +32,6 @@ const tablesRoute = createRoute({
   path: '/v1/cbs/tables',
   tags: ['admin'],
   summary: 'CBS cache freshness per table and the last refresh result',
-  security: ADMIN_SECURITY,
   responses: {
     200: {
       description: 'Tables served now',
@@ -50,7 +41,6 @@ const tablesRoute = createRoute({
         },
       },
     },
-    ...adminErrorResponses,
   },
 });
 
@@ -60,7 +50,6 @@ const refreshRoute = createRoute({
   tags: ['admin'],
   summary: 'Check CBS for new table versions now',
   description: 'Answers 200 with the summary when the refresh finishes within a few seconds, otherwise 202 while it continues in the background.',
-  security: ADMIN_SECURITY,
   responses: {
     200: {
       description: 'Finished',
@@ -81,19 +70,10 @@ const refreshRoute = createRoute({
     },
     202: { description: 'Still running in the background', content: { 'application/json': { schema: z.object({ status: z.literal('started') }) } } },
     409: { description: 'A refresh is already running (here or in another instance)', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    503: { description: 'No CBS store in this process', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    ...adminErrorResponses,
   },
 });
 
-/** The CBS store runtime.ts [cbs] puts on the deps (read structurally: only refresh and isRefreshing matter here). */
-function cbsStoreOf(deps: AppDeps): CbsRefresher | undefined {
-  return (deps as AppDeps & { cbs?: CbsRefresher }).cbs;
-}
-
-/** How long POST /v1/cbs/refresh waits before answering 202 instead of the summary. */
-export const REFRESH_WAIT_MS = 3000;
-
+/** Registered on the admin router (admin-routes.ts), which adds the auth and the admin error responses. */
 export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps): void {
   let running: Promise<unknown> | undefined;
 
@@ -113,8 +93,7 @@ export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps): void {
   });
 
   app.openapi(refreshRoute, async (c) => {
-    const cbs = cbsStoreOf(deps);
-    if (!cbs) throw problems.unavailable('This process has no CBS store to refresh.');
+    const cbs = deps.cbs;
     if (running || cbs.isRefreshing()) throw problems.conflict('A CBS refresh is already running.');
     const log = c.get('log');
     const run = cbs.refresh({ trigger: 'admin' });
@@ -127,7 +106,7 @@ export function registerAdminCbsRoutes(app: AppRouter, deps: AppDeps): void {
     });
     const outcome = await Promise.race([
       run.then((summary) => ({ done: true as const, summary }), (err: unknown) => ({ done: true as const, err })),
-      new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), deps.ops?.cbsRefreshWaitMs ?? REFRESH_WAIT_MS).unref()),
+      new Promise<{ done: false }>((resolve) => setTimeout(() => resolve({ done: false }), deps.ops.cbsRefreshWaitMs).unref()),
     ]);
     if (!outcome.done) return c.json({ status: 'started' as const }, 202);
     if ('err' in outcome) throw new AppError(500, 'cbs-refresh-failed', 'CBS refresh failed', 'The refresh failed; the data served before is still in use. See the logs.');

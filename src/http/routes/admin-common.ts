@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { AppRouter } from '../../app.js';
+import type { AppRouter } from '../context.js';
 import { ID_RULES, isObjectId } from '../../crm/object-id.js';
 import { SOURCES } from '../../leads/identity.js';
 import { ProblemSchema, authErrorResponses, errorResponses } from '../openapi.js';

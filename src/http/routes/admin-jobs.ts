@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { JOB_STATUSES, listJobs, requeueJobs } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
-import { ADMIN_SECURITY, IsoDate, JobIdSchema, SourceSchema, adminErrorResponses, iso, wantsHtml } from './admin-common.js';
+import { IsoDate, JobIdSchema, SourceSchema, iso, wantsHtml } from './admin-common.js';
 
 const StatusSchema = z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` });
 
@@ -34,7 +34,6 @@ const listRoute = createRoute({
   path: '/v1/jobs',
   tags: ['admin'],
   summary: 'Jobs, newest first: the queue and the dead letters',
-  security: ADMIN_SECURITY,
   request: {
     query: z.object({
       status: StatusSchema.optional(),
@@ -52,7 +51,6 @@ const listRoute = createRoute({
         },
       },
     },
-    ...adminErrorResponses,
   },
 });
 
@@ -64,13 +62,11 @@ const retryOne = createRoute({
   path: '/v1/jobs/{id}/retry',
   tags: ['admin'],
   summary: 'Retry one finished or dead job now',
-  security: ADMIN_SECURITY,
   request: { params: z.object({ id: JobIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 42 }) }) },
   responses: {
     202: { description: 'Queued again', content: { 'application/json': { schema: Retried } } },
     ...redirectBack,
     ...notFoundResponse,
-    ...adminErrorResponses,
   },
 });
 
@@ -79,7 +75,6 @@ const retryMany = createRoute({
   path: '/v1/jobs/retry',
   tags: ['admin'],
   summary: 'Retry every job matching the filter (default: all dead letters)',
-  security: ADMIN_SECURITY,
   request: {
     query: z.object({
       status: z.enum(['dead', 'skipped'], { error: 'must be dead or skipped' }).default('dead'),
@@ -89,11 +84,11 @@ const retryMany = createRoute({
   responses: {
     202: { description: 'How many jobs were queued again', content: { 'application/json': { schema: Retried } } },
     ...redirectBack,
-    ...adminErrorResponses,
   },
 });
 
-export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () => void): void {
+/** Registered on the admin router (admin-routes.ts), which adds the auth and the admin error responses. */
+export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const rows = await listJobs(deps.database.db, { status: q.status, source: q.source, limit: q.limit, beforeId: q.before });
@@ -123,7 +118,7 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () =
     const { id } = c.req.valid('param');
     const retried = await requeueJobs(deps.database.db, { id });
     if (retried === 0) throw problems.notFound(`No finished or dead job ${id}; queued and running jobs need no retry.`);
-    wake();
+    deps.jobs.wake();
     c.get('log').info({ jobId: id }, 'job retry requested');
     if (wantsHtml(c.req.header('accept'))) return c.redirect('/', 303);
     return c.json({ retried }, 202);
@@ -132,7 +127,7 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps, wake: () =
   app.openapi(retryMany, async (c) => {
     const { status, source } = c.req.valid('query');
     const retried = await requeueJobs(deps.database.db, { status, source });
-    if (retried > 0) wake();
+    if (retried > 0) deps.jobs.wake();
     c.get('log').info({ status, source, retried }, 'bulk job retry requested');
     if (wantsHtml(c.req.header('accept'))) return c.redirect('/', 303);
     return c.json({ retried }, 202);

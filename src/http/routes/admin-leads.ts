@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { withTransaction } from '../../db/client.js';
 import type { Source } from '../../leads/identity.js';
 import type { JobPayload } from '../../leads/job-payload.js';
@@ -7,7 +7,7 @@ import { leadHistory, provenanceOf } from '../../ops/leads.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
-import { ADMIN_SECURITY, IsoDate, ObjectIdSchema, SourceSchema, adminErrorResponses, iso } from './admin-common.js';
+import { IsoDate, ObjectIdSchema, SourceSchema, iso } from './admin-common.js';
 
 const LeadParams = z.object({
   source: SourceSchema.openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' }),
@@ -79,12 +79,10 @@ const getLead = createRoute({
   path: '/v1/leads/{source}/{id}',
   tags: ['admin'],
   summary: 'A lead: its current enrichment and full history (attempts, writes, CBS tables and periods)',
-  security: ADMIN_SECURITY,
   request: { params: LeadParams, query: LeadQuery },
   responses: {
     200: { description: 'The lead and its history', content: { 'application/json': { schema: LeadHistorySchema } } },
     ...notFoundResponse,
-    ...adminErrorResponses,
   },
 });
 
@@ -93,7 +91,6 @@ const enrichLead = createRoute({
   path: '/v1/leads/{source}/{id}/enrich',
   tags: ['admin'],
   summary: 'Enrich a known lead again (queues a job with reason reenrich)',
-  security: ADMIN_SECURITY,
   request: { params: LeadParams, query: LeadQuery },
   responses: {
     202: {
@@ -101,7 +98,6 @@ const enrichLead = createRoute({
       content: { 'application/json': { schema: z.object({ jobId: z.number().int(), leadKey: z.string() }).openapi('Reenrich') } },
     },
     ...notFoundResponse,
-    ...adminErrorResponses,
   },
 });
 
@@ -109,7 +105,8 @@ function toObject(v: unknown): Record<string, unknown> | null {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
-export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps, wake: () => void): void {
+/** Registered on the admin router (admin-routes.ts), which adds the auth and the admin error responses. */
+export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(getLead, async (c) => {
     const { source, id } = c.req.valid('param');
     const { account, type } = c.req.valid('query');
@@ -155,7 +152,7 @@ export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps, wake: () 
       const queued = await enqueueJob(tx, { ref, reason: 'reenrich', payload });
       return { jobId: queued.id, leadKey: found.lead.leadKey };
     });
-    wake();
+    deps.jobs.wake();
     c.get('log').info({ jobId: job.jobId, leadKey: job.leadKey }, 're-enrich queued');
     return c.json(job, 202);
   });

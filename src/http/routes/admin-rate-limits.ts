@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
-import { ADMIN_SECURITY, adminErrorResponses } from './admin-common.js';
 
 /**
  * POST /v1/rate-limits/{key}/release: ends a CRM pause before its time. Pauses
@@ -16,7 +15,6 @@ const releaseRoute = createRoute({
   path: '/v1/rate-limits/{key}/release',
   tags: ['admin'],
   summary: 'End the pause (and spent daily count) of a CRM credential now; the key as the status page shows it',
-  security: ADMIN_SECURITY,
   request: {
     params: z.object({
       key: z
@@ -28,16 +26,14 @@ const releaseRoute = createRoute({
   responses: {
     200: { description: 'Released', content: { 'application/json': { schema: z.object({ key: z.string(), released: z.literal(true) }).openapi('RateLimitRelease') } } },
     ...notFoundResponse,
-    ...adminErrorResponses,
-    503: adminErrorResponses[500],
   },
 });
 
+/** Registered on the admin router (admin-routes.ts), which adds the auth and the admin error responses. */
 export function registerAdminRateLimitRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(releaseRoute, async (c) => {
     const { key } = c.req.valid('param');
-    if (!deps.rateLimiter) throw problems.unavailable('No CRM rate limiter on this instance.');
-    if (!(await deps.rateLimiter.release(key))) throw problems.notFound(`Nothing is paused under ${key}.`);
+    if (!(await deps.crm.releaseRateLimit(key))) throw problems.notFound(`Nothing is paused under ${key}.`);
     c.get('log').warn({ key }, 'rate-limit pause released');
     return c.json({ key, released: true as const }, 200);
   });

@@ -1,9 +1,12 @@
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { requireAdmin } from '../admin-auth.js';
 import { createAuthThrottle } from '../auth-throttle.js';
+import type { AppDeps, AppEnv, AppRouter } from '../context.js';
+import { createRouter } from '../router.js';
 import { registerStatusPage } from '../status-page/routes.js';
 import { registerAdminCbsRoutes } from './admin-cbs.js';
-import { registerAdminSecurityScheme } from './admin-common.js';
+import { ADMIN_SECURITY, adminErrorResponses, registerAdminSecurityScheme } from './admin-common.js';
 import { registerAdminJobRoutes } from './admin-jobs.js';
 import { registerAdminLeadRoutes } from './admin-leads.js';
 import { registerAdminRateLimitRoutes } from './admin-rate-limits.js';
@@ -18,14 +21,34 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   // One throttle for Bearer guesses and sign-in attempts alike (per client, in memory).
   const throttle = createAuthThrottle();
   // The database is looked up per request: only a cookie session needs it (ended sessions).
-  const auth = requireAdmin(deps.config, () => deps.database.db, throttle);
-  for (const path of ['/v1/leads/*', '/v1/jobs', '/v1/jobs/*', '/v1/cbs/*', '/v1/rate-limits/*']) app.use(path, auth);
-
-  // Looked up per call: runtime.ts attaches the worker pool after the app deps are built.
-  const wake = () => deps.jobs?.wake();
-  registerAdminLeadRoutes(app, deps, wake);
-  registerAdminJobRoutes(app, deps, wake);
-  registerAdminCbsRoutes(app, deps);
-  registerAdminRateLimitRoutes(app, deps);
+  const admin = createAdminRouter(requireAdmin(deps.config, () => deps.database.db, throttle));
+  registerAdminLeadRoutes(admin, deps);
+  registerAdminJobRoutes(admin, deps);
+  registerAdminCbsRoutes(admin, deps);
+  registerAdminRateLimitRoutes(admin, deps);
+  // Merges the routes and their OpenAPI definitions into the app.
+  app.route('/', admin);
+  // Not on the admin router: GET / answers a login form, not a 401, and /login must be reachable
+  // without a session. It checks the same credentials itself (and declares ADMIN_SECURITY itself).
   registerStatusPage(app, deps, throttle);
+}
+
+/**
+ * The one place every admin API route gets its authentication and its OpenAPI
+ * `security` and admin error responses: `admin.openapi(route, handler)` adds them
+ * to each route. Per route, not `admin.use('*')`: mounted at '/', a sub-router's
+ * `*` middleware would guard every path of the app (Hono copies it as `/*`).
+ * The auth runs before the validators, so a caller without credentials learns
+ * nothing about the parameters (401 before 400).
+ */
+function createAdminRouter(auth: MiddlewareHandler<AppEnv>): AppRouter {
+  const admin = createRouter();
+  // Typed loosely inside: the route's own types reach the handler unchanged (the added
+  // responses are errors, thrown as AppError, never returned by a handler).
+  const register = admin.openapi as (route: RouteConfig, handler: unknown, hook?: unknown) => AppRouter;
+  admin.openapi = ((route: RouteConfig, handler: unknown, hook?: unknown) => {
+    const own = route.middleware ? [route.middleware].flat() : [];
+    return register({ ...route, security: ADMIN_SECURITY, responses: { ...adminErrorResponses, ...route.responses }, middleware: [auth, ...own] }, handler, hook);
+  }) as typeof admin.openapi;
+  return admin;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import type { AppRouter } from '../../app.js';
+import type { AppRouter } from '../context.js';
 import { Layout } from '../status-page/layout.js';
 
 /**

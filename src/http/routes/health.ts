@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { errorResponses } from '../openapi.js';
 
 const Check = z.object({ name: z.string(), ok: z.boolean(), warning: z.boolean().optional(), detail: z.string().optional() });

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { EnrichmentSchema } from '../../enrich/result.js';
 import { parsePostcode } from '../../enrich/postcode.js';
 import { normaliseSbiCode, parseKvkSbi } from '../../enrich/sbi-code.js';
 import { errorResponses } from '../openapi.js';
-import { problems } from '../problem.js';
 
 /**
  * GET /v1/lookup: an enrichment preview for whatever a person types in. Open,
@@ -69,13 +68,11 @@ const lookupRoute = createRoute({
   responses: {
     200: { description: 'the enrichment and the card it would write', content: { 'application/json': { schema: LookupResponse } } },
     ...errorResponses,
-    503: errorResponses[500],
   },
 });
 
 export function registerLookupRoute(app: AppRouter, deps: AppDeps): void {
   app.openapi(lookupRoute, async (c) => {
-    if (!deps.enrichment) throw problems.unavailable('Enrichment is not configured on this instance.');
     const q = c.req.valid('query');
     const enricher = await deps.enrichment.enricher();
     const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi, postcode: q.postcode });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { errorResponses } from '../openapi.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { parseGenericEvent, verifyStandardWebhook } from '../../crm/generic/webhook.js';
 import { hubspotSignedUri, parseHubSpotEvents, verifyHubSpotSignature } from '../../crm/hubspot/webhook.js';
 import { parsePipedriveEvent, verifyPipedriveBasicAuth } from '../../crm/pipedrive/webhook.js';
@@ -144,11 +144,11 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     // In flight (the workers yield) only from a verified body on: before that a
     // request costs nothing but a socket, and one slow anonymous client must not
     // hold the workers back (issue 15, finding 12).
-    const leave = deps.intake?.enter();
+    const leave = deps.intake.enter();
     try {
       return await record(c, h, rawBody);
     } finally {
-      leave?.();
+      leave();
     }
   };
 
@@ -165,7 +165,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     }
     const result = await recordWebhook(deps.database, h.source, parsed!);
     // Committed: now the workers may look (polling would find it anyway).
-    if (result.accepted > 0) deps.jobs?.wake();
+    if (result.accepted > 0) deps.jobs.wake();
     const counter = deps.metrics.webhooksReceived;
     if (result.accepted) counter.inc({ source: h.source, result: 'accepted' }, result.accepted);
     if (result.duplicates) counter.inc({ source: h.source, result: 'duplicate' }, result.duplicates);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppDeps, AppRouter } from '../../app.js';
+import type { AppDeps, AppRouter } from '../context.js';
 import { statusSnapshot } from '../../ops/status.js';
 import { bodyLimitFor, isBodyLimitError } from '../body-limit.js';
 import { AppError, problems } from '../problem.js';
@@ -73,7 +73,7 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
       if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return c.html(<LoginPage nonce={nonce} />, 200);
       throw err;
     }
-    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, deps.crm?.mapping);
+    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, deps.crm.mapping);
     return c.html(<StatusPage s={snapshot} nonce={nonce} />, 200);
   });
 
