@@ -6,7 +6,7 @@
  * the requests count against in the shared rate limiter (default: `default`).
  */
 import { ConfigError, configSecrets, loadConfig } from '../src/config.js';
-import { CrmError } from '../src/crm/adapter.js';
+import { CrmError } from '../src/crm/crm-error.js';
 import { setupCrm } from '../src/crm/setup.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';

@@ -1,7 +1,8 @@
 import type { LeadInput } from '../enrich/types.js';
 import type { LeadRef, Source } from '../leads/identity.js';
 import type { CrmHttpOptions } from './http.js';
-import type { CrmMapping } from './mapping.js';
+import type { CrmMapping, CrmProperties } from './mapping.js';
+import { CrmError } from './crm-error.js';
 
 /**
  * What the pipeline needs from a CRM, whichever one it is: read leads, write
@@ -10,8 +11,6 @@ import type { CrmMapping } from './mapping.js';
  * parses vendor bodies itself.
  */
 
-/** Properties by their CRM name (HubSpot internal name, Pipedrive field name, generic key); values are strings. */
-export type CrmProperties = Record<string, string>;
 
 /** A lead as read from the CRM: the enrichment input and the current values of the mapped properties. */
 export interface CrmLead {
@@ -24,33 +23,6 @@ export interface CrmLead {
    * enriched on its organization. Undefined = the lead itself.
    */
   target?: { objectType: string; objectId: string };
-}
-
-/** What to do about a failed CRM call. */
-export type CrmFailure =
-  /** Transient (5xx, timeout, connection reset): retry with backoff, or not before `notBefore`. */
-  | { kind: 'retry'; notBefore?: Date }
-  /** The burst limit (429 or our own limiter waited too long): retry not before `until`. */
-  | { kind: 'rate_limited'; until: Date; policy: string }
-  /** The account's daily budget is spent: nothing for this account until `until`. */
-  | { kind: 'daily_exhausted'; until: Date }
-  /** Token missing, wrong or without scope: retrying will not help until someone fixes config. */
-  | { kind: 'auth'; status?: number; missingScopes?: string[] }
-  /** The request can never succeed (404 lead deleted, 400 validation). */
-  | { kind: 'permanent'; status?: number };
-
-export class CrmError extends Error {
-  constructor(
-    readonly crm: Source,
-    readonly failure: CrmFailure,
-    /** Safe to log: method, path without query, status, vendor message. Never a token. */
-    message: string,
-    /** The vendor's machine codes from the error body (HubSpot `category`, `PROPERTY_DOESNT_EXIST`, …), for callers that act on one. */
-    readonly codes: readonly string[] = [],
-  ) {
-    super(message);
-    this.name = 'CrmError';
-  }
 }
 
 /** Per lead (keyed by `refKey`), either a result or the reason it failed (batch calls fail per record: HubSpot 207). */

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createAgent } from '../outbound/agent.js';
 import { parseRetryAfter } from '../outbound/retry.js';
-import { CrmError, type CrmFailure } from './adapter.js';
+import { CrmError, type CrmFailure } from './crm-error.js';
 import { DEFAULT_MAX_PAUSE_MS, type LimiterKey, type RateLimitObservation, type RateLimiter } from './rate-limiter.js';
 
 /**

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CARD_FIELDS, type CardField, type LeadCard } from '../enrich/types.js';
 import type { Source } from '../leads/identity.js';
-import type { CrmProperties } from './adapter.js';
+
+/** Properties by their CRM name (HubSpot internal name, Pipedrive field name, generic key); values are strings. */
+export type CrmProperties = Record<string, string>;
 
 /**
  * The data mapping: which card field lands in which CRM property, per CRM.

@@ -1,5 +1,5 @@
 import type { Source } from '../leads/identity.js';
-import { CrmError } from './adapter.js';
+import { CrmError } from './crm-error.js';
 
 /**
  * What an object id may be. An id becomes a path segment twice: of the

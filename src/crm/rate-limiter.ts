@@ -5,7 +5,7 @@ import { pgText } from '../db/pg-text.js';
 import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { CrmError } from './adapter.js';
+import { CrmError } from './crm-error.js';
 import { sleep } from '../outbound/retry.js';
 import { capUntil } from './clock.js';
 

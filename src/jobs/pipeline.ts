@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
-import { type CardWrite, type CrmAdapter, CrmError, type CrmLead, refKey } from '../crm/adapter.js';
+import { type CardWrite, type CrmAdapter, type CrmLead, refKey } from '../crm/adapter.js';
+import { CrmError } from '../crm/crm-error.js';
 import { cardToProperties, isUnchanged } from '../crm/mapping.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';

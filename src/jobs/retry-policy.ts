@@ -1,5 +1,5 @@
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { CrmError } from '../crm/adapter.js';
+import { CrmError } from '../crm/crm-error.js';
 import type { JobOutcome } from './types.js';
 
 /**

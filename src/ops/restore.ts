@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, type SQL } from 'drizzle-orm';
 import type { CardWrite, CrmAdapter } from '../crm/adapter.js';
-import { CrmError, refKey } from '../crm/adapter.js';
+import { refKey } from '../crm/adapter.js';
+import { CrmError } from '../crm/crm-error.js';
 import type { Queryable } from '../db/client.js';
 import { enrichments } from '../db/schema.js';
 import type { Source } from '../leads/identity.js';

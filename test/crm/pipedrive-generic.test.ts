@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CrmError, refKey } from '../../src/crm/adapter.js';
+import { refKey } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import { createPipeline } from '../../src/jobs/pipeline.js';
 import { flavours } from '../helpers/db.js';
 import { CRM_TOKENS, crmKit, makeJobs, realEnrichment, uniqueAccount, useCrmFakes } from './support.js';

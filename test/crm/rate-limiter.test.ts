@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmError } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import { createRateLimiter, limiterKey, safetyMarginMs } from '../../src/crm/rate-limiter.js';
 import { queryRows } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrmError } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import { afterFailure, DEFAULT_BACKOFF, NO_OUTCOME, outcomeOfError, outcomeOfProcessorError, retryDelayMs } from '../../src/jobs/retry-policy.js';
 
 /**

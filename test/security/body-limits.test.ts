@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmError, refKey } from '../../src/crm/adapter.js';
+import { refKey } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import { MAX_CRM_RESPONSE_BYTES } from '../../src/crm/http.js';
 import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmError, refKey } from '../../src/crm/adapter.js';
+import { refKey } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import type { LeadRef } from '../../src/leads/identity.js';
 import { testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrmError } from '../../src/crm/adapter.js';
+import { CrmError } from '../../src/crm/crm-error.js';
 import { parseRetryAfter } from '../../src/outbound/retry.js';
 import { queryRows } from '../../src/db/client.js';
 import { limiterKey } from '../../src/crm/rate-limiter.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import { CrmError } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 
 /**

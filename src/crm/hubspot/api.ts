@@ -1,6 +1,7 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../leads/identity.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import { idSegment, isObjectId } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';

@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger.js';
-import { type CardWrite, type CrmAdapter, CrmError, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { type CardWrite, type CrmAdapter, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 import { ensureHubspotSegment } from './properties.js';
 

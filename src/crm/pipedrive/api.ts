@@ -1,5 +1,6 @@
 import type { LeadRef } from '../../leads/identity.js';
-import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, CrmError, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
+import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';

@@ -1,4 +1,4 @@
-import { CrmError } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 
 /**

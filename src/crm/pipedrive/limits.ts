@@ -1,4 +1,4 @@
-import type { CrmFailure } from '../adapter.js';
+import type { CrmFailure } from '../crm-error.js';
 import { parseRetryAfter } from '../../outbound/retry.js';
 import { nextMidnight } from '../clock.js';
 import { numberHeader, type Throttle } from '../http.js';
