@@ -10,7 +10,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { hubspotSignedUri } from '../src/crm/hubspot/webhook.js';
-import { startFakeHubspot } from '../test/fakes/hubspot-server.js';
+import { startFakeHubspot } from '../test/support/fakes/hubspot-server.js';
 
 const TOKEN = 'pat-eu1-local-fake-token-verrijk';
 const CLIENT_SECRET = 'local-fake-client-secret-verrijk';

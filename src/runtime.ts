@@ -21,7 +21,7 @@ import { enrichmentServiceFor } from './enrich/service.js';
 /**
  * The composition root: builds every long-lived dependency once, in order, and
  * knows how to stop them in reverse. src/index.ts serves what this returns;
- * tests build the app through it too (test/helpers/app.ts, on a test database
+ * tests build the app through it too (test/support/app.ts, on a test database
  * they own), and tests that need a whole process spawn src/index.ts.
  */
 export interface Runtime {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPostgresDatabase, dropPostgresDatabase } from '../../test/helpers/db.js';
-import { type SpawnedService, spawnService } from '../../test/helpers/spawn-service.js';
+import { createPostgresDatabase, dropPostgresDatabase } from '../../test/support/db.js';
+import { type SpawnedService, spawnService } from '../../test/support/spawn-service.js';
 
 /**
  * The service as production runs it (`node --import tsx src/index.ts`, the

@@ -1,11 +1,11 @@
-import { seededRandom } from './leads.js';
+import { seededRandom } from '../../test/support/harness/leads.js';
 
 /**
  * The industry values that cost the matcher most (issue 15.1): long odd
  * words, many tokens, long text of common words, huge values. Seeded, so every
  * run measures the same inputs; each call gives a new, distinct value (a cache
  * miss). Shared by the bench ("worst lookup input") and
- * test/enrich/industry-cost.test.ts.
+ * test/unit/enrich/industry-cost.test.ts.
  */
 const DUTCH =
   'het verrichten van installatiewerkzaamheden groothandel in bouwmaterialen vervaardiging van kunststofverpakkingen detailhandel in fietsen reparatie onderhoud verhuur ';

@@ -4,8 +4,8 @@ import { openDatabase } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { startFakeCbs } from '../../test/fakes/cbs-server.js';
-import { createPostgresDatabase, dropPostgresDatabase } from '../../test/helpers/db.js';
+import { startFakeCbs } from '../../test/support/fakes/cbs-server.js';
+import { createPostgresDatabase, dropPostgresDatabase } from '../../test/support/db.js';
 import type { BenchSection } from '../lib/context.js';
 import type { BenchRow } from '../lib/report.js';
 

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
-import { createPostgresDatabase, dropPostgresDatabase } from '../../test/helpers/db.js';
+import { createPostgresDatabase, dropPostgresDatabase } from '../../test/support/db.js';
 import { startHelper } from '../lib/child.js';
 import { type LoadResult, runLoad } from '../lib/load.js';
-import { percentile } from '../lib/proc.js';
+import { percentile } from '../../test/support/harness/proc.js';
 
 /**
  * The two ceilings intake is measured against, in the same run:

@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import type { BenchContext, BenchSection } from '../lib/context.js';
 import { ratioRow } from '../lib/context.js';
 import { type LoadResult, runLoad } from '../lib/load.js';
-import { peakRssMiB, waitFor } from '../lib/proc.js';
+import { peakRssMiB, waitFor } from '../../test/support/harness/proc.js';
 import type { BenchRow } from '../lib/report.js';
 import { type BenchService, type Flavour, startBenchService } from '../lib/service.js';
 import { BENCH_WEBHOOK_SECRET, createSigner, genericBody } from '../lib/webhooks.js';

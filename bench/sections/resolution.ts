@@ -3,7 +3,7 @@ import { createEnricher } from '../../src/enrich/engine.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import type { BenchSection } from '../lib/context.js';
-import { leadMix } from '../lib/leads.js';
+import { leadMix } from '../../test/support/harness/leads.js';
 import { worstInputs } from '../lib/worst-inputs.js';
 
 /**

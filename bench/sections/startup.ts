@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from '../lib/report.js';
 import type { BenchSection } from '../lib/context.js';
-import { sleep } from '../lib/proc.js';
-import { freePort } from '../../test/helpers/spawn-service.js';
+import { sleep } from '../../test/support/harness/proc.js';
+import { freePort } from '../../test/support/spawn-service.js';
 
 /**
  * From `npm start` to `/readyz` ready, as a new user meets it: a copy of the

@@ -1,7 +1,7 @@
-import { startFakeHubspot } from '../../test/fakes/hubspot-server.js';
+import { startFakeHubspot } from '../../test/support/fakes/hubspot-server.js';
 import type { BenchSection } from '../lib/context.js';
-import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, creationEvent, seedCompanies, signedHubspotDelivery } from '../lib/hubspot.js';
-import { peakRssMiB, percentile, sleep, waitFor } from '../lib/proc.js';
+import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, creationEvent, seedCompanies, signedHubspotDelivery } from '../../test/support/harness/hubspot.js';
+import { peakRssMiB, percentile, sleep, waitFor } from '../../test/support/harness/proc.js';
 import type { BenchRow } from '../lib/report.js';
 import { startBenchService } from '../lib/service.js';
 

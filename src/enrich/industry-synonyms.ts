@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * The SBI titles are formal Dutch ("Ontwikkelen, produceren en uitgeven van
  * software"); leads say "softwarebedrijf", "IT consultancy" or "kapsalon".
  * HubSpot's and LinkedIn's options are tables of their own (data/vocabulary/).
- * Every code here exists in the bundled SBI list (test/enrich/industry-text.test.ts
+ * Every code here exists in the bundled SBI list (test/unit/enrich/industry-text.test.ts
  * checks it).
  */
 

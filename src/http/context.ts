@@ -35,7 +35,7 @@ export interface ReadinessCheck {
 
 /**
  * Everything a handler may need, built once by src/runtime.ts (also for tests:
- * test/helpers/app.ts builds a runtime on a test database). Complete and
+ * test/support/app.ts builds a runtime on a test database). Complete and
  * unchanging: no member is optional or assigned after construction.
  */
 export interface AppDeps {

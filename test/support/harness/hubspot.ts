@@ -1,0 +1,112 @@
+import { createHmac } from 'node:crypto';
+import type { LeadInput } from '../../../src/enrich/types.js';
+import type { FakeHubspot, Props } from '../fakes/hubspot-server.js';
+import { leadMix, seededRandom } from './leads.js';
+
+/**
+ * HubSpot as the harness drives it: companies seeded on the fake HubSpot from
+ * the realistic lead mix, `company.creation` deliveries signed with v3 exactly
+ * as HubSpot documents it (written inline from the spec, not our verifier), and
+ * random failure injection through the fake's own `fail()` queue.
+ */
+export const HARNESS_HUBSPOT_SECRET = 'harness-hubspot-client-secret';
+export const HARNESS_PUBLIC_URL = 'https://verrijk.harness.test';
+export const HARNESS_PORTAL = '4242';
+
+export interface SeededCompany {
+  id: string;
+  props: Props;
+}
+
+/** `count` companies with name, domain and the inputs a sales team fills in (numbers as HubSpot sends them: strings). */
+export function seedCompanies(fake: FakeHubspot, count: number, seed = 7): SeededCompany[] {
+  const mix = leadMix(count, seed);
+  return mix.map((lead, i) => {
+    const id = String(10_000_000 + i);
+    const employees = typeof lead.employees === 'number' ? String(lead.employees) : null;
+    const props: Props = {
+      name: `Harness ${i} B.V.`,
+      domain: `harness-${i}.example.nl`,
+      industry: lead.industry ?? null,
+      numberofemployees: employees,
+      sbi_code: lead.sbi ?? null,
+    };
+    fake.seed('company', id, props);
+    return { id, props };
+  });
+}
+
+/** What the HubSpot adapter reads from a company card (src/crm/hubspot/api.ts), for the expected enrichment. */
+export function companyInput(props: Props): LeadInput {
+  return { sbi: props.sbi_code, industry: props.industry, employees: props.numberofemployees, company: props.name, domain: props.domain };
+}
+
+export function creationEvent(objectId: string, eventId: number, attemptNumber = 0) {
+  return {
+    eventId,
+    subscriptionId: 1001,
+    portalId: Number(HARNESS_PORTAL),
+    appId: 77,
+    occurredAt: Date.now(),
+    subscriptionType: 'company.creation',
+    attemptNumber,
+    objectId: Number(objectId),
+    changeFlag: 'CREATED',
+    changeSource: 'CRM_UI',
+  };
+}
+
+/** A signed HubSpot delivery (v3: base64 HMAC-SHA256 over method + URI + body + ms timestamp). */
+export function signedHubspotDelivery(events: unknown[], secret = HARNESS_HUBSPOT_SECRET, publicUrl = HARNESS_PUBLIC_URL) {
+  const body = JSON.stringify(events);
+  const timestamp = String(Date.now());
+  const signature = createHmac('sha256', secret).update(`POST${publicUrl}/webhooks/hubspot${body}${timestamp}`).digest('base64');
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
+  };
+}
+
+export function hubspotDedupeKey(objectId: string): string {
+  return `hubspot:${HARNESS_PORTAL}:company:${objectId}:created`;
+}
+
+/**
+ * Makes the fake fail a share of requests at random: `rates.error5xx` answer
+ * 503, `rates.tooMany` a HubSpot TEN_SECONDLY_ROLLING 429, `rates.hang` never
+ * answer. Uses the fake's failure queue with a matcher that draws a number per
+ * request, so the fake's own window accounting stays in charge. Returns a
+ * switch to stop the storm.
+ */
+export function injectRandomFailures(
+  fake: FakeHubspot,
+  rates: { error5xx: number; tooMany: number; hang: number },
+  seed = 99,
+): { outage(): void; stop(): void } {
+  const random = seededRandom(seed);
+  let on = true;
+  // An outage: every request a 503, as when the CRM is down for a while.
+  let down = false;
+  // Each request draws once; the three matchers split that draw into bands.
+  let draw = 0;
+  const bands = { e: rates.error5xx, t: rates.error5xx + rates.tooMany, h: rates.error5xx + rates.tooMany + rates.hang };
+  const matcher = (test: (d: number) => boolean, first = false) =>
+    ({
+      test: () => {
+        if (first) draw = random();
+        return on && test(draw);
+      },
+    }) as unknown as RegExp;
+  fake.fail({ status: 503, match: matcher((d) => down || d < bands.e, true), times: Number.POSITIVE_INFINITY });
+  fake.fail({ status: 429, policy: 'TEN_SECONDLY_ROLLING', match: matcher((d) => !down && d >= bands.e && d < bands.t), times: Number.POSITIVE_INFINITY });
+  fake.fail({ hang: true, match: matcher((d) => !down && d >= bands.t && d < bands.h), times: Number.POSITIVE_INFINITY });
+  return {
+    outage() {
+      down = true;
+    },
+    stop() {
+      on = false;
+      down = false;
+    },
+  };
+}

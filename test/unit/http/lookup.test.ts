@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CBS_SOURCE_LINE } from '../../../src/cbs/model.js';
+import { bodyOf, createMemoryService } from '../../support/app.js';
+
+// The service as production wires it: the enrichment engine over the bundled CBS snapshot, loaded into PGlite.
+let service: Awaited<ReturnType<typeof createMemoryService>>;
+
+beforeAll(async () => {
+  service = await createMemoryService();
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+const get = (path: string) => service.app.request(path);
+
+describe('GET /v1/lookup', () => {
+  it('enriches an SBI code and an employee count', async () => {
+    const res = await get('/v1/lookup?sbi=6201&employees=12');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    const e = body.json.enrichment;
+    expect(e.cbs_sector, body.text).toEqual({ letter: 'J', title: 'Informatie en communicatie' });
+    expect(e.cbs_division.code).toBe('62');
+    expect(e.cbs_size_class.classes.map((c: { title: string }) => c.title)).toEqual(['10 tot 50 werkzame personen']);
+    expect(e.cbs_market_figure).toMatchObject({ tableId: '83583NED', value: 50.9, unit: 'x 1 000', period: { key: '2019JJ00', title: '2019 december' } });
+    expect(e.provenance.source).toBe(CBS_SOURCE_LINE);
+    expect(body.json.card).toMatchObject({ cbs_sbi_code: '62.01', cbs_size_class: '10 tot 50 werkzame personen' });
+    expect(body.json.card.cbs_source).toContain(CBS_SOURCE_LINE);
+  });
+
+  it('shows all three figures with their provenance for a lead with a postcode', async () => {
+    const res = await get('/v1/lookup?sbi=6201&employees=12&postcode=1011%20AB');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    const figures = body.json.enrichment.figures as Array<{ id: string; status: string; figure: { value: number }; provenance: Record<string, unknown> }>;
+    expect(figures.map((f) => [f.id, f.status, f.figure?.value]), body.text).toEqual([
+      ['jobs', 'available', 50.9],
+      ['businesses', 'available', 1685],
+      ['establishments', 'available', 8150],
+    ]);
+    expect(figures[1].provenance).toMatchObject({ tableId: '81589NED', period: '2020 1e kwartaal', unit: 'aantal', source: 'snapshot' });
+    expect(figures[0].provenance).toMatchObject({ tableId: '83583NED', topic: { key: 'BanenVanWerknemersInDecember_1' }, modified: '2020-11-19T02:00:00' });
+    expect(body.json.enrichment.cbs_municipality).toMatchObject({ code: 'GM0363', name: 'Amsterdam' });
+    expect(body.json.card).toMatchObject({ cbs_municipality: 'Amsterdam (GM0363)', cbs_establishments_in_municipality: '8150 vestigingen in J, Amsterdam (81575NED, 2012)' });
+  });
+
+  it('refuses a postcode that is not Dutch, naming the field', async () => {
+    const res = await get('/v1/lookup?sbi=6201&postcode=SW1A%201AA');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(400);
+    expect(body.text).toContain('postcode');
+    expect(body.text).toContain('not a Dutch postcode');
+  });
+
+  it('matches free-text industry with a confidence', async () => {
+    const res = await get('/v1/lookup?industry=bakkerij&employees=3');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.cbs_sbi_code, body.text).toMatch(/^10\.71/);
+    expect(body.json.enrichment.cbs_match.sector).toMatchObject({ method: 'industry' });
+    expect(body.json.enrichment.cbs_match.sector.confidence).toBeGreaterThan(0.5);
+    expect(body.json.enrichment.cbs_size_category.category).toBe('micro');
+  });
+
+  it('reads a KvK profile given as JSON', async () => {
+    const kvk = JSON.stringify({ sbiActiviteiten: [{ sbiCode: '6920', sbiOmschrijving: 'Accountancy', indHoofdactiviteit: 'Ja' }] });
+    const res = await get(`/v1/lookup?kvk_sbi=${encodeURIComponent(kvk)}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment).toMatchObject({ status: 'partial', cbs_sbi_code: '69.20', cbs_sector: { letter: 'M' } });
+  });
+
+  it('answers an industry it cannot place as unresolved, not as an error', async () => {
+    const res = await get('/v1/lookup?industry=qwerty%20zxcvb');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.status).toBe('unresolved');
+    expect(body.json.enrichment.problems[0]).toMatchObject({ field: 'industry', reason: expect.stringMatching(/no confident match/) });
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toBeNull();
+  });
+
+  it('shows the best guess beside a refusal', async () => {
+    const res = await get(`/v1/lookup?industry=${encodeURIComponent('Vereniging van eigenaren en bewoners')}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment.cbs_sbi_code, body.text).toBeNull();
+    expect(body.json.enrichment.cbs_match.sectorGuess, body.text).toMatchObject({ code: expect.any(String), confidence: expect.any(Number) });
+  });
+
+  it.each([
+    ['/v1/lookup?sbi=software', 'query.sbi'],
+    ['/v1/lookup?employees=12', 'query.sbi'],
+    ['/v1/lookup', 'query.sbi'],
+    [`/v1/lookup?kvk_sbi=${encodeURIComponent('{broken')}`, 'query.kvk_sbi'],
+    [`/v1/lookup?sbi=${'6'.repeat(101)}`, 'query.sbi'],
+    [`/v1/lookup?sbi=${encodeURIComponent('<script>alert(1)</script>')}`, 'query.sbi'],
+  ])('%s → 400 problem+json naming %s', async (path, field) => {
+    const res = await get(path);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(body.json.errors.map((e: { field: string }) => e.field), body.text).toContain(field);
+    expect(body.text).not.toContain('<script>');
+  });
+
+  it.each([['lots'], [''], ['%20']])('answers the sector with a problem, not a 400, when employees is %j', async (employees) => {
+    const res = await get(`/v1/lookup?sbi=6201&employees=${employees}`);
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    expect(body.json.enrichment, body.text).toMatchObject({ status: 'partial', cbs_sbi_code: '62.01', cbs_size_category: null });
+    expect(body.json.enrichment.problems.map((p: { field: string }) => p.field), body.text).toEqual(['employees']);
+  });
+
+  it('is documented in the OpenAPI document', async () => {
+    const res = await get('/openapi.json');
+    const body = await bodyOf(res);
+    expect(Object.keys(body.json.paths), body.text).toContain('/v1/lookup');
+  });
+});

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The layering rules in biome.jsonc, each proved able to fail: the real config is copied
+ * beside probe files laid out like the repository, some breaking a rule and some doing
+ * what the rule allows, and Biome must flag exactly the breaking ones. A rule whose glob
+ * stops matching (a Biome upgrade, a typo, an override that shadows another) fails here
+ * instead of silently passing every file.
+ */
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
+
+const HTTP = 'src/enrich/ imports no HTTP code';
+const SQL = 'src/enrich/ imports no SQL code';
+const CRM = 'src/enrich/ imports no CRM code';
+const JOBS = 'src/cbs/ imports nothing from src/jobs/';
+const OUTBOUND = 'src/outbound/ imports no feature code';
+const CRM_JOBS = 'src/crm/ imports nothing from src/jobs/';
+const SCRIPTS = 'must not import scripts/';
+const BENCH = 'must not import bench/';
+
+/** [probe file, its source, the message it must draw (undefined = must pass)]. */
+const probes: Array<[string, string, string | undefined]> = [
+  ['src/enrich/p-hono.ts', "import { Hono } from 'hono';", HTTP],
+  ['src/enrich/p-hono-sub.ts', "import { createFactory } from 'hono/factory';", HTTP],
+  ['src/enrich/p-hono-server.ts', "import { serve } from '@hono/node-server';", HTTP],
+  ['src/enrich/p-undici.ts', "import { request } from 'undici';", HTTP],
+  ['src/enrich/p-http-dir.ts', "import { AppError } from '../http/problem.js';", HTTP],
+  ['src/enrich/p-http-reexport.ts', "export { problems } from '../http/problem.js';", HTTP],
+  ['src/enrich/p-drizzle.ts', "import { sql } from 'drizzle-orm';", SQL],
+  ['src/enrich/p-drizzle-sub.ts', "import { pgTable } from 'drizzle-orm/pg-core';", SQL],
+  ['src/enrich/p-postgres.ts', "import postgres from 'postgres';", SQL],
+  ['src/enrich/p-pglite.ts', "import { PGlite } from '@electric-sql/pglite';", SQL],
+  ['src/enrich/p-db-dir.ts', "import { leads } from '../db/schema.js';", SQL],
+  ['src/enrich/p-db-type.ts', "import type { Database } from '../db/client.js';", SQL],
+  ['src/enrich/p-db-dynamic.ts', "export const load = () => import('../db/client.js');", SQL],
+  ['src/enrich/p-crm.ts', "import { type Source } from '../crm/adapter.js';", CRM],
+  ['src/enrich/p-crm-deep.ts', "import { HubSpotAdapter } from '../crm/hubspot/api.js';", CRM],
+  // The folder overrides repeat the scripts/bench rule (Biome does not merge rule options).
+  ['src/enrich/p-scripts.ts', "import { buildTable } from '../../scripts/build-snapshot.js';", SCRIPTS],
+  ['src/cbs/p-jobs.ts', "import { enqueueJobs } from '../jobs/queue.js';", JOBS],
+  ['src/cbs/p-jobs-type.ts', "import type { Job } from '../jobs/types.js';", JOBS],
+  ['src/cbs/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  ['src/outbound/p-cbs.ts', "import { DEFAULT_RETRY } from '../cbs/http.js';", OUTBOUND],
+  ['src/outbound/p-crm.ts', "import { capUntil } from '../crm/clock.js';", OUTBOUND],
+  ['src/outbound/p-jobs.ts', "import type { Job } from '../jobs/types.js';", OUTBOUND],
+  ['src/outbound/p-http.ts', "import { AppError } from '../http/problem.js';", OUTBOUND],
+  ['src/outbound/p-scripts.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
+  ['src/crm/p-jobs.ts', "import { recordWebhook } from '../jobs/intake.js';", CRM_JOBS],
+  ['src/crm/hubspot/p-jobs-type.ts', "import type { JobPayload } from '../../jobs/types.js';", CRM_JOBS],
+  ['src/crm/p-scripts.ts', "import { x } from '../../scripts/crm-ensure.js';", SCRIPTS],
+  // crm/ names leads through src/leads/, which jobs/ imports too.
+  ['src/crm/ok-leads.ts', "import type { LeadRef } from '../leads/identity.js';\nimport type { Database } from '../db/client.js';\nimport { request } from 'undici';", undefined],
+  ['src/ops/p-scripts.ts', "import { x } from '../../scripts/restore-cards.js';", SCRIPTS],
+  ['src/http/routes/p-bench.ts', "import { x } from '../../../bench/lib/hubspot.js';", BENCH],
+  ['src/p-scripts.ts', "import { x } from '../scripts/migrate.js';", SCRIPTS],
+  ['test/jobs/p-scripts.test.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
+  ['test/helpers/p-scripts.ts', "import { x } from '../../scripts/snapshot-csv.js';", SCRIPTS],
+  ['test/helpers/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  ['test/unit/eval/p-bench.test.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  // What the layering allows must stay allowed.
+  ['src/enrich/ok-cbs.ts', "import { CBS_SOURCE_LINE } from '../cbs/model.js';\nimport { z } from 'zod';\nimport { readFileSync } from 'node:fs';", undefined],
+  ['src/outbound/ok-undici.ts', "import { Agent } from 'undici';\nimport { setTimeout } from 'node:timers/promises';", undefined],
+  ['src/crm/ok-outbound.ts', "import { parseRetryAfter } from '../outbound/retry.js';", undefined],
+  ['src/cbs/ok-sql-http.ts', "import { sql } from 'drizzle-orm';\nimport { request } from 'undici';\nimport type { Database } from '../db/client.js';", undefined],
+  ['src/jobs/ok-all.ts', "import { sql } from 'drizzle-orm';\nimport type { CbsStore } from '../cbs/store.js';\nimport type { Source } from '../crm/adapter.js';", undefined],
+  ['src/http/ok-hono.ts', "import { Hono } from 'hono';\nimport { enqueueJobs } from '../jobs/queue.js';", undefined],
+  ['test/unit/scripts/p-bench.test.ts', "import { x } from '../../bench/lib/leads.js';", BENCH],
+  // The known exceptions are one module each, for tests only: nothing else of scripts/ or bench/.
+  ['test/enrich/p-bench-beside.test.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';\nimport { x } from '../../bench/lib/leads.js';", BENCH],
+  ['test/cbs/p-scripts-beside.test.ts', "import { buildTable } from '../../scripts/build-snapshot.js';\nimport { x } from '../../scripts/cbs-refresh.js';", SCRIPTS],
+  ['src/cbs/p-exception-is-tests-only.ts', "import { buildTable } from '../../scripts/build-snapshot.js';", SCRIPTS],
+  ['src/enrich/p-exception-is-tests-only.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';", BENCH],
+  // Tests of scripts import the scripts they test.
+  ['test/unit/eval/ok-eval.test.ts', "import { scoreCase } from '../../scripts/eval/score.js';\nimport type { EvalCase } from '../../scripts/eval/cases.js';", undefined],
+  ['test/unit/scripts/ok-script.test.ts', "import { parseStatlineCsv } from '../../scripts/snapshot-csv.js';", undefined],
+  // The two known exceptions, for tests.
+  ['test/helpers/ok-fixtures.ts', "import { buildTable, CBS_FIXTURES_DIR } from '../../scripts/build-snapshot.js';", undefined],
+  ['test/enrich/ok-worst.test.ts', "import { worstInputs } from '../../bench/lib/worst-inputs.js';", undefined],
+  ['test/jobs/ok-src.test.ts', "import { enqueueJobs } from '../../src/jobs/queue.js';\nimport { createTestDatabase } from '../helpers/db.js';", undefined],
+];
+
+interface Diagnostic {
+  message: string;
+  category: string;
+  location: { path: string };
+}
+
+async function lint(cwd: string): Promise<Diagnostic[]> {
+  // Biome exits 1 when it reports errors; the JSON on stdout is what we judge.
+  const result = await run(process.execPath, [biome, 'lint', '--reporter=json', '--max-diagnostics=none', '.'], { cwd }).catch(
+    (error: { stdout?: string; stderr?: string }) => error,
+  );
+  const line = (result.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`biome printed no JSON report:\n${result.stdout}\n${result.stderr}`);
+  return (JSON.parse(line) as { diagnostics: Diagnostic[] }).diagnostics;
+}
+
+describe('import layering (biome.jsonc)', () => {
+  let dir: string;
+  let diagnostics: Diagnostic[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'verrijk-lint-'));
+    cpSync(path.join(root, 'biome.jsonc'), path.join(dir, 'biome.jsonc'));
+    for (const [file, source] of probes) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), `${source}\nexport const probe = 1;\n`);
+    }
+    diagnostics = await lint(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(probes)('%s: %s → %s', (file, _source, expected) => {
+    const found = diagnostics.filter((d) => d.location.path === file);
+    if (expected === undefined) {
+      expect(found, JSON.stringify(found, null, 2)).toEqual([]);
+    } else {
+      expect(found.map((d) => d.category), JSON.stringify(diagnostics, null, 2)).toEqual(['lint/style/noRestrictedImports']);
+      expect(found[0].message).toContain(expected);
+    }
+  });
+
+  it('the repository itself obeys every rule', async () => {
+    const found = await lint(root);
+    expect(found.map((d) => `${d.location.path}: ${d.message}`)).toEqual([]);
+  });
+
+  it('each known exception still has a reason to exist', () => {
+    // biome.jsonc lets tests import these two modules only because some test still needs each.
+    // Once none does, the exception must go (this fails to say so).
+    const config = readFileSync(path.join(root, 'biome.jsonc'), 'utf8');
+    const allowed = [...config.matchAll(/"!\*\*\/((?:scripts|bench)\/[^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(allowed), 'the known exceptions in biome.jsonc').toEqual(new Set(['scripts/build-snapshot.js', 'bench/lib/worst-inputs.js']));
+    const tests = readdirSync(path.join(root, 'test'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.tsx?$/.test(f) && !f.startsWith(`lint${path.sep}`))
+      .map((f) => readFileSync(path.join(root, 'test', f), 'utf8'));
+    for (const module of allowed) {
+      expect(tests.some((text) => text.includes(`/${module}'`)), `no test imports ${module} any more: drop its exception from biome.jsonc`).toBe(true);
+    }
+  });
+});
