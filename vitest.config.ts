@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three tiers, each a vitest project runnable alone (`npm run test:unit`, `test:db`, `test:system`):
+ * - unit: no database, no service process, no network but loopback fakes in-process;
+ * - database: a test database of each flavour (test/support/db.ts) or the whole runtime on PGlite;
+ * - system: the service as child processes (crash, multi-instance, chaos, cluster) or a browser.
+ * `npm test` runs unit + database together, then the system tier alone: its files are
+ * timing-sensitive on a small machine, so nothing may run beside them.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     // Database tests create their own database per file, so files may run in parallel.
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'] } },
+      { extends: true, test: { name: 'database', include: ['test/database/**/*.test.ts'] } },
+      // One file at a time: each starts service processes that must not compete for the cores.
+      { extends: true, test: { name: 'system', include: ['test/system/**/*.test.ts'], fileParallelism: false } },
+    ],
   },
 });

@@ -15,7 +15,7 @@ import { sleep } from './proc.js';
 /**
  * The checks the chaos and cluster runs end with, read straight from the
  * service's database and the fake CRM: nothing lost, everything final, every
- * card right.
+ * card right. Shared by the system tests and the bench.
  */
 export const FINAL_STATUSES = ['done', 'skipped', 'dead'];
 
@@ -92,21 +92,19 @@ export function cardDifferences(card: Props | undefined, expected: Record<string
  * Runs a harness script: `main` returns the violations it found. Prints them and
  * exits 1, or logs `passed` and exits 0; a crash exits 1 with its stack.
  */
-export function runHarness(name: string, main: () => Promise<string[]>, passed: string, log: (m: string) => void): void {
-  main().then(
-    (violations) => {
-      if (violations.length) {
-        console.error(`${name} FAILED:\n- ${violations.join('\n- ')}`);
-        process.exit(1);
-      }
-      log(passed);
-      process.exit(0);
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+/**
+ * The named checks a harness run (chaos, cluster) ends with. The run records what each check
+ * found wrong, with the numbers; the test file asserts every check on its own, so a failure
+ * names the rule that broke and prints what was counted.
+ */
+export class Checks<K extends string> {
+  readonly found: Record<K, string[]>;
+  constructor(readonly names: readonly K[]) {
+    this.found = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<K, string[]>;
+  }
+  fail(check: K, message: string): void {
+    this.found[check].push(message);
+  }
 }
 
 /** What a harness run tears down, whatever happened: the service, its database and the fake CRM. */

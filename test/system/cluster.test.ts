@@ -5,12 +5,13 @@
  * history entry, one job per lead, one write per card), the fake CRM never saw
  * more than the shared limit in any rolling window, and the CBS refresh that
  * all three asked for at start loaded the table once.
- * Prints the counts; exits non-zero on any violation.
+ * Prints the counts; each check is an assertion of its own.
  */
 import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.js';
 import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
-import { cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, runHarness, waitForQuiet } from '../support/harness/verdict.js';
+import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
 import { startFakeCbs } from '../support/fakes/cbs-server.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
@@ -20,9 +21,11 @@ const INSTANCES = 3;
 const LEADS = 300;
 const LIMIT = 12;
 const WINDOW_MS = 2_000;
+const CHECKS = ['every instance did part of the work', 'each job ran once', 'every card right', 'the shared rate limit held', 'the CBS table loaded once'] as const;
+type Check = (typeof CHECKS)[number];
 const log = (m: string) => console.log(`[cluster ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-async function main(): Promise<string[]> {
+async function main(): Promise<Checks<Check>> {
   const started = Date.now();
   const hubspot = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
   const cbs = await startFakeCbs({ pageSize: 2_500 });
@@ -47,7 +50,7 @@ async function main(): Promise<string[]> {
   };
   const database = await openDatabase({ url, poolSize: 3 });
   const services: SpawnedService[] = [];
-  const violations: string[] = [];
+  const violations = new Checks(CHECKS);
   try {
     // The first start applies the migrations; the other two start together against a migrated database.
     services.push(await spawnService(env, { readyTimeoutMs: 90_000 }));
@@ -78,15 +81,15 @@ async function main(): Promise<string[]> {
     );
     const pids = services.map((s) => String(s.pid));
     const byInstance = pids.map((pid) => perWorker.filter((w) => w.worker?.split(':')[1] === pid).reduce((a, w) => a + w.n, 0));
-    byInstance.forEach((n, i) => n === 0 && violations.push(`instance ${pids[i]} did no job`));
+    byInstance.forEach((n, i) => n === 0 && violations.fail('every instance did part of the work', `instance ${pids[i]} did no job`));
     // 2. Each job ran once: one attempt, one history entry, one job per lead.
     const reruns = await queryRows<{ id: number; attempts: number; entries: number }>(
       database.db,
       sql`select id, attempts, jsonb_array_length(history)::int as entries from jobs where attempts <> 1 or jsonb_array_length(history) <> 1 or status <> 'done'`,
     );
-    if (reruns.length) violations.push(`${reruns.length} jobs not done in exactly one attempt, e.g. ${JSON.stringify(reruns.slice(0, 3))}`);
+    if (reruns.length) violations.fail('each job ran once', `${reruns.length} jobs not done in exactly one attempt, e.g. ${JSON.stringify(reruns.slice(0, 3))}`);
     const perLead = await jobsPerLead(database, 'hubspot');
-    if (perLead.size !== LEADS || [...perLead.values()].some((n) => n !== 1)) violations.push(`expected one job for each of ${LEADS} leads, got ${perLead.size} leads`);
+    if (perLead.size !== LEADS || [...perLead.values()].some((n) => n !== 1)) violations.fail('each job ran once', `expected one job for each of ${LEADS} leads, got ${perLead.size} leads`);
     // ...and one write per card (a batch update carries many inputs; count them per company).
     const writes = new Map<string, number>();
     for (const r of hubspot.requests) {
@@ -95,14 +98,14 @@ async function main(): Promise<string[]> {
       for (const id of inputs) writes.set(id, (writes.get(id) ?? 0) + 1);
     }
     const doubleWrites = [...writes].filter(([, n]) => n > 1);
-    if (doubleWrites.length) violations.push(`${doubleWrites.length} cards written more than once, e.g. ${doubleWrites.slice(0, 3).join('; ')}`);
+    if (doubleWrites.length) violations.fail('each job ran once', `${doubleWrites.length} cards written more than once, e.g. ${doubleWrites.slice(0, 3).join('; ')}`);
     const enricher = await serviceEnricher(database);
     const wrong = companies.filter((c) => cardDifferences(hubspot.cards.get(`company:${c.id}`), expectedHubspotCard(enricher, companyInput(c.props))).length);
-    if (wrong.length) violations.push(`${wrong.length} of ${LEADS} cards wrong, e.g. company ${wrong[0].id}`);
+    if (wrong.length) violations.fail('every card right', `${wrong.length} of ${LEADS} cards wrong, e.g. company ${wrong[0].id}`);
     // 3. The global limit held in every rolling window.
     const maxWindow = hubspot.maxInAnyWindow(WINDOW_MS);
-    if (maxWindow > LIMIT) violations.push(`the fake HubSpot saw ${maxWindow} requests in one ${WINDOW_MS} ms window (limit ${LIMIT})`);
-    if (hubspot.count(429) > 0) violations.push(`the fake HubSpot answered ${hubspot.count(429)} requests with 429`);
+    if (maxWindow > LIMIT) violations.fail('the shared rate limit held', `the fake HubSpot saw ${maxWindow} requests in one ${WINDOW_MS} ms window (limit ${LIMIT})`);
+    if (hubspot.count(429) > 0) violations.fail('the shared rate limit held', `the fake HubSpot answered ${hubspot.count(429)} requests with 429`);
     // 4. The CBS refresh ran once: one live version loaded, one table's worth of data pages fetched.
     const versions = await queryRows<{ source: string; status: string; n: number }>(
       database.db,
@@ -111,8 +114,8 @@ async function main(): Promise<string[]> {
     const runs = await queryRows<{ status: string; n: number }>(database.db, sql`select status, count(*)::int as n from cbs_refresh_runs group by 1 order by 1`);
     const loaded = versions.filter((v) => v.source === 'odata').reduce((a, v) => a + v.n, 0);
     const dataPages = cbs.count((r) => /TypedDataSet/i.test(r.path));
-    if (loaded !== 1) violations.push(`CBS table loaded ${loaded} times, expected once (${JSON.stringify(versions)})`);
-    if (dataPages !== 3) violations.push(`fake CBS served ${dataPages} TypedDataSet pages, expected 3 (7,440 rows at 2,500 a page)`);
+    if (loaded !== 1) violations.fail('the CBS table loaded once', `CBS table loaded ${loaded} times, expected once (${JSON.stringify(versions)})`);
+    if (dataPages !== 3) violations.fail('the CBS table loaded once', `fake CBS served ${dataPages} TypedDataSet pages, expected 3 (7,440 rows at 2,500 a page)`);
 
     console.log(
       JSON.stringify(
@@ -143,4 +146,13 @@ async function main(): Promise<string[]> {
   return violations;
 }
 
-runHarness('CLUSTER', main, 'cluster passed: work shared, each job once, limit held, CBS loaded once', log);
+describe('cluster: three instances on one database (npm run test:cluster)', () => {
+  let checks: Checks<Check>;
+  beforeAll(async () => {
+    checks = await main();
+  }, 10 * 60_000);
+
+  it.each(CHECKS)('%s', (check) => {
+    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
+  });
+});

@@ -8,19 +8,20 @@
  * configuration (the 24 h window becomes 5 min, the 30 min cap 3 s). Then:
  * no acknowledged event lost, one job per lead, no dead letters (no operator
  * needed), every card holds the enrichment the enricher computes for that
- * lead, and no rate window over the limit. Prints the counts; exits non-zero
- * on any violation. Then the Pipedrive phase (chaos-pipedrive-budget.ts): a
- * daily token budget that runs out mid-run, waited for, with no job lost.
+ * lead, and no rate window over the limit. Prints the counts; each check is an
+ * assertion of its own. The Pipedrive phase (a daily token budget that runs
+ * out mid-run, waited for, with no job lost) is chaos-pipedrive-budget.test.ts;
+ * `npm run test:chaos` runs both, one after the other.
  */
 import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.js';
 import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { seededRandom } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
-import { cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, runHarness, waitForQuiet } from '../support/harness/verdict.js';
+import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
-import { pipedriveBudgetPhase } from './chaos-pipedrive-budget.js';
 import { type SpawnedService, spawnService } from '../support/spawn-service.js';
 
 const WEBHOOKS = 2_000;
@@ -31,9 +32,11 @@ const WINDOW_MS = 5_000;
 const SENDERS = 16;
 /** How long the CRM is down after the deliveries (the "afternoon" outage, compressed). */
 const OUTAGE_MS = 20_000;
+const CHECKS = ['nothing acknowledged is lost', 'one job per lead', 'no dead letters', 'every card right', 'never over the rate limit'] as const;
+type Check = (typeof CHECKS)[number];
 const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-async function main(): Promise<string[]> {
+async function main(): Promise<Checks<Check>> {
   const started = Date.now();
   const random = seededRandom(2024);
   const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
@@ -69,7 +72,7 @@ async function main(): Promise<string[]> {
   let service: SpawnedService = await spawnService(env, { readyTimeoutMs: 90_000 });
   const storm = injectRandomFailures(fake, { error5xx: 0.2, tooMany: 0.1, hang: 0.05 });
   const database = await openDatabase({ url, poolSize: 3 });
-  const violations: string[] = [];
+  const violations = new Checks(CHECKS);
   let sendFailures = 0;
   let restarts = 0;
   try {
@@ -118,31 +121,31 @@ async function main(): Promise<string[]> {
     const final = await waitForQuiet(database, 150_000, log);
     const recoverySeconds = Math.round((Date.now() - recoveryStarted) / 1000);
     const dead = final.dead ?? 0;
-    if (dead > 0) violations.push(`${dead} jobs dead-lettered: retries must outlast the outage`);
+    if (dead > 0) violations.fail('no dead letters', `${dead} jobs dead-lettered: retries must outlast the outage`);
 
     // 1. Nothing lost: every acknowledged event has its job, in a final state.
     const keys = companies.map((c) => hubspotDedupeKey(c.id));
     const lost = await lostEvents(database, keys);
-    if (lost.length) violations.push(`${lost.length} acknowledged events without a final job, e.g. ${lost.slice(0, 3).join(', ')}`);
+    if (lost.length) violations.fail('nothing acknowledged is lost', `${lost.length} acknowledged events without a final job, e.g. ${lost.slice(0, 3).join(', ')}`);
     // 2. One job per lead, duplicates made none.
     const perLead = await jobsPerLead(database, 'hubspot');
     const twice = [...perLead].filter(([, n]) => n !== 1);
-    if (perLead.size !== unique) violations.push(`${perLead.size} leads have webhook jobs, expected ${unique}`);
-    if (twice.length) violations.push(`${twice.length} leads with more than one webhook job`);
+    if (perLead.size !== unique) violations.fail('one job per lead', `${perLead.size} leads have webhook jobs, expected ${unique}`);
+    if (twice.length) violations.fail('one job per lead', `${twice.length} leads with more than one webhook job`);
     // 3. Every card right.
     const enricher = await serviceEnricher(database);
     let wrong = 0;
     for (const c of companies) {
       const diff = cardDifferences(fake.cards.get(`company:${c.id}`), expectedHubspotCard(enricher, companyInput(c.props)));
       if (diff.length) {
-        if (wrong < 3) violations.push(`company ${c.id}: ${diff.slice(0, 3).join('; ')}`);
+        if (wrong < 3) violations.fail('every card right', `company ${c.id}: ${diff.slice(0, 3).join('; ')}`);
         wrong++;
       }
     }
-    if (wrong) violations.push(`${wrong} of ${unique} cards wrong`);
+    if (wrong) violations.fail('every card right', `${wrong} of ${unique} cards wrong`);
     // 4. Never over the limit in any rolling window.
     const maxWindow = fake.maxInAnyWindow(WINDOW_MS);
-    if (maxWindow > LIMIT) violations.push(`the fake HubSpot saw ${maxWindow} requests in one ${WINDOW_MS} ms window (limit ${LIMIT})`);
+    if (maxWindow > LIMIT) violations.fail('never over the rate limit', `the fake HubSpot saw ${maxWindow} requests in one ${WINDOW_MS} ms window (limit ${LIMIT})`);
 
     const skipReasons = await queryRows<{ reason: string; n: number }>(
       database.db,
@@ -182,10 +185,13 @@ async function main(): Promise<string[]> {
   return violations;
 }
 
-// --- Pipedrive budget phase (issue 16): a separate run against the faithful fake Pipedrive whose daily
-// token budget runs out mid-run; jobs must wait for the reset, none may die. ---
-async function allPhases(): Promise<string[]> {
-  return [...(await main()), ...(await pipedriveBudgetPhase(log))];
-}
+describe('chaos: a HubSpot storm with SIGKILLs and an outage (npm run test:chaos)', () => {
+  let checks: Checks<Check>;
+  beforeAll(async () => {
+    checks = await main();
+  }, 15 * 60_000);
 
-runHarness('CHAOS', allPhases, 'chaos passed: nothing lost, one job per lead, no dead letters, every card right, limit held; Pipedrive jobs waited out the spent budget', log);
+  it.each(CHECKS)('%s', (check) => {
+    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
+  });
+});

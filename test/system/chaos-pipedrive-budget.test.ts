@@ -5,19 +5,23 @@
  * out more than once mid-run, with a 5 s "day" so the resets come within the
  * run. Then: every job done (none dead: jobs waited for the reset), every card
  * right, the burst window never over its limit, and no Cloudflare 403 (no 429
- * storm). Returns the violations; run by `npm run test:chaos` after the
- * HubSpot storm.
+ * storm). Each check is an assertion of its own; `npm run test:chaos` runs
+ * this file after the HubSpot storm (chaos.test.ts).
  */
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMapping, cardToProperties } from '../../src/crm/mapping.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 import { leadMix } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
-import { closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { Checks, closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakePipedrive } from '../support/fakes/pipedrive-server.js';
 import { spawnService } from '../support/spawn-service.js';
 
+const CHECKS = ['one job per lead', 'no dead letters: jobs wait for the reset', 'every card right', 'the budget ran out mid-run', 'no Cloudflare 403', 'never over the burst limit'] as const;
+type Check = (typeof CHECKS)[number];
+const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const LEADS = 60;
 const REDELIVERED = 6;
 const TOKEN = 'chaos-pipedrive-token-0123456789abcdef';
@@ -31,7 +35,7 @@ const DAY_MS = 5_000;
 const BURST = 40;
 const BURST_WINDOW_MS = 2_000;
 
-export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<string[]> {
+async function pipedriveBudgetPhase(): Promise<Checks<Check>> {
   const started = Date.now();
   const fake = await startFakePipedrive({ token: TOKEN, dailyBudget: BUDGET, dayMs: DAY_MS, limit: BURST, windowMs: BURST_WINDOW_MS });
   // The CBS fields exist, as after `npm run crm:ensure`; the inputs are text fields people fill in.
@@ -68,7 +72,7 @@ export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<st
     { readyTimeoutMs: 90_000 },
   );
   const database = await openDatabase({ url, poolSize: 2 });
-  const violations: string[] = [];
+  const violations = new Checks(CHECKS);
   try {
     const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
     const deliveries = [...orgs.map((o, i) => ({ id: o.id, event: `evt-${i}`, attempt: 1 })), ...orgs.slice(0, REDELIVERED).map((o, i) => ({ id: o.id, event: `evt-${i}`, attempt: 2 }))];
@@ -94,9 +98,9 @@ export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<st
     log(`pipedrive: ${deliveries.length} deliveries acknowledged; the budget (${BUDGET} tokens a ${DAY_MS / 1000} s day) runs out as the jobs go`);
     const final = await waitForQuiet(database, 150_000, log);
 
-    if ((final.dead ?? 0) > 0) violations.push(`pipedrive: ${final.dead} jobs dead-lettered: a spent budget must be waited for`);
+    if ((final.dead ?? 0) > 0) violations.fail('no dead letters: jobs wait for the reset', `pipedrive: ${final.dead} jobs dead-lettered: a spent budget must be waited for`);
     const perLead = await jobsPerLead(database, 'pipedrive');
-    if (perLead.size !== LEADS || [...perLead.values()].some((n) => n !== 1)) violations.push(`pipedrive: ${perLead.size} leads with webhook jobs (expected ${LEADS}, one each)`);
+    if (perLead.size !== LEADS || [...perLead.values()].some((n) => n !== 1)) violations.fail('one job per lead', `pipedrive: ${perLead.size} leads with webhook jobs (expected ${LEADS}, one each)`);
     const enricher = await serviceEnricher(database);
     let wrong = 0;
     for (const o of orgs) {
@@ -104,16 +108,16 @@ export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<st
       const card = fake.customByName(o.id);
       const diff = Object.entries(expected).filter(([k, v]) => k !== mapping.cbs_enriched_at && card[k] !== v);
       if (diff.length) {
-        if (wrong < 3) violations.push(`pipedrive organization ${o.id}: ${diff.slice(0, 2).map(([k, v]) => `${k}: ${JSON.stringify(card[k])} ≠ ${JSON.stringify(v)}`).join('; ')}`);
+        if (wrong < 3) violations.fail('every card right', `pipedrive organization ${o.id}: ${diff.slice(0, 2).map(([k, v]) => `${k}: ${JSON.stringify(card[k])} ≠ ${JSON.stringify(v)}`).join('; ')}`);
         wrong++;
       }
     }
-    if (wrong) violations.push(`pipedrive: ${wrong} of ${LEADS} cards wrong`);
+    if (wrong) violations.fail('every card right', `pipedrive: ${wrong} of ${LEADS} cards wrong`);
     const tooMany = fake.count(429);
-    if (tooMany === 0) violations.push('pipedrive: the budget never ran out: the phase proved nothing');
-    if (fake.count(403) > 0) violations.push(`pipedrive: ${fake.count(403)} Cloudflare 403s: the service kept sending into 429s`);
+    if (tooMany === 0) violations.fail('the budget ran out mid-run', 'pipedrive: the budget never ran out: the phase proved nothing');
+    if (fake.count(403) > 0) violations.fail('no Cloudflare 403', `pipedrive: ${fake.count(403)} Cloudflare 403s: the service kept sending into 429s`);
     const maxWindow = fake.maxInAnyWindow(BURST_WINDOW_MS);
-    if (maxWindow > BURST) violations.push(`pipedrive: ${maxWindow} requests in one ${BURST_WINDOW_MS} ms window (limit ${BURST})`);
+    if (maxWindow > BURST) violations.fail('never over the burst limit', `pipedrive: ${maxWindow} requests in one ${BURST_WINDOW_MS} ms window (limit ${BURST})`);
     const summary = {
       pipedrive: {
         webhooks: deliveries.length,
@@ -136,3 +140,14 @@ export async function pipedriveBudgetPhase(log: (m: string) => void): Promise<st
   }
   return violations;
 }
+
+describe('chaos, Pipedrive phase: a daily token budget spent mid-run (npm run test:chaos)', () => {
+  let checks: Checks<Check>;
+  beforeAll(async () => {
+    checks = await pipedriveBudgetPhase();
+  }, 10 * 60_000);
+
+  it.each(CHECKS)('%s', (check) => {
+    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
+  });
+});
