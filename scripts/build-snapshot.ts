@@ -4,22 +4,17 @@
  * 81589NED and 81575NED from StatLine exports, see scripts/snapshot-csv.ts;
  * test/fixtures/cbs/README.md names every source). Values are copied as they
  * are: nothing is rounded, filled in or invented. The runtime only reads the
- * generated files, never the fixtures.
+ * generated files, never the fixtures. The fixture folder and the table builder
+ * live in test/support/cbs-fixtures.ts, shared with the tests and the CBS fakes.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mapCategoryGroup, mapDataProperty, mapDataRow, mapDimensionRow, mapTableInfo, dimensionKeys } from '../src/cbs/map.js';
-import type { CbsTableData } from '../src/cbs/model.js';
 import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
-import { parseTableData } from '../src/cbs/validate.js';
+import { buildTable, CBS_FIXTURES_DIR, REPO_FIXTURES_DIR } from '../test/support/cbs-fixtures.js';
 import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
-/** The real CBS fixtures copied into the repository (test/fixtures/cbs/README.md names their sources). */
-export const REPO_FIXTURES_DIR = fileURLToPath(new URL('../test/fixtures/cbs/', import.meta.url));
-/** Where the 83583NED fixture is read from: the repository's copy unless CBS_FIXTURES_DIR names another. */
-export const CBS_FIXTURES_DIR = process.env.CBS_FIXTURES_DIR ?? REPO_FIXTURES_DIR;
 const FIXTURES = CBS_FIXTURES_DIR;
 
 /** Provenance, as written in test/fixtures/cbs/README.md. */
@@ -31,42 +26,6 @@ const SOURCES = [
     fixtureCommit: '25b4e5fb9c3c0d9d72cadaae74b82f747d68a3f1',
   },
 ];
-
-type Raw = Record<string, unknown>;
-
-async function readJson(file: string): Promise<unknown> {
-  return JSON.parse(await readFile(file, 'utf8'));
-}
-
-async function readArray(file: string): Promise<Raw[]> {
-  const value = await readJson(file);
-  if (!Array.isArray(value)) throw new Error(`${file} is not a JSON array`);
-  return value as Raw[];
-}
-
-export async function buildTable(fixtureDir: string, tableId: string): Promise<CbsTableData> {
-  const metadata = (await readJson(path.join(fixtureDir, `cbs.v3.${tableId}_Metadata.json`))) as Raw;
-  const dataProperties = (await readArray(path.join(fixtureDir, 'DataProperties.value.json'))).map(mapDataProperty);
-  const categoryGroups = (await readArray(path.join(fixtureDir, 'CategoryGroups.value.json'))).map(mapCategoryGroup);
-  const dimensions: CbsTableData['dimensions'] = {};
-  for (const key of dimensionKeys(dataProperties)) {
-    dimensions[key] = (await readArray(path.join(fixtureDir, `${key}.value.json`))).map(mapDimensionRow);
-  }
-  const rows = (await readArray(path.join(fixtureDir, 'TypedDataSet.value.json'))).map(mapDataRow);
-  const data: CbsTableData = {
-    tableId,
-    info: mapTableInfo(metadata, tableId),
-    dataProperties,
-    categoryGroups,
-    dimensions,
-    rows,
-  };
-  const recordCount = data.info.recordCount;
-  if (recordCount !== null && recordCount !== undefined && recordCount !== rows.length) {
-    throw new Error(`${tableId}: TypedDataSet has ${rows.length} rows, TableInfos says RecordCount ${recordCount}`);
-  }
-  return parseTableData(data, fixtureDir);
-}
 
 /** Tables built from StatLine CSV exports (scripts/snapshot-csv.ts), with the provenance test/fixtures/cbs/README.md gives. */
 const CSV_SOURCES = [

@@ -4,7 +4,7 @@ import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import type { BenchSection } from '../lib/context.js';
 import { leadMix } from '../../test/support/harness/leads.js';
-import { worstInputs } from '../lib/worst-inputs.js';
+import { worstInputs } from '../../test/support/harness/worst-inputs.js';
 
 /**
  * Warm resolution rate on one core: the enricher the service builds (bundled

@@ -16,7 +16,7 @@ import { v3SetsFromModel } from './cbs-v3-derived.js';
  * full) and 83599NED (the real two-page UntypedDataSet feed only).
  */
 
-import { CBS_FIXTURES_DIR as CBS_FIXTURES } from '../../../scripts/build-snapshot.js';
+import { CBS_FIXTURES_DIR as CBS_FIXTURES } from '../cbs-fixtures.js';
 
 export { CBS_FIXTURES };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { REPO_FIXTURES_DIR } from '../../../scripts/build-snapshot.js';
+import { REPO_FIXTURES_DIR } from '../cbs-fixtures.js';
 import type { CbsTableData } from '../../../src/cbs/model.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_FIXTURES_DIR } from '../../../scripts/build-snapshot.js';
+import { REPO_FIXTURES_DIR } from '../../support/cbs-fixtures.js';
 import { type CbsV4Client, createCbsV4Client, v4EnvelopeSchema } from '../../../src/cbs/v4-client.js';
 import { loadTableV4 } from '../../../src/cbs/v4-loader.js';
 import { deriveSbiCategories } from '../../../src/cbs/sbi-dimension.js';

@@ -5,7 +5,7 @@ import { loadIndustryTables } from '../../../src/enrich/industry-tables.js';
 import { createIndustryMatcher } from '../../../src/enrich/industry-text.js';
 import { loadSbiList } from '../../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../../src/enrich/service.js';
-import { worstInputs } from '../../../bench/lib/worst-inputs.js';
+import { worstInputs } from '../../support/harness/worst-inputs.js';
 
 /**
  * Issue 15.1: text matching has a bounded cost whatever the input. Before, 300

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_FIXTURES_DIR } from '../../../scripts/build-snapshot.js';
+import { REPO_FIXTURES_DIR } from '../../support/cbs-fixtures.js';
 import { csvFields, loadPc4Index, parsePostcode, PC4_FILE, resolvePlace } from '../../../src/enrich/postcode.js';
 
 /**

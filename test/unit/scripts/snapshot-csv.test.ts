@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_FIXTURES_DIR } from '../../../scripts/build-snapshot.js';
+import { REPO_FIXTURES_DIR } from '../../support/cbs-fixtures.js';
 import { build81575FromCsv, build81589FromCsv, cellValue, parseStatlineCsv, periodRow, readSbiKeyIndex } from '../../../scripts/snapshot-csv.js';
 import { loadBundledSnapshot, readSnapshotManifest } from '../../../src/cbs/snapshot.js';
 

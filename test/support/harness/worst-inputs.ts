@@ -1,4 +1,4 @@
-import { seededRandom } from '../../test/support/harness/leads.js';
+import { seededRandom } from './leads.js';
 
 /**
  * The industry values that cost the matcher most (issue 15.1): long odd
