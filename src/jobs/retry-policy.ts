@@ -1,5 +1,6 @@
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { CrmError } from '../crm/crm-error.js';
+import { backoffDelay } from '../outbound/retry.js';
 import type { JobOutcome } from './types.js';
 
 /**
@@ -45,10 +46,12 @@ export interface BackoffOptions {
 /** 10 s doubling to 30 min, for 24 h: a CRM outage of hours needs no operator (HubSpot retries its own webhooks for 24 h). */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 30 * 60_000, windowMs: 24 * 60 * 60_000 };
 
-/** Capped exponential backoff with jitter (half fixed, half random) so retries of one burst spread out. */
+/**
+ * Capped exponential backoff with jitter (half fixed, half random) so retries of
+ * one burst spread out: the outbound toolbox's curve, with the job's own base and cap.
+ */
 export function retryDelayMs(attempt: number, backoff: Pick<BackoffOptions, 'baseMs' | 'capMs'> = DEFAULT_BACKOFF, random = Math.random): number {
-  const exp = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + (random() * exp) / 2);
+  return backoffDelay({ baseDelayMs: backoff.baseMs, maxDelayMs: backoff.capMs }, Math.max(1, attempt), random);
 }
 
 // ── Failures → outcomes
