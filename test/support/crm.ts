@@ -80,6 +80,28 @@ export interface CrmFakes {
   config(): Config;
 }
 
+export interface HubspotFakes {
+  database: TestDatabase;
+  hubspot: FakeHubspot;
+}
+
+/**
+ * A test database and one fake HubSpot (100 requests / 10 s, HubSpot's lowest
+ * documented limit) for one describe block: started in beforeAll, stopped in afterAll.
+ */
+export function useHubspotFake(flavour: Flavour, token: string): HubspotFakes {
+  const fakes = {} as HubspotFakes;
+  beforeAll(async () => {
+    fakes.database = await createTestDatabase(flavour);
+    fakes.hubspot = await startFakeHubspot({ token, limit: 100, windowMs: 10_000 });
+  });
+  afterAll(async () => {
+    await fakes.hubspot?.close();
+    await fakes.database?.drop();
+  });
+  return fakes;
+}
+
 /** A test database and the three CRM fakes for one describe block (started in beforeAll, stopped in afterAll). */
 export function useCrmFakes(flavour: Flavour, options: { hubspotEnsured?: boolean } = {}): CrmFakes {
   const fakes = {} as CrmFakes;

@@ -8,13 +8,13 @@
  * storm). Each check is an assertion of its own; `npm run test:chaos` runs
  * this file after the HubSpot storm (chaos.test.ts).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMapping, cardToProperties } from '../../src/crm/mapping.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 import { leadMix } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
 import { Checks, closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { describeRun } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakePipedrive } from '../support/fakes/pipedrive-server.js';
 import { spawnService } from '../support/spawn-service.js';
@@ -141,13 +141,4 @@ async function pipedriveBudgetPhase(): Promise<Checks<Check>> {
   return violations;
 }
 
-describe('chaos, Pipedrive phase: a daily token budget spent mid-run (npm run test:chaos)', () => {
-  let checks: Checks<Check>;
-  beforeAll(async () => {
-    checks = await pipedriveBudgetPhase();
-  }, 10 * 60_000);
-
-  it.each(CHECKS)('%s', (check) => {
-    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
-  });
-});
+describeRun('chaos, Pipedrive phase: a daily token budget spent mid-run (npm run test:chaos)', CHECKS, pipedriveBudgetPhase, 10 * 60_000);

@@ -14,12 +14,12 @@
  * `npm run test:chaos` runs both, one after the other.
  */
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.js';
 import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { seededRandom } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
-import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { Checks, cardDifferences, closeRun, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { describeRun } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { type SpawnedService, spawnService } from '../support/spawn-service.js';
@@ -177,21 +177,9 @@ async function main(): Promise<Checks<Check>> {
       ),
     );
   } finally {
-    await service.stop().catch(() => undefined);
-    await database.close();
-    await fake.close();
-    await dropPostgresDatabase(url);
+    await closeRun({ service, database, fake, url, drop: dropPostgresDatabase });
   }
   return violations;
 }
 
-describe('chaos: a HubSpot storm with SIGKILLs and an outage (npm run test:chaos)', () => {
-  let checks: Checks<Check>;
-  beforeAll(async () => {
-    checks = await main();
-  }, 15 * 60_000);
-
-  it.each(CHECKS)('%s', (check) => {
-    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
-  });
-});
+describeRun('chaos: a HubSpot storm with SIGKILLs and an outage (npm run test:chaos)', CHECKS, main, 15 * 60_000);

@@ -8,10 +8,10 @@
  * Prints the counts; each check is an assertion of its own.
  */
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.js';
 import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { describeRun } from '../support/harness/describe-run.js';
 import { startFakeCbs } from '../support/fakes/cbs-server.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
@@ -146,13 +146,4 @@ async function main(): Promise<Checks<Check>> {
   return violations;
 }
 
-describe('cluster: three instances on one database (npm run test:cluster)', () => {
-  let checks: Checks<Check>;
-  beforeAll(async () => {
-    checks = await main();
-  }, 10 * 60_000);
-
-  it.each(CHECKS)('%s', (check) => {
-    expect(checks.found[check], checks.found[check].join('\n')).toEqual([]);
-  });
-});
+describeRun('cluster: three instances on one database (npm run test:cluster)', CHECKS, main, 10 * 60_000);

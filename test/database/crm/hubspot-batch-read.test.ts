@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrichments } from '../../../src/db/schema.js';
 import { createPipeline } from '../../../src/jobs/pipeline.js';
 import type { JobOutcome, JobRow } from '../../../src/jobs/types.js';
 import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { cbsProperties, type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
+import { flavours } from '../../support/db.js';
+import { cbsProperties } from '../../support/fakes/hubspot-server.js';
+import { crmKit, makeJobs, realEnrichment, uniqueAccount, useHubspotFake } from '../../support/crm.js';
 
 /**
  * A HubSpot batch read that cannot return every record: the lead it could not read gets
@@ -54,25 +54,16 @@ async function startSilentBatchRead(target: string): Promise<{ url: string; clos
 }
 
 describe.each(flavours)('HubSpot batch read with a record it cannot return, on %s', (flavour) => {
-  let database: TestDatabase;
-  let hubspot: FakeHubspot;
+  const fakes = useHubspotFake(flavour, TOKEN);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN, limit: 100, windowMs: 10_000 });
-  });
-  afterAll(async () => {
-    await hubspot?.close();
-    await database?.drop();
-  });
 
   function pipelineAt(baseUrl: string) {
     const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: baseUrl });
-    return createPipeline({ database, config, enrichment, ...crmKit(database, config) });
+    return createPipeline({ database: fakes.database, config, enrichment, ...crmKit(fakes.database, config) });
   }
   const company = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
   const rowsOf = (batch: JobRow[]) =>
-    database.db
+    fakes.database.db
       .select()
       .from(enrichments)
       .where(inArray(enrichments.jobId, batch.map((j) => j.id)));
@@ -80,38 +71,38 @@ describe.each(flavours)('HubSpot batch read with a record it cannot return, on %
   /** Seeds two of three companies; the middle one does not exist in HubSpot. */
   async function batchWithAHole(prefix: string) {
     const ids = [`${prefix}1`, `${prefix}2`, `${prefix}3`];
-    hubspot.seed('company', ids[0], { name: 'Bakkerij Een', sbi_code: '10.71', numberofemployees: '8' });
-    hubspot.seed('company', ids[2], { name: 'Software Drie', sbi_code: '62.01', numberofemployees: '40' });
+    fakes.hubspot.seed('company', ids[0], { name: 'Bakkerij Een', sbi_code: '10.71', numberofemployees: '8' });
+    fakes.hubspot.seed('company', ids[2], { name: 'Software Drie', sbi_code: '62.01', numberofemployees: '40' });
     const accountId = uniqueAccount('batchread');
-    const batch = await makeJobs(database, ids.map((id) => company(accountId, id)));
+    const batch = await makeJobs(fakes.database, ids.map((id) => company(accountId, id)));
     return { ids, batch };
   }
 
   it('a record HubSpot reports not found (207) is dead-lettered alone; the others are read and written in the same batch', async () => {
     const { ids, batch } = await batchWithAHole('7310');
-    const readsBefore = hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length;
+    const readsBefore = fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length;
 
-    const outcomes = await pipelineAt(hubspot.url)(batch, signal);
+    const outcomes = await pipelineAt(fakes.hubspot.url)(batch, signal);
 
-    expect(hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length - readsBefore, 'one batch read for all three').toBe(1);
+    expect(fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length - readsBefore, 'one batch read for all three').toBe(1);
     expect(batch.map((j) => outcomes.get(j.id)?.kind), outcomeText(outcomes)).toEqual(['done', 'dead', 'done']);
     expect((outcomes.get(batch[1].id) as { error: string }).error).toMatch(/NOT_FOUND/);
-    expect(cbsProperties(hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
-    expect(cbsProperties(hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
-    expect(hubspot.cards.has(`company:${ids[1]}`)).toBe(false);
+    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
+    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
+    expect(fakes.hubspot.cards.has(`company:${ids[1]}`)).toBe(false);
     const rows = await rowsOf(batch);
     expect(rows.map((r) => `${r.objectId}:${r.writeStatus}`).sort()).toEqual([`${ids[0]}:written`, `${ids[2]}:written`]);
   });
 
   it('a record silently missing from the answer is retried alone; the others are written', async () => {
-    const silent = await startSilentBatchRead(hubspot.url);
+    const silent = await startSilentBatchRead(fakes.hubspot.url);
     try {
       const { ids, batch } = await batchWithAHole('7320');
       const outcomes = await pipelineAt(silent.url)(batch, signal);
       expect(batch.map((j) => outcomes.get(j.id)?.kind), outcomeText(outcomes)).toEqual(['done', 'retry', 'done']);
       expect((outcomes.get(batch[1].id) as { error: string }).error).toContain(ids[1]);
-      expect(cbsProperties(hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
-      expect(cbsProperties(hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
+      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
+      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
       const rows = await rowsOf(batch);
       expect(rows.map((r) => `${r.objectId}:${r.writeStatus}`).sort()).toEqual([`${ids[0]}:written`, `${ids[2]}:written`]);
     } finally {

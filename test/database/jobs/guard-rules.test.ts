@@ -1,13 +1,12 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrichments } from '../../../src/db/schema.js';
 import { createPipeline } from '../../../src/jobs/pipeline.js';
 import type { LeadRef } from '../../../src/leads/identity.js';
 import type { JobOutcome, JobRow } from '../../../src/jobs/types.js';
 import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
-import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
+import { flavours } from '../../support/db.js';
+import { crmKit, makeJobs, realEnrichment, uniqueAccount, useHubspotFake } from '../../support/crm.js';
 
 /**
  * Two pipeline rules that were each broken on purpose without any test failing (issue 17,
@@ -21,32 +20,23 @@ const signal = new AbortController().signal;
 const outcomeText = (m: Map<number, JobOutcome>) => JSON.stringify([...m.entries()]);
 
 describe.each(flavours)('pipeline rules on %s', (flavour) => {
-  let database: TestDatabase;
-  let hubspot: FakeHubspot;
+  const fakes = useHubspotFake(flavour, TOKEN);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN, limit: 100, windowMs: 10_000 });
-  });
-  afterAll(async () => {
-    await hubspot?.close();
-    await database?.drop();
-  });
 
   const rowsOf = (batch: JobRow[]) =>
-    database.db
+    fakes.database.db
       .select()
       .from(enrichments)
       .where(inArray(enrichments.jobId, batch.map((j) => j.id)));
 
   it('CRM values win over the webhook values; an empty CRM field keeps what the webhook said', async () => {
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
-    const run = createPipeline({ database, config, enrichment, ...crmKit(database, config) });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: fakes.hubspot.url });
+    const run = createPipeline({ database: fakes.database, config, enrichment, ...crmKit(fakes.database, config) });
     // The CRM card, as the lead looks now: a bakery of 12. No industry filled in.
-    hubspot.seed('company', '7101', { name: 'Bakkerij Jansen', numberofemployees: '12', sbi_code: '10.71' });
+    fakes.hubspot.seed('company', '7101', { name: 'Bakkerij Jansen', numberofemployees: '12', sbi_code: '10.71' });
     const ref: LeadRef = { source: 'hubspot', accountId: uniqueAccount(), objectType: 'company', objectId: '7101' };
     // What the (older) webhook carried: a software house of 500.
-    const [job] = await makeJobs(database, [ref], () => ({ company: 'Softwarehuis Oud', sbi: '62.01', employees: 500, industry: 'bakkerij' }));
+    const [job] = await makeJobs(fakes.database, [ref], () => ({ company: 'Softwarehuis Oud', sbi: '62.01', employees: 500, industry: 'bakkerij' }));
 
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), outcomeText(outcomes)).toMatchObject({ kind: 'done', detail: { writeStatus: 'written' } });
@@ -54,7 +44,7 @@ describe.each(flavours)('pipeline rules on %s', (flavour) => {
     const [row] = await rowsOf([job]);
     const input = (row.result as { input: Record<string, unknown> }).input;
     expect(input, JSON.stringify(input)).toEqual({ company: 'Bakkerij Jansen', sbi: '10.71', employees: '12', industry: 'bakkerij' });
-    const card = hubspot.cards.get('company:7101')!;
+    const card = fakes.hubspot.cards.get('company:7101')!;
     expect(card.cbs_sbi_code, JSON.stringify(card)).toContain('10.71');
     expect(card.cbs_sbi_code).not.toContain('62.01');
   });
@@ -68,8 +58,8 @@ describe.each(flavours)('pipeline rules on %s', (flavour) => {
     async function enrichedAt(percent: number, leads = LEADS): Promise<Set<string>> {
       // No CRM credentials: enrichment happens from the webhook payload (no_crm), so only rollout decides.
       const config = testConfig({ ROLLOUT_PERCENT: String(percent) });
-      const run = createPipeline({ database, config, enrichment, ...crmKit(database, config) });
-      const batch = await makeJobs(database, refs.slice(0, leads), () => ({ sbi: '62.01', employees: 12 }));
+      const run = createPipeline({ database: fakes.database, config, enrichment, ...crmKit(fakes.database, config) });
+      const batch = await makeJobs(fakes.database, refs.slice(0, leads), () => ({ sbi: '62.01', employees: 12 }));
       const outcomes = await run(batch, signal);
       const enriched = new Set<string>();
       for (const job of batch) {
@@ -112,15 +102,15 @@ describe.each(flavours)('pipeline rules on %s', (flavour) => {
   it('records the webhook input unchanged when no CRM value overrides it', async () => {
     // The other side of the merge: without a CRM read, the webhook's values are what is resolved.
     const config = testConfig({});
-    const run = createPipeline({ database, config, enrichment, ...crmKit(database, config) });
-    const [job] = await makeJobs(database, [{ source: 'generic', accountId: 'default', objectType: 'lead', objectId: `merge-${uniqueAccount()}` }], () => ({
+    const run = createPipeline({ database: fakes.database, config, enrichment, ...crmKit(fakes.database, config) });
+    const [job] = await makeJobs(fakes.database, [{ source: 'generic', accountId: 'default', objectType: 'lead', objectId: `merge-${uniqueAccount()}` }], () => ({
       company: 'Softwarehuis Oud',
       sbi: '62.01',
       employees: 500,
     }));
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), outcomeText(outcomes)).toMatchObject({ kind: 'done' });
-    const [row] = await database.db.select().from(enrichments).where(eq(enrichments.jobId, job.id));
+    const [row] = await fakes.database.db.select().from(enrichments).where(eq(enrichments.jobId, job.id));
     expect((row.result as { input: unknown }).input).toEqual({ company: 'Softwarehuis Oud', sbi: '62.01', employees: 500 });
   });
 });

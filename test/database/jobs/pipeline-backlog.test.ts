@@ -1,32 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../../../src/jobs/pipeline.js';
 import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
-import { startFakeHubspot, type FakeHubspot } from '../../support/fakes/hubspot-server.js';
+import { flavours } from '../../support/db.js';
+import { crmKit, makeJobs, realEnrichment, uniqueAccount, useHubspotFake } from '../../support/crm.js';
 
 const TOKEN = 'pat-eu1-backlog-token-0000000000';
 const SBI = ['6201', '4711', '1071', '4120', '5610', '6920', '8621', '4941'];
 
 describe.each(flavours)('HubSpot backlog on %s', (flavour) => {
-  let database: TestDatabase;
-  let hubspot: FakeHubspot;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN, limit: 100, windowMs: 10_000 });
-  });
-  afterAll(async () => {
-    await hubspot?.close();
-    await database?.drop();
-  });
+  const fakes = useHubspotFake(flavour, TOKEN);
+
 
   it('drains 1,000 leads at 100 requests / 10 s with batch calls: zero 429, at most 25 requests', async () => {
     const account = uniqueAccount('backlog');
     const ids = Array.from({ length: 1000 }, (_, i) => String(700_000 + i));
-    ids.forEach((id, i) => hubspot.seed('company', id, { name: `Lead ${i}`, sbi_code: SBI[i % SBI.length], numberofemployees: String(5 + (i % 300)) }));
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url, CRM_RATE_LIMIT: '100/10s' });
-    const run = createPipeline({ database, config, enrichment: realEnrichment(), ...crmKit(database, config) });
-    const jobs = await makeJobs(database, ids.map((objectId) => ({ source: 'hubspot', accountId: account, objectType: 'company', objectId })));
+    ids.forEach((id, i) => fakes.hubspot.seed('company', id, { name: `Lead ${i}`, sbi_code: SBI[i % SBI.length], numberofemployees: String(5 + (i % 300)) }));
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: fakes.hubspot.url, CRM_RATE_LIMIT: '100/10s' });
+    const run = createPipeline({ database: fakes.database, config, enrichment: realEnrichment(), ...crmKit(fakes.database, config) });
+    const jobs = await makeJobs(fakes.database, ids.map((objectId) => ({ source: 'hubspot', accountId: account, objectType: 'company', objectId })));
 
     const kinds = new Map<string, number>();
     for (let i = 0; i < jobs.length; i += 100) {
@@ -34,13 +25,13 @@ describe.each(flavours)('HubSpot backlog on %s', (flavour) => {
       for (const o of outcomes.values()) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
     }
     expect(Object.fromEntries(kinds)).toEqual({ done: 1000 });
-    expect(hubspot.count(429)).toBe(0);
+    expect(fakes.hubspot.count(429)).toBe(0);
     // Batch calls, plus one look at the account's details (its time zone) per account.
-    const crm = hubspot.requests.filter((r) => r.path !== '/account-info/v3/details');
-    expect(hubspot.requests.length - crm.length).toBe(1);
+    const crm = fakes.hubspot.requests.filter((r) => r.path !== '/account-info/v3/details');
+    expect(fakes.hubspot.requests.length - crm.length).toBe(1);
     expect(crm.length).toBeLessThanOrEqual(25);
     expect(crm.every((r) => r.path.endsWith('/batch/read') || r.path.endsWith('/batch/update'))).toBe(true);
-    expect(hubspot.maxInAnyWindow()).toBeLessThanOrEqual(100);
-    expect(ids.every((id) => hubspot.cards.get(`company:${id}`)?.cbs_version)).toBe(true);
+    expect(fakes.hubspot.maxInAnyWindow()).toBeLessThanOrEqual(100);
+    expect(ids.every((id) => fakes.hubspot.cards.get(`company:${id}`)?.cbs_version)).toBe(true);
   });
 });
