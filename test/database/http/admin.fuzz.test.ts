@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { FUZZ_SECRETS, checkAnswer, startFuzzService } from '../../support/fuzz/service.js';
+import { describe, it } from 'vitest';
+import { FUZZ_SECRETS, checkAnswer, useFuzzService } from '../../support/fuzz/service.js';
 import { HOSTILE_IDS, hostileId, hostileString } from '../../support/fuzz/hostile.js';
 
 /**
@@ -31,13 +31,7 @@ const segment = fc.oneof(
 );
 
 describe('fuzz the admin API', () => {
-  let service: Awaited<ReturnType<typeof startFuzzService>>;
-  beforeAll(async () => {
-    service = await startFuzzService();
-  });
-  afterAll(async () => {
-    await service?.runtime.stop();
-  });
+  const fuzz = useFuzzService();
 
   it('answers lead lookups and re-enrich with hostile sources, ids and queries without a 5xx', async () => {
     const source = fc.oneof(fc.constantFrom('hubspot', 'pipedrive', 'generic'), segment);
@@ -46,7 +40,7 @@ describe('fuzz the admin API', () => {
       fc.asyncProperty(source, segment, query, fc.boolean(), async (src, id, pairs, enrich) => {
         const qs = new URLSearchParams(pairs).toString();
         const path = `/v1/leads/${src}/${id}${enrich ? '/enrich' : ''}${qs ? `?${qs}` : ''}`;
-        const res = await service.app.request(path, { method: enrich ? 'POST' : 'GET', headers: auth });
+        const res = await fuzz.request(path, { method: enrich ? 'POST' : 'GET', headers: auth });
         await checkAnswer(res, undefined, `${enrich ? 'POST' : 'GET'} ${path.slice(0, 300)}`);
       }),
       { numRuns: 400 },
@@ -56,9 +50,9 @@ describe('fuzz the admin API', () => {
   it('answers job routes with hostile ids and filters without a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(segment, fc.oneof(hostileString, hostileId.map(String)), async (id, filter) => {
-        const retry = await service.app.request(`/v1/jobs/${id}/retry`, { method: 'POST', headers: auth });
+        const retry = await fuzz.request(`/v1/jobs/${id}/retry`, { method: 'POST', headers: auth });
         await checkAnswer(retry, undefined, `POST /v1/jobs/${id}/retry`);
-        const list = await service.app.request(`/v1/jobs?${new URLSearchParams({ status: filter, source: filter, before: filter })}`, { headers: auth });
+        const list = await fuzz.request(`/v1/jobs?${new URLSearchParams({ status: filter, source: filter, before: filter })}`, { headers: auth });
         await checkAnswer(list, undefined, `GET /v1/jobs filter ${JSON.stringify(filter)}`);
       }),
       { numRuns: 300 },
@@ -68,7 +62,7 @@ describe('fuzz the admin API', () => {
   it('answers hostile login forms with the form again (never a 5xx, never a session)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostileString, hostileId.map(String)), async (token) => {
-        const res = await service.app.request('/login', {
+        const res = await fuzz.request('/login', {
           method: 'POST',
           body: `token=${encodeAny(token)}`,
           headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { FUZZ_SECRETS, checkAnswer, checkIntakeConsistency, describeBody, startFuzzService } from '../../support/fuzz/service.js';
+import { FUZZ_SECRETS, checkAnswer, describeBody, useFuzzService } from '../../support/fuzz/service.js';
 import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString } from '../../support/fuzz/hostile.js';
 
 /**
@@ -33,21 +33,11 @@ const validLead = fc.record(
 );
 
 describe('fuzz POST /webhooks/generic', () => {
-  let service: Awaited<ReturnType<typeof startFuzzService>>;
-  beforeAll(async () => {
-    service = await startFuzzService();
-  });
-  afterAll(async () => {
-    // Whatever the fuzz sent, the database must be consistent: every recorded event has its job.
-    try {
-      if (service) await checkIntakeConsistency(service.runtime);
-    } finally {
-      await service?.runtime.stop();
-    }
-  });
+  // Whatever the fuzz sent, the database must stay consistent: every recorded event has its job.
+  const fuzz = useFuzzService({ checkIntake: true });
 
   const post = (body: string | Uint8Array, headers: Record<string, string>) =>
-    service.app.request('/webhooks/generic', { method: 'POST', body, headers });
+    fuzz.request('/webhooks/generic', { method: 'POST', body, headers });
 
   it('signs like the official standardwebhooks package', () => {
     const id = `msg_${randomUUID()}`;
@@ -81,7 +71,7 @@ describe('fuzz POST /webhooks/generic', () => {
         await checkAnswer(res, undefined, `hostile id ${describeBody(body)}`);
         if (!accepted) return;
         const objectId = String(leadId);
-        const found = await service.app.request(`/v1/leads/generic/${encodeURIComponent(objectId)}`, { headers: { authorization: `Bearer ${FUZZ_SECRETS.adminToken}` } });
+        const found = await fuzz.request(`/v1/leads/generic/${encodeURIComponent(objectId)}`, { headers: { authorization: `Bearer ${FUZZ_SECRETS.adminToken}` } });
         expect(found.status, `GET accepted id ${JSON.stringify(objectId)} → ${await found.text()}`).toBe(200);
       }),
       { numRuns: 300 },

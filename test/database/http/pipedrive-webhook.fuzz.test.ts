@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { FUZZ_SECRETS, checkAnswer, checkIntakeConsistency, describeBody, startFuzzService } from '../../support/fuzz/service.js';
+import { describe, it } from 'vitest';
+import { FUZZ_SECRETS, checkAnswer, describeBody, useFuzzService } from '../../support/fuzz/service.js';
 import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString, hostileValue } from '../../support/fuzz/hostile.js';
 
 /** POST /webhooks/pipedrive under generated hostile input; Pipedrive authenticates with HTTP Basic only. */
@@ -35,20 +35,10 @@ const envelope = fc
   }));
 
 describe('fuzz POST /webhooks/pipedrive', () => {
-  let service: Awaited<ReturnType<typeof startFuzzService>>;
-  beforeAll(async () => {
-    service = await startFuzzService();
-  });
-  afterAll(async () => {
-    // Whatever the fuzz sent, the database must be consistent: every recorded event has its job.
-    try {
-      if (service) await checkIntakeConsistency(service.runtime);
-    } finally {
-      await service?.runtime.stop();
-    }
-  });
+  // Whatever the fuzz sent, the database must stay consistent: every recorded event has its job.
+  const fuzz = useFuzzService({ checkIntake: true });
 
-  const post = (body: string | Uint8Array, headers: Record<string, string>) => service.app.request(PATH, { method: 'POST', body, headers });
+  const post = (body: string | Uint8Array, headers: Record<string, string>) => fuzz.request(PATH, { method: 'POST', body, headers });
 
   it('takes hostile ids and custom_fields (U+0000, lone surrogates, ..) without a 5xx; 2xx only for whole-number ids', async () => {
     const custom = fc.dictionary(hostileString, fc.oneof(hostileString, fc.record({ value: hostileString })), { maxKeys: 5 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { queryRows } from '../../../src/db/client.js';
@@ -35,6 +35,31 @@ export async function startFuzzService(): Promise<{ app: ReturnType<typeof creat
   });
   const runtime = await buildRuntime(config, createLogger({ level: 'silent' }));
   return { app: createApp(runtime.deps), runtime };
+}
+
+/**
+ * The fuzz service for one describe block: started in beforeAll, stopped in
+ * afterAll. With `checkIntake`, afterAll first checks that whatever the fuzz
+ * sent left the database consistent: every recorded event has its job.
+ */
+export function useFuzzService(options: { checkIntake?: boolean } = {}): { request(path: string, init?: RequestInit): Promise<Response> } {
+  let service: Awaited<ReturnType<typeof startFuzzService>> | undefined;
+  beforeAll(async () => {
+    service = await startFuzzService();
+  });
+  afterAll(async () => {
+    try {
+      if (service && options.checkIntake) await checkIntakeConsistency(service.runtime);
+    } finally {
+      await service?.runtime.stop();
+    }
+  });
+  return {
+    request: async (path, init) => {
+      if (!service) throw new Error('the fuzz service is not started (use it inside a test)');
+      return service.app.request(path, init);
+    },
+  };
 }
 
 /**
