@@ -1,4 +1,4 @@
-import type { FieldError } from '../http/problem.js';
+import type { FieldError } from '../field-errors.js';
 import type { LeadRef } from '../leads/identity.js';
 import type { JobPayload } from '../leads/job-payload.js';
 

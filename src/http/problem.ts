@@ -1,11 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldError } from '../field-errors.js';
 
-/** A field-level validation failure, as listed in a 400 problem. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 /**
  * Every machine code a problem can carry, in one closed list: a misspelt code
@@ -82,12 +78,4 @@ export function problemResponse(c: Context, err: AppError): Response {
     status: err.status,
     headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...(err.headers ?? {}) },
   });
-}
-
-/** Turns zod issues into the `errors` list of a 400: one entry per bad field. */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix = ''): FieldError[] {
-  return issues.map((i) => ({
-    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
-    message: i.message,
-  }));
 }

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv, AppRouter } from './context.js';
-import { fieldErrors, problems } from './problem.js';
+import { fieldErrors } from '../field-errors.js';
+import { problems } from './problem.js';
 
 /**
  * A router (the app, or a sub-router such as the admin one) whose validation

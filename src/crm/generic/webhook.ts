@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { fieldErrors } from '../../http/problem.js';
+import { fieldErrors } from '../../field-errors.js';
 import type { LeadInput } from '../../enrich/types.js';
 import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { FieldError } from '../../http/problem.js';
+import type { FieldError } from '../../field-errors.js';
 import { signatureEqual } from '../../constant-time.js';
 import {
   type HeaderLookup,

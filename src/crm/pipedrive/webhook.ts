@@ -1,4 +1,4 @@
-import type { FieldError } from '../../http/problem.js';
+import type { FieldError } from '../../field-errors.js';
 import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { secretEqual } from '../../constant-time.js';
 import { ID_RULES, isObjectId } from '../object-id.js';

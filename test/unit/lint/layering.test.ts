@@ -25,6 +25,7 @@ const CRM = 'src/enrich/ imports no CRM code';
 const JOBS = 'src/cbs/ imports nothing from src/jobs/';
 const OUTBOUND = 'src/outbound/ imports no feature code';
 const CRM_JOBS = 'src/crm/ imports nothing from src/jobs/';
+const CRM_HTTP = 'src/crm/ imports nothing from src/http/';
 const SCRIPTS = 'must not import scripts/';
 const BENCH = 'must not import bench/';
 const TEST_FILE = 'no other test file';
@@ -60,6 +61,10 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/outbound/p-scripts.ts', "import { x } from '../../scripts/migrate.js';", SCRIPTS],
   ['src/crm/p-jobs.ts', "import { recordWebhook } from '../jobs/intake.js';", CRM_JOBS],
   ['src/crm/hubspot/p-jobs-type.ts', "import type { JobPayload } from '../../jobs/types.js';", CRM_JOBS],
+  ['src/crm/p-http.ts', "import { AppError } from '../http/problem.js';", CRM_HTTP],
+  ['src/crm/generic/p-http-type.ts', "import type { FieldError } from '../../http/problem.js';", CRM_HTTP],
+  // crm/ describes a bad payload with the shared leaf src/field-errors.ts, and may import its own http.ts.
+  ['src/crm/ok-fields.ts', "import type { FieldError } from '../field-errors.js';\nimport { createCrmHttp } from './http.js';", undefined],
   ['src/crm/p-scripts.ts', "import { x } from '../../scripts/crm-ensure.js';", SCRIPTS],
   // crm/ names leads through src/leads/, which jobs/ imports too.
   ['src/crm/ok-leads.ts', "import type { LeadRef } from '../leads/identity.js';\nimport type { Database } from '../db/client.js';\nimport { request } from 'undici';", undefined],
