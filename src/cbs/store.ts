@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -21,11 +20,25 @@ import { type CbsTableStatus, tableStatus } from './status.js';
  * and tells `onSwap` listeners, e.g. the enrichment engine, to rebuild.
  */
 
+/**
+ * The CBS settings the store works from: what `config.cbs` holds (src/config.ts),
+ * declared here so that cbs/ does not import the config module, which imports
+ * the domain (figure specs) that imports cbs/.
+ */
+export interface CbsSettings {
+  baseUrl: string;
+  tables: string[];
+  refreshCron: string;
+  timezone: string;
+  v4Tables: string[];
+  v4BaseUrl: string;
+}
+
 export interface CbsStoreOptions {
   database: Database;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'cbs'>;
+  config: { cbs: CbsSettings };
   /** Client overrides (retry policy, timeouts) for tests and scripts. */
   client?: Partial<CbsClientOptions>;
   /** How often to look for swaps made by other instances. */

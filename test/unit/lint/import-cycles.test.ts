@@ -3,10 +3,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * No import circle in src/ (issue 17: app.ts and the route files used to import
- * each other through the dependency types). Type-only imports count too: a type
- * circle still ties the files' meaning together. Walks the relative imports of
- * every .ts/.tsx file.
+ * No import circle in src/, between files or between its top folders (issue 17:
+ * app.ts and the route files used to import each other through the dependency
+ * types; crm/ and jobs/, crm/ and http/, config → enrich → cbs → config did
+ * at folder level). Type-only imports count too: a type circle still ties the
+ * files' meaning together. Walks the relative imports of every .ts/.tsx file.
  */
 
 const SRC = resolve(import.meta.dirname, '../../../src');
@@ -36,7 +37,12 @@ function importsOf(file: string, known: Set<string>): string[] {
 /** Every cycle found by a depth-first walk, each as the list of files around it. */
 function findCycles(files: string[]): string[][] {
   const known = new Set(files);
-  const graph = new Map(files.map((f) => [f, importsOf(f, known)]));
+  return findCyclesIn(files, (f) => importsOf(f, known));
+}
+
+/** The cycles of any graph given by its nodes and their out-edges. */
+function findCyclesIn(nodes: string[], next: (node: string) => string[]): string[][] {
+  const graph = new Map(nodes.map((f) => [f, next(f)]));
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const cycles: string[][] = [];
@@ -50,7 +56,7 @@ function findCycles(files: string[]): string[][] {
     stack.pop();
     state.set(f, 'done');
   };
-  for (const f of files) if (!state.has(f)) visit(f);
+  for (const f of nodes) if (!state.has(f)) visit(f);
   return cycles;
 }
 
@@ -66,6 +72,24 @@ describe('imports in src/', () => {
 
   it('form no circle anywhere else either (crm/ included: a failure is named in crm-error.ts, not in the adapter contract)', () => {
     expect(cycles, shown(cycles)).toEqual([]);
+  });
+
+  it('run one way between the top folders and modules of src/ (no folder back-reference)', () => {
+    // src/crm/hubspot/api.ts belongs to crm, src/config.ts to config.
+    const unit = (f: string) => relative(SRC, f).split('/')[0].replace(/\.tsx?$/, '');
+    const known = new Set(files);
+    const folders = files.map((f) => `${join(SRC, unit(f))}.unit`);
+    const edges = new Map<string, Set<string>>();
+    for (const f of files) {
+      for (const target of importsOf(f, known)) {
+        if (unit(target) === unit(f)) continue;
+        const from = `${join(SRC, unit(f))}.unit`;
+        if (!edges.has(from)) edges.set(from, new Set());
+        edges.get(from)?.add(`${join(SRC, unit(target))}.unit`);
+      }
+    }
+    const folderCycles = findCyclesIn([...new Set(folders)], (f) => [...(edges.get(f) ?? [])]).map((c) => c.map((f) => relative(SRC, f).replace(/\.unit$/, '')));
+    expect(folderCycles, shown(folderCycles)).toEqual([]);
   });
 
   it('sees the imports it walks (app.ts imports the route files)', () => {
