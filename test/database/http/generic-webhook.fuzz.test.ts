@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { FUZZ_SECRETS, checkAnswer, describeBody, useFuzzService } from '../../support/fuzz/service.js';
+import { FUZZ_SECRETS, checkAnswer, describeBody, sentJson, useFuzzService } from '../../support/fuzz/service.js';
 import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString } from '../../support/fuzz/hostile.js';
 
 /**
@@ -84,12 +84,7 @@ describe('fuzz POST /webhooks/generic', () => {
         const id = `msg_${randomUUID()}`;
         const ts = nowSeconds();
         const res = await post(body, { 'content-type': contentType, 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sign(id, ts, body) });
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
+        const parsed = sentJson(body);
         const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
         await checkAnswer(res, isObject ? undefined : false, `signed ${contentType} ${describeBody(body)}`);
       }),

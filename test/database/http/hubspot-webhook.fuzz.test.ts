@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { FUZZ_SECRETS, checkAnswer, describeBody, useFuzzService } from '../../support/fuzz/service.js';
+import { FUZZ_SECRETS, checkAnswer, describeBody, sentJson, useFuzzService } from '../../support/fuzz/service.js';
 import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString, hostileValue } from '../../support/fuzz/hostile.js';
 
 /**
@@ -97,12 +97,7 @@ describe('fuzz POST /webhooks/hubspot', () => {
       fc.asyncProperty(bodies, contentTypes, async (body, contentType) => {
         const ts = String(Date.now());
         const res = await post(body, { 'content-type': contentType, 'x-hubspot-signature-v3': signV3(body, ts), 'x-hubspot-request-timestamp': ts });
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
+        const parsed = sentJson(body);
         await checkAnswer(res, Array.isArray(parsed) ? undefined : false, `signed ${contentType} ${describeBody(body)}`);
       }),
       { numRuns: 600 },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { FUZZ_SECRETS, checkAnswer, describeBody, useFuzzService } from '../../support/fuzz/service.js';
+import { FUZZ_SECRETS, checkAnswer, describeBody, sentJson, useFuzzService } from '../../support/fuzz/service.js';
 import { contentTypes, hostileBody, hostileHeaderValue, hostileId, hostileString, hostileValue } from '../../support/fuzz/hostile.js';
 
 /** POST /webhooks/pipedrive under generated hostile input; Pipedrive authenticates with HTTP Basic only. */
@@ -75,12 +75,7 @@ describe('fuzz POST /webhooks/pipedrive', () => {
     await fc.assert(
       fc.asyncProperty(bodies, contentTypes, async (body, contentType) => {
         const res = await post(body, { 'content-type': contentType, authorization: GOOD_AUTH });
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
+        const parsed = sentJson(body);
         const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
         await checkAnswer(res, isObject ? undefined : false, `authenticated ${contentType} ${describeBody(body)}`);
       }),

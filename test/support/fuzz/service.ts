@@ -83,6 +83,15 @@ export async function checkAnswer(res: Response, expect2xx: boolean | undefined,
   if (expect2xx === false) expect(res.status, shown).toBeGreaterThanOrEqual(400);
 }
 
+/** The JSON a fuzzed body holds, as the server would read it; undefined when it is not JSON. */
+export function sentJson(body: string | Uint8Array): unknown {
+  try {
+    return JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A short, printable description of a body for failure messages. */
 export function describeBody(body: string | Uint8Array): string {
   const s = typeof body === 'string' ? body : `bytes:${Buffer.from(body).toString('hex')}`;
