@@ -1,7 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import { inArray } from 'drizzle-orm';
-import type { Database } from '../../src/db/client.js';
+import { afterAll, beforeAll } from 'vitest';
+import { type Database, openDatabase } from '../../src/db/client.js';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
+import { createPostgresDatabase, dropPostgresDatabase } from './db.js';
+import type { SpawnedService } from './spawn-service.js';
 
 /** Shared by the whole-process tests: a configured environment, signed generic events, and final-state checks. */
 export const GENERIC_SECRET = `whsec_${Buffer.from('crash-test-signing-key-0123456789').toString('base64')}`;
@@ -86,4 +89,34 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A fresh PostgreSQL database for the service processes of one describe block:
+ * created in beforeAll; in afterAll every spawned service is killed, the test's
+ * own pool closed and the database dropped. `open()` gives the test its pool,
+ * once a service has applied the migrations.
+ */
+export function useServiceDatabase(): { readonly url: string; services: SpawnedService[]; open(): Promise<Database> } {
+  let url = '';
+  let database: Database | undefined;
+  const services: SpawnedService[] = [];
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+  });
+  afterAll(async () => {
+    for (const s of services) await s.kill();
+    await database?.close();
+    if (url) await dropPostgresDatabase(url);
+  });
+  return {
+    get url() {
+      return url;
+    },
+    services,
+    async open() {
+      database ??= await openDatabase({ url, poolSize: 2 });
+      return database;
+    },
+  };
 }

@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { enrichments } from '../../../src/db/schema.js';
-import { createPostgresDatabase, dropPostgresDatabase, TEST_POSTGRES_URL } from '../../support/db.js';
-import { type SpawnedService, spawnService } from '../../support/spawn-service.js';
-import { FINAL, jobsForWebhooks, sendAll, serviceEnv, waitUntil } from '../../support/service-kit.js';
+import { TEST_POSTGRES_URL } from '../../support/db.js';
+import { spawnService } from '../../support/spawn-service.js';
+import { FINAL, jobsForWebhooks, sendAll, serviceEnv, useServiceDatabase, waitUntil } from '../../support/service-kit.js';
 
 /**
  * Crash safety with the real process: acknowledged webhooks survive a SIGKILL
  * in the middle of intake and processing; after a restart each reaches a final state.
  */
 describe.skipIf(!TEST_POSTGRES_URL)('crash safety (real service on PostgreSQL)', () => {
-  let url: string;
-  let database: Database;
-  const services: SpawnedService[] = [];
-  beforeAll(async () => {
-    url = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    for (const s of services) await s.kill();
-    await database?.close();
-    if (url) await dropPostgresDatabase(url);
-  });
+  const pg = useServiceDatabase();
 
   it('loses no acknowledged event when the service is killed with SIGKILL mid-flight', async () => {
     // One slow-ish worker so the queue is still busy when the kill comes.
-    const env = serviceEnv(url, { WORKER_CONCURRENCY: '1', JOB_BATCH_SIZE: '1' });
+    const env = serviceEnv(pg.url, { WORKER_CONCURRENCY: '1', JOB_BATCH_SIZE: '1' });
     const first = await spawnService(env);
-    services.push(first);
-    database = await openDatabase({ url, poolSize: 2 });
+    pg.services.push(first);
+    const database = await pg.open();
 
     const ids = Array.from({ length: 400 }, (_, i) => `crash-${i}`);
     let killed: Promise<void> | undefined;
@@ -45,8 +34,8 @@ describe.skipIf(!TEST_POSTGRES_URL)('crash safety (real service on PostgreSQL)',
     const unfinished = atKill.jobs.filter((j) => !FINAL.has(j.status)).length;
     expect(unfinished, 'the kill should interrupt work in progress').toBeGreaterThan(0);
 
-    const second = await spawnService(serviceEnv(url, { WORKER_CONCURRENCY: '4' }));
-    services.push(second);
+    const second = await spawnService(serviceEnv(pg.url, { WORKER_CONCURRENCY: '4' }));
+    pg.services.push(second);
     await waitUntil(async () => (await jobsForWebhooks(database, acked)).jobs.every((j) => FINAL.has(j.status)), 40_000, 'every acknowledged job final');
     const after = await jobsForWebhooks(database, acked);
     expect(after.jobs.map((j) => j.status).filter((s) => s !== 'done')).toEqual([]);

@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import { enrichments } from '../../../src/db/schema.js';
 import type { JobHistoryEntry } from '../../../src/jobs/queue.js';
-import { createPostgresDatabase, dropPostgresDatabase, TEST_POSTGRES_URL } from '../../support/db.js';
-import { type SpawnedService, spawnService } from '../../support/spawn-service.js';
-import { FINAL, failures, jobsForWebhooks, sendAll, serviceEnv, waitUntil } from '../../support/service-kit.js';
+import { TEST_POSTGRES_URL } from '../../support/db.js';
+import { spawnService } from '../../support/spawn-service.js';
+import { FINAL, failures, jobsForWebhooks, sendAll, serviceEnv, useServiceDatabase, waitUntil } from '../../support/service-kit.js';
 
 /** Two real service processes on one PostgreSQL share 1,000 jobs: each is processed exactly once. */
 describe.skipIf(!TEST_POSTGRES_URL)('two instances on one PostgreSQL', () => {
-  let url: string;
-  let database: Database;
-  const services: SpawnedService[] = [];
-  beforeAll(async () => {
-    url = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    for (const s of services) await s.kill();
-    await database?.close();
-    if (url) await dropPostgresDatabase(url);
-  });
+  const pg = useServiceDatabase();
 
   it('processes each of 1,000 jobs once', async () => {
     // A lease long enough that no takeover happens here: the first batch builds the enricher,
     // which blocks the event loop (and so the lease renewal) for a moment. Takeover is tested in crash.test.ts.
-    const env = serviceEnv(url, { WORKER_CONCURRENCY: '3', JOB_BATCH_SIZE: '10', JOB_LEASE_MS: '15000' });
+    const env = serviceEnv(pg.url, { WORKER_CONCURRENCY: '3', JOB_BATCH_SIZE: '10', JOB_LEASE_MS: '15000' });
     const [a, b] = await Promise.all([spawnService(env), spawnService(env)]);
-    services.push(a, b);
-    database = await openDatabase({ url, poolSize: 2 });
+    pg.services.push(a, b);
+    const database = await pg.open();
 
     const ids = Array.from({ length: 1000 }, (_, i) => `multi-${i}`);
     const acked = (
