@@ -29,18 +29,15 @@ export interface JobHistoryEntry {
   runAt?: string;
 }
 
-/** A job to enqueue: its row is job-row.ts's, the same as intake's. */
-export type EnqueueInput = NewJob;
-
 const MAX_ERROR_LENGTH = 2000;
 
-export async function enqueueJob(tx: Queryable, input: EnqueueInput): Promise<{ id: number }> {
+export async function enqueueJob(tx: Queryable, input: NewJob): Promise<{ id: number }> {
   const [id] = await enqueueJobs(tx, [input]);
   return { id };
 }
 
 /** Inserts jobs in one statement; the ids come back in input order. */
-export async function enqueueJobs(tx: Queryable, inputs: EnqueueInput[]): Promise<number[]> {
+export async function enqueueJobs(tx: Queryable, inputs: NewJob[]): Promise<number[]> {
   if (inputs.length === 0) return [];
   const rows = await tx.insert(jobs).values(inputs.map(newJobValues)).returning({ id: jobs.id });
   // PostgreSQL returns a multi-row VALUES insert in order; ids are serial, so sorting is a cheap guard.
