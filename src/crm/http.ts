@@ -73,6 +73,9 @@ export interface CrmHttp {
   close(): Promise<void>;
 }
 
+/** Parallel connections per CRM origin; more requests than this wait in the pool (inside their deadline). */
+export const CRM_CONNECTIONS = 16;
+
 export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const { crm, limiter, metrics } = options;
   const t = options.timeouts ?? {};
@@ -81,7 +84,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     connectMs: t.connectMs ?? 5_000,
     headersMs: t.headersMs ?? 15_000,
     bodyMs: t.bodyMs ?? 15_000,
-    connections: 16,
+    connections: CRM_CONNECTIONS,
     keepAliveMs: 4_000,
   });
   const secrets = Object.values(options.authHeaders)
@@ -101,6 +104,10 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
     const settle = () => limiter.settle(key, grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
 
+    // One deadline over the whole request, the wait for a free connection included: the limiter
+    // counts an unsettled grant as on its way until then, so nothing may reach the CRM after it.
+    const deadline = AbortSignal.timeout(limiter.requestDeadlineMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     let status: number;
     let headers: Headers;
     let text: string;
@@ -108,7 +115,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       const res = await request(base + req.path, {
         method: req.method,
         dispatcher: agent,
-        signal: req.signal,
+        signal,
         headers: {
           accept: 'application/json',
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -123,6 +130,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       await settle();
       metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
       if (req.signal?.aborted) throw err;
+      if (deadline.aborted) {
+        throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} took longer than ${limiter.requestDeadlineMs} ms; aborted`));
+      }
       if (err instanceof ResponseTooLarge) {
         // The same request would get the same answer: that lead's failure, not a retry.
         throw new CrmError(crm, { kind: 'permanent' }, scrub(`${crm} ${req.op}: ${where} answered more than ${MAX_CRM_RESPONSE_BYTES} bytes; not read`));

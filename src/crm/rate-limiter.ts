@@ -22,6 +22,14 @@ import { capUntil } from './clock.js';
  * more than N in any window. The state row is locked (`FOR UPDATE`) while
  * counting and granting, and the database clock decides, so instances on
  * different hosts agree.
+ *
+ * What the window counts is when the CRM counts: a request's arrival. We never
+ * see it, only bracket it: it arrives after the grant and before its answer
+ * (or its failure, or its deadline). So a grant counts from the grant until
+ * one window after its answer, and one still in flight counts until its
+ * deadline has passed too: a request that hangs, or waits for a connection,
+ * or whose process was killed before it could settle, never drops out of the
+ * window while the CRM may still count it.
  */
 
 /**
@@ -80,9 +88,11 @@ export interface RateLimiter {
   /**
    * Marks a granted request finished (answered, failed or timed out). The CRM
    * counts a request when it arrives, which can be well after the grant when a
-   * process stalls; re-stamping the grant with its finish time keeps it in the
-   * window until at least its arrival + window, so no rolling window at the CRM
-   * can ever hold more than the limit, whatever the delays in between.
+   * process stalls or the request hangs; until settled a grant counts as
+   * arriving at any moment up to its deadline, and settling stamps its finish
+   * time, so it stays in the window until at least its arrival + window: no
+   * rolling window at the CRM can ever hold more than the limit, whatever the
+   * delays in between.
    */
   settle(key: LimiterKey, grantId: number): Promise<void>;
   /** Feeds response headers back: a lower max, a longer interval, a spent daily budget. */
@@ -95,6 +105,12 @@ export interface RateLimiter {
   pause(key: LimiterKey, until: Date, reason: string, options?: { daily?: boolean }): Promise<Date>;
   /** The longest pause (and retry delay) a CRM's own headers may impose: CRM_MAX_PAUSE_MS. */
   readonly maxPauseMs: number;
+  /**
+   * The longest a granted request may take, the wait for a connection
+   * included: the client aborts it then, and an unsettled grant counts as on
+   * its way until then (plus slack).
+   */
+  readonly requestDeadlineMs: number;
   /**
    * Ends a pause (and a spent daily count) by its state key, e.g. `pipedrive:cred-…` as the
    * status page shows it: an operator who knows better than a CRM's header. False when
@@ -115,9 +131,21 @@ export interface RateLimiterOptions {
   maxWaitMs?: number;
   /** CRM_MAX_PAUSE_MS: the longest burst pause a CRM's headers may impose (default 15 min). */
   maxPauseMs?: number;
+  /** The longest a granted request may take (default DEFAULT_REQUEST_DEADLINE_MS); tests shorten it. */
+  requestDeadlineMs?: number;
 }
 
 export const DEFAULT_MAX_PAUSE_MS = 15 * 60 * 1000;
+
+/** The longest a CRM request may take from its grant to its end, queueing for a connection included (crm/http.ts aborts it then). */
+export const DEFAULT_REQUEST_DEADLINE_MS = 30_000;
+/**
+ * Added to the deadline for how long an unsettled grant may still be on its
+ * way: the time between the database stamping the grant and the client
+ * starting the deadline's clock. A grant nobody settles (its process was
+ * killed) counts until then, and one window beyond.
+ */
+const DEADLINE_SLACK_MS = 5_000;
 /** A daily budget resets at the next midnight of the account's zone: never more than 25 h away (DST), plus slack. */
 export const DAILY_MAX_PAUSE_MS = 26 * 60 * 60 * 1000;
 
@@ -171,6 +199,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { database, metrics, logger } = options;
   const maxWaitDefault = options.maxWaitMs ?? 30_000;
   const maxPauseMs = options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
+  const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  const inFlightMs = requestDeadlineMs + DEADLINE_SLACK_MS;
   let grantsSincePrune = 0;
 
   const specFor = (crm: Source): RateLimitSpec => options.limits?.[crm] ?? options.limits?.all ?? DEFAULT_LIMITS[crm];
@@ -228,16 +258,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       const { limit, windowMs } = effective(key, row.observed);
       const span = windowMs + safetyMarginMs(windowMs);
+      const since = sql`to_timestamp(${now / 1000}::float8) - make_interval(secs => ${span / 1000}::float8)`;
       const [{ n }] = await queryRows<{ n: number }>(
         tx,
-        sql`select count(*)::int as n from rate_limit_grants
-            where key = ${k} and granted_at > to_timestamp(${now / 1000}::float8) - make_interval(secs => ${span / 1000}::float8)`,
+        sql`select count(*)::int as n from rate_limit_grants where key = ${k} and arrived_by > ${since}`,
       );
       if (Number(n) < limit) {
         // clock_timestamp() again, not `now`: a later stamp only keeps the grant in the window longer (safe side).
         const [grant] = await queryRows<{ id: string | number }>(
           tx,
-          sql`insert into rate_limit_grants (key, granted_at) values (${k}, clock_timestamp()) returning id`,
+          sql`insert into rate_limit_grants (key, granted_at, arrived_by)
+              values (${k}, clock_timestamp(), clock_timestamp() + make_interval(secs => ${inFlightMs / 1000}::float8)) returning id`,
         );
         if (probe) {
           await tx.execute(
@@ -253,12 +284,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         );
         return { granted: true, grantId: Number(grant.id), ...(probe ? { probe: true } : {}) } as const;
       }
-      // Full: wait until the grant that makes the window full (the limit-th newest) leaves it.
+      // Full: wait until the grant that makes the window full (the limit-th newest) leaves it. One still in
+      // flight leaves a window after it settles, at the earliest now: look again then, not at its deadline.
       const [edge] = await queryRows<{ t: string | number }>(
         tx,
-        sql`select extract(epoch from granted_at) * 1000 as t from rate_limit_grants
-            where key = ${k} and granted_at > to_timestamp(${now / 1000}::float8) - make_interval(secs => ${span / 1000}::float8)
-            order by granted_at desc offset ${limit - 1} limit 1`,
+        sql`select extract(epoch from least(arrived_by, to_timestamp(${now / 1000}::float8))) * 1000 as t from rate_limit_grants
+            where key = ${k} and arrived_by > ${since}
+            order by 1 desc offset ${limit - 1} limit 1`,
       );
       const waitMs = edge ? Math.max(1, Math.ceil(Number(edge.t) + span - now)) : 1;
       return { granted: false, waitMs, reason: 'window' } as const;
@@ -271,8 +303,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function settle(key: LimiterKey, grantId: number): Promise<void> {
+    // Answered or failed: it arrived by now, if at all. Never earlier than the grant, whatever the clocks.
     await database.db.execute(
-      sql`update rate_limit_grants set granted_at = greatest(granted_at, clock_timestamp()) where id = ${grantId} and key = ${limiterKey(key)}`,
+      sql`update rate_limit_grants set arrived_by = greatest(granted_at, clock_timestamp()) where id = ${grantId} and key = ${limiterKey(key)}`,
     );
   }
 
@@ -382,11 +415,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const rows = await queryRows<{ id: number }>(
       database.db,
       sql`delete from rate_limit_grants g using rate_limit_state s
-          where g.key = s.key and g.granted_at < clock_timestamp() - make_interval(secs => (s.window_ms * 2 + 60000) / 1000.0)
+          where g.key = s.key and g.arrived_by < clock_timestamp() - make_interval(secs => (s.window_ms * 2 + 60000) / 1000.0)
           returning g.id`,
     );
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, release };
+  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, requestDeadlineMs, release };
 }

@@ -183,15 +183,22 @@ export const rateLimitState = pgTable('rate_limit_state', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
-/** One row per request sent: the sliding window that keeps every rolling window under the limit. */
+/**
+ * One row per request sent: the sliding window that keeps every rolling window
+ * under the limit. The window counts `arrived_by`, the latest moment the CRM
+ * can have received the request: while it is in flight, its deadline (so a
+ * request still on its way never drops out of the window); once answered or
+ * failed, that moment. `granted_at` is when it was let through, for the record.
+ */
 export const rateLimitGrants = pgTable(
   'rate_limit_grants',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     key: text('key').notNull(),
     grantedAt: ts('granted_at').notNull(),
+    arrivedBy: ts('arrived_by').notNull().defaultNow(),
   },
-  (t) => [index('rate_limit_grants_key_idx').on(t.key, t.grantedAt)],
+  (t) => [index('rate_limit_grants_key_arrived_idx').on(t.key, t.arrivedBy)],
 );
 
 /** Where the catch-up sweep of each CRM account got to. */

@@ -115,7 +115,7 @@ export async function rateLimitViews(db: Queryable, now = new Date()): Promise<R
       dailyLimit: rateLimitState.dailyLimit,
       dailyUsed: rateLimitState.dailyUsed,
       usedInWindow: sql<number>`(select count(*)::int from rate_limit_grants g where g.key = ${rateLimitState.key}
-        and g.granted_at > ${now.toISOString()}::timestamptz - (${rateLimitState.windowMs} * interval '1 millisecond'))`,
+        and g.arrived_by > ${now.toISOString()}::timestamptz - (${rateLimitState.windowMs} * interval '1 millisecond'))`,
     })
     .from(rateLimitState)
     .orderBy(rateLimitState.key);

@@ -103,5 +103,5 @@ export async function seedRefreshRun(db: Queryable, status: 'ok' | 'failed', fin
 export async function seedRateLimit(db: Queryable, key: string, used: number) {
   await db.insert(rateLimitState).values({ key, limit: 190, windowMs: 10_000, dailyLimit: 250_000, dailyUsed: 420 });
   const now = Date.now();
-  if (used > 0) await db.insert(rateLimitGrants).values(Array.from({ length: used }, (_, i) => ({ key, grantedAt: new Date(now - i * 100) })));
+  if (used > 0) await db.insert(rateLimitGrants).values(Array.from({ length: used }, (_, i) => ({ key, grantedAt: new Date(now - i * 100), arrivedBy: new Date(now - i * 100) })));
 }

@@ -18,17 +18,17 @@ describe.each(flavours)('shared rate limiter on %s', (flavour) => {
   afterAll(async () => {
     await database?.drop();
   });
-  const limiter = (limit = 10, windowMs = 1_000) =>
-    createRateLimiter({ database, metrics: createMetrics(), logger, limits: { generic: { limit, windowMs } } });
+  const limiter = (limit = 10, windowMs = 1_000, requestDeadlineMs?: number) =>
+    createRateLimiter({ database, metrics: createMetrics(), logger, limits: { generic: { limit, windowMs } }, requestDeadlineMs });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('never grants more than the limit in any rolling window, across limiters', async () => {
     const key = { crm: 'generic' as const, accountId: uniqueAccount() };
     const limiters = [limiter(), limiter(), limiter()];
-    const stamps: number[] = [];
     await Promise.all(
       Array.from({ length: 25 }, async (_, i) => {
-        await limiters[i % 3].acquire(key);
-        stamps.push(Date.now());
+        const { grantId } = await limiters[i % 3].acquire(key);
+        await limiters[i % 3].settle(key, grantId);
       }),
     );
     const grants = await queryRows<{ t: string }>(
@@ -87,18 +87,58 @@ describe.each(flavours)('shared rate limiter on %s', (flavour) => {
     const key = { crm: 'generic' as const, accountId: uniqueAccount('slow') };
     const { grantId } = await l.acquire(key);
     // The request takes a while to arrive and be answered (a stalled process, a slow network).
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await l.settle(key, grantId);
-    await new Promise((r) => setTimeout(r, windowMs + safetyMarginMs(windowMs) - 300 + 50));
+    await sleep(windowMs + safetyMarginMs(windowMs) - 300 + 50);
     // Counted from the grant, the window would be free again; counted from the finish, it is not.
     expect(await l.tryAcquire(key)).toMatchObject({ granted: false, reason: 'window' });
+  });
+
+  it('keeps a request still in flight in the window past its grant, and frees it one window after it settles', async () => {
+    const windowMs = 200;
+    const span = windowMs + safetyMarginMs(windowMs);
+    const l = limiter(1, windowMs);
+    const key = { crm: 'generic' as const, accountId: uniqueAccount('hung') };
+    const { grantId } = await l.acquire(key);
+    // A request that hangs (or waits for a connection) may reach the CRM at any moment: two windows on, it still counts.
+    await sleep(2 * span);
+    const waiting = await l.tryAcquire(key);
+    expect(waiting).toMatchObject({ granted: false, reason: 'window' });
+    // It settles at the earliest now: look again a window from now, not at its deadline half a minute away.
+    expect((waiting as { waitMs: number }).waitMs).toBeGreaterThanOrEqual(span - 20);
+    expect((waiting as { waitMs: number }).waitMs).toBeLessThanOrEqual(span + 20);
+    await l.settle(key, grantId);
+    expect(await l.tryAcquire(key)).toMatchObject({ granted: false, reason: 'window' });
+    await sleep(span + 30);
+    expect(await l.tryAcquire(key)).toMatchObject({ granted: true });
+  });
+
+  it('counts a grant nobody settles (its process was killed) until its deadline and slack have passed, then a window more', async () => {
+    const windowMs = 200;
+    const l = limiter(1, windowMs, 100);
+    const key = { crm: 'generic' as const, accountId: uniqueAccount('killed') };
+    await l.acquire(key);
+    const [row] = await queryRows<{ bound_ms: number }>(
+      database.db,
+      sql`select (extract(epoch from arrived_by - granted_at) * 1000)::int as bound_ms from rate_limit_grants where key = ${limiterKey(key)}`,
+    );
+    // The deadline (100 ms here) plus 5 s of slack for the time between the grant and the client's clock starting.
+    expect(row.bound_ms).toBe(100 + 5_000);
+    expect(await l.tryAcquire(key)).toMatchObject({ granted: false, reason: 'window' });
+    // Age the grant past its bound, as if it had been granted 6 s ago and never settled: the window frees.
+    await database.db.execute(
+      sql`update rate_limit_grants set granted_at = granted_at - interval '6 seconds', arrived_by = arrived_by - interval '6 seconds' where key = ${limiterKey(key)}`,
+    );
+    expect(await l.tryAcquire(key)).toMatchObject({ granted: true });
   });
 
   it('prunes grants no window can see', async () => {
     const key = { crm: 'generic' as const, accountId: uniqueAccount('old') };
     const l = limiter();
     await l.tryAcquire(key);
-    await database.db.execute(sql`update rate_limit_grants set granted_at = granted_at - interval '1 hour' where key = ${limiterKey(key)}`);
+    await database.db.execute(
+      sql`update rate_limit_grants set granted_at = granted_at - interval '1 hour', arrived_by = arrived_by - interval '1 hour' where key = ${limiterKey(key)}`,
+    );
     expect(await l.prune()).toBeGreaterThanOrEqual(1);
   });
 });
