@@ -1,9 +1,9 @@
-import { Webhook } from 'standardwebhooks';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.js';
 import { jobs, webhookEvents } from '../../src/db/schema.js';
 import { createPostgresDatabase, dropPostgresDatabase } from './db.js';
+import { standardWebhookHeaders } from './signed.js';
 import type { SpawnedService } from './spawn-service.js';
 
 /** Shared by the whole-process tests: a configured environment, signed generic events, and final-state checks. */
@@ -27,19 +27,11 @@ export const failures: string[] = [];
 /** POSTs one signed generic lead.created; resolves true only on a 2xx (an acknowledged event). */
 export async function sendLead(url: string, webhookId: string, leadId: string): Promise<boolean> {
   const body = JSON.stringify({ type: 'lead.created', lead: { id: leadId, sbi: '62.01', employees: 12, company: `Lead ${leadId}` } });
-  // One instant for the signature and the header: read twice, a second boundary between them broke the signature under load.
-  const at = new Date();
-  const signature = new Webhook(GENERIC_SECRET).sign(webhookId, at, body);
   try {
     const res = await fetch(`${url}/webhooks/generic`, {
       method: 'POST',
       body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': webhookId,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': signature,
-      },
+      headers: standardWebhookHeaders(GENERIC_SECRET, webhookId, body),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();

@@ -2,9 +2,30 @@ import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 /**
- * Signed webhook requests for the security suites, made from each CRM's
- * documentation (HubSpot v3 HMAC, Pipedrive HTTP Basic, Standard Webhooks).
+ * Signed webhook requests, made from each CRM's documentation (HubSpot v3
+ * HMAC, Pipedrive HTTP Basic, Standard Webhooks), not from our verifiers: the
+ * two signers below are the only ones the tests and harnesses use, and the
+ * requests after them are the security suites' ready-made ones.
  */
+
+/** HubSpot v3: base64 HMAC-SHA256 of method + public URI + body + the millisecond timestamp sent beside it. */
+export function hubspotV3Headers(secret: string, publicUrl: string, body: string): Record<string, string> {
+  const timestamp = String(Date.now());
+  const signature = createHmac('sha256', secret).update(`POST${publicUrl}/webhooks/hubspot${body}${timestamp}`).digest('base64');
+  return { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp };
+}
+
+/** Standard Webhooks: one clock reading for the signature and the header (two could straddle a second and not match). */
+export function standardWebhookHeaders(secret: string, id: string, body: string): Record<string, string> {
+  const signedAt = new Date();
+  const signature = new Webhook(secret).sign(id, signedAt, body);
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
+}
 
 export const SECRETS = {
   publicUrl: 'https://verrijk.security.test',
@@ -27,13 +48,7 @@ export const unique = () => `${Date.now()}${++seq}`;
 
 export function hubspotV3(events: unknown, raw?: string): Request {
   const body = raw ?? JSON.stringify(events);
-  const ts = String(Date.now());
-  const sig = createHmac('sha256', SECRETS.hubspot).update(`POST${SECRETS.publicUrl}/webhooks/hubspot${body}${ts}`).digest('base64');
-  return new Request('http://127.0.0.1/webhooks/hubspot', {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': ts },
-  });
+  return new Request('http://127.0.0.1/webhooks/hubspot', { method: 'POST', body, headers: hubspotV3Headers(SECRETS.hubspot, SECRETS.publicUrl, body) });
 }
 
 export function pipedrive(envelope: unknown): Request {
@@ -47,14 +62,7 @@ export function pipedrive(envelope: unknown): Request {
 
 export function generic(payload: unknown, id = `msg_${unique()}`): Request {
   const body = JSON.stringify(payload);
-  // One clock reading for the signature and the header: two could straddle a second and not match.
-  const signedAt = new Date();
-  const signature = new Webhook(SECRETS.generic).sign(id, signedAt, body);
-  return new Request('http://127.0.0.1/webhooks/generic', {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)), 'webhook-signature': signature },
-  });
+  return new Request('http://127.0.0.1/webhooks/generic', { method: 'POST', body, headers: standardWebhookHeaders(SECRETS.generic, id, body) });
 }
 
 export const hubspotCreation = (portalId: number, objectId: number | string, extra: Record<string, unknown> = {}) => ({

@@ -1,9 +1,9 @@
 import { count } from 'drizzle-orm';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs, webhookEvents } from '../../../src/db/schema.js';
 import { type TestService, bodyOf, createApp, createTestService, testConfig } from '../../support/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { standardWebhookHeaders } from '../../support/signed.js';
 
 /**
  * The deep-nesting guard on webhook bodies (src/http/routes/webhooks.ts): a signed body
@@ -24,18 +24,7 @@ const nest = (levels: number): unknown => (levels === 0 ? 1 : { a: nest(levels -
 
 /** A signed generic webhook; one clock read for the timestamp header and the signature. */
 function signedGeneric(body: string): Request {
-  const id = `msg_${unique()}`;
-  const now = new Date();
-  return new Request('http://127.0.0.1/webhooks/generic', {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(GENERIC_SECRET).sign(id, now, body),
-    },
-  });
+  return new Request('http://127.0.0.1/webhooks/generic', { method: 'POST', body, headers: standardWebhookHeaders(GENERIC_SECRET, `msg_${unique()}`, body) });
 }
 const generic = (payload: unknown) => signedGeneric(JSON.stringify(payload));
 

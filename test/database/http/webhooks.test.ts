@@ -3,12 +3,12 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobs, webhookEvents } from '../../../src/db/schema.js';
 import type { JobPayload } from '../../../src/leads/job-payload.js';
 import { type TestService, bodyOf, createApp, createTestService, memoryLogger, testConfig } from '../../support/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { standardWebhookHeaders } from '../../support/signed.js';
 
 const HUBSPOT_SECRET = 'hs-secret-0123456789';
 const GENERIC_KEY = Buffer.from('generic-signing-key-32-bytes-long!').toString('base64');
@@ -40,14 +40,10 @@ function hubspotRequest(events: unknown, opts: { ts?: number; path?: string; sig
 
 function genericRequest(payload: unknown, id = `msg_${unique()}`, raw?: string) {
   const body = raw ?? JSON.stringify(payload);
-  // One instant for signature and header, so a second boundary between two clock reads cannot break the signature.
-  const at = new Date();
-  const signature = new Webhook(GENERIC_SECRET).sign(id, at, body);
-  const ts = String(Math.floor(at.getTime() / 1000));
   return new Request('http://127.0.0.1/webhooks/generic', {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': signature },
+    headers: standardWebhookHeaders(GENERIC_SECRET, id, body),
   });
 }
 

@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSecrets } from '../../../src/config.js';
 import { redactSensitive } from '../../../src/logger.js';
 import { bodyOf, createApp, createTestService, memoryLogger, testConfig } from '../../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { hubspotV3Headers, standardWebhookHeaders } from '../../support/signed.js';
 
 /**
  * Secrets never reach the log: a whole run with every secret configured (admin
@@ -65,13 +64,11 @@ describe('log redaction over a whole flow', () => {
 
     // Signed webhooks for each source (and a query string carrying a token, as Pipedrive v1 URLs do).
     const hsBody = JSON.stringify([{ eventId: 1, subscriptionType: 'company.creation', portalId: 12345678, objectId: 987, occurredAt: Date.now(), attemptNumber: 0 }]);
-    const ts = String(Date.now());
-    const hsSig = createHmac('sha256', ENV.HUBSPOT_CLIENT_SECRET).update(`POST${ENV.PUBLIC_URL}/webhooks/hubspot${hsBody}${ts}`).digest('base64');
     responses.push(
       await app.request('/webhooks/hubspot', {
         method: 'POST',
         body: hsBody,
-        headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': hsSig, 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-version': 'v3' },
+        headers: { ...hubspotV3Headers(ENV.HUBSPOT_CLIENT_SECRET, ENV.PUBLIC_URL, hsBody), 'x-hubspot-signature-version': 'v3' },
       }),
     );
     const pdBody = JSON.stringify({ meta: { action: 'create', entity: 'organization', id: 'e1', company_id: '77', entity_id: '5', version: '2.0' }, data: { id: 5, name: 'Acme' }, previous: null });
@@ -85,14 +82,8 @@ describe('log redaction over a whole flow', () => {
     );
     const gBody = JSON.stringify({ type: 'lead.created', lead: { id: 'L1', company: 'Acme', sbi: '62.01', employees: 12 } });
     const msgId = `msg_${Date.now()}`;
-    const gAt = new Date();
-    const gSig = new Webhook(ENV.GENERIC_WEBHOOK_SECRET).sign(msgId, gAt, gBody);
     responses.push(
-      await app.request('/webhooks/generic', {
-        method: 'POST',
-        body: gBody,
-        headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(gAt.getTime() / 1000)), 'webhook-signature': gSig },
-      }),
+      await app.request('/webhooks/generic', { method: 'POST', body: gBody, headers: standardWebhookHeaders(ENV.GENERIC_WEBHOOK_SECRET, msgId, gBody) }),
     );
 
     // A failing request.

@@ -1,12 +1,12 @@
-import { createHmac } from 'node:crypto';
 import type { LeadInput } from '../../../src/enrich/types.js';
 import type { FakeHubspot, Props } from '../fakes/hubspot-server.js';
+import { hubspotV3Headers } from '../signed.js';
 import { leadMix, seededRandom } from './leads.js';
 
 /**
  * HubSpot as the harness drives it: companies seeded on the fake HubSpot from
  * the realistic lead mix, `company.creation` deliveries signed with v3 exactly
- * as HubSpot documents it (written inline from the spec, not our verifier), and
+ * as HubSpot documents it (test/support/signed.ts, from the spec, not our verifier), and
  * random failure injection through the fake's own `fail()` queue.
  */
 export const HARNESS_HUBSPOT_SECRET = 'harness-hubspot-client-secret';
@@ -56,15 +56,10 @@ export function creationEvent(objectId: string, eventId: number, attemptNumber =
   };
 }
 
-/** A signed HubSpot delivery (v3: base64 HMAC-SHA256 over method + URI + body + ms timestamp). */
+/** A signed HubSpot delivery (v3, see signed.ts). */
 export function signedHubspotDelivery(events: unknown[], secret = HARNESS_HUBSPOT_SECRET, publicUrl = HARNESS_PUBLIC_URL) {
   const body = JSON.stringify(events);
-  const timestamp = String(Date.now());
-  const signature = createHmac('sha256', secret).update(`POST${publicUrl}/webhooks/hubspot${body}${timestamp}`).digest('base64');
-  return {
-    body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp },
-  };
+  return { body, headers: hubspotV3Headers(secret, publicUrl, body) };
 }
 
 export function hubspotDedupeKey(objectId: string): string {
