@@ -26,6 +26,8 @@ const JOBS = 'src/cbs/ imports nothing from src/jobs/';
 const OUTBOUND = 'src/outbound/ imports no feature code';
 const CRM_JOBS = 'src/crm/ imports nothing from src/jobs/';
 const CRM_HTTP = 'src/crm/ imports nothing from src/http/';
+const LEADS = 'src/leads/ is a leaf: of src/ it imports only src/enrich/types.ts';
+const LEADS_IO = 'src/leads/ is a leaf with no I/O';
 const SCRIPTS = 'must not import scripts/';
 const BENCH = 'must not import bench/';
 const TEST_FILE = 'no other test file';
@@ -54,6 +56,14 @@ const probes: Array<[string, string, string | undefined]> = [
   ['src/cbs/p-jobs.ts', "import { enqueueJobs } from '../jobs/queue.js';", JOBS],
   ['src/cbs/p-jobs-type.ts', "import type { Job } from '../jobs/types.js';", JOBS],
   ['src/cbs/p-bench.ts', "import { x } from '../../bench/lib/hubspot.js';", BENCH],
+  ['src/leads/p-crm.ts', "import type { CrmError } from '../crm/crm-error.js';", LEADS],
+  ['src/leads/p-jobs.ts', "import type { Job } from '../jobs/types.js';", LEADS],
+  ['src/leads/p-enrich.ts', "import { matchIndustry } from '../enrich/industry-text.js';", LEADS],
+  ['src/leads/p-config.ts', "import { loadConfig } from '../config.js';", LEADS],
+  ['src/leads/p-scripts.ts', "import { x } from '../../scripts/migrate.js';", LEADS],
+  ['src/leads/p-drizzle.ts', "import { sql } from 'drizzle-orm';", LEADS_IO],
+  ['src/leads/p-undici.ts', "import { request } from 'undici';", LEADS_IO],
+  ['src/leads/ok-enrich-types.ts', "import type { LeadInput } from '../enrich/types.js';\nimport { leadKey } from './identity.js';", undefined],
   ['src/outbound/p-cbs.ts', "import { DEFAULT_RETRY } from '../cbs/http.js';", OUTBOUND],
   ['src/outbound/p-crm.ts', "import { capUntil } from '../crm/clock.js';", OUTBOUND],
   ['src/outbound/p-jobs.ts', "import type { Job } from '../jobs/types.js';", OUTBOUND],
