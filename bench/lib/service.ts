@@ -31,7 +31,10 @@ export async function freshDatabaseEnv(flavour: Flavour): Promise<{ env: Record<
 /**
  * Starts the service on a fresh database of `flavour`, or on `shared` (another
  * bench service's database, left for that one to drop). Logs go to a file, as
- * a container's would, so the load generator spends no CPU reading them.
+ * a container's would, so the load generator spends no CPU reading them. The
+ * catch-up sweep is off: it runs on the wall clock (every quarter hour), and
+ * one that fell inside a section enriched the seeded companies before their
+ * webhooks were sent, so the section measured nothing (a section may turn it on).
  */
 export async function startBenchService(flavour: Flavour, env: Record<string, string>, shared?: BenchService): Promise<BenchService> {
   const db = shared?.databaseUrl
@@ -40,7 +43,7 @@ export async function startBenchService(flavour: Flavour, env: Record<string, st
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'verrijk-bench-logs-'));
   let service: SpawnedService;
   try {
-    service = await spawnService({ ...db.env, ...env }, { readyTimeoutMs: 90_000, logFile: path.join(logDir, 'service.log') });
+    service = await spawnService({ CRM_CATCHUP_CRON: 'off', ...db.env, ...env }, { readyTimeoutMs: 90_000, logFile: path.join(logDir, 'service.log') });
   } catch (err) {
     await db.drop();
     rmSync(logDir, { recursive: true, force: true });

@@ -62,6 +62,7 @@ export const writebackSection: BenchSection = {
       }
       await waitFor(async () => queued.every((c) => written(c.id)), 300_000, 50);
       const drained = fake.requests.slice(before);
+      if (!drained.length) throw new Error(`the ${backlog}-lead backlog was written without a CRM request: something else enriched it first`);
       const seconds = (drained[drained.length - 1].at - t0) / 1000;
       const tooMany = drained.filter((r) => r.status === 429).length;
       const updates = drained.filter((r) => r.method === 'POST' && r.path.endsWith('/batch/update')).length;
@@ -136,6 +137,7 @@ async function measureLimitBound(quick: boolean): Promise<BenchRow[]> {
     }
     await waitFor(async () => companies.every((c) => Boolean(fake.cards.get(`company:${c.id}`)?.cbs_version)), 300_000, 50);
     const sent = fake.requests;
+    if (!sent.length) throw new Error(`${leads} leads were written without a CRM request`);
     const seconds = (sent[sent.length - 1].at - sent[0].at) / 1000;
     const ratio = (sent.length - limit) / limit / (seconds / (windowMs / 1000));
     const tooMany = sent.filter((r) => r.status === 429).length;
