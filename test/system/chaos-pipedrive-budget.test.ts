@@ -14,14 +14,14 @@ import type { LeadInput } from '../../src/enrich/types.js';
 import { leadMix } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
 import { Checks, closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
-import { describeRun } from '../support/harness/describe-run.js';
+import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakePipedrive } from '../support/fakes/pipedrive-server.js';
 import { spawnService } from '../support/spawn-service.js';
 
 const CHECKS = ['one job per lead', 'no dead letters: jobs wait for the reset', 'every card right', 'the budget ran out mid-run', 'no Cloudflare 403', 'never over the burst limit'] as const;
 type Check = (typeof CHECKS)[number];
-const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
+const log = runLog('chaos');
 const LEADS = 60;
 const REDELIVERED = 6;
 const TOKEN = 'chaos-pipedrive-token-0123456789abcdef';

@@ -19,7 +19,7 @@ import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyIn
 import { seededRandom } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
 import { Checks, cardDifferences, closeRun, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
-import { describeRun } from '../support/harness/describe-run.js';
+import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { type SpawnedService, spawnService } from '../support/spawn-service.js';
@@ -34,7 +34,7 @@ const SENDERS = 16;
 const OUTAGE_MS = 20_000;
 const CHECKS = ['nothing acknowledged is lost', 'one job per lead', 'no dead letters', 'every card right', 'never over the rate limit'] as const;
 type Check = (typeof CHECKS)[number];
-const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`);
+const log = runLog('chaos');
 
 async function main(): Promise<Checks<Check>> {
   const started = Date.now();

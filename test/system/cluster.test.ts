@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../../src/db/client.js';
 import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
-import { describeRun } from '../support/harness/describe-run.js';
+import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { startFakeCbs } from '../support/fakes/cbs-server.js';
 import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
@@ -23,7 +23,7 @@ const LIMIT = 12;
 const WINDOW_MS = 2_000;
 const CHECKS = ['every instance did part of the work', 'each job ran once', 'every card right', 'the shared rate limit held', 'the CBS table loaded once'] as const;
 type Check = (typeof CHECKS)[number];
-const log = (m: string) => console.log(`[cluster ${new Date().toISOString().slice(11, 19)}] ${m}`);
+const log = runLog('cluster');
 
 async function main(): Promise<Checks<Check>> {
   const started = Date.now();

@@ -19,3 +19,8 @@ export function describeRun<K extends string>(title: string, names: readonly K[]
     });
   });
 }
+
+/** A run's progress line: `[chaos 16:24:58] …`, the wall-clock second beside the run's name. */
+export function runLog(name: string): (message: string) => void {
+  return (message) => console.log(`[${name} ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
