@@ -6,6 +6,7 @@
  */
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { DatabaseLockedError } from '../src/db/pglite-lock.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
@@ -57,6 +58,7 @@ main().then(
   (code) => process.exit(code),
   (err) => {
     console.error(err instanceof Error ? err.message : err);
+    if (err instanceof DatabaseLockedError) console.error('The running service refreshes CBS itself: POST /v1/cbs/refresh with the admin token.');
     process.exit(1);
   },
 );

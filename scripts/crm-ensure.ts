@@ -24,7 +24,14 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ level: 'warn', secrets: configSecrets(config) });
-const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
+let database;
+try {
+  database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir });
+} catch (err) {
+  // The embedded database held by the running service (pglite-lock.ts): say so, no stack.
+  console.error(`crm:ensure: ${(err as Error).message}`);
+  process.exit(1);
+}
 await runMigrations(database);
 const crm = setupCrm({ config, database, metrics: createMetrics(), logger });
 

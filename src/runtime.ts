@@ -49,7 +49,13 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   const ownDatabase = !inject.database;
   const database =
     inject.database ??
-    (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, preparedStatements: config.databasePreparedStatements, poolSize: config.databasePoolSize }));
+    (await openDatabase({
+      url: config.databaseUrl,
+      pgliteDir: config.pgliteDir,
+      preparedStatements: config.databasePreparedStatements,
+      poolSize: config.databasePoolSize,
+      onLockTakeover: (why) => logger.warn({ why }, 'embedded database: took over the lock of a process that is gone'),
+    }));
   if (ownDatabase) {
     await runMigrations(database);
     logger.info({ database: database.label }, 'database ready');

@@ -8,6 +8,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { choosePgliteDir } from './pglite-dir.js';
+import { lockFolder } from './pglite-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -43,6 +44,8 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** Max PostgreSQL connections per process. */
   poolSize?: number;
+  /** Told when a stale lock on the embedded folder (left by a killed process) was taken over. */
+  onLockTakeover?: (why: string) => void;
   /**
    * Named prepared statements on PostgreSQL (default true). Turn off behind a
    * pooler that cannot carry them (PgBouncer in transaction mode before 1.21).
@@ -128,9 +131,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   else if (url?.startsWith('file://')) dataDir = url.slice('file://'.length);
   else ({ dir: dataDir, notice } = choosePgliteDir(options.pgliteDir));
   if (dataDir) mkdirSync(path.resolve(dataDir), { recursive: true });
+  // Before PGlite touches the folder: a second process on it corrupts it (pglite-lock.ts).
+  const lock = dataDir ? lockFolder(dataDir, { onTakeover: options.onLockTakeover }) : undefined;
 
   const client = new PGlite(dataDir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
@@ -142,7 +152,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async withSession(fn) {
       return fn((query) => queryRows(db, query));
     },
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
