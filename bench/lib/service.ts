@@ -25,7 +25,12 @@ export async function freshDatabaseEnv(flavour: Flavour): Promise<{ env: Record<
     return { env: { DATABASE_URL: url }, url, drop: () => dropPostgresDatabase(url) };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'verrijk-bench-pglite-'));
-  return { env: { PGLITE_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { env: { PGLITE_DIR: dir }, drop: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      // The embedded-database lock beside the folder, if a killed service left it (src/db/pglite-lock.ts).
+      rmSync(`${dir}.lock`, { force: true });
+    },
+  };
 }
 
 /**

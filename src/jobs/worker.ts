@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { claimJobs, extendLease, type FinishResult, finishJobs, releaseJobs, sweepExpiredLeases } from './queue.js';
 import { type BackoffOptions, NO_OUTCOME, outcomeOfProcessorError } from './retry-policy.js';
+import { createStartSpacer } from './start-spacer.js';
 import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
 /**
@@ -109,22 +110,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   const yieldMaxMs = opts.yieldMaxMs ?? 250;
-  // While intake stays busy past the wait, batch starts are spread evenly over
-  // the wait: loops whose waits ran out together would otherwise run their
-  // batches' CPU back to back in front of the webhooks (all-in-one p99 on
-  // PostgreSQL 51-54 -> 37-43 ms). Batches still overlap once started, so a
-  // slow CRM call holds up nobody.
-  const spacingMs = yieldMaxMs / Math.max(1, opts.concurrency);
-  let nextStartAt = 0;
+  // While intake stays busy past the wait, batch starts are spread evenly over the wait (start-spacer.ts).
+  const spacer = createStartSpacer(yieldMaxMs / Math.max(1, opts.concurrency));
   async function yieldToIntake() {
     if (!opts.intake) return;
     const until = Date.now() + yieldMaxMs;
     while (running && opts.intake.busy()) {
       const now = Date.now();
-      if (now >= until && now >= nextStartAt) {
-        nextStartAt = now + spacingMs;
-        return;
-      }
+      if (now >= until && spacer.take(now)) return;
       await new Promise((r) => setTimeout(r, 2));
     }
   }

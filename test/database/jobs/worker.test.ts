@@ -231,7 +231,7 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     await bounded.stop();
   });
 
-  it('under lasting intake, spreads the loops\' batch starts evenly over the wait', async () => {
+  it('under lasting intake, the loops still run every batch (none waits forever)', async () => {
     const gauge = createIntakeGauge();
     gauge.enter(); // intake never goes quiet in this test
     for (let a = 0; a < 8; a++) await enqueueTestJob(database.db, uniqueRef('generic', `spread-${a}-${Date.now()}`));
@@ -241,14 +241,12 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
       return done(batch, signal);
     }, { intake: gauge, yieldMaxMs: 800, concurrency: 4, pollMs: 60_000 });
     p.start();
-    await waitFor(async () => starts.length >= 8, 10_000, 'eight batches');
+    await waitFor(async () => starts.length >= 8, 30_000, 'eight batches');
     await p.stop();
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]);
-    // 800 ms / 4 loops = 200 ms apart; without spreading, four loops start within a few ms of each
-    // other. Each gap must keep 80% of the spacing. (At 200 ms / 4 = 50 ms, one start delayed ~14 ms
-    // by the other test file running beside this one left the next gap at 36 ms: the scheduler's
-    // jitter, not the spreading, decided the test.)
-    expect(Math.min(...gaps), JSON.stringify(gaps.map(Math.round))).toBeGreaterThanOrEqual(160);
+    // How far apart they start (800 ms / 4 loops = 200 ms) is the spacer's rule, proven on given instants in
+    // test/unit/jobs/start-spacer.test.ts. Measured here, the gaps also held the claim query's latency, which a
+    // loaded machine varies by more than the spacing: the test failed with the rule intact (issue 28).
+    expect(starts).toHaveLength(8);
   });
 
   it('shares work between two pools: every job processed exactly once', async () => {
