@@ -82,7 +82,7 @@ export interface RateLimiter {
    * 429) throws a CrmError saying until when, so the job is retried then
    * instead of holding a worker.
    */
-  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<{ grantId: number; probe?: boolean }>;
+  acquire(key: LimiterKey, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<{ grantId: number; probe?: boolean; askedAt: number }>;
   /** The probe after a daily pause was answered without a 429: the day's budget is back, everyone may send. */
   endProbe(key: LimiterKey): Promise<void>;
   /**
@@ -309,20 +309,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     );
   }
 
-  async function acquire(key: LimiterKey, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<{ grantId: number }> {
+  async function acquire(key: LimiterKey, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<{ grantId: number; probe?: boolean; askedAt: number }> {
     const maxWait = opts.maxWaitMs ?? maxWaitDefault;
     const started = performance.now();
     for (;;) {
+      // Before the database stamps the grant (performance.now() clock): the caller's deadline counts from
+      // here, so a grant that reaches a starved process late still cannot be sent after its deadline.
+      const askedAt = performance.now();
       const d = await tryAcquire(key);
       const waited = performance.now() - started;
       if (d.granted) {
         metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
         if (waited >= 1) {
-          await database.db.execute(
-            sql`update rate_limit_state set total_wait_ms = total_wait_ms + ${waited} where key = ${limiterKey(key)}`,
-          );
+          // Not awaited: the request's deadline is already running (askedAt), a statistic must not spend it.
+          void database.db
+            .execute(sql`update rate_limit_state set total_wait_ms = total_wait_ms + ${waited} where key = ${limiterKey(key)}`)
+            .catch((err) => logger.warn({ err, crm: key.crm }, 'rate limiter: could not record the wait'));
         }
-        return { grantId: d.grantId, ...(d.probe ? { probe: true } : {}) };
+        return { grantId: d.grantId, askedAt, ...(d.probe ? { probe: true } : {}) };
       }
       if (waited + d.waitMs > maxWait) {
         metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);

@@ -68,16 +68,53 @@ describe.each(flavours)('a CRM request on its way counts until it has settled, o
 
     const aborted = results.filter((r) => 'err' in r);
     const summary = JSON.stringify(results.map((r) => ('err' in r ? `${(r.err as Error).message} @${r.ms}` : `${r.ok} @${r.ms}`)));
-    // The hanging ones end at the deadline (not at the pool's 15 s headers timeout), as retries; so may the
-    // ones queued behind them, granted in the same instant, whose deadline comes before a connection does.
+    // The hanging ones end at the deadline (not at the pool's 15 s headers timeout), as retries; so may others
+    // that waited for a connection until their deadline. How many those are depends on the machine's speed: on a
+    // loaded 2-core box, PGlite's grants and the requests share one starved event loop and 56 of 60 met the 2 s
+    // deadline, with the window count still within the limit (issue 28). What ended them is checked, not when.
     expect(aborted.length, summary).toBeGreaterThanOrEqual(CRM_CONNECTIONS);
-    expect(aborted.length, summary).toBeLessThanOrEqual(LIMIT);
     for (const r of aborted) {
       expect(r.err, summary).toBeInstanceOf(CrmError);
       expect((r.err as CrmError).failure.kind).toBe('retry');
       expect((r.err as Error).message).toContain(`took longer than ${DEADLINE_MS} ms`);
-      expect(r.ms, summary).toBeLessThan(DEADLINE_MS + 2_000);
     }
+    for (const r of results) if (!('err' in r)) expect(r.ok, summary).toBe(200);
     expect(fake.count(429), summary).toBe(0);
-  }, 30_000);
+  }, 180_000);
+
+  it('does not send a request whose grant reached it after the deadline (a starved process)', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const metrics = createMetrics();
+    const deadlineMs = 300;
+    const limiter = createRateLimiter({ database, metrics, logger, limits: { generic: { limit: LIMIT, windowMs: WINDOW_MS } }, requestDeadlineMs: deadlineMs });
+    const http = createCrmHttp({
+      crm: 'generic',
+      baseUrl: fake.url,
+      authHeaders: { authorization: `Bearer ${TOKEN}` },
+      limiter,
+      metrics,
+      logger,
+      observe: () => ({}),
+      throttle: (_h, _b, now) => ({ until: new Date(now + WINDOW_MS), policy: '429', daily: false }),
+    });
+    const before = fake.requests.length;
+    // The grant is asked for synchronously inside send(); then this process gets no CPU for longer than the
+    // deadline (a loaded machine gave 17 s between asking and the grant coming back, issue 28). Blocking the
+    // event loop is how a starved process looks from inside; the clock moves on whatever the machine's speed.
+    const sent = http.send(uniqueAccount('starved'), { op: 'read', method: 'GET', path: '/leads/1' }).then(
+      (r) => r.status,
+      (err: unknown) => err,
+    );
+    const until = performance.now() + deadlineMs + 100;
+    while (performance.now() < until) {
+      // starved
+    }
+    const outcome = await sent;
+    await http.close();
+    expect(outcome, String(outcome)).toBeInstanceOf(CrmError);
+    expect((outcome as CrmError).failure.kind).toBe('retry');
+    expect((outcome as Error).message).toContain('the grant came too late to send');
+    // Counted from its grant it would have gone out now, after its window count had ended: it never left.
+    expect(fake.requests.length - before).toBe(0);
+  }, 120_000);
 });
