@@ -78,6 +78,11 @@ export interface CardWrite {
   ref: LeadRef;
   target?: { objectType: string; objectId: string };
   properties: CrmProperties;
+  /**
+   * Set by a restore: a property whose value the CRM field cannot hold is left out and reported here, and
+   * the others are written. Without it (enrichment) such a value fails the whole lead, nothing written.
+   */
+  onUnfit?: (why: string) => void;
 }
 
 export interface EnsureReport {

@@ -128,14 +128,19 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     return perLead(writes, (w) => w.ref, async (w) => {
       const orgId = w.target?.objectId ?? w.ref.objectId;
       const custom: Record<string, unknown> = {};
+      const unfit: string[] = [];
       for (const [name, value] of Object.entries(w.properties)) {
         const field = byName.get(name);
         if (!field) continue;
         const converted = toFieldValue(field, value);
-        // This lead's value does not fit (no such dropdown option): its own failure, nothing written for it.
-        if (!converted.ok) throw new CrmError('pipedrive', { kind: 'permanent', status: 422 }, converted.why);
-        custom[field.key] = converted.value;
+        // This lead's value does not fit (no such dropdown option): its own failure, nothing written for it;
+        // a restore writes the other fields and reports this one (M7).
+        if (!converted.ok && !w.onUnfit) throw new CrmError('pipedrive', { kind: 'permanent', status: 422 }, converted.why);
+        if (!converted.ok) unfit.push(converted.why);
+        else custom[field.key] = converted.value;
       }
+      if (unfit.length && !Object.keys(custom).length) throw new CrmError('pipedrive', { kind: 'permanent', status: 422 }, unfit.join('; '));
+      for (const why of unfit) w.onUnfit?.(why);
       await http.send(accountId, { op: 'update', method: 'PATCH', path: `/api/v2/organizations/${idSegment('pipedrive', orgId)}`, body: { custom_fields: custom }, signal });
       return true as const;
     }, progress);

@@ -22,11 +22,14 @@ export function unwritable(field: PipedriveField): string | undefined {
 
 export type Converted = { ok: true; value: unknown } | { ok: false; why: string };
 
-/** A card value in the field's type, or why it does not fit. */
+/** A card value in the field's type (`null` clears a number, date or dropdown field), or why it does not fit. */
 export function toFieldValue(field: PipedriveField, value: string): Converted {
   const type = field.type ?? 'varchar';
   const nope = (what: string): Converted => ({ ok: false, why: `pipedrive: "${value.slice(0, 100)}" does not fit field "${field.name}" (${type}): ${what}` });
   if (TEXT_TYPES.has(type)) return { ok: true, value: type === 'text' ? value : value.slice(0, VARCHAR_MAX) };
+  // An empty value clears the field in its own type: '' is no number, date or option, and the field was
+  // empty before Verrijk wrote it in every freshly enriched organization (restore-cards puts that back: M7).
+  if (value.trim() === '') return { ok: true, value: null };
   if (type === 'double' || type === 'monetary') {
     return /^-?\d+(\.\d+)?$/.test(value.trim()) ? { ok: true, value: Number(value) } : nope('not a number');
   }
