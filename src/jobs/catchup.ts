@@ -72,7 +72,12 @@ export function createCatchup(options: CatchupOptions) {
 
   async function sweep(adapter: CrmAdapter, source: Source, accountId: string, objectType: string, now: Date) {
     const key = `catchup:${source}:${accountId}:${objectType}`;
-    const [cursor] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    const [saved] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    // A cursor ahead of the clock (stored before the bound below existed) would make every
+    // sweep list nothing, silently: it is taken back to now, and said so.
+    const ahead = saved && Date.parse(saved.cursor) > now.getTime();
+    if (ahead) logger.warn({ source, accountId, objectType, cursor: saved.cursor }, 'catch-up cursor was ahead of the clock; sweeping from now');
+    const cursor = saved && ahead ? { ...saved, cursor: now.toISOString() } : saved;
     const since = cursor ? new Date(Date.parse(cursor.cursor) - CATCHUP_OVERLAP_MS) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
     try {
       const listing = await adapter.listSince!(accountId, objectType, since, MAX_PER_SWEEP);
@@ -94,7 +99,13 @@ export function createCatchup(options: CatchupOptions) {
         }));
       const result = events.length ? await recordWebhook(database, source, { events, ignored: [] }) : { accepted: 0 };
       // A listing cut off at the limit resumes exactly where it stopped (the overlap would list the same page again).
-      const reached = listing.reached && !listing.complete ? new Date(Date.parse(listing.reached) + CATCHUP_OVERLAP_MS).toISOString() : listing.reached;
+      let reached = listing.reached && !listing.complete ? new Date(Date.parse(listing.reached) + CATCHUP_OVERLAP_MS).toISOString() : listing.reached;
+      // Never past the sweep's own start: one record dated in the future (an import's typo, 2062 for
+      // 2026) would otherwise move the cursor there, and every later sweep would find nothing.
+      if (reached && Date.parse(reached) > now.getTime()) {
+        logger.warn({ source, accountId, objectType, reached }, 'catch-up listed a record from the future; the cursor stays at now');
+        reached = now.toISOString();
+      }
       const next = [cursor?.cursor, reached].filter((c): c is string => !!c).sort().at(-1) ?? since.toISOString();
       await saveCursor(key, next, true, now);
       return { source, accountId, objectType, listed: listed.length, enqueued: result.accepted };
