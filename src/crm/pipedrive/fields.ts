@@ -29,6 +29,8 @@ interface FieldsPage {
 }
 
 const CACHE_MS = 5 * 60_000;
+/** 500 fields a page: 10,000 fields is far beyond any real account, and the end of a listing that never ends. */
+const MAX_FIELD_PAGES = 20;
 
 export interface FieldDirectory {
   /** Fields by lower-cased name. */
@@ -43,7 +45,15 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
   async function load(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>> {
     const fields = new Map<string, PipedriveField>();
     let cursor: string | undefined;
+    const cursors = new Set<string>();
     do {
+      // A repeated cursor (a broken Pipedrive or proxy) used to page for ever, holding the batch and its lease.
+      if (cursor !== undefined) {
+        if (cursors.has(cursor) || cursors.size >= MAX_FIELD_PAGES) {
+          throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive fields: organizationFields ${cursors.has(cursor) ? 'repeated a next_cursor' : `has more than ${MAX_FIELD_PAGES} pages`}; listing stopped`);
+        }
+        cursors.add(cursor);
+      }
       const qs = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await http.send<FieldsPage>(accountId, { op: 'fields', method: 'GET', path: `/api/v2/organizationFields?${qs}`, signal });
       for (const f of res.body?.data ?? []) {
