@@ -89,6 +89,16 @@ export function outcomeOfProcessorError(err: unknown): JobOutcome {
   return { kind: 'retry', error: `processor failed: ${(err as Error)?.message ?? String(err)}` };
 }
 
+/**
+ * The batch ran past its deadline (WorkerPoolOptions.batchDeadlineMs): every job of it is
+ * retried, counted, so a CRM that keeps a batch busy for ever (a paging loop, a request
+ * that never settles) uses up the retry window like any other failure instead of holding
+ * a worker and its leases indefinitely.
+ */
+export function outcomeOfBatchDeadline(deadlineMs: number): JobOutcome {
+  return { kind: 'retry', error: `the batch took longer than ${deadlineMs} ms; it was stopped and its jobs are retried` };
+}
+
 /** The processor returned no outcome for a job: it is retried. */
 export const NO_OUTCOME: JobOutcome = Object.freeze({ kind: 'retry', error: 'the processor returned no outcome for this job' });
 

@@ -70,4 +70,19 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
     expect(await jobIds(portal)).toContain('8902');
     expect(Date.parse((await cursorOf(portal)) ?? '')).toBeLessThanOrEqual(now.getTime());
   });
+
+  it('M4: a sweep whose CRM never answers ends at its deadline, recorded as failed, and the next sweep runs', async () => {
+    const portal = String(50_000_000 + Math.floor(Math.random() * 1_000_000));
+    const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
+    const kit = crmKit(database, cfg);
+    const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger, deadlineMs: 1_000 });
+    await arrived(portal, 8701);
+    hubspot.fail({ hang: true, match: /search$/, times: 1_000 });
+    const report = await catchup.runOnce();
+    const mine = report.accounts.filter((a) => a.accountId === portal);
+    expect(mine.length, JSON.stringify(report)).toBeGreaterThan(0);
+    for (const a of mine) expect(a.error, JSON.stringify(a)).toMatch(/passed its deadline/);
+    // The lock was let go: the next sweep runs (and meets the same silence, within its deadline).
+    expect((await catchup.runOnce()).ran).toBe(true);
+  });
 });
