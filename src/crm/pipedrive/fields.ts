@@ -39,8 +39,13 @@ export interface FieldDirectory {
   ensure(accountId: string, names: string[], signal?: AbortSignal): Promise<{ fields: Map<string, PipedriveField>; created: string[] }>;
 }
 
+/**
+ * One directory per credential (`http` carries one API token): the fields are the
+ * token's company's, whatever account id a webhook named. Keyed by that id, a sender
+ * naming N company ids made N field listings and N cache entries (review 2026-12, old 8).
+ */
 export function createFieldDirectory(http: CrmHttp): FieldDirectory {
-  const cache = new Map<string, { at: number; fields: Map<string, PipedriveField> }>();
+  let cache: { at: number; fields: Map<string, PipedriveField> } | undefined;
 
   async function load(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>> {
     const fields = new Map<string, PipedriveField>();
@@ -63,13 +68,12 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
       }
       cursor = res.body?.additional_data?.next_cursor ?? undefined;
     } while (cursor);
-    cache.set(accountId, { at: Date.now(), fields });
+    cache = { at: Date.now(), fields };
     return fields;
   }
 
   async function byName(accountId: string, signal?: AbortSignal) {
-    const hit = cache.get(accountId);
-    return hit && Date.now() - hit.at < CACHE_MS ? hit.fields : load(accountId, signal);
+    return cache && Date.now() - cache.at < CACHE_MS ? cache.fields : load(accountId, signal);
   }
 
   async function ensure(accountId: string, names: string[], signal?: AbortSignal) {

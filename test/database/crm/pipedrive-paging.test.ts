@@ -61,4 +61,18 @@ describe.each(flavours)('Pipedrive paging ends, on %s', (flavour) => {
       await close();
     }
   });
+
+  it('old 8: the field directory belongs to the credential: account ids a webhook names share one listing', async () => {
+    const { adapter: pd, close } = adapter();
+    try {
+      const before = count(/organizationFields$/);
+      await pd.ensureProperties(uniqueAccount());
+      const first = count(/organizationFields$/) - before;
+      for (let i = 0; i < 5; i++) await pd.ensureProperties(uniqueAccount());
+      // The missing fields were created by the first call; five other "accounts" list nothing again.
+      expect(count(/organizationFields$/) - before).toBe(first);
+    } finally {
+      await close();
+    }
+  });
 });
