@@ -40,12 +40,21 @@ export interface RateLimitSpec {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/**
+ * The largest limit and window CRM_RATE_LIMIT may state. The limiter stores both
+ * as PostgreSQL integers (a window of 2^31 ms or more failed every CRM call), and
+ * no CRM counts in windows of more than an hour (daily budgets are read from
+ * headers, not configured): a larger value is a typo.
+ */
+export const MAX_RATE_LIMIT = 1_000_000;
+export const MAX_RATE_WINDOW_MS = 3_600_000;
+
 export function parseRateLimit(text: string): RateLimitSpec | undefined {
   const m = /^\s*(\d+)\s*\/\s*(\d+)?\s*(ms|s|m|h)\s*$/.exec(text);
   if (!m) return undefined;
   const limit = Number(m[1]);
   const windowMs = Number(m[2] ?? 1) * UNIT_MS[m[3]];
-  if (limit < 1 || windowMs < 1) return undefined;
+  if (limit < 1 || windowMs < 1 || limit > MAX_RATE_LIMIT || windowMs > MAX_RATE_WINDOW_MS) return undefined;
   return { limit, windowMs };
 }
 
@@ -58,7 +67,10 @@ const rateLimit = z.preprocess(
       if (v === undefined) return undefined;
       const parsed = parseRateLimit(v);
       if (!parsed) {
-        ctx.addIssue({ code: 'custom', message: 'must look like 190/10s (requests / window with ms, s, m or h)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must look like 190/10s (requests / window with ms, s, m or h), at most ${MAX_RATE_LIMIT} requests per window of at most 1h`,
+        });
         return z.NEVER;
       }
       return parsed;

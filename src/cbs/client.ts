@@ -10,6 +10,7 @@ import {
   getJson,
 } from './http.js';
 import { type CatalogRow, type V3Envelope, catalogRowSchema, v3EnvelopeSchema } from './odata-schemas.js';
+import { createPageGuard, type PagingLimits } from './paging.js';
 
 /**
  * The CBS StatLine OData v3 client: the catalog (change detection), ODataApi
@@ -18,7 +19,7 @@ import { type CatalogRow, type V3Envelope, catalogRowSchema, v3EnvelopeSchema } 
  * lead data ever goes to CBS.
  */
 
-export interface CbsClientOptions {
+export interface CbsClientOptions extends PagingLimits {
   baseUrl: string;
   retry?: RetryPolicy;
   timeouts?: HttpTimeouts;
@@ -27,6 +28,10 @@ export interface CbsClientOptions {
   onRetry?: GetJsonOptions['onRetry'];
   sleep?: GetJsonOptions['sleep'];
   random?: GetJsonOptions['random'];
+  maxBytes?: GetJsonOptions['maxBytes'];
+  requestDeadlineMs?: GetJsonOptions['requestDeadlineMs'];
+  /** Ends every request of this client (the refresh run's deadline). */
+  signal?: AbortSignal;
 }
 
 export interface FeedPage {
@@ -55,12 +60,10 @@ export type CbsClient = ReturnType<typeof createCbsClient>;
 
 export function createCbsClient(options: CbsClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
-  const baseHost = new URL(base).host;
   const agent: Agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
   const retry = options.retry ?? DEFAULT_RETRY;
 
-  const get = (tableId: string, url: string) =>
-    getJson(url, { agent, retry, tableId, onRetry: options.onRetry, sleep: options.sleep, random: options.random });
+  const get = (tableId: string, url: string) => getJson(url, { ...requestOptions(options), agent, retry, tableId });
 
   async function envelope(tableId: string, url: string): Promise<V3Envelope> {
     const body = await get(tableId, url);
@@ -78,6 +81,7 @@ export function createCbsClient(options: CbsClientOptions) {
     onPage?: (page: FeedPage) => void,
   ): Promise<z.infer<S>[]> {
     const rows: z.infer<S>[] = [];
+    const guard = createPageGuard(base, 'odata.nextLink', options);
     let url: string | undefined = firstUrl;
     for (let page = 1; url; page++) {
       const body: V3Envelope = await envelope(tableId, url);
@@ -85,23 +89,11 @@ export function createCbsClient(options: CbsClientOptions) {
       for (const row of validateRows(tableId, url, body.value, schema)) rows.push(row);
       onPage?.({ tableId, entitySet, page, url, rows: body.value.length, totalRows: rows.length });
       const next: string | undefined = body['odata.nextLink'];
-      if (next !== undefined) checkNextLink(tableId, url, next);
+      const problem = guard.problem(url, page, rows.length, next);
+      if (problem) throw new CbsInvalidResponseError(tableId, url, problem);
       url = next;
     }
     return rows;
-  }
-
-  function checkNextLink(tableId: string, url: string, next: string): void {
-    let host: string;
-    try {
-      host = new URL(next).host;
-    } catch {
-      throw new CbsInvalidResponseError(tableId, url, `odata.nextLink is not a URL: ${next.slice(0, 200)}`);
-    }
-    // A nextLink pointing elsewhere would make us fetch from a host nobody configured.
-    if (host.toLowerCase() !== baseHost.toLowerCase()) {
-      throw new CbsInvalidResponseError(tableId, url, `odata.nextLink leaves ${baseHost}: ${next.slice(0, 200)}`);
-    }
   }
 
   const seg = (s: string) => encodeURIComponent(s);
@@ -134,6 +126,12 @@ export function createCbsClient(options: CbsClientOptions) {
       await agent.close();
     },
   };
+}
+
+/** What every request of a client shares: retry hooks, answer size, deadlines. */
+export function requestOptions(options: CbsClientOptions) {
+  const { onRetry, sleep, random, maxBytes, requestDeadlineMs, signal } = options;
+  return { onRetry, sleep, random, maxBytes, requestDeadlineMs, signal };
 }
 
 /** Validates every row; the first bad row fails the whole response. */

@@ -6,7 +6,7 @@ import { type CbsClientOptions, createCbsClient } from './client.js';
 import { type LoadProgress, loadTable } from './loader.js';
 import { mapTableInfo } from './map.js';
 import { persistTable } from './persist.js';
-import { createVersion, currentVersions, finishRun, markFailed, startRun } from './repository.js';
+import { closeAbandonedRuns, createVersion, currentVersions, finishRun, markFailed, startRun } from './repository.js';
 import { type CbsV4ClientOptions, createCbsV4Client } from './v4-client.js';
 import { loadTableV4, v4TableInfo } from './v4-loader.js';
 
@@ -16,7 +16,16 @@ import { loadTableV4, v4TableInfo } from './v4-loader.js';
  * completes. Only one process refreshes at a time (a PostgreSQL advisory lock
  * on a dedicated connection); a run that finds the lock taken records itself as
  * 'skipped'. A table that fails keeps its last good version.
+ *
+ * A run has one deadline (`deadlineMs`): past it every request stops and the
+ * run ends failed, so a server that trickles its answers cannot hold the lock
+ * (and this process's refresh) for ever. A table's requests stop as soon as one
+ * of them failed the table. Runs still 'running' when the lock is ours belong to
+ * a process that died; they are closed as failed.
  */
+
+/** Long enough for every configured table on a slow CBS; a run past it is stuck, not slow. */
+export const DEFAULT_RUN_DEADLINE_MS = 60 * 60_000;
 
 export type RefreshTrigger = 'cron' | 'cli' | 'admin' | 'start';
 
@@ -63,6 +72,8 @@ export interface RefreshDeps {
   v4?: { tables: string[]; client: CbsV4ClientOptions };
   /** Called after each successful swap (the store invalidates its memory cache). */
   onSwapped: (tableId: string) => Promise<void> | void;
+  /** The whole run's deadline (default DEFAULT_RUN_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions): Promise<RefreshSummary> {
@@ -76,22 +87,30 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions): Pr
 
 async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, startedAt: string): Promise<RefreshSummary> {
   const db = deps.database.db;
+  const abandoned = await closeAbandonedRuns(db);
   const runId = await startRun(db, options.trigger, deps.instance);
   const log = deps.logger.child({ runId, trigger: options.trigger });
+  if (abandoned) log.warn({ abandoned }, 'closed CBS refresh runs left running by a process that stopped');
+  const deadlineMs = deps.deadlineMs ?? DEFAULT_RUN_DEADLINE_MS;
+  const runSignal = AbortSignal.timeout(deadlineMs);
   const progress = options.onProgress;
   const onRetry: CbsClientOptions['onRetry'] = (info) => {
     log.warn({ url: info.url, attempt: info.attempt, delayMs: info.delayMs, reason: info.reason }, 'CBS request failed, retrying');
     deps.client.onRetry?.(info);
   };
-  const client = createCbsClient({ ...deps.client, onRetry });
   const v4Tables = new Set((deps.v4?.tables ?? []).map((t) => t.toUpperCase()));
-  const v4Client = deps.v4 && v4Tables.size ? createCbsV4Client({ ...deps.v4.client, onRetry }) : undefined;
   const results: RefreshTableResult[] = [];
-  try {
-    const current = new Map((await currentVersions(db, deps.tables)).map((v) => [v.tableId, v]));
-    for (const tableId of deps.tables) {
-      let versionId: number | undefined;
+  const current = new Map((await currentVersions(db, deps.tables)).map((v) => [v.tableId, v]));
+  for (const tableId of deps.tables) {
+    let versionId: number | undefined;
+    // One table's clients: when the table fails, its other collections stop too.
+    const tableAbort = new AbortController();
+    const signal = AbortSignal.any([runSignal, tableAbort.signal]);
+    const client = createCbsClient({ ...deps.client, onRetry, signal });
+    const v4Client = deps.v4 && v4Tables.size ? createCbsV4Client({ ...deps.v4.client, onRetry, signal }) : undefined;
+    try {
       try {
+        if (runSignal.aborted) throw new Error(`the refresh run passed its deadline of ${deadlineMs} ms`);
         const have = current.get(tableId);
         // v3: the catalog record says what changed; v4: the table's Properties singleton.
         const v4 = v4Client && v4Tables.has(tableId.toUpperCase()) ? await v4Client.properties(tableId) : undefined;
@@ -116,16 +135,17 @@ async function refreshLocked(deps: RefreshDeps, options: RefreshOptions, started
         results.push({ tableId, action: 'loaded', versionId, rows: data.rows.length, modified: data.info.modified });
         await deps.onSwapped(tableId);
       } catch (err) {
+        tableAbort.abort(new Error(`table ${tableId} failed`));
         const error = err instanceof Error ? err.message : String(err);
         if (versionId !== undefined) await markFailed(db, versionId, error).catch(() => undefined);
         progress?.({ phase: 'failed', tableId, error });
         log.error({ tableId, err: error }, 'CBS table refresh failed; the last good version stays in use');
         results.push({ tableId, action: 'failed', versionId, error });
       }
+    } finally {
+      await client.close().catch(() => undefined);
+      await v4Client?.close().catch(() => undefined);
     }
-  } finally {
-    await client.close().catch(() => undefined);
-    await v4Client?.close().catch(() => undefined);
   }
   const failed = results.filter((r) => r.action === 'failed');
   const status = failed.length ? 'failed' : 'ok';

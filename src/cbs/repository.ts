@@ -201,6 +201,23 @@ export async function startRun(db: Queryable, trigger: string, instance: string,
   return row.id;
 }
 
+/**
+ * Closes as failed the runs and table loads still marked running: called by the
+ * holder of the refresh lock, so whatever started them is gone (a crash, a kill).
+ * Returns how many runs it closed.
+ */
+export async function closeAbandonedRuns(db: Queryable): Promise<number> {
+  const error = 'abandoned: the process running it stopped before it finished';
+  const runs = await db
+    .update(cbsRefreshRuns)
+    .set({ status: 'failed', error, finishedAt: new Date() })
+    .where(eq(cbsRefreshRuns.status, 'running'))
+    .returning({ id: cbsRefreshRuns.id });
+  const loads = await db.select({ id: cbsTableVersions.id }).from(cbsTableVersions).where(eq(cbsTableVersions.status, 'loading'));
+  for (const load of loads) await markFailed(db, load.id, error);
+  return runs.length;
+}
+
 export async function finishRun(db: Queryable, id: number, status: RunStatus, details: unknown, error: string | null): Promise<void> {
   await db
     .update(cbsRefreshRuns)

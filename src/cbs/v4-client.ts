@@ -1,7 +1,8 @@
 import type { Agent } from 'undici';
 import { z } from 'zod';
-import { CbsInvalidResponseError, type CbsClientOptions, type FeedPage, validateRows } from './client.js';
+import { CbsInvalidResponseError, type CbsClientOptions, type FeedPage, requestOptions, validateRows } from './client.js';
 import { createCbsAgent, DEFAULT_RETRY, DEFAULT_TIMEOUTS, getJson } from './http.js';
+import { createPageGuard } from './paging.js';
 
 /**
  * The CBS OData v4 client (`odata4.cbs.nl`, now also `datasets.cbs.nl/odata/v1`):
@@ -74,16 +75,15 @@ export type CbsV4Client = ReturnType<typeof createCbsV4Client>;
 export function createCbsV4Client(options: CbsV4ClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const catalog = options.catalog ?? 'CBS';
-  const baseHost = new URL(base).host.toLowerCase();
   const agent: Agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
   const retry = options.retry ?? DEFAULT_RETRY;
-  const get = (tableId: string, url: string) =>
-    getJson(url, { agent, retry, tableId, onRetry: options.onRetry, sleep: options.sleep, random: options.random });
+  const get = (tableId: string, url: string) => getJson(url, { ...requestOptions(options), agent, retry, tableId });
   const tableUrl = (tableId: string) => `${base}/${encodeURIComponent(catalog)}/${encodeURIComponent(tableId)}`;
 
-  /** Every page of a collection, following `@odata.nextLink` verbatim (same host only). */
+  /** Every page of a collection, following `@odata.nextLink` verbatim (same origin, no page twice, bounded: paging.ts). */
   async function collect<S extends z.ZodType>(tableId: string, entitySet: string, schema: S, onPage?: (p: FeedPage) => void): Promise<z.infer<S>[]> {
     const rows: z.infer<S>[] = [];
+    const guard = createPageGuard(base, '@odata.nextLink', options);
     let url: string | undefined = `${tableUrl(tableId)}/${encodeURIComponent(entitySet)}`;
     for (let page = 1; url; page++) {
       const body = await get(tableId, url);
@@ -92,15 +92,8 @@ export function createCbsV4Client(options: CbsV4ClientOptions) {
       for (const row of validateRows(tableId, url, parsed.data.value, schema)) rows.push(row);
       onPage?.({ tableId, entitySet, page, url, rows: parsed.data.value.length, totalRows: rows.length });
       const next: string | undefined = parsed.data['@odata.nextLink'];
-      if (next !== undefined) {
-        let host = '';
-        try {
-          host = new URL(next).host.toLowerCase();
-        } catch {
-          throw new CbsInvalidResponseError(tableId, url, `@odata.nextLink is not a URL: ${next.slice(0, 200)}`);
-        }
-        if (host !== baseHost) throw new CbsInvalidResponseError(tableId, url, `@odata.nextLink leaves ${baseHost}: ${next.slice(0, 200)}`);
-      }
+      const problem = guard.problem(url, page, rows.length, next);
+      if (problem) throw new CbsInvalidResponseError(tableId, url, problem);
       url = next;
     }
     return rows;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { RateLimitSpec } from '../config.js';
+import { MAX_RATE_LIMIT, type RateLimitSpec } from '../config.js';
 import { type Database, queryRows, type Tx } from '../db/client.js';
 import { pgText } from '../db/pg-text.js';
 import type { Source } from '../leads/identity.js';
@@ -112,9 +112,10 @@ export interface RateLimiter {
    */
   readonly requestDeadlineMs: number;
   /**
-   * Ends a pause (and a spent daily count) by its state key, e.g. `pipedrive:cred-…` as the
-   * status page shows it: an operator who knows better than a CRM's header. False when
-   * nothing was paused under that key.
+   * Ends a pause (and a spent daily count), and forgets the limit and window the CRM's
+   * headers stated, by its state key, e.g. `pipedrive:cred-…` as the status page shows
+   * it: an operator who knows better than a CRM's header. False when nothing was
+   * paused or stated under that key.
    */
   release(stateKey: string): Promise<boolean>;
   /** Deletes grants no window can see any more. */
@@ -156,6 +157,23 @@ export const DAILY_MAX_PAUSE_MS = 26 * 60 * 60 * 1000;
  */
 export function safetyMarginMs(windowMs: number): number {
   return Math.max(10, Math.round(windowMs * 0.005));
+}
+
+/**
+ * What a CRM's headers may state, whatever they say: a limit of at most
+ * MAX_RATE_LIMIT per window, and a window no longer than `maxPauseMs`
+ * (CRM_MAX_PAUSE_MS, the longest a header may stop us anyway; HubSpot documents
+ * 10 s). An interval header of 2·10⁹ ms parked jobs for 23 days, and one of
+ * 2³¹ ms or more broke every call (the column is an integer), for good: the
+ * value was stored. Applied on the way in and again on the way out, so a value
+ * stored before this bound existed heals by itself.
+ */
+export function boundObserved(observed: { limit?: number; windowMs?: number } | null | undefined, maxPauseMs: number) {
+  if (!observed) return observed;
+  const out: { limit?: number; windowMs?: number } = {};
+  if (typeof observed.limit === 'number' && Number.isFinite(observed.limit)) out.limit = Math.min(Math.max(1, Math.floor(observed.limit)), MAX_RATE_LIMIT);
+  if (typeof observed.windowMs === 'number' && Number.isFinite(observed.windowMs)) out.windowMs = Math.min(Math.max(1, Math.ceil(observed.windowMs)), maxPauseMs);
+  return out;
 }
 
 export function limiterKey(key: LimiterKey): string {
@@ -226,8 +244,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   /** The starting spec as the CRM's headers state it (a fixed one only tightened): its max, a longer interval. */
-  function effective(key: LimiterKey, observed: StateRow['observed']): RateLimitSpec {
+  function effective(key: LimiterKey, stored: StateRow['observed']): RateLimitSpec {
     const spec = specOf(key);
+    const observed = boundObserved(stored, maxPauseMs);
     const stated = observed?.limit ?? (fixed(key) ? Number.POSITIVE_INFINITY : spec.limit);
     return {
       limit: Math.max(1, fixed(key) ? Math.min(spec.limit, stated) : stated),
@@ -330,9 +349,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       if (waited + d.waitMs > maxWait) {
         metrics.rateLimiterWaitSeconds.observe({ crm: key.crm }, waited / 1000);
-        const until = new Date(Date.now() + d.waitMs);
+        const daily = d.reason === 'daily' || d.pauseReason === 'DAILY';
+        // Capped like a pause, whatever made the wait (a window, a stored state): the job asks again then.
+        const until = new Date(Date.now() + Math.min(d.waitMs, daily ? DAILY_MAX_PAUSE_MS : maxPauseMs));
         const failure =
-          d.reason === 'daily' || d.pauseReason === 'DAILY'
+          daily
             ? ({ kind: 'daily_exhausted', until } as const)
             : ({ kind: 'rate_limited', until, policy: d.pauseReason ?? 'limiter' } as const);
         throw new CrmError(key.crm, failure, `${key.crm} account ${key.accountId} rate limited until ${until.toISOString()} (${d.pauseReason ?? d.reason})`);
@@ -347,7 +368,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const spec = specOf(key);
     const observed: Record<string, number> = {};
     if (o.limit !== undefined && Number.isFinite(o.limit) && o.limit > 0 && (o.limit < spec.limit || !fixed(key))) observed.limit = o.limit;
-    if (o.windowMs !== undefined && Number.isFinite(o.windowMs) && o.windowMs > spec.windowMs) observed.windowMs = o.windowMs;
+    if (o.windowMs !== undefined && Number.isFinite(o.windowMs) && o.windowMs > spec.windowMs) {
+      observed.windowMs = o.windowMs;
+      if (o.windowMs > maxPauseMs) {
+        metrics.crmPauseCapped.inc({ crm: key.crm });
+        logger.warn({ crm: key.crm, accountId: key.accountId, windowMs: o.windowMs, capped: maxPauseMs }, 'CRM stated a rate-limit window longer than CRM_MAX_PAUSE_MS; capped');
+      }
+    }
+    Object.assign(observed, boundObserved(observed, maxPauseMs));
     const dailyUsed =
       o.dailyLimit !== undefined && o.dailyRemaining !== undefined ? Math.max(0, o.dailyLimit - o.dailyRemaining) : undefined;
     const burstSpent = o.remaining !== undefined && o.remaining <= 0 && o.resetMs !== undefined && o.resetMs > 0;
@@ -387,11 +415,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     await database.db.execute(
       sql`insert into rate_limit_state (key, "limit", window_ms) values (${k}, ${spec.limit}, ${spec.windowMs}) on conflict (key) do nothing`,
     );
+    // The pause is a delay (both ends of it on this process's clock), laid on the database's
+    // clock: an instance whose clock runs behind would otherwise store a pause already over.
+    const delaySecs = Math.max(0, until.getTime() - Date.now()) / 1000;
+    const end = sql`clock_timestamp() + make_interval(secs => ${delaySecs}::float8)`;
     // Never shorten a pause another instance set for a longer reason (a probe's hold is no reason: its answer replaces it).
     await database.db.execute(
       sql`update rate_limit_state
-            set paused_until = ${until.toISOString()}::timestamptz, pause_reason = ${pgText(reason).slice(0, 100)}, updated_at = clock_timestamp()
-          where key = ${k} and (paused_until is null or paused_until < ${until.toISOString()}::timestamptz or pause_reason = ${PROBE_REASON})`,
+            set paused_until = ${end}, pause_reason = ${pgText(reason).slice(0, 100)}, updated_at = clock_timestamp()
+          where key = ${k} and (paused_until is null or paused_until < ${end} or pause_reason = ${PROBE_REASON})`,
     );
     logger.warn({ crm: key.crm, accountId: key.accountId, until: until.toISOString(), reason }, 'CRM account paused');
     return until;
@@ -400,8 +432,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function release(stateKey: string): Promise<boolean> {
     const rows = await queryRows<{ key: string }>(
       database.db,
-      sql`update rate_limit_state set paused_until = null, pause_reason = null, daily_used = 0, updated_at = clock_timestamp()
-          where key = ${stateKey} and (paused_until > clock_timestamp() or (daily_limit is not null and daily_used >= daily_limit))
+      sql`update rate_limit_state set paused_until = null, pause_reason = null, daily_used = 0, observed = null, updated_at = clock_timestamp()
+          where key = ${stateKey} and (paused_until > clock_timestamp() or (daily_limit is not null and daily_used >= daily_limit) or observed is not null)
           returning key`,
     );
     if (rows.length) logger.warn({ key: stateKey }, 'CRM pause released by an admin');

@@ -120,6 +120,11 @@ export const jobs = pgTable(
     maxAttempts: integer('max_attempts').notNull().default(1000),
     /** When this job's first failed attempt ended; the retry window counts from here. Null until one fails. */
     firstFailedAt: ts('first_failed_at'),
+    /**
+     * When this job's current run of waits for a CRM's limits began (a 429, a spent daily
+     * budget); null once an attempt counts again. Waits are free, but not for ever (retry-policy.ts).
+     */
+    waitingSince: ts('waiting_since'),
     runAt: ts('run_at').notNull().defaultNow(),
     lockedUntil: ts('locked_until'),
     lockedBy: text('locked_by'),

@@ -33,6 +33,12 @@ export const FIRST_LOOKBACK_MS = 24 * 3600_000;
 /** How far before the cursor each sweep starts again: longer than a search index lags behind. */
 export const CATCHUP_OVERLAP_MS = 10 * 60_000;
 const MAX_PER_SWEEP = 500;
+/**
+ * One sweep's deadline, over every account and type: a CRM that keeps a listing
+ * busy (a cursor that repeats, answers that trickle) used to hold the sweep and
+ * its advisory lock for ever, so no instance swept again.
+ */
+export const CATCHUP_DEADLINE_MS = 10 * 60_000;
 
 export interface CatchupReport {
   ran: boolean;
@@ -46,6 +52,8 @@ export interface CatchupOptions {
   /** Cron expression (CRM_CATCHUP_CRON); undefined = never scheduled. */
   cron?: string;
   timezone?: string;
+  /** Default CATCHUP_DEADLINE_MS; tests shorten it. */
+  deadlineMs?: number;
 }
 
 export function catchupDedupeKey(ref: ListedLead['ref']): string {
@@ -70,12 +78,18 @@ export function createCatchup(options: CatchupOptions) {
       .onConflictDoUpdate({ target: syncCursors.key, set: ok ? { cursor, ok, updatedAt: now } : { ok, updatedAt: now } });
   }
 
-  async function sweep(adapter: CrmAdapter, source: Source, accountId: string, objectType: string, now: Date) {
+  async function sweep(adapter: CrmAdapter, source: Source, accountId: string, objectType: string, now: Date, signal: AbortSignal) {
     const key = `catchup:${source}:${accountId}:${objectType}`;
-    const [cursor] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    const [saved] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    // A cursor ahead of the clock (stored before the bound below existed) would make every
+    // sweep list nothing, silently: it is taken back to now, and said so.
+    const ahead = saved && Date.parse(saved.cursor) > now.getTime();
+    if (ahead) logger.warn({ source, accountId, objectType, cursor: saved.cursor }, 'catch-up cursor was ahead of the clock; sweeping from now');
+    const cursor = saved && ahead ? { ...saved, cursor: now.toISOString() } : saved;
     const since = cursor ? new Date(Date.parse(cursor.cursor) - CATCHUP_OVERLAP_MS) : new Date(now.getTime() - FIRST_LOOKBACK_MS);
     try {
-      const listing = await adapter.listSince!(accountId, objectType, since, MAX_PER_SWEEP);
+      signal.throwIfAborted();
+      const listing = await adapter.listSince!(accountId, objectType, since, MAX_PER_SWEEP, signal);
       const listed = listing.leads;
       const known = listed.length
         ? new Set(
@@ -94,23 +108,29 @@ export function createCatchup(options: CatchupOptions) {
         }));
       const result = events.length ? await recordWebhook(database, source, { events, ignored: [] }) : { accepted: 0 };
       // A listing cut off at the limit resumes exactly where it stopped (the overlap would list the same page again).
-      const reached = listing.reached && !listing.complete ? new Date(Date.parse(listing.reached) + CATCHUP_OVERLAP_MS).toISOString() : listing.reached;
+      let reached = listing.reached && !listing.complete ? new Date(Date.parse(listing.reached) + CATCHUP_OVERLAP_MS).toISOString() : listing.reached;
+      // Never past the sweep's own start: one record dated in the future (an import's typo, 2062 for
+      // 2026) would otherwise move the cursor there, and every later sweep would find nothing.
+      if (reached && Date.parse(reached) > now.getTime()) {
+        logger.warn({ source, accountId, objectType, reached }, 'catch-up listed a record from the future; the cursor stays at now');
+        reached = now.toISOString();
+      }
       const next = [cursor?.cursor, reached].filter((c): c is string => !!c).sort().at(-1) ?? since.toISOString();
       await saveCursor(key, next, true, now);
       return { source, accountId, objectType, listed: listed.length, enqueued: result.accepted };
     } catch (err) {
-      const message = (err as Error).message;
+      const message = signal.aborted ? `the sweep passed its deadline: ${(err as Error).message}` : (err as Error).message;
       await saveCursor(key, since.toISOString(), false, now);
       logger.warn({ source, accountId, objectType, err: { message } }, 'catch-up sweep failed for an account');
       return { source, accountId, objectType, listed: 0, enqueued: 0, error: message };
     }
   }
 
-  async function sweepAccount(source: Source, accountId: string, now: Date) {
+  async function sweepAccount(source: Source, accountId: string, now: Date, signal: AbortSignal) {
     const adapter = crm.adapter(source);
     if (!adapter?.listSince) return [];
     const out = [];
-    for (const objectType of adapter.catchupTypes ?? []) out.push(await sweep(adapter, source, accountId, objectType, now));
+    for (const objectType of adapter.catchupTypes ?? []) out.push(await sweep(adapter, source, accountId, objectType, now, signal));
     return out;
   }
 
@@ -118,9 +138,10 @@ export function createCatchup(options: CatchupOptions) {
   async function runOnce(now = new Date()): Promise<CatchupReport> {
     const swept = await tryWithAdvisoryLock(database, 'catchup', async () => {
       const report: CatchupReport = { ran: true, accounts: [] };
+      const signal = AbortSignal.timeout(options.deadlineMs ?? CATCHUP_DEADLINE_MS);
       for (const source of crm.configured()) {
         for (const accountId of await accountsOf(source)) {
-          report.accounts.push(...(await sweepAccount(source, accountId, now)));
+          report.accounts.push(...(await sweepAccount(source, accountId, now, signal)));
         }
       }
       const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);

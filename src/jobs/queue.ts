@@ -27,6 +27,10 @@ export interface JobHistoryEntry {
   durationMs?: number;
   worker?: string | null;
   runAt?: string;
+  /** A wait for the CRM's limits (uncounted). Repeated waits share one entry: `waits` of them since `since`. */
+  waiting?: true;
+  waits?: number;
+  since?: string;
 }
 
 const MAX_ERROR_LENGTH = 2000;
@@ -137,7 +141,7 @@ export interface FinishResult {
 }
 
 export interface JobFinish {
-  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt' | 'firstFailedAt'>;
+  job: Pick<JobRow, 'id' | 'attempts' | 'maxAttempts' | 'updatedAt' | 'firstFailedAt'> & Partial<Pick<JobRow, 'waitingSince'>>;
   outcome: JobOutcome;
 }
 
@@ -175,10 +179,11 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
     let status: JobStatus;
     let stored: unknown = null;
     let lastError: string | null = null;
-    let runAt: string | null = null;
+    const runAt: string | null = null;
     let delayMs: number | null = null;
     let refund = false;
     let failedAt: string | null = null;
+    let waiting = false;
     if (outcome.kind === 'done' || outcome.kind === 'skipped') {
       if (outcome.kind === 'skipped') entry.reason = outcome.reason;
       status = outcome.kind;
@@ -190,17 +195,29 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
       const verdict = afterFailure(job, outcome, error, nowMs, backoff);
       // An attempt that does not count (a wait for a CRM's limit) is handed back and leaves the window alone.
       if (verdict.counts) failedAt = at;
-      else refund = true;
+      else {
+        refund = true;
+        waiting = true;
+        entry.waiting = true;
+      }
       status = verdict.status;
       lastError = verdict.lastError;
       if (verdict.status === 'dead') {
         entry.outcome = 'dead';
         stored = { kind: 'dead', error: verdict.lastError };
-      } else if (verdict.runAt) runAt = entry.runAt = verdict.runAt.toISOString();
-      else delayMs = verdict.delayMs ?? null;
+      } else if (verdict.runAt) {
+        entry.runAt = verdict.runAt.toISOString();
+        // A delay from this process's clock, laid on the database's (see below): a CRM's
+        // "in 30 s" stays 30 s on an instance whose clock is off.
+        delayMs = Math.max(0, verdict.runAt.getTime() - nowMs);
+      } else delayMs = verdict.delayMs ?? null;
     }
-    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz, ${refund}::boolean)`;
+    return sql`(${job.id}::bigint, ${status}::text, ${stored === null ? null : pgJsonText(stored)}::jsonb, ${lastError}::text, ${runAt}::timestamptz, ${delayMs}::float8, ${JSON.stringify([entry])}::jsonb, ${failedAt}::timestamptz, ${refund}::boolean, ${waiting}::boolean)`;
   });
+  // Run times are the database's `now()` plus a delay, like every other time the queue compares
+  // with `now()`. A wait that follows a wait replaces its history entry and counts it (`waits`,
+  // `since`): a CRM answering 429 every second used to add an entry every second, for ever.
+  const last = sql`jobs.history -> -1`;
   const rows = await queryRows<{ id: number | string; status: string; run_at_ms: number | string }>(
     db,
     sql`update jobs set
@@ -209,13 +226,20 @@ export async function finishJobs(db: Queryable, finishes: JobFinish[], workerId:
           last_error = v.last_error,
           finished_at = case when v.status <> 'queued' then now() else jobs.finished_at end,
           first_failed_at = coalesce(jobs.first_failed_at, v.failed_at),
+          waiting_since = case when v.waiting then coalesce(jobs.waiting_since, now()) else null end,
           run_at = coalesce(v.run_at, now() + v.delay_ms * interval '1 millisecond', jobs.run_at),
           locked_until = null,
           locked_by = null,
           updated_at = now(),
-          history = jobs.history || v.entry,
+          history = case
+            when v.waiting and (${last} ->> 'waiting') = 'true' and jsonb_array_length(jobs.history) > 0
+              then jsonb_set(jobs.history, array[(jsonb_array_length(jobs.history) - 1)::text],
+                (v.entry -> 0) || jsonb_build_object(
+                  'waits', coalesce((${last} ->> 'waits')::int, 1) + 1,
+                  'since', coalesce(${last} ->> 'since', ${last} ->> 'at')))
+            else jobs.history || v.entry end,
           attempts = case when v.refund then greatest(jobs.attempts - 1, 0) else jobs.attempts end
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, failed_at, refund)
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, outcome, last_error, run_at, delay_ms, entry, failed_at, refund, waiting)
         where jobs.id = v.id and jobs.status = 'running' and jobs.locked_by = ${workerId}
         returning jobs.id, jobs.status, extract(epoch from jobs.run_at)::float8 * 1000 as run_at_ms`,
   );
@@ -269,6 +293,7 @@ export async function requeueJobs(db: Queryable, f: { id?: number; status?: 'dea
       reason: 'retry',
       attempts: 0,
       firstFailedAt: null,
+      waitingSince: null,
       runAt: sql`now()`,
       lockedUntil: null,
       lockedBy: null,

@@ -42,7 +42,16 @@ export interface BackoffOptions {
   capMs: number;
   /** How long after its first failure a job is still retried; then it is dead-lettered. */
   windowMs: number;
+  /**
+   * How long a job may keep waiting for a CRM's limits without one attempt that
+   * counts (default WAIT_WINDOW_FACTOR × `windowMs`): a CRM that answers 429 for
+   * ever (a gateway in maintenance, a token throttled for good) must not keep its
+   * jobs alive for ever either.
+   */
+  waitWindowMs?: number;
 }
+/** Three retry windows (72 h at the default): past two daily-budget resets, so a spent budget alone never kills a job. */
+export const WAIT_WINDOW_FACTOR = 3;
 /** 10 s doubling to 30 min, for 24 h: a CRM outage of hours needs no operator (HubSpot retries its own webhooks for 24 h). */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 10_000, capMs: 30 * 60_000, windowMs: 24 * 60 * 60_000 };
 
@@ -80,6 +89,16 @@ export function outcomeOfProcessorError(err: unknown): JobOutcome {
   return { kind: 'retry', error: `processor failed: ${(err as Error)?.message ?? String(err)}` };
 }
 
+/**
+ * The batch ran past its deadline (WorkerPoolOptions.batchDeadlineMs): every job of it is
+ * retried, counted, so a CRM that keeps a batch busy for ever (a paging loop, a request
+ * that never settles) uses up the retry window like any other failure instead of holding
+ * a worker and its leases indefinitely.
+ */
+export function outcomeOfBatchDeadline(deadlineMs: number): JobOutcome {
+  return { kind: 'retry', error: `the batch took longer than ${deadlineMs} ms; it was stopped and its jobs are retried` };
+}
+
 /** The processor returned no outcome for a job: it is retried. */
 export const NO_OUTCOME: JobOutcome = Object.freeze({ kind: 'retry', error: 'the processor returned no outcome for this job' });
 
@@ -90,6 +109,8 @@ export interface AttemptedJob {
   attempts: number;
   maxAttempts: number;
   firstFailedAt: Date | null;
+  /** The start of its current run of waits (see BackoffOptions.waitWindowMs); absent means none. */
+  waitingSince?: Date | null;
 }
 
 /** What happens to a job after a failed attempt (a `retry` or `dead` outcome). */
@@ -127,8 +148,12 @@ export function afterFailure(
   const deadlineMs = firstFailedMs + backoff.windowMs;
   const windowOver = outcome.kind === 'retry' && !waiting && nowMs >= deadlineMs;
   const tooMany = outcome.kind === 'retry' && !waiting && job.attempts >= job.maxAttempts;
-  if (outcome.kind === 'dead' || windowOver || tooMany) {
-    const lastError = windowOver
+  const waitingSinceMs = job.waitingSince?.getTime() ?? nowMs;
+  const waitedTooLong = waiting && nowMs - waitingSinceMs >= (backoff.waitWindowMs ?? WAIT_WINDOW_FACTOR * backoff.windowMs);
+  if (outcome.kind === 'dead' || windowOver || tooMany || waitedTooLong) {
+    const lastError = waitedTooLong
+      ? `gave up after waiting ${formatSpan(nowMs - waitingSinceMs)} for the CRM's rate limits without one request getting through: ${error}`
+      : windowOver
       ? `gave up after ${job.attempts} attempts over ${formatSpan(nowMs - firstFailedMs)}: ${error}`
       : tooMany
         ? `gave up after ${job.attempts} attempts: ${error}`

@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { claimJobs, extendLease, type FinishResult, finishJobs, releaseJobs, sweepExpiredLeases } from './queue.js';
-import { type BackoffOptions, NO_OUTCOME, outcomeOfProcessorError } from './retry-policy.js';
+import { type BackoffOptions, NO_OUTCOME, outcomeOfBatchDeadline, outcomeOfProcessorError } from './retry-policy.js';
 import { createStartSpacer } from './start-spacer.js';
 import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
@@ -41,7 +41,19 @@ export interface WorkerPoolOptions {
    */
   intake?: { busy(): boolean };
   yieldMaxMs?: number;
+  /**
+   * The longest one batch may run (default DEFAULT_BATCH_DEADLINE_MS). Its lease is
+   * renewed while it runs, so without a deadline a batch a CRM keeps busy for ever
+   * held its jobs and its loop for ever: four such batches stopped every worker.
+   */
+  batchDeadlineMs?: number;
 }
+
+/**
+ * Ten minutes: a batch of 25 that waits out the limiter (at most 30 s a request) and a few
+ * slow answers ends well inside it; one past it is stuck, not slow.
+ */
+export const DEFAULT_BATCH_DEADLINE_MS = 10 * 60_000;
 
 export interface WorkerPool {
   readonly workerId: string;
@@ -156,13 +168,29 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       extendLease(db, ids, workerId, opts.leaseMs).catch((err) => log.warn({ err }, 'renewing the lease failed'));
     }, Math.max(50, Math.floor(opts.leaseMs / 3)));
     let outcomes: Map<number, JobOutcome>;
+    const deadlineMs = opts.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS;
+    let deadline: NodeJS.Timeout | undefined;
+    const overrun = new Promise<'overrun'>((resolve) => {
+      deadline = setTimeout(() => resolve('overrun'), deadlineMs);
+    });
     try {
-      outcomes = await opts.processor(batch, controller.signal);
+      const work = opts.processor(batch, controller.signal);
+      // Past the deadline nobody awaits it: its failure must not become an unhandled rejection.
+      work.catch(() => undefined);
+      const first = await Promise.race([work, overrun]);
+      if (first === 'overrun') {
+        // Abort first: the CRM requests stop, and the late outcomes, if any, are nobody's.
+        controller.abort(new Error(`batch deadline of ${deadlineMs} ms`));
+        log.warn({ jobs: ids.length, deadlineMs }, 'a batch ran past its deadline; it was stopped and its jobs are retried');
+        const outcome = outcomeOfBatchDeadline(deadlineMs);
+        outcomes = new Map(ids.map((id) => [id, outcome]));
+      } else outcomes = first;
     } catch (err) {
       log.warn({ err, jobs: ids.length }, 'the processor threw; the whole batch is retried');
       const outcome = outcomeOfProcessorError(err);
       outcomes = new Map(ids.map((id) => [id, outcome]));
     } finally {
+      clearTimeout(deadline);
       inFlight.delete(controller);
     }
     const durationMs = Math.round(performance.now() - started);

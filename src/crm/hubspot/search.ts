@@ -57,8 +57,14 @@ export async function listHubspotSince(
       if (!createdAt || Number.isNaN(Date.parse(createdAt))) continue;
       leads.push({ ref: { source: 'hubspot', accountId, objectType, objectId: String(r.id) }, createdAt: new Date(createdAt).toISOString() });
     }
-    after = res.body?.paging?.next?.after;
-    if (!after || !(res.body?.results ?? []).length) break;
+    const next = res.body?.paging?.next?.after;
+    // The same `after` again would list the same page again.
+    if (!next || !(res.body?.results ?? []).length) break;
+    if (next === after) {
+      complete = false;
+      break;
+    }
+    after = next;
   }
   // Sorted by creation time, so the last lead is as far as the listing got.
   return { leads, reached: leads.at(-1)?.createdAt, complete };

@@ -29,6 +29,8 @@ interface FieldsPage {
 }
 
 const CACHE_MS = 5 * 60_000;
+/** 500 fields a page: 10,000 fields is far beyond any real account, and the end of a listing that never ends. */
+const MAX_FIELD_PAGES = 20;
 
 export interface FieldDirectory {
   /** Fields by lower-cased name. */
@@ -37,13 +39,26 @@ export interface FieldDirectory {
   ensure(accountId: string, names: string[], signal?: AbortSignal): Promise<{ fields: Map<string, PipedriveField>; created: string[] }>;
 }
 
+/**
+ * One directory per credential (`http` carries one API token): the fields are the
+ * token's company's, whatever account id a webhook named. Keyed by that id, a sender
+ * naming N company ids made N field listings and N cache entries (review 2026-12, old 8).
+ */
 export function createFieldDirectory(http: CrmHttp): FieldDirectory {
-  const cache = new Map<string, { at: number; fields: Map<string, PipedriveField> }>();
+  let cache: { at: number; fields: Map<string, PipedriveField> } | undefined;
 
   async function load(accountId: string, signal?: AbortSignal): Promise<Map<string, PipedriveField>> {
     const fields = new Map<string, PipedriveField>();
     let cursor: string | undefined;
+    const cursors = new Set<string>();
     do {
+      // A repeated cursor (a broken Pipedrive or proxy) used to page for ever, holding the batch and its lease.
+      if (cursor !== undefined) {
+        if (cursors.has(cursor) || cursors.size >= MAX_FIELD_PAGES) {
+          throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive fields: organizationFields ${cursors.has(cursor) ? 'repeated a next_cursor' : `has more than ${MAX_FIELD_PAGES} pages`}; listing stopped`);
+        }
+        cursors.add(cursor);
+      }
       const qs = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await http.send<FieldsPage>(accountId, { op: 'fields', method: 'GET', path: `/api/v2/organizationFields?${qs}`, signal });
       for (const f of res.body?.data ?? []) {
@@ -53,13 +68,12 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
       }
       cursor = res.body?.additional_data?.next_cursor ?? undefined;
     } while (cursor);
-    cache.set(accountId, { at: Date.now(), fields });
+    cache = { at: Date.now(), fields };
     return fields;
   }
 
   async function byName(accountId: string, signal?: AbortSignal) {
-    const hit = cache.get(accountId);
-    return hit && Date.now() - hit.at < CACHE_MS ? hit.fields : load(accountId, signal);
+    return cache && Date.now() - cache.at < CACHE_MS ? cache.fields : load(accountId, signal);
   }
 
   async function ensure(accountId: string, names: string[], signal?: AbortSignal) {

@@ -1,4 +1,5 @@
 import type { LeadListing, ListedLead } from '../adapter.js';
+import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 
 /**
@@ -13,6 +14,8 @@ import type { CrmHttp } from '../http.js';
  */
 
 const PAGE = 500;
+/** Pages in one listing, whatever the cursors say: empty pages that carry a cursor used to page for ever. */
+const MAX_PAGES = 50;
 /** How long before `since` an added record still counts as a new lead (the sweep's first look-back, a day). */
 const ADDED_WINDOW_MS = 24 * 3600_000;
 const PATHS: Record<string, string> = { organization: '/api/v2/organizations', person: '/api/v2/persons' };
@@ -31,7 +34,8 @@ export async function listPipedriveSince(http: CrmHttp, accountId: string, objec
   let reached: string | undefined;
   let cursor: string | undefined;
   let seen = 0;
-  for (;;) {
+  const cursors = new Set<string>();
+  for (let page = 1; ; page++) {
     const qs = new URLSearchParams({
       updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       sort_by: 'update_time',
@@ -50,6 +54,9 @@ export async function listPipedriveSince(http: CrmHttp, accountId: string, objec
     }
     cursor = res.body?.additional_data?.next_cursor ?? undefined;
     if (!cursor) return { leads, reached, complete: true };
-    if (seen >= limit) return { leads, reached, complete: false };
+    if (seen >= limit || page >= MAX_PAGES) return { leads, reached, complete: false };
+    // A cursor we already followed would list the same pages again, for ever.
+    if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
+    cursors.add(cursor);
   }
 }

@@ -57,6 +57,12 @@ export interface FakePipedrive extends FakeBase {
   /** Tokens spent today, and a test's midnight. */
   budgetUsed(): number;
   resetBudget(): void;
+  /**
+   * GETs whose path matches answer an empty page whose `next_cursor` is the cursor
+   * just asked for (or a first one): a Pipedrive, or a proxy, that repeats itself
+   * (review 2026-12, M4). `null` turns it off.
+   */
+  repeatCursor(path: RegExp | null): void;
 }
 
 const MAX_LIMIT = 500;
@@ -71,6 +77,7 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
   const persons = new Map<string, Person>();
   const fields: FakeField[] = [];
   const budget = createBudget(opts);
+  let repeating: RegExp | null = null;
 
   const addField = (name: string, type = 'varchar', options?: Array<{ id: number; label: string }>) => {
     const field_code = randomBytes(20).toString('hex');
@@ -96,7 +103,13 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
       ...budget.postPutLeft(ctx.method),
     }),
     tooMany: (_ctx, failure) => tooMany(failure),
-    handle: (ctx) => (budget.charge(ctx.method, ctx.path) ? route(ctx) : tooMany()),
+    handle: (ctx) => {
+      if (!budget.charge(ctx.method, ctx.path)) return tooMany();
+      if (repeating && ctx.method === 'GET' && repeating.test(ctx.path)) {
+        return { status: 200, body: { success: true, data: [], additional_data: { next_cursor: ctx.query.get('cursor') ?? cursorOf(0) } } };
+      }
+      return route(ctx);
+    },
   });
 
   function list<T extends { id: number; add_time?: string; update_time?: string }>(ctx: FakeContext, items: T[]): Reply {
@@ -160,6 +173,9 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
 
   const stamp = (d: Date) => d.toISOString();
   return Object.assign(base, {
+    repeatCursor(path: RegExp | null) {
+      repeating = path;
+    },
     cards,
     persons,
     fields,

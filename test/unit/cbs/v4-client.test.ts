@@ -82,7 +82,7 @@ describe('CBS OData v4 client', () => {
     const elsewhere = await startFakeCbsV4({ pageSize: 1000, nextLinkBase: 'http://cbs.example.invalid' });
     const c = createCbsV4Client({ baseUrl: elsewhere.url, retry: FAST_RETRY });
     try {
-      await expect(loadTableV4(c, '80072ned')).rejects.toThrow(/@odata.nextLink leaves 127\.0\.0\.1:\d+: http:\/\/cbs\.example\.invalid/);
+      await expect(loadTableV4(c, '80072ned')).rejects.toThrow(/@odata.nextLink leaves http:\/\/127\.0\.0\.1:\d+: http:\/\/cbs\.example\.invalid/);
       expect(elsewhere.requests.filter((r) => r.entitySet === 'Observations')).toHaveLength(1);
     } finally {
       await c.close();

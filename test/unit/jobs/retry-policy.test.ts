@@ -69,3 +69,23 @@ describe('afterFailure', () => {
     expect(afterFailure(job(1, null), { kind: 'dead', error: 'gone' }, 'gone', now, DEFAULT_BACKOFF)).toEqual({ status: 'dead', lastError: 'gone', counts: true });
   });
 });
+
+describe('afterFailure: waits (review 2026-12, M6)', () => {
+  const now = Date.parse('2030-01-02T00:00:00Z');
+  const backoff = { baseMs: 1000, capMs: 10_000, windowMs: 60_000 };
+  const wait = { kind: 'retry' as const, error: '429', notBefore: new Date(now + 1_000), waiting: true };
+  const job = (waitingForMs: number | null) => ({ attempts: 0, maxAttempts: 1000, firstFailedAt: null, waitingSince: waitingForMs === null ? null : new Date(now - waitingForMs) });
+
+  it('waits, uncounted, inside the wait window (three retry windows by default)', () => {
+    expect(afterFailure(job(null), wait, '429', now, backoff)).toMatchObject({ status: 'queued', counts: false });
+    expect(afterFailure(job(179_000), wait, '429', now, backoff)).toMatchObject({ status: 'queued', counts: false });
+  });
+  it('dead-letters a job that has only waited for the whole wait window, with the reason', () => {
+    expect(afterFailure(job(180_000), wait, '429', now, backoff)).toEqual({
+      status: 'dead',
+      counts: false,
+      lastError: "gave up after waiting 3 min for the CRM's rate limits without one request getting through: 429",
+    });
+    expect(afterFailure(job(5_000), wait, '429', now, { ...backoff, waitWindowMs: 5_000 })).toMatchObject({ status: 'dead' });
+  });
+});
