@@ -22,18 +22,38 @@ export interface StandardWebhookInput {
   now: number;
 }
 
-export function verifyStandardWebhook(input: StandardWebhookInput): VerifyResult {
-  const id = input.header('webhook-id');
-  const timestamp = input.header('webhook-timestamp');
-  const signatures = input.header('webhook-signature');
+/** A `v1,` entry holding a base64 HMAC-SHA256: no other entry can ever match. */
+const V1_ENTRY = /^v1,[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * All that the headers alone can prove wrong: missing or malformed headers, a
+ * stale timestamp, no entry shaped like a v1 signature. Checked before the
+ * body is read (finding H1).
+ */
+export function checkStandardWebhookHeaders(header: HeaderLookup, now: number): VerifyResult {
+  const id = header('webhook-id');
+  const timestamp = header('webhook-timestamp');
+  const signatures = header('webhook-signature');
   if (!id || !timestamp || !signatures) {
     return { ok: false, reason: 'signature', detail: 'webhook-id, webhook-timestamp and webhook-signature are required.' };
   }
   if (!/^[\x21-\x7e]{1,256}$/.test(id)) return { ok: false, reason: 'signature', detail: 'webhook-id must be 1 to 256 visible ASCII characters.' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'signature', detail: 'webhook-timestamp must be Unix seconds.' };
-  if (Math.abs(input.now / 1000 - Number(timestamp)) > GENERIC_TOLERANCE_SECONDS) {
+  if (Math.abs(now / 1000 - Number(timestamp)) > GENERIC_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'stale', detail: 'webhook-timestamp is more than 5 minutes off.' };
   }
+  if (!signatures.split(' ').some((entry) => V1_ENTRY.test(entry))) {
+    return { ok: false, reason: 'signature', detail: 'webhook-signature holds no v1,<base64 HMAC-SHA256> entry.' };
+  }
+  return { ok: true };
+}
+
+export function verifyStandardWebhook(input: StandardWebhookInput): VerifyResult {
+  const headers = checkStandardWebhookHeaders(input.header, input.now);
+  if (!headers.ok) return headers;
+  const id = input.header('webhook-id')!;
+  const timestamp = input.header('webhook-timestamp')!;
+  const signatures = input.header('webhook-signature')!;
   const key = Buffer.from(input.secret.replace(/^whsec_/, ''), 'base64');
   const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`, 'utf8').update(input.rawBody).digest('base64');
   // A space-separated list: during a key rotation the sender signs with old and new key.
