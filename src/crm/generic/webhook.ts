@@ -5,6 +5,7 @@ import type { LeadInput } from '../../enrich/types.js';
 import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';
 import { ID_RULES, isObjectId } from '../object-id.js';
+import { kvkProfileOf } from './kvk-profile.js';
 
 /**
  * The generic source: any system that signs per Standard Webhooks
@@ -130,7 +131,8 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
     sbi: typeof lead.sbi === 'number' ? String(lead.sbi) : boundedText(lead.sbi, 50),
     employees: typeof lead.employees === 'number' ? lead.employees : boundedText(lead.employees, 50),
     industry: boundedText(lead.industry, 500),
-    kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? lead.kvk : undefined,
+    // Only what the enrichment reads: the rest of a KvK profile is stored nowhere (old finding 10).
+    kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? kvkProfileOf(lead.kvk) : undefined,
     domain: boundedText(lead.domain, 253),
     postcode: postcodeOf(lead.postcode ?? lead.zip),
   };

@@ -11,7 +11,7 @@ import {
   boundedText,
   idString,
 } from '../webhook-event.js';
-import { ID_RULES, isObjectId } from '../object-id.js';
+import { ID_RULES, canonicalObjectId, isObjectId } from '../object-id.js';
 
 /**
  * HubSpot webhooks: signature verification (v3; v1 only when opted in, and
@@ -240,7 +240,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
 /** A portal or object id HubSpot could have sent (digits), or undefined: it becomes a path segment. */
 function hubspotId(v: unknown): string | undefined {
   const id = idString(v);
-  return id !== undefined && isObjectId('hubspot', id) ? id : undefined;
+  return id !== undefined && isObjectId('hubspot', id) ? canonicalObjectId('hubspot', id) : undefined;
 }
 
 function splitType(type: string): [string, string] {
