@@ -129,6 +129,15 @@ const tableList = z.preprocess(
     .pipe(z.array(z.string().regex(/^[0-9A-Za-z]{5,12}$/, 'table ids look like 83583NED')).min(1, 'name at least one table')),
 );
 
+/**
+ * A secret a webhook sender proves it knows. As guessable as it is short (a
+ * Pipedrive password travels as plain Basic auth), so as long as ADMIN_TOKEN.
+ */
+const webhookCredential = z.preprocess(
+  emptyToUndefined,
+  z.string().min(16, 'must be at least 16 characters; make one with: openssl rand -base64 24').optional(),
+);
+
 const cron = z.preprocess(
   emptyToUndefined,
   z
@@ -148,6 +157,10 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: int(10, 1, 200),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  // Behind a reverse proxy: the client is the last X-Forwarded-For address (auth throttles key on it).
+  TRUST_PROXY: bool(false),
+  // Webhook body bytes read but not yet verified, all requests together; beyond it 503 (finding H1).
+  WEBHOOK_UNVERIFIED_BYTES: int(32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -164,7 +177,7 @@ export const envSchema = z.object({
   CBS_REFRESH_ON_START: bool(false),
 
   HUBSPOT_ACCESS_TOKEN: optionalString,
-  HUBSPOT_CLIENT_SECRET: optionalString,
+  HUBSPOT_CLIENT_SECRET: webhookCredential,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
   // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
   HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
@@ -172,7 +185,7 @@ export const envSchema = z.object({
   PIPEDRIVE_API_TOKEN: optionalString,
   PIPEDRIVE_BASE_URL: httpUrl('https://api.pipedrive.com'),
   PIPEDRIVE_WEBHOOK_USER: optionalString,
-  PIPEDRIVE_WEBHOOK_PASSWORD: optionalString,
+  PIPEDRIVE_WEBHOOK_PASSWORD: webhookCredential,
   // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
   PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
 
@@ -236,6 +249,10 @@ export interface Config {
   databasePoolSize: number;
   publicUrl: string;
   adminToken: string | undefined;
+  /** Take the client address from X-Forwarded-For (the proxy's last entry), not the socket. */
+  trustProxy: boolean;
+  /** Budget of unverified webhook body bytes in flight, all requests together. */
+  webhookUnverifiedBytes: number;
   logLevel: Env['LOG_LEVEL'];
   cbs: {
     baseUrl: string;
@@ -295,6 +312,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     adminToken: e.ADMIN_TOKEN,
+    trustProxy: e.TRUST_PROXY,
+    webhookUnverifiedBytes: e.WEBHOOK_UNVERIFIED_BYTES,
     logLevel: e.LOG_LEVEL,
     cbs: {
       baseUrl: e.CBS_BASE_URL,

@@ -30,7 +30,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     webhooksRejected: new Counter({
       name: 'verrijk_webhooks_rejected_total',
-      help: 'Webhook requests rejected, by source and reason (signature, stale, invalid, too_large, not_configured)',
+      help: 'Webhook requests rejected, by source and reason (signature, stale, invalid, too_large, over_budget, throttled, not_configured)',
       labelNames: ['source', 'reason'] as const,
       registers: [registry],
     }),

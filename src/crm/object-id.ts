@@ -30,6 +30,15 @@ export function isObjectId(source: Source, id: string): boolean {
   return ID_RULES[source].pattern.test(id) && !isDotSegment(id);
 }
 
+/**
+ * The one spelling of an id: HubSpot and Pipedrive ids are numbers, so `00012`
+ * is `12` (L9: taken as given, they made two leads, two jobs and two writes of
+ * one object). Generic ids are opaque and kept as sent. Call after `isObjectId`.
+ */
+export function canonicalObjectId(source: Source, id: string): string {
+  return source === 'generic' ? id : id.replace(/^0+(?=\d)/, '');
+}
+
 /** An id as a path segment of an outbound call; a bad one never leaves the process (a permanent failure for that lead). */
 export function idSegment(crm: Source, id: string): string {
   if (!isObjectId(crm, id)) {

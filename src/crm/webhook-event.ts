@@ -47,9 +47,14 @@ export class PayloadError extends Error {
 /** Request headers by lower-case name, as every verifier reads them. */
 export type HeaderLookup = (name: string) => string | undefined;
 
-/** A value CRMs send as number or string, as a trimmed id string; undefined when absent or unusable. */
+/**
+ * A value CRMs send as number or string, as a trimmed id string; undefined when
+ * absent or unusable. A number must be a safe whole number: above 2^53 JSON
+ * has already rounded it to another id (review 2026-12, L9), and `1e21` or
+ * `1.5` is no id at all. (Such an id sent as a string keeps its digits.)
+ */
 export function idString(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? String(v) : undefined;
   if (typeof v !== 'string') return undefined;
   const id = v.trim();
   // An id with control characters is no id; PostgreSQL text cannot even hold a NUL.

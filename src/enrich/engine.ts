@@ -64,9 +64,15 @@ const MAX_KEY_LENGTH = 512;
 // fit, and an LRU walked in a cycle larger than itself misses every time (3k res/s, not millions).
 const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
 
-/** Cheap, collision-free cache key of the fields that decide the answer (company and domain do not), bounded in length. */
-function cacheKey(input: LeadInput): string {
+/**
+ * Cheap, collision-free cache key of the fields that decide the answer
+ * (company and domain do not), bounded in length; undefined for an input that
+ * cannot be serialised, which is then computed and not cached: one shared key
+ * for all of them gave the second such lead the first one's card (L4).
+ */
+function cacheKey(input: LeadInput): string | undefined {
   const key = fullKey(input);
+  if (key === undefined) return undefined;
   return key.length <= MAX_KEY_LENGTH ? key : `#${createHash('sha256').update(key).digest('base64')}`;
 }
 
@@ -79,7 +85,7 @@ function cacheKey(input: LeadInput): string {
  */
 const resultBytes = (textLength: number) => textLength + 512;
 
-function fullKey(input: LeadInput): string {
+function fullKey(input: LeadInput): string | undefined {
   let kvk = '';
   if (input.kvkSbi !== undefined && input.kvkSbi !== null) {
     if (typeof input.kvkSbi === 'string') kvk = input.kvkSbi;
@@ -87,7 +93,7 @@ function fullKey(input: LeadInput): string {
       try {
         kvk = JSON.stringify(input.kvkSbi) ?? '';
       } catch {
-        kvk = '[unserialisable]';
+        return undefined;
       }
     }
   }
@@ -281,6 +287,10 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
         }
       }
       const key = cacheKey(lead);
+      if (key === undefined) {
+        misses++;
+        return compute(lead);
+      }
       let result = cache.get(key);
       if (result) hits++;
       else {

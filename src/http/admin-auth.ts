@@ -125,7 +125,7 @@ export async function authenticateAdmin(c: Context, config: Config, db: Queryabl
   if (bearer !== undefined) {
     // A Bearer token is a guess until it matches. (A cookie is not: its 256-bit MAC cannot
     // be guessed, and an expired one from a returning browser must not lock its admin out.)
-    const client = throttle ? clientOf(c) : undefined;
+    const client = throttle ? clientOf(c, config.trustProxy) : undefined;
     const wait = client === undefined ? 0 : throttle!.retryAfterMs(client);
     if (wait > 0) throw tooManyAttempts(wait);
     if (bearer && secretEqual(bearer, token)) return { kind: 'bearer' };

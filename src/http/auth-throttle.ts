@@ -19,8 +19,10 @@ import { AppError } from './problem.js';
 export interface AuthThrottle {
   /** 0 when the client may try; otherwise ms until it may. */
   retryAfterMs(client: string): number;
-  /** A wrong token from this client. */
+  /** A wrong token from this client (or a guess reserved before it is evaluated). */
   failed(client: string): void;
+  /** Gives back a reserved guess that proved right, so signing in right costs nothing. */
+  refund(client: string): void;
   /** Clients remembered (for tests). */
   clients(): number;
 }
@@ -58,13 +60,27 @@ export function createAuthThrottle(options: AuthThrottleOptions = {}): AuthThrot
       const b = current(client);
       buckets.set(client, { tokens: Math.max(0, b.tokens - 1), at: b.at });
     },
+    refund(client) {
+      const b = buckets.get(client);
+      if (b) buckets.set(client, { tokens: Math.min(burst, b.tokens + 1), at: b.at });
+    },
     clients: () => buckets.size,
   };
 }
 
-/** Who is guessing: the peer address (behind a proxy, the proxy's: everyone behind it shares one bucket). */
-export function clientOf(c: Context): string {
-  return incomingOf(c)?.socket.remoteAddress ?? 'local';
+/**
+ * Who is guessing: the peer address. Behind a proxy that is the proxy's, so
+ * everyone behind it would share one bucket and anyone could lock the admin
+ * out (finding L2); with TRUST_PROXY the last X-Forwarded-For entry, the one
+ * the proxy itself added, is the client. (Earlier entries are the client's own
+ * claims and could be anything.)
+ */
+export function clientOf(c: Context, trustProxy = false): string {
+  const peer = incomingOf(c)?.socket.remoteAddress ?? 'local';
+  if (!trustProxy) return peer;
+  const forwarded = c.req.header('x-forwarded-for');
+  const last = forwarded?.split(',').pop()?.trim();
+  return last && last.length <= 64 ? last : peer;
 }
 
 export function tooManyAttempts(retryAfterMs: number): AppError {

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'admin-disabled',
   'cross-origin',
   'too-many-attempts',
+  'busy',
   'cbs-refresh-failed',
   'internal',
 ] as const;

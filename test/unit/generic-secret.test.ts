@@ -19,3 +19,21 @@ describe('GENERIC_WEBHOOK_SECRET', () => {
     expect(load(secretOf(bytes)).generic.webhookSecret).toBe(secretOf(bytes));
   });
 });
+
+/**
+ * Review 2026-12, L3: the other webhook credentials had no minimum either
+ * (`PIPEDRIVE_WEBHOOK_PASSWORD=1`, `HUBSPOT_CLIENT_SECRET=x` started).
+ */
+describe.each(['PIPEDRIVE_WEBHOOK_PASSWORD', 'HUBSPOT_CLIENT_SECRET'])('%s', (name) => {
+  const loadWith = (value: string) => loadConfig({ DATABASE_URL: 'memory://', [name]: value });
+
+  it.each(['1', 'x', 'fifteen-chars-x'])('refuses %s, naming the variable and the minimum', (value) => {
+    expect(() => loadWith(value)).toThrow(ConfigError);
+    expect(() => loadWith(value)).toThrow(new RegExp(`${name} must be at least 16 characters`));
+  });
+
+  it('accepts 16 characters', () => {
+    const config = loadWith('sixteen-chars-xx');
+    expect(config.pipedrive.webhookPassword ?? config.hubspot.clientSecret).toBe('sixteen-chars-xx');
+  });
+});

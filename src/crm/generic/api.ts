@@ -3,6 +3,7 @@ import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
 import { parseRetryAfter } from '../../outbound/retry.js';
 import { idSegment } from '../object-id.js';
+import { kvkProfileOf } from './kvk-profile.js';
 import { createCrmHttp, type CrmHttp, numberHeader } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 
@@ -83,7 +84,8 @@ export function genericInput(lead: Record<string, unknown>): LeadInput {
   const kvk = lead.kvk && typeof lead.kvk === 'object' ? (lead.kvk as Record<string, unknown>) : undefined;
   return {
     sbi: str(lead.sbi),
-    kvkSbi: kvk?.sbiActiviteiten ?? undefined,
+    // Bounded and flat (kvk-profile.ts): whatever the CRM nests there is neither stored nor serialised (L4).
+    kvkSbi: kvk?.sbiActiviteiten === undefined || kvk.sbiActiviteiten === null ? undefined : kvkProfileOf({ sbiActiviteiten: kvk.sbiActiviteiten }),
     industry: str(lead.industry),
     employees: typeof lead.employees === 'number' ? lead.employees : str(lead.employees),
     company: str(lead.company),

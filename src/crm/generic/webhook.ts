@@ -5,6 +5,7 @@ import type { LeadInput } from '../../enrich/types.js';
 import { type HeaderLookup, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { signatureEqual } from '../../constant-time.js';
 import { ID_RULES, isObjectId } from '../object-id.js';
+import { kvkProfileOf } from './kvk-profile.js';
 
 /**
  * The generic source: any system that signs per Standard Webhooks
@@ -22,18 +23,38 @@ export interface StandardWebhookInput {
   now: number;
 }
 
-export function verifyStandardWebhook(input: StandardWebhookInput): VerifyResult {
-  const id = input.header('webhook-id');
-  const timestamp = input.header('webhook-timestamp');
-  const signatures = input.header('webhook-signature');
+/** A `v1,` entry holding a base64 HMAC-SHA256: no other entry can ever match. */
+const V1_ENTRY = /^v1,[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * All that the headers alone can prove wrong: missing or malformed headers, a
+ * stale timestamp, no entry shaped like a v1 signature. Checked before the
+ * body is read (finding H1).
+ */
+export function checkStandardWebhookHeaders(header: HeaderLookup, now: number): VerifyResult {
+  const id = header('webhook-id');
+  const timestamp = header('webhook-timestamp');
+  const signatures = header('webhook-signature');
   if (!id || !timestamp || !signatures) {
     return { ok: false, reason: 'signature', detail: 'webhook-id, webhook-timestamp and webhook-signature are required.' };
   }
   if (!/^[\x21-\x7e]{1,256}$/.test(id)) return { ok: false, reason: 'signature', detail: 'webhook-id must be 1 to 256 visible ASCII characters.' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'signature', detail: 'webhook-timestamp must be Unix seconds.' };
-  if (Math.abs(input.now / 1000 - Number(timestamp)) > GENERIC_TOLERANCE_SECONDS) {
+  if (Math.abs(now / 1000 - Number(timestamp)) > GENERIC_TOLERANCE_SECONDS) {
     return { ok: false, reason: 'stale', detail: 'webhook-timestamp is more than 5 minutes off.' };
   }
+  if (!signatures.split(' ').some((entry) => V1_ENTRY.test(entry))) {
+    return { ok: false, reason: 'signature', detail: 'webhook-signature holds no v1,<base64 HMAC-SHA256> entry.' };
+  }
+  return { ok: true };
+}
+
+export function verifyStandardWebhook(input: StandardWebhookInput): VerifyResult {
+  const headers = checkStandardWebhookHeaders(input.header, input.now);
+  if (!headers.ok) return headers;
+  const id = input.header('webhook-id')!;
+  const timestamp = input.header('webhook-timestamp')!;
+  const signatures = input.header('webhook-signature')!;
   const key = Buffer.from(input.secret.replace(/^whsec_/, ''), 'base64');
   const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`, 'utf8').update(input.rawBody).digest('base64');
   // A space-separated list: during a key rotation the sender signs with old and new key.
@@ -110,7 +131,8 @@ export function parseGenericEvent(body: unknown, webhookId: string): ParsedWebho
     sbi: typeof lead.sbi === 'number' ? String(lead.sbi) : boundedText(lead.sbi, 50),
     employees: typeof lead.employees === 'number' ? lead.employees : boundedText(lead.employees, 50),
     industry: boundedText(lead.industry, 500),
-    kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? lead.kvk : undefined,
+    // Only what the enrichment reads: the rest of a KvK profile is stored nowhere (old finding 10).
+    kvkSbi: typeof lead.kvk === 'object' && lead.kvk !== null ? kvkProfileOf(lead.kvk) : undefined,
     domain: boundedText(lead.domain, 253),
     postcode: postcodeOf(lead.postcode ?? lead.zip),
   };

@@ -11,7 +11,7 @@ import {
   boundedText,
   idString,
 } from '../webhook-event.js';
-import { ID_RULES, isObjectId } from '../object-id.js';
+import { ID_RULES, canonicalObjectId, isObjectId } from '../object-id.js';
 
 /**
  * HubSpot webhooks: signature verification (v3; v1 only when opted in, and
@@ -73,20 +73,49 @@ export interface HubSpotVerifyInput {
   acceptV1?: boolean;
 }
 
-export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult {
-  const v3 = input.header('x-hubspot-signature-v3');
-  if (v3 !== undefined) return verifyV3(input, v3);
+/** A base64 HMAC-SHA256 (v3) and a hex SHA-256 (v1): anything else cannot match, whatever the body. */
+const V3_SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
+const V1_SIGNATURE = /^[0-9a-fA-F]{64}$/;
 
-  const v1 = input.header('x-hubspot-signature');
-  if (v1 === undefined || !input.acceptV1) {
+/**
+ * All that the headers alone can prove wrong: a missing, malformed or stale
+ * signature. Checked before the body is read (finding H1), so an anonymous
+ * request without a plausible, fresh signature never gets a byte buffered.
+ */
+export function checkHubSpotHeaders(header: HeaderLookup, now: number, acceptV1 = false): VerifyResult {
+  const v3 = header('x-hubspot-signature-v3');
+  if (v3 !== undefined) {
+    const timestamp = header('x-hubspot-request-timestamp');
+    if (timestamp === undefined) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp is missing.' };
+    if (!/^\d{1,16}$/.test(timestamp)) {
+      return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp must be epoch milliseconds.' };
+    }
+    if (Math.abs(now - Number(timestamp)) > HUBSPOT_MAX_SKEW_MS) {
+      return { ok: false, reason: 'stale', detail: 'X-HubSpot-Request-Timestamp is more than 5 minutes off.' };
+    }
+    if (!V3_SIGNATURE.test(v3.trim())) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature-v3 must be a base64 HMAC-SHA256.' };
+    return { ok: true };
+  }
+  const v1 = header('x-hubspot-signature');
+  if (v1 === undefined || !acceptV1) {
     // HubSpot sends v3 with every Webhooks API delivery: a v1-only request is a legacy app or a
     // captured delivery with its v3 header stripped, replayable at any time (no timestamp).
     return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature-v3 (with X-HubSpot-Request-Timestamp) is required.' };
   }
-  const version = input.header('x-hubspot-signature-version');
+  const version = header('x-hubspot-signature-version');
   if (version !== undefined && version.toLowerCase() !== 'v1') {
     return { ok: false, reason: 'signature', detail: `Signature version ${version.slice(0, 10)} is not accepted here; send v3.` };
   }
+  if (!V1_SIGNATURE.test(v1.trim())) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Signature must be a hex SHA-256.' };
+  return { ok: true };
+}
+
+export function verifyHubSpotSignature(input: HubSpotVerifyInput): VerifyResult {
+  const headers = checkHubSpotHeaders(input.header, input.now, input.acceptV1);
+  if (!headers.ok) return headers;
+  const v3 = input.header('x-hubspot-signature-v3');
+  if (v3 !== undefined) return verifyV3(input, v3, input.header('x-hubspot-request-timestamp')!);
+  const v1 = input.header('x-hubspot-signature')!;
   const expected = createHash('sha256').update(input.clientSecret, 'utf8').update(input.rawBody).digest('hex');
   if (!signatureEqual(v1.trim().toLowerCase(), expected)) return { ok: false, reason: 'signature', detail: 'The X-HubSpot-Signature does not match.' };
   return v1Fresh(input.rawBody, input.now)
@@ -109,15 +138,8 @@ function v1Fresh(rawBody: Uint8Array, now: number): boolean {
   });
 }
 
-function verifyV3(input: HubSpotVerifyInput, signature: string): VerifyResult {
-  const timestamp = input.header('x-hubspot-request-timestamp');
-  if (timestamp === undefined) return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp is missing.' };
-  if (!/^\d{1,16}$/.test(timestamp)) {
-    return { ok: false, reason: 'signature', detail: 'X-HubSpot-Request-Timestamp must be epoch milliseconds.' };
-  }
-  if (Math.abs(input.now - Number(timestamp)) > HUBSPOT_MAX_SKEW_MS) {
-    return { ok: false, reason: 'stale', detail: 'X-HubSpot-Request-Timestamp is more than 5 minutes off.' };
-  }
+/** The v3 HMAC over method, URI, body and timestamp (checkHubSpotHeaders has vetted the headers). */
+function verifyV3(input: HubSpotVerifyInput, signature: string, timestamp: string): VerifyResult {
   // Bytes, not a decoded string: the body is signed exactly as sent.
   const expected = createHmac('sha256', input.clientSecret)
     .update(input.method.toUpperCase() + input.uri, 'utf8')
@@ -218,7 +240,7 @@ export function parseHubSpotEvents(body: unknown): ParsedWebhook {
 /** A portal or object id HubSpot could have sent (digits), or undefined: it becomes a path segment. */
 function hubspotId(v: unknown): string | undefined {
   const id = idString(v);
-  return id !== undefined && isObjectId('hubspot', id) ? id : undefined;
+  return id !== undefined && isObjectId('hubspot', id) ? canonicalObjectId('hubspot', id) : undefined;
 }
 
 function splitType(type: string): [string, string] {

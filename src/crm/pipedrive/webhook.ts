@@ -1,7 +1,7 @@
 import type { FieldError } from '../../field-errors.js';
 import { type LeadEvent, type ParsedWebhook, PayloadError, type VerifyResult, boundedText, idString } from '../webhook-event.js';
 import { secretEqual } from '../../constant-time.js';
-import { ID_RULES, isObjectId } from '../object-id.js';
+import { ID_RULES, canonicalObjectId, isObjectId } from '../object-id.js';
 
 /**
  * Pipedrive webhooks (v2 envelope). Pipedrive signs nothing; the only documented
@@ -96,7 +96,7 @@ export function parsePipedriveEvent(body: unknown): ParsedWebhook {
 /** A Pipedrive id (a whole number), or undefined: it becomes a path segment and a limiter key. */
 function pipedriveId(v: unknown): string | undefined {
   const id = idString(v);
-  return id !== undefined && isObjectId('pipedrive', id) ? id : undefined;
+  return id !== undefined && isObjectId('pipedrive', id) ? canonicalObjectId('pipedrive', id) : undefined;
 }
 
 /**

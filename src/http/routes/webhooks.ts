@@ -1,28 +1,49 @@
-import type { IncomingMessage } from 'node:http';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps, AppRouter } from '../context.js';
-import { parseGenericEvent, verifyStandardWebhook } from '../../crm/generic/webhook.js';
-import { hubspotSignedUri, parseHubSpotEvents, verifyHubSpotSignature } from '../../crm/hubspot/webhook.js';
+import { checkStandardWebhookHeaders, parseGenericEvent, verifyStandardWebhook } from '../../crm/generic/webhook.js';
+import { checkHubSpotHeaders, hubspotSignedUri, parseHubSpotEvents, verifyHubSpotSignature } from '../../crm/hubspot/webhook.js';
 import { parsePipedriveEvent, verifyPipedriveBasicAuth } from '../../crm/pipedrive/webhook.js';
 import { type ParsedWebhook, PayloadError, type RejectReason, type VerifyResult } from '../../crm/webhook-event.js';
 import { recordWebhook } from '../../jobs/intake.js';
 import type { Source } from '../../leads/identity.js';
 import type { AppEnv } from '../context.js';
-import { incomingOf, requestHeader } from '../incoming.js';
+import { clientOf, createAuthThrottle } from '../auth-throttle.js';
+import { requestHeader } from '../incoming.js';
+import { createByteBudget, readWebhookBody } from '../webhook-body.js';
 import { errorResponses } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
 
 /**
  * POST /webhooks/{hubspot,pipedrive,generic}. Every request goes the same way:
- * configured? → JSON content type → raw body (≤ 1 MB, read once) → verify on
- * the raw bytes → (now counted as intake in flight) → parse → record events and
- * jobs in one transaction → 2xx.
- * Nothing parses the body before the signature is checked (Hono issue #4259).
+ * configured? → JSON content type → this client's failed-auth budget → what
+ * the headers alone can prove (Pipedrive's Basic credentials; the presence,
+ * format and freshness of a signature) → raw body (≤ 1 MB, read once, inside
+ * the process's budget of unverified bytes) → verify on the raw bytes → (now
+ * counted as intake in flight) → parse → record events and jobs in one
+ * transaction → 2xx. Nothing parses the body before the signature is checked
+ * (Hono issue #4259); nothing reads it before the headers pass (finding H1).
  */
 
 export const MAX_WEBHOOK_BODY = 1024 * 1024;
 const MAX_JSON_DEPTH = 64;
+/**
+ * Failed webhook credentials per client: 30 at once, then one every 2 s. A
+ * CRM that holds the right secret never fails, so this only slows guessing.
+ */
+const WEBHOOK_AUTH_BURST = 30;
+const WEBHOOK_AUTH_PER_MINUTE = 30;
+
+/** Every reason a webhook is refused; doubles as the metric label. */
+type Refusal = RejectReason | 'invalid' | 'too_large' | 'over_budget' | 'throttled';
+
+function tooManyFailures(retryAfterMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError(429, 'too-many-attempts', 'Too many attempts', `Too many failed webhook credentials from this client; try again in ${seconds} s.`, undefined, {
+    'Retry-After': String(seconds),
+    Connection: 'close',
+  });
+}
 
 const Accepted = z
   .object({
@@ -52,6 +73,8 @@ const route = (source: Source, summary: string, description: string, bodySchema:
       401: problem('Credentials or signature missing or wrong, stale timestamp, or the source is not configured'),
       413: problem('Body larger than 1 MB'),
       415: problem('Not application/json'),
+      429: problem('Too many failed credentials from this client'),
+      503: problem('Too many unverified webhook bodies in flight; retry later'),
       ...errorResponses,
     },
   });
@@ -79,10 +102,20 @@ interface SourceHandler {
   source: Source;
   /** A reason the source cannot take requests (its secret is unset), or undefined when configured. */
   notConfigured(): string | undefined;
+  /** What the headers alone can prove wrong; checked before a byte of the body is read. */
+  checkHeaders(c: Context<AppEnv>): VerifyResult;
   verify(c: Context<AppEnv>, rawBody: Uint8Array): VerifyResult;
   parse(c: Context<AppEnv>, body: unknown): ParsedWebhook;
   /** Sent with a 401 so a client knows which scheme to use. */
   challenge?: string;
+  /**
+   * Its credential can be guessed online, so failures are throttled per client
+   * (L3): a Pipedrive password is compared as sent. A forged HMAC signature
+   * (HubSpot, Standard Webhooks) hits with odds of 2^-256 whatever the rate, so
+   * throttling those would only let an attacker who shares the CRM's address
+   * lock the CRM out.
+   */
+  guessable?: boolean;
 }
 
 export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
@@ -92,6 +125,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
   const hubspot: SourceHandler = {
     source: 'hubspot',
     notConfigured: () => (config.hubspot.clientSecret ? undefined : 'HUBSPOT_CLIENT_SECRET is not set'),
+    checkHeaders: (c) => checkHubSpotHeaders(header(c), Date.now(), config.hubspot.acceptV1Signature),
     verify: (c, rawBody) =>
       verifyHubSpotSignature({
         method: c.req.method,
@@ -108,39 +142,67 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     source: 'pipedrive',
     notConfigured: () =>
       config.pipedrive.webhookUser && config.pipedrive.webhookPassword ? undefined : 'PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD are not set',
-    verify: (c) => verifyPipedriveBasicAuth(requestHeader(c, 'authorization'), config.pipedrive.webhookUser!, config.pipedrive.webhookPassword!),
+    // Basic credentials are all a header: checked whole before the body.
+    checkHeaders: (c) => verifyPipedriveBasicAuth(requestHeader(c, 'authorization'), config.pipedrive.webhookUser!, config.pipedrive.webhookPassword!),
+    verify: () => ({ ok: true }),
     parse: (_c, body) => parsePipedriveEvent(body),
     challenge: 'Basic realm="verrijk-webhooks", charset="UTF-8"',
+    guessable: true,
   };
   const generic: SourceHandler = {
     source: 'generic',
     notConfigured: () => (config.generic.webhookSecret ? undefined : 'GENERIC_WEBHOOK_SECRET is not set'),
+    checkHeaders: (c) => checkStandardWebhookHeaders(header(c), Date.now()),
     verify: (c, rawBody) => verifyStandardWebhook({ header: header(c), rawBody, secret: config.generic.webhookSecret!, now: Date.now() }),
     parse: (c, body) => parseGenericEvent(body, requestHeader(c, 'webhook-id')!),
   };
 
-  const refuse = (c: Context<AppEnv>, h: SourceHandler, reason: RejectReason | 'invalid' | 'too_large', err: AppError): never => {
+  // Per process, like the admin throttle: bytes held for unverified bodies, and failed
+  // guessable credentials per client (L3).
+  const budget = createByteBudget(config.webhookUnverifiedBytes);
+  const guesses = createAuthThrottle({ burst: WEBHOOK_AUTH_BURST, refillPerMinute: WEBHOOK_AUTH_PER_MINUTE });
+
+  const refuse = (c: Context<AppEnv>, h: SourceHandler, reason: Refusal, err: AppError): never => {
     deps.metrics.webhooksRejected.inc({ source: h.source, reason });
     c.get('log').warn({ source: h.source, reason, status: err.status }, 'webhook rejected');
     throw err;
   };
 
   const handle = (h: SourceHandler) => async (c: Context<AppEnv>) => {
-    const reject = (reason: RejectReason | 'invalid' | 'too_large', err: AppError) => refuse(c, h, reason, err);
+    const reject = (reason: Refusal, err: AppError) => refuse(c, h, reason, err);
+    // Connection: close, so a refused client's unread body is not waited for on this socket.
     const unauthorized = (detail: string) =>
-      new AppError(401, 'unauthorized', 'Unauthorized', detail, undefined, h.challenge ? { 'WWW-Authenticate': h.challenge } : undefined);
+      new AppError(401, 'unauthorized', 'Unauthorized', detail, undefined, { Connection: 'close', ...(h.challenge ? { 'WWW-Authenticate': h.challenge } : {}) });
+    const client = clientOf(c, config.trustProxy);
+    const failed = (verdict: Exclude<VerifyResult, { ok: true }>): never => {
+      if (h.guessable) guesses.failed(client);
+      return reject(verdict.reason, unauthorized(verdict.detail));
+    };
 
     const missing = h.notConfigured();
     if (missing) reject('not_configured', unauthorized(`The ${h.source} webhook is not configured (${missing}); every request is refused.`));
     if (!isJson(requestHeader(c, 'content-type'))) {
       reject('invalid', problems.unsupportedMediaType('Send the body as application/json.'));
     }
-    const rawBody = await readLimited(c, MAX_WEBHOOK_BODY).catch((err) => {
-      if (err instanceof AppError) return reject('too_large', err);
+    // A declared size is a header too: refused before anything else is looked at.
+    if (Number(requestHeader(c, 'content-length')) > MAX_WEBHOOK_BODY) reject('too_large', problems.tooLarge(MAX_WEBHOOK_BODY));
+    const wait = h.guessable ? guesses.retryAfterMs(client) : 0;
+    if (wait > 0) reject('throttled', tooManyFailures(wait));
+    const headers = h.checkHeaders(c);
+    if (!headers.ok) failed(headers);
+    const held = await readWebhookBody(c, MAX_WEBHOOK_BODY, budget).catch((err) => {
+      if (err instanceof AppError) return reject(err.status === 503 ? 'over_budget' : 'too_large', err);
       return reject('invalid', problems.badRequest('The body could not be read.'));
     });
-    const verdict = h.verify(c, rawBody);
-    if (!verdict.ok) reject(verdict.reason, unauthorized(verdict.detail));
+    let verdict: VerifyResult;
+    try {
+      verdict = h.verify(c, held.bytes);
+    } finally {
+      // Verified (or refused): its bytes are no longer an anonymous client's to hold.
+      held.release();
+    }
+    if (!verdict.ok) failed(verdict);
+    const rawBody = held.bytes;
     // In flight (the workers yield) only from a verified body on: before that a
     // request costs nothing but a socket, and one slow anonymous client must not
     // hold the workers back (issue 15, finding 12).
@@ -189,66 +251,6 @@ function pathAndQuery(url: string): string {
 
 function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
-}
-
-/**
- * Reads the body once, refusing more than `max` bytes (declared or streamed)
- * without buffering the excess. Served by @hono/node-server, it reads Node's
- * request stream directly: asking Hono for the Web body would build a Request,
- * an AbortController and a Web stream per webhook, a tenth of intake's CPU.
- */
-async function readLimited(c: Context<AppEnv>, max: number): Promise<Uint8Array> {
-  const declared = requestHeader(c, 'content-length');
-  if (declared !== undefined && Number(declared) > max) throw problems.tooLarge(max);
-  const incoming = incomingOf(c);
-  if (incoming) return readIncoming(incoming, max);
-  return readWebBody(c.req.raw, max);
-}
-
-/** The streamed body, refused as soon as it passes `max` (readLimited checked the declared length). */
-function readIncoming(incoming: IncomingMessage, max: number): Promise<Buffer> {
-  if (incoming.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const settle = (err?: Error) => {
-      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err) reject(err);
-      else resolve(Buffer.concat(chunks, total));
-    };
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > max) {
-        // Drain the rest unread, so the 413 can still be sent on this socket.
-        incoming.resume();
-        settle(problems.tooLarge(max));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => settle();
-    const onError = (err: Error) => settle(err);
-    const onClose = () => settle(new Error('the client closed the connection before the body ended'));
-    incoming.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
-  });
-}
-
-async function readWebBody(req: Request, max: number): Promise<Uint8Array> {
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw problems.tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total);
 }
 
 function parseJson(raw: Uint8Array): unknown {

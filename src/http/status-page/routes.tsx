@@ -83,13 +83,16 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
     if (!deps.config.adminToken) return c.html(<LoginPage nonce={nonce} disabled />, 401);
-    const client = clientOf(c);
+    const client = clientOf(c, deps.config.trustProxy);
     const wait = throttle.retryAfterMs(client);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       c.header('Retry-After', String(seconds));
       return c.html(<LoginPage nonce={nonce} error={`Too many wrong tokens; try again in ${seconds} s.`} />, 429);
     }
+    // Charged before the body is awaited, refunded if right: otherwise every request that
+    // passed the check above before the first failure was charged gets its guess evaluated (L1).
+    throttle.failed(client);
     let token: string | undefined;
     try {
       const form = await c.req.parseBody();
@@ -100,10 +103,10 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
       token = undefined;
     }
     if (!tokenMatches(deps.config, token)) {
-      throttle.failed(client);
       c.get('log').warn({ event: 'admin_login_failed' }, 'admin login failed');
       return c.html(<LoginPage nonce={nonce} error="That token is not right." />, 401);
     }
+    throttle.refund(client);
     setSessionCookie(c, deps.config);
     return c.redirect('/', 303);
   });

@@ -6,7 +6,9 @@ import { createTestDatabase, flavours, type TestDatabase } from '../../support/d
 /**
  * Finding 14: logout ends the session on the server (the cookie stayed valid
  * for up to 12 h), and sign-in and Bearer guesses are throttled per client
- * (~1,400 and ~3,400 guesses per second got answered).
+ * (~1,400 and ~3,400 guesses per second got answered). Review 2026-12: L1
+ * (parallel sign-ins all evaluated) and L2 (anyone behind the same proxy
+ * locks the admin out; TRUST_PROXY).
  */
 
 const TOKEN = 'admin-token-session-0123456789';
@@ -63,6 +65,36 @@ describe.each(flavours)('admin sessions and guesses on %s', (flavour) => {
     expect(blocked.status, body.text).toBe(429);
     expect(blocked.headers.get('content-type')).toBe('application/problem+json');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('evaluates no more parallel sign-ins than the throttle has tokens (review 2026-12, L1: checked before the body, charged after)', async () => {
+    const app = appWith();
+    // 30 guesses sent at once: each passes the check before any body is read.
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => app.request('/login', form(`wrong-${i}`))));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length, statuses.join(' ')).toBe(10);
+    expect(statuses.filter((s) => s === 429).length, statuses.join(' ')).toBe(20);
+  });
+
+  it('charges nothing for a right sign-in: 10 of them in a row still leave room for the admin', async () => {
+    const app = appWith();
+    for (let i = 0; i < 12; i++) {
+      const res = await app.request('/login', form(TOKEN));
+      expect(res.status, (await bodyOf(res)).text).toBe(303);
+    }
+  });
+
+  it('with TRUST_PROXY, keys guesses on the X-Forwarded-For client, so one client cannot lock the admin out (review 2026-12, L2)', async () => {
+    const app = createApp({ ...service.deps, config: { ...service.deps.config, trustProxy: true } });
+    const from = (client: string) => ({ 'x-forwarded-for': `203.0.113.9, ${client}` });
+    for (let i = 0; i < 12; i++) await app.request('/v1/jobs', { headers: { authorization: `Bearer wrong-${i}`, ...from('198.51.100.1') } });
+    const attacker = await app.request('/v1/jobs', { headers: { authorization: `Bearer ${TOKEN}`, ...from('198.51.100.1') } });
+    expect(attacker.status, (await bodyOf(attacker)).text).toBe(429);
+    const admin = await app.request('/v1/jobs', { headers: { authorization: `Bearer ${TOKEN}`, ...from('198.51.100.2') } });
+    expect(admin.status, (await bodyOf(admin)).text).toBe(200);
+    // The client's own earlier entries are claims, not addresses: varying them changes nothing.
+    const spoofed = await app.request('/v1/jobs', { headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '1.2.3.4, 198.51.100.1' } });
+    expect(spoofed.status, (await bodyOf(spoofed)).text).toBe(429);
   });
 
   it('does not count requests that present no credential (a browser without a session)', async () => {

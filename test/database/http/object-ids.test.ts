@@ -10,7 +10,8 @@ import { SECURITY_ENV, generic, hubspotCreation, hubspotV3, pipedrive, pipedrive
  * call and of the admin API. Intake accepts only ids every route can address
  * (HubSpot: digits; Pipedrive: a whole number; generic: letters, digits and
  * `. _ : @ -`, at most 128, never `.` or `..`), and refuses the rest with a
- * 400, never a 500 (a 500 is redelivered for ever).
+ * 400, never a 500 (a 500 is redelivered for ever). Numeric ids are safe
+ * integers and have one spelling (review 2026-12, L9).
  */
 
 const ADMIN_TOKEN = 'admin-token-security-0123456789';
@@ -67,6 +68,42 @@ describe.each(flavours)('object ids on %s', (flavour) => {
     const res = await app.request(hubspotV3([hubspotCreation(123, objectId as string)]));
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(400);
+  });
+
+  // Review 2026-12, L9: JSON numbers above 2^53 arrive rounded to another id; they were accepted.
+  it.each([['9007199254740993'], ['12345678901234567890']])('refuses the HubSpot objectId %s sent as a JSON number (rounded by then) with a 400', async (digits) => {
+    const raw = JSON.stringify([hubspotCreation(123, 0)]).replace('"objectId":0', `"objectId":${digits}`);
+    const res = await app.request(hubspotV3(undefined, raw));
+    expect(res.status, (await bodyOf(res)).text).toBe(400);
+  });
+
+  it('refuses a Pipedrive entity_id above 2^53 sent as a JSON number with a 400', async () => {
+    const envelope = pipedriveCreate(Number(unique().slice(-8)), 0);
+    const raw = JSON.stringify(envelope).replaceAll('"entity_id":0', '"entity_id":9007199254740993').replace('"id":0', '"id":9007199254740993');
+    const auth = pipedrive(envelope).headers;
+    const res = await app.request('/webhooks/pipedrive', { method: 'POST', body: raw, headers: Object.fromEntries(auth) });
+    expect(res.status, (await bodyOf(res)).text).toBe(400);
+  });
+
+  it('takes 00012 and 12 as one HubSpot object (L9): the second creation is a duplicate', async () => {
+    const objectId = Number(unique().slice(-9));
+    const first = await app.request(hubspotV3([hubspotCreation(4321, `000${objectId}`)]));
+    const firstBody = await bodyOf(first);
+    expect(first.status, firstBody.text).toBe(200);
+    expect(firstBody.json).toMatchObject({ accepted: 1 });
+    const second = await app.request(hubspotV3([hubspotCreation(4321, objectId)]));
+    const secondBody = await bodyOf(second);
+    expect(secondBody.json, secondBody.text).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it('takes 00012 and 12 as one Pipedrive object and 007 and 7 as one company (L9)', async () => {
+    const entityId = Number(unique().slice(-8));
+    const first = await app.request(pipedrive(pipedriveCreate('0077', `00${entityId}`)));
+    const firstBody = await bodyOf(first);
+    expect(firstBody.json, firstBody.text).toMatchObject({ accepted: 1 });
+    const second = await app.request(pipedrive(pipedriveCreate(77, entityId)));
+    const secondBody = await bodyOf(second);
+    expect(secondBody.json, secondBody.text).toMatchObject({ accepted: 0, duplicates: 1 });
   });
 
   it('refuses a non-numeric HubSpot portalId with a 400', async () => {

@@ -84,6 +84,20 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(text.cbs_match.sector?.confidence).toBeGreaterThan(0.5);
   });
 
+  it('never lets two inputs it cannot serialise share a cache entry (review 2026-12, L4: key "[unserialisable]")', () => {
+    // Nesting JSON.parse accepts and JSON.stringify cannot follow (a RangeError at ~10,000 levels).
+    const deep = () => {
+      let v: unknown = {};
+      for (let i = 0; i < 50_000; i++) v = { v };
+      return v;
+    };
+    expect(() => JSON.stringify(deep())).toThrow(RangeError);
+    const bakery = enricher.resolve({ kvkSbi: { sbiActiviteiten: [{ sbiCode: '1071', indHoofdactiviteit: 'Ja', extra: deep() }] } });
+    const software = enricher.resolve({ kvkSbi: { sbiActiviteiten: [{ sbiCode: '6201', indHoofdactiviteit: 'Ja', extra: deep() }] } });
+    expect(bakery.cbs_sbi_code).toBe('10.71');
+    expect(software.cbs_sbi_code).toBe('62.01');
+  });
+
   it('keeps the best guess of a refused industry text beside the refusal (cbs_match.sectorGuess)', () => {
     const e = enricher.resolve({ industry: 'Vereniging van eigenaren en bewoners', employees: 12 });
     expect(e.cbs_sbi_code, JSON.stringify(e.problems)).toBeNull();
