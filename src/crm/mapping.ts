@@ -24,6 +24,7 @@ const PIPEDRIVE_NAMES: Record<CardField, string> = {
   cbs_sbi_code: 'CBS SBI code',
   cbs_sbi_title: 'CBS SBI title',
   cbs_sector: 'CBS sector',
+  cbs_sbi2008: 'CBS SBI 2008',
   cbs_size_class: 'CBS size class',
   cbs_size_category: 'CBS size category',
   cbs_market_figure: 'CBS market figure',
