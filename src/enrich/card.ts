@@ -45,6 +45,19 @@ function matchText(e: Enrichment): string | undefined {
   return `${how} "${m.normalised.slice(0, 40)}"${read} → ${system}${codeText(e)}${level}${exact} (${pct})`;
 }
 
+const MAX_SECTOR = 100;
+
+/**
+ * SBI 2025 writes section titles in capitals and up to 170 characters long ("TELECOMMUNICATIE,
+ * COMPUTERPROGRAMMERING EN …"): on a card they read in sentence case, cut at a word before 100.
+ */
+function sectorTitle(title: string): string {
+  const text = title === title.toUpperCase() ? title.charAt(0) + title.slice(1).toLowerCase() : title;
+  if (text.length <= MAX_SECTOR) return text;
+  const cut = text.slice(0, MAX_SECTOR - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 40)).replace(/[ ,;]+$/, '')} …`;
+}
+
 /** SBI 2025 codes as the register writes them (`62100`, `6210`); SBI 2008 codes (results stored before) as they were. */
 function codeText(e: Enrichment): string | undefined {
   if (!e.cbs_sbi_code) return undefined;
@@ -66,7 +79,7 @@ export function enrichmentCard(e: Enrichment, enrichedAt: Date): LeadCard {
   const code = codeText(e);
   if (code) card.cbs_sbi_code = code;
   if (e.cbs_sbi_title) card.cbs_sbi_title = e.cbs_sbi_title;
-  if (e.cbs_sector) card.cbs_sector = `${e.cbs_sector.letter} ${e.cbs_sector.title}`;
+  if (e.cbs_sector) card.cbs_sector = `${e.cbs_sector.letter} ${sectorTitle(e.cbs_sector.title)}`;
   const sbi2008 = sbi2008Text(e);
   if (sbi2008) card.cbs_sbi2008 = sbi2008;
   const size = sizeClassText(e);
