@@ -295,7 +295,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       if (typeof lead.industry === 'string' && lead.industry.length > INDUSTRY_KEPT) lead = { ...lead, industry: lead.industry.slice(0, INDUSTRY_KEPT) };
       // Fast path: the hot index. A string's hash is cached inside the string, so a repeated lead costs
       // three or four map lookups and no string building.
-      const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;
+      // A lead that names the list its codes are in (sbiSystem) skips it: the hot index is keyed by the field values only.
+      const simple = (lead.kvkSbi === undefined || lead.kvkSbi === null) && lead.sbiSystem === undefined && lead.kvkSbiSystem === undefined;
       if (simple) {
         const found = hotTop(lead)?.get(lead.employees)?.get(lead.postcode);
         if (found) {

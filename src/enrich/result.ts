@@ -140,6 +140,7 @@ export const SectorMatchSchema = z.object({
       candidates: z.array(CodeRef),
       count: z.number(),
       words: z.array(z.string()).optional(),
+      factor: z.number(),
     })
     .nullable()
     .optional(),

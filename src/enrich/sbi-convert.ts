@@ -20,6 +20,8 @@ export interface Conversion {
   count: number;
   /** For 'evidence': the lead's words that decided. */
   words?: string[];
+  /** What the conversion multiplied the confidence by (1: nothing was lost). */
+  factor: number;
 }
 
 export interface Converted {
@@ -39,8 +41,9 @@ export interface Converted {
 const FACTOR: Record<NarrowMethod, number> = { one: 1, title: 0.95, evidence: 0.85, common: 0.6 };
 const MAX_LISTED = 40;
 
-function conversion(from: SbiSystem, via: string, candidates: SbiEntry[], method: NarrowMethod, words?: string[]): Conversion {
+function conversion(from: SbiSystem, via: string, candidates: SbiEntry[], method: NarrowMethod, factor: number, words?: string[]): Conversion {
   return {
+    factor,
     from,
     to: from === 'SBI2008' ? 'SBI2025' : 'SBI2008',
     method,
@@ -61,7 +64,7 @@ export function convertEntry(c: Classifications, entry: SbiEntry, evidence: stri
       sbi2025: entry,
       sbi2008: one ? back.candidates[0] : (commonAncestor(c.sbi2008, back.candidates) ?? null),
       equivalents2008: back.candidates,
-      conversion: back.candidates.length ? conversion('SBI2025', back.via, back.candidates, method) : null,
+      conversion: back.candidates.length ? conversion('SBI2025', back.via, back.candidates, method, 1) : null,
       // The answer is the code as given; only the 2008 side is derived.
       factor: 1,
       exact: true,
@@ -69,12 +72,13 @@ export function convertEntry(c: Classifications, entry: SbiEntry, evidence: stri
   }
   const forward = to2025(c, entry);
   const picked = narrow(c.sbi2025, forward.candidates, entry.title, evidence);
+  const factor = picked.entry ? FACTOR[picked.method] : FACTOR.common;
   return {
     sbi2025: picked.entry ?? null,
     sbi2008: entry,
     equivalents2008: [entry],
-    conversion: forward.candidates.length ? conversion('SBI2008', forward.via, forward.candidates, picked.method, picked.words) : null,
-    factor: picked.entry ? FACTOR[picked.method] : FACTOR.common,
+    conversion: forward.candidates.length ? conversion('SBI2008', forward.via, forward.candidates, picked.method, factor, picked.words) : null,
+    factor,
     exact: picked.method !== 'common',
   };
 }

@@ -59,12 +59,17 @@ const titled = (e: SbiEntry) => `${label(e.system)} ${e.code} ${e.title.slice(0,
 
 export function readCode(c: Classifications, code: { code: string; digits: string }, configured: SbiSystem): CodeReading | { reason: string } {
   const direct = readAs(c, code, configured);
-  if ('reason' in direct || direct.exact || !/^\d{3,4}$/.test(code.digits)) return direct;
+  if (!/^\d{3,4}$/.test(code.digits)) return direct;
   // Spreadsheets drop the leading zero of 01131 → 1131: put it back when that is a listed code and the code as written is not.
   const padded = normaliseSbiCode(`0${code.digits}`);
   if (!padded.ok) return direct;
   const again = readAs(c, padded, configured);
   if ('reason' in again || !again.exact) return direct;
+  if (!('reason' in direct) && direct.exact) {
+    // Both are listed (1411: 14.11, or 01.41.1 with its zero lost): the code as written wins, the other is named.
+    const alt = `with a lost leading zero it would be ${label(again.entry.system)} ${again.entry.code} ${again.entry.title.slice(0, 60)}`;
+    return { ...direct, detail: [direct.detail, alt].filter(Boolean).join('; ') };
+  }
   const note = `${code.digits} read as ${padded.digits} (leading zero restored)`;
   return { ...again, rule: again.rule === 'configured' ? 'configured' : 'leading-zero', detail: [note, again.detail].filter(Boolean).join('; ') };
 }
