@@ -83,7 +83,7 @@ function readAs(c: Classifications, code: { code: string; digits: string }, conf
     const why = {
       'five-digits-zero': '5 digits ending in 0',
       'only-in-list': `only ${label(found.entry.system)} has it`,
-      configured: `SBI_INPUT_SYSTEM=${found.entry.system.slice(3)}`,
+      configured: 'the list configured for this field',
       'leading-zero': '',
       nearest: '',
     }[rule];

@@ -55,12 +55,13 @@ export const DEFAULT_INPUT_SYSTEMS: InputSystems = { sbi: 'SBI2025', kvk_sbi: 'S
 
 const ref = (e: SbiEntry) => ({ system: e.system, code: e.code, title: e.title });
 
-function conversionText(c: Conversion | null): string | null {
+function conversionText(c: Conversion | null, common: SbiEntry | null): string | null {
   if (!c || c.method === 'one') return null;
   if (c.method === 'title') return `converted to SBI 2025 by its equal title (one of ${c.count})`;
   if (c.method === 'evidence') return `converted to SBI 2025 by the lead's words "${(c.words ?? []).join(', ')}" (one of ${c.count})`;
   const listed = c.candidates.slice(0, 6).map((x) => x.code).join(', ');
-  return `${c.count} ${c.to === 'SBI2025' ? 'SBI 2025' : 'SBI 2008'} counterparts (${listed}${c.count > 6 ? ', …' : ''}); answered with their common code`;
+  const to = c.to === 'SBI2025' ? 'SBI 2025' : 'SBI 2008';
+  return `${c.count} ${to} counterparts (${listed}${c.count > 6 ? ', …' : ''}); ${common ? `answered with their common code ${common.code}` : `no ${to} code has them all`}`;
 }
 
 /**
@@ -74,7 +75,8 @@ export function resolveEntry(
   evidence: string[],
 ): SectorResolution {
   const converted = convertEntry(c, entry, evidence);
-  const detail = [how.detail, conversionText(converted.conversion)].filter(Boolean).join('; ') || null;
+  const common = converted.conversion?.to === 'SBI2025' ? converted.sbi2025 : converted.sbi2008;
+  const detail = [how.detail, conversionText(converted.conversion, common)].filter(Boolean).join('; ') || null;
   return {
     sbi2025: converted.sbi2025,
     sbi2008: converted.sbi2008,
