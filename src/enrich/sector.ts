@@ -4,7 +4,7 @@ import type { Classifications } from './sbi-correspondence.js';
 import { type Conversion, convertEntry } from './sbi-convert.js';
 import type { SbiEntry, SbiSystem } from './sbi-list.js';
 import { type ReadRule, readCode } from './sbi-reading.js';
-import type { LeadInput } from './types.js';
+import type { LeadInput, SbiInputSystems } from './types.js';
 
 export { lookupListed } from './sbi-reading.js';
 
@@ -45,11 +45,7 @@ export interface Problem {
   reason: string;
 }
 
-/** Which list a code of each field is read in when both lists have it (SBI_INPUT_SYSTEM, the mapping's `inputs`). */
-export interface InputSystems {
-  sbi: SbiSystem;
-  kvk_sbi: SbiSystem;
-}
+export type InputSystems = SbiInputSystems;
 
 export const DEFAULT_INPUT_SYSTEMS: InputSystems = { sbi: 'SBI2025', kvk_sbi: 'SBI2025' };
 

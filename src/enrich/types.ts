@@ -24,6 +24,12 @@ export interface LeadInput {
   postcode?: string | number | null;
 }
 
+/** Which list a code both SBI lists have is read in, per input field (SBI_INPUT_SYSTEM, the mapping's `inputs`). */
+export interface SbiInputSystems {
+  sbi: 'SBI2008' | 'SBI2025';
+  kvk_sbi: 'SBI2008' | 'SBI2025';
+}
+
 /** The properties Verrijk writes on a lead card, by their default names. */
 export const CARD_FIELDS = [
   'cbs_sbi_code',
