@@ -73,7 +73,8 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     expect(fakes.hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
     const second = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(second.created).toEqual([]);
-    expect(second.existing.length).toBe(28);
+    // The 15 card fields (cbs_sbi2008 since SBI 2025), on companies and on contacts.
+    expect(second.existing.length).toBe(30);
     expect(first.created).toContain('companies.cbs_establishments_in_municipality');
   });
 });
