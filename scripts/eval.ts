@@ -58,7 +58,9 @@ async function main(): Promise<void> {
 
   const outcomes: Outcome[] = cases.map((c) => {
     try {
-      return scoreCase(c, enricher.resolve({ industry: c.input.industry, employees: c.input.employees, sbi: c.input.sbi }), sbiList);
+      const { industry, employees, sbi, kvk_sbi: kvkSbi, sbi_system: system } = c.input;
+      const systems = system ? { sbiSystem: system, kvkSbiSystem: system } : {};
+      return scoreCase(c, enricher.resolve({ industry, employees, sbi, kvkSbi, ...systems }), sbiList);
     } catch (err) {
       const why = `threw: ${err instanceof Error ? err.message : String(err)}`;
       return { c, right: false, answered: false, code: null, title: null, confidence: null, confidentRight: false, why };

@@ -10,6 +10,7 @@ import { createEnricher } from '../src/enrich/engine.js';
 import type { Enrichment } from '../src/enrich/result.js';
 import { bundledTableVersions } from '../src/enrich/service.js';
 import { loadSbiList } from '../src/enrich/sbi-list.js';
+import { loadInputSystems } from '../src/crm/mapping.js';
 
 const USAGE = `usage: npm run lookup -- [--sbi CODE] [--industry TEXT] [--kvk JSON] [--employees N|RANGE] [--postcode "1234 AB"] [--json]
   e.g. npm run lookup -- --sbi 6201 --employees 12 --postcode "1011 AB"
@@ -22,7 +23,9 @@ function readable(e: Enrichment): string {
   };
   row('Sector', e.cbs_sector ? `${e.cbs_sector.letter} ${e.cbs_sector.title}` : null);
   row('Division', e.cbs_division ? `${e.cbs_division.code} ${e.cbs_division.title}` : null);
-  row('SBI code', e.cbs_sbi_code ? `${e.cbs_sbi_code} ${e.cbs_sbi_title} (${e.cbs_sbi_level})` : null);
+  row('SBI code', e.cbs_sbi_code ? `${e.cbs_sbi_code} ${e.cbs_sbi_title} (${e.cbs_sbi_system === 'SBI2025' ? 'SBI 2025, ' : ''}${e.cbs_sbi_level})` : null);
+  const old = e.cbs_sbi2008;
+  row('SBI 2008', old?.equivalents.length ? old.equivalents.map((x) => `${x.code} ${x.title}`).join('; ').slice(0, 300) : null);
   const m = e.cbs_match.sector;
   if (m) {
     const runner = m.runnerUp ? `; runner-up ${m.runnerUp.code} ${m.runnerUp.title} (${Math.round(m.runnerUp.confidence * 100)}%)` : '';
@@ -73,7 +76,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ ...process.env, DATABASE_URL: 'memory://' });
   const tables = await bundledTableVersions(config.cbs.tables);
-  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
+  const inputSystems = loadInputSystems(config.crmMappingFile, config.sbiInputSystem);
+  const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures, inputSystems });
   const enrichment = enricher.resolve({ sbi: values.sbi, industry: values.industry, kvkSbi: values.kvk, employees: values.employees, postcode: values.postcode });
   if (values.json) console.log(JSON.stringify({ enrichment, card: enricher.toCard(enrichment, new Date()) }, null, 2));
   else console.log(readable(enrichment));

@@ -232,6 +232,12 @@ export const envSchema = z.object({
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.68),
   ),
+  /**
+   * The list an SBI code that both SBI 2008 and SBI 2025 have (4711, 47.81, a section letter) is read in,
+   * for the `sbi` and KvK fields alike; the mapping file's `inputs` overrides it per field. 2025: the KvK
+   * register's list since September 2025 (docs/sbi-2025.md).
+   */
+  SBI_INPUT_SYSTEM: z.preprocess(emptyToUndefined, z.enum(['2008', '2025'], { error: 'must be 2008 or 2025' }).default('2025')),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -282,6 +288,8 @@ export interface Config {
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
   jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
   enrichMinConfidence: number;
+  /** SBI_INPUT_SYSTEM as a list name. */
+  sbiInputSystem: 'SBI2008' | 'SBI2025';
 }
 
 export class ConfigError extends Error {
@@ -353,6 +361,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
     },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
+    sbiInputSystem: e.SBI_INPUT_SYSTEM === '2008' ? 'SBI2008' : 'SBI2025',
   };
 }
 

@@ -17,6 +17,7 @@ import { startRetention } from './jobs/retention.js';
 import { createIntakeGauge } from './jobs/intake-gauge.js';
 import { createWorkerPool } from './jobs/worker.js';
 import { enrichmentServiceFor } from './enrich/service.js';
+import { loadInputSystems } from './crm/mapping.js';
 
 /**
  * The composition root: builds every long-lived dependency once, in order, and
@@ -86,6 +87,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     logger,
     tableIds: config.cbs.tables,
     figures: config.cbs.figures,
+    inputSystems: loadInputSystems(config.crmMappingFile, config.sbiInputSystem),
   });
   // Build the enricher before the workers start: its indexes take a moment, and a
   // first batch that builds it would block the event loop while holding a lease.

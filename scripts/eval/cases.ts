@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SbiList } from '../../src/enrich/sbi-list.js';
+import { loadSbi2025List } from '../../src/enrich/sbi2025-list.js';
 
 /**
  * The project's own evaluation set (eval/cases/*.jsonl, eval/README.md): one
@@ -13,7 +14,9 @@ import type { SbiList } from '../../src/enrich/sbi-list.js';
 export const CASES_DIR = fileURLToPath(new URL('../../eval/cases/', import.meta.url));
 
 export const INDUSTRY_KINDS = ['hubspot_value', 'hubspot_label', 'linkedin', 'dutch_text', 'english_text'] as const;
-export const KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees'] as const;
+/** Codes as the register holds them since September 2025, and renumbered SBI 2008 classes (issue 22): built by scripts/eval/build-sbi-cases.ts. */
+export const SBI_KINDS = ['sbi2025_register', 'sbi2008_renumbered'] as const;
+export const KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees', ...SBI_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
 export type Split = 'tune' | 'holdout';
 
@@ -21,8 +24,10 @@ export interface EvalCase {
   id: string;
   kind: Kind;
   split: Split;
-  input: { industry?: string; employees?: string; sbi?: string };
-  expect: { sbi?: string[]; refuse?: true; employees?: { min: number; max: number | null } | null };
+  /** `kvk_sbi`: a KvK main-activity code; `sbi_system`: the list a code both lists have is read in (as SBI_INPUT_SYSTEM or the mapping would set it). */
+  input: { industry?: string; employees?: string; sbi?: string; kvk_sbi?: string; sbi_system?: 'SBI2008' | 'SBI2025' };
+  /** `sbi2025`: the one right answer of the SBI kinds, code and title as the SBI 2025 list has them. */
+  expect: { sbi?: string[]; refuse?: true; employees?: { min: number; max: number | null } | null; sbi2025?: { code: string; title: string } };
   note?: string;
   /** Where the line came from, for error messages: `linkedin.jsonl:12`. */
   at: string;
@@ -57,6 +62,12 @@ export function caseProblems(c: Record<string, unknown>, sbiList: SbiList): stri
     if (e === undefined) problems.push('an employees case has expect.employees ({min,max} or null)');
     else if (e !== null && (!Number.isInteger(e.min) || (e.max !== null && (!Number.isInteger(e.max) || e.max < e.min))))
       problems.push(`expect.employees ${JSON.stringify(e)} is not a range`);
+  } else if ((SBI_KINDS as readonly string[]).includes(kind)) {
+    if (typeof input!.sbi !== 'string' && typeof input!.kvk_sbi !== 'string') problems.push('an SBI case has input.sbi or input.kvk_sbi as a string');
+    const want = expect!.sbi2025;
+    const listed = want ? loadSbi2025List().byCode.get(want.code) : undefined;
+    if (!want) problems.push('an SBI case expects {"sbi2025": {code, title}}');
+    else if (!listed || listed.title !== want.title) problems.push(`expected SBI 2025 ${JSON.stringify(want)} is not in the SBI 2025 list with that title`);
   } else {
     if (typeof input!.industry !== 'string') problems.push('an industry case has input.industry as a string');
     if (kind === 'must_refuse') {

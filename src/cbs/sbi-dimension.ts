@@ -36,10 +36,15 @@ export interface SbiCategory {
 
 const clean = (s: string) => s.replace(/[\s\u00a0]+/g, ' ').trim();
 
-/** The table's SBI 2008 dimension key (`BedrijfstakkenBranchesSBI2008`), if it has one. */
+/** The table's SBI dimension key (`BedrijfstakkenBranchesSBI2008`, or `BedrijfstakkenBranchesSBI2025` on 86280NED and its siblings), if it has one. */
 export function findSbiDimensionKey(table: CbsTableData): string | undefined {
   const dims = table.dataProperties.filter((p) => p.type === 'Dimension');
-  return (dims.find((p) => /^Bedrijfstakken.*SBI2008$/i.test(p.key)) ?? dims.find((p) => /SBI2008/i.test(p.key)))?.key;
+  return (dims.find((p) => /^Bedrijfstakken.*SBI20(08|25)$/i.test(p.key)) ?? dims.find((p) => /SBI20(08|25)/i.test(p.key)))?.key;
+}
+
+/** Which SBI list a dimension key names: a code means something else in each (47.81, section K). */
+export function sbiSystemOfKey(key: string): 'SBI2008' | 'SBI2025' {
+  return /SBI2025/i.test(key) ? 'SBI2025' : 'SBI2008';
 }
 
 const LEVEL_BY_DIGITS: Record<number, SbiCategoryLevel> = { 2: 'division', 3: 'group', 4: 'class', 5: 'subclass' };
@@ -56,12 +61,12 @@ interface Prefix {
 /** Parses the SBI prefix of a dimension title; undefined when the title carries none (e.g. "Totaal (ex. ...)"). */
 export function parseSbiTitle(rawTitle: string): Prefix | undefined {
   const title = clean(rawTitle);
-  // Section letters: "J ...", "A-U ...", "G+I ...", "B-E ..."
-  let m = /^([A-U](?:\s*[-+]\s*[A-U])*)\s+(\S.*)$/.exec(title);
-  if (m && !/^[A-U][a-z]/.test(title)) {
+  // Section letters: "J ...", "A-U ...", "G+I ...", "B-E ..." (SBI 2025 runs to V: "A-V").
+  let m = /^([A-V](?:\s*[-+]\s*[A-V])*)\s+(\S.*)$/.exec(title);
+  if (m && !/^[A-V][a-z]/.test(title)) {
     const code = m[1].replace(/\s+/g, '');
     const spans: SbiSpan[] = [];
-    const tokens = code.match(/[A-U]|[-+]/g) ?? [];
+    const tokens = code.match(/[A-V]|[-+]/g) ?? [];
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] === '+' || tokens[i] === '-') continue;
       if (tokens[i + 1] === '-' && tokens[i + 2]) {
@@ -70,7 +75,7 @@ export function parseSbiTitle(rawTitle: string): Prefix | undefined {
       } else spans.push({ kind: 'section', from: tokens[i], to: tokens[i] });
     }
     if (spans.some((s) => s.from > s.to)) return undefined;
-    const all = spans.length === 1 && spans[0].from === 'A' && spans[0].to === 'U';
+    const all = spans.length === 1 && spans[0].from === 'A' && (spans[0].to === 'U' || spans[0].to === 'V');
     return { code, label: m[2], level: all ? 'total' : 'section', spans, ranged: spans.length > 1 || spans[0].from !== spans[0].to };
   }
   // Digits: "62 ...", "10-12 ...", "24-30, 33 ...", "812 ...", "62.01 ..."
@@ -120,7 +125,7 @@ export function sbiCategory(row: CbsDimensionRow, groups: Map<number, CbsCategor
 }
 
 /** Every row of the table's SBI dimension that names an SBI code or range, in dimension order. */
-export function deriveSbiCategories(table: CbsTableData): { dimensionKey: string; categories: SbiCategory[] } | undefined {
+export function deriveSbiCategories(table: CbsTableData): { dimensionKey: string; system: 'SBI2008' | 'SBI2025'; categories: SbiCategory[] } | undefined {
   const dimensionKey = findSbiDimensionKey(table);
   if (!dimensionKey) return undefined;
   const groups = new Map(table.categoryGroups.filter((g) => g.dimensionKey === dimensionKey || g.dimensionKey === '').map((g) => [g.id, g]));
@@ -129,7 +134,7 @@ export function deriveSbiCategories(table: CbsTableData): { dimensionKey: string
     const category = sbiCategory(row, groups);
     if (category) categories.push(category);
   }
-  return categories.length > 0 ? { dimensionKey, categories } : undefined;
+  return categories.length > 0 ? { dimensionKey, system: sbiSystemOfKey(dimensionKey), categories } : undefined;
 }
 
 /** Does the category cover an SBI code (its digits, `''` for a section) in section `section`? */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CARD_FIELDS, type CardField, type LeadCard } from '../enrich/types.js';
+import { CARD_FIELDS, type CardField, type LeadCard, type SbiInputSystems } from '../enrich/types.js';
 import type { Source } from '../leads/identity.js';
 
 /** Properties by their CRM name (HubSpot internal name, Pipedrive field name, generic key); values are strings. */
@@ -24,6 +24,7 @@ const PIPEDRIVE_NAMES: Record<CardField, string> = {
   cbs_sbi_code: 'CBS SBI code',
   cbs_sbi_title: 'CBS SBI title',
   cbs_sector: 'CBS sector',
+  cbs_sbi2008: 'CBS SBI 2008',
   cbs_size_class: 'CBS size class',
   cbs_size_category: 'CBS size category',
   cbs_market_figure: 'CBS market figure',
@@ -65,8 +66,14 @@ function crmMappingSchema(target: z.ZodString) {
     .transform((m) => m as CrmMapping);
 }
 
+const listName = z.enum(['2008', '2025'], { error: 'must be "2008" or "2025"' }).transform((v) => (v === '2008' ? 'SBI2008' : 'SBI2025'));
+
+/** `"inputs": {"sbi": "2008"}`: the list a code both SBI lists have is read in, per input field, over SBI_INPUT_SYSTEM. */
+const inputsSchema = z.object({ sbi: listName.optional(), kvk_sbi: listName.optional() }).strict();
+
 export const mappingSchema = z
   .object({
+    inputs: inputsSchema.optional(),
     hubspot: crmMappingSchema(z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'HubSpot property names are lower-case letters, digits and _')).optional(),
     pipedrive: crmMappingSchema(z.string().trim().min(1).max(255)).optional(),
     generic: crmMappingSchema(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/, 'generic keys are letters, digits, _ . -')).optional(),
@@ -93,16 +100,30 @@ export function parseMapping(override: unknown): Mapping {
   };
 }
 
-/** The mapping in force: defaults, or the file named by CRM_MAPPING_FILE. Throws MappingError at start. */
-export function loadMapping(file: string | undefined): Mapping {
-  if (!file) return parseMapping(undefined);
-  let json: unknown;
+function readMappingFile(file: string): unknown {
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new MappingError([`CRM_MAPPING_FILE ${file}: ${(err as Error).message}`]);
   }
-  return parseMapping(json);
+}
+
+/** The mapping in force: defaults, or the file named by CRM_MAPPING_FILE. Throws MappingError at start. */
+export function loadMapping(file: string | undefined): Mapping {
+  if (!file) return parseMapping(undefined);
+  return parseMapping(readMappingFile(file));
+}
+
+/** The configured list per SBI input field: SBI_INPUT_SYSTEM, with the mapping file's `inputs` over it. */
+export function parseInputSystems(override: unknown, configured: SbiInputSystems['sbi']): SbiInputSystems {
+  const parsed = mappingSchema.safeParse(override ?? {});
+  if (!parsed.success) throw new MappingError(parsed.error.issues.map((i) => `${i.path.join('.') || '(mapping)'} ${i.message}`));
+  const inputs = parsed.data.inputs ?? {};
+  return { sbi: inputs.sbi ?? configured, kvk_sbi: inputs.kvk_sbi ?? configured };
+}
+
+export function loadInputSystems(file: string | undefined, configured: SbiInputSystems['sbi']): SbiInputSystems {
+  return parseInputSystems(file ? readMappingFile(file) : undefined, configured);
 }
 
 /** Card values under their CRM property names; fields the mapping leaves out are not written. */

@@ -39,14 +39,49 @@ function matchText(e: Enrichment): string | undefined {
   const how = { sbi: 'SBI-code', kvk: 'KvK hoofdactiviteit', industry: 'branche' }[m.method];
   const level = e.cbs_sbi_level ? `, ${e.cbs_sbi_level}` : '';
   const exact = m.exact ? '' : ', via hoger niveau';
-  return `${how} "${m.normalised.slice(0, 40)}" → ${e.cbs_sbi_code}${level}${exact} (${pct})`;
+  // Which list the code was read in, and the list of the answer, so nobody compares letters across lists.
+  const read = m.read && m.read.rule !== 'matcher' ? ` (${m.read.system === 'SBI2008' ? 'SBI 2008' : 'SBI 2025'})` : '';
+  const system = e.cbs_sbi_system === 'SBI2025' ? 'SBI 2025 ' : '';
+  return `${how} "${m.normalised.slice(0, 40)}"${read} → ${system}${codeText(e)}${level}${exact} (${pct})`;
+}
+
+const MAX_SECTOR = 100;
+
+/**
+ * SBI 2025 writes section titles in capitals and up to 170 characters long ("TELECOMMUNICATIE,
+ * COMPUTERPROGRAMMERING EN …"): on a card they read in sentence case, cut at a word before 100.
+ */
+function sectorTitle(title: string): string {
+  const text = title === title.toUpperCase() ? title.charAt(0) + title.slice(1).toLowerCase() : title;
+  if (text.length <= MAX_SECTOR) return text;
+  const cut = text.slice(0, MAX_SECTOR - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 40)).replace(/[ ,;]+$/, '')} …`;
+}
+
+/** SBI 2025 codes as the register writes them (`62100`, `6210`); SBI 2008 codes (results stored before) as they were. */
+function codeText(e: Enrichment): string | undefined {
+  if (!e.cbs_sbi_code) return undefined;
+  if (e.cbs_sbi_system !== 'SBI2025') return e.cbs_sbi_code;
+  return e.cbs_sbi_code.replace(/\./g, '');
+}
+
+/** The SBI 2008 equivalent(s), for the CBS tables still on SBI 2008: `62.01 Ontwikkelen, …`, or the codes when several. */
+function sbi2008Text(e: Enrichment): string | undefined {
+  const s = e.cbs_sbi2008;
+  if (!s || s.equivalents.length === 0) return undefined;
+  if (s.equivalents.length === 1) return `${s.equivalents[0].code} ${s.equivalents[0].title}`;
+  const codes = s.equivalents.slice(0, 12).map((x) => x.code);
+  return `${codes.join(', ')}${s.equivalents.length > 12 ? ', …' : ''}${s.code ? ` (samen ${s.code} ${s.title ?? ''})`.trimEnd() : ''}`;
 }
 
 export function enrichmentCard(e: Enrichment, enrichedAt: Date): LeadCard {
   const card: LeadCard = {};
-  if (e.cbs_sbi_code) card.cbs_sbi_code = e.cbs_sbi_code;
+  const code = codeText(e);
+  if (code) card.cbs_sbi_code = code;
   if (e.cbs_sbi_title) card.cbs_sbi_title = e.cbs_sbi_title;
-  if (e.cbs_sector) card.cbs_sector = `${e.cbs_sector.letter} ${e.cbs_sector.title}`;
+  if (e.cbs_sector) card.cbs_sector = `${e.cbs_sector.letter} ${sectorTitle(e.cbs_sector.title)}`;
+  const sbi2008 = sbi2008Text(e);
+  if (sbi2008) card.cbs_sbi2008 = sbi2008;
   const size = sizeClassText(e);
   if (size) card.cbs_size_class = size;
   const cat = e.cbs_size_category;

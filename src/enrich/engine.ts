@@ -5,12 +5,13 @@ import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
-import { buildFigureIndexes, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
+import { buildFigureIndexes, codeFor, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
 import type { IndustryTables } from './industry-tables.js';
 import { loadPc4Index, type Pc4Index, type PlaceResolution, resolvePlace } from './postcode.js';
 import { MAX_TEXT } from './text-words.js';
 import { type Enrichment, enrichmentVersionAndLength, type Market } from './result.js';
-import { type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
+import { DEFAULT_INPUT_SYSTEMS, type InputSystems, type Problem, resolveSector, type SectorGuess, type SectorResolution } from './sector.js';
+import { type Classifications, loadClassifications } from './sbi-correspondence.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
 import { euSizeCategory, parseEmployees, type EmployeeRange } from './size-class.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
@@ -40,6 +41,10 @@ export interface EnricherOptions {
   figures?: FigureSpec[];
   /** PC4 → municipality; default the bundled list (data/pc4-gemeente/). */
   pc4?: Pc4Index;
+  /** Both SBI lists and their correspondence; default the bundled ones (data/sbi2025/, data/nace2-nace21/). */
+  classifications?: Classifications;
+  /** Which list a code both lists have is read in, per field (SBI_INPUT_SYSTEM; default SBI 2025). */
+  inputSystems?: InputSystems;
 }
 
 export interface VerrijkEnricher extends Enricher<Enrichment> {
@@ -99,16 +104,18 @@ function fullKey(input: LeadInput): string | undefined {
   }
   const e = input.employees;
   const p = input.postcode;
-  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}\u0001${typeof p}:${p ?? ''}`;
+  return `${input.sbi ?? ''}\u0001${kvk}\u0001${input.industry ?? ''}\u0001${typeof e}:${e ?? ''}\u0001${typeof p}:${p ?? ''}\u0001${input.sbiSystem ?? ''}${input.kvkSbiSystem ?? ''}`;
 }
 
 function market(index: TableIndex, sector: SectorResolution | undefined, size: EmployeeRange | undefined): Market {
-  const category = sector ? index.bestCategory.get(sector.entry.code) : undefined;
+  const code = codeFor(index, sector);
+  const category = code ? index.bestCategory.get(code.code) : undefined;
   const { match: sizeMatch, result: sizeClass } = tableSizeClass(index, size);
   const matched = sizeMatch?.status === 'matched' ? sizeMatch.classes[0] : undefined;
   return {
     tableId: index.tableId,
     title: index.title,
+    sbiSystem: index.system,
     source: index.version.source,
     versionId: index.version.versionId,
     loadedAt: index.version.loadedAt,
@@ -132,13 +139,17 @@ const calibrate = calibrator(loadCalibration());
 
 export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   const { sbiList } = options;
-  const indexes = options.tables.map((t) => buildTableIndex(t, sbiList)).filter((x): x is TableIndex => x !== undefined);
+  const classifications = options.classifications ?? loadClassifications();
+  const inputSystems = options.inputSystems ?? DEFAULT_INPUT_SYSTEMS;
+  const lists = { SBI2008: sbiList, SBI2025: classifications.sbi2025 };
+  const indexes = options.tables.map((t) => buildTableIndex(t, lists)).filter((x): x is TableIndex => x !== undefined);
   // Table rows that name a real SBI code ("62 IT-dienstverlening") are extra wording for the free-text matcher.
   const extraTitles = indexes.flatMap((ix) =>
-    ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
+    // (SBI 2008 tables only: the matcher answers in SBI 2008.)
+    (ix.system === 'SBI2008' ? ix.categories : []).filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
-  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList, indexes);
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, lists, indexes);
   const pc4 = options.pc4 ?? loadPc4Index();
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const sizes = new WeakMap<Enrichment, number>();
@@ -198,7 +209,7 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
   function compute(input: LeadInput): Enrichment {
     const problems: Problem[] = [];
     const guess = { value: null as SectorGuess | null };
-    const sector = resolveSector(input, sbiList, industry, problems, guess);
+    const sector = resolveSector(input, classifications, industry, problems, guess, inputSystems);
     let size: EmployeeRange | undefined;
     const e = input.employees;
     // A blank value is a field the CRM has but left empty: no size, and said so (the sector still answers).
@@ -223,17 +234,27 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     const jobs = figures.find((f) => f.id === 'jobs');
     const markets = indexes.map((ix) => market(ix, sector, size));
     const primary = markets.find((m) => m.sbiCategory) ?? markets[0];
-    const chain = sector ? sbiChain(sbiList, sector.entry) : [];
+    // The card answers in SBI 2025, the register's list since September 2025.
+    const answer = sector?.sbi2025 ?? null;
+    const chain = answer ? sbiChain(classifications.sbi2025, answer) : [];
     const section = chain[0];
     const division = chain.find((c) => c.level === 'division');
     const eu = size ? euSizeCategory(size) : undefined;
     const base: Omit<Enrichment, 'version'> = {
       status: sector && size ? 'enriched' : sector || size ? 'partial' : 'unresolved',
-      cbs_sbi_code: sector?.entry.code ?? null,
-      cbs_sbi_title: sector?.entry.title ?? null,
-      cbs_sbi_level: sector?.entry.level ?? null,
+      cbs_sbi_system: 'SBI2025',
+      cbs_sbi_code: answer?.code ?? null,
+      cbs_sbi_title: answer?.title ?? null,
+      cbs_sbi_level: answer?.level ?? null,
       cbs_division: division ? { code: division.code, title: division.title } : null,
       cbs_sector: section ? { letter: section.code, title: section.title } : null,
+      cbs_sbi2008: sector
+        ? {
+            code: sector.sbi2008?.code ?? null,
+            title: sector.sbi2008?.title ?? null,
+            equivalents: sector.equivalents2008.slice(0, 40).map((e) => ({ code: e.code, title: e.title })),
+          }
+        : null,
       cbs_size_class: size && primary?.sizeClass ? primary.sizeClass : null,
       cbs_size_category: size && eu ? { ...eu, employees: { min: size.min, max: size.max, text: size.text, source: size.source } } : null,
       cbs_market_figure: jobs ? jobs.figure : (primary?.segment ?? primary?.sector ?? null),
@@ -247,6 +268,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
               exact: sector.exact,
               detail: sector.detail,
               runnerUp: sector.runnerUp,
+              read: sector.read,
+              conversion: sector.conversion,
             }
           : null,
         sectorGuess: guess.value,
@@ -278,7 +301,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
       if (typeof lead.industry === 'string' && lead.industry.length > INDUSTRY_KEPT) lead = { ...lead, industry: lead.industry.slice(0, INDUSTRY_KEPT) };
       // Fast path: the hot index. A string's hash is cached inside the string, so a repeated lead costs
       // three or four map lookups and no string building.
-      const simple = lead.kvkSbi === undefined || lead.kvkSbi === null;
+      // A lead that names the list its codes are in (sbiSystem) skips it: the hot index is keyed by the field values only.
+      const simple = (lead.kvkSbi === undefined || lead.kvkSbi === null) && lead.sbiSystem === undefined && lead.kvkSbiSystem === undefined;
       if (simple) {
         const found = hotTop(lead)?.get(lead.employees)?.get(lead.postcode);
         if (found) {

@@ -5,9 +5,9 @@ import { FIGURE_LABELS, type FigureSpec } from './figure-spec.js';
 import type { PlaceResolution } from './postcode.js';
 import type { ConfiguredFigure, Figure, SizeClassResult } from './result.js';
 import type { SectorResolution } from './sector.js';
-import type { SbiList } from './sbi-list.js';
+import type { SbiEntry } from './sbi-list.js';
 import { matchSizeClass, type EmployeeRange, type SizeClassMatch } from './size-class.js';
-import { buildTableIndex, type RegionRow, type TableIndex } from './table-index.js';
+import { buildTableIndex, type IndexLists, type RegionRow, type TableIndex } from './table-index.js';
 
 /**
  * The configured card figures (figure-spec.ts): per figure, its table's index
@@ -23,7 +23,7 @@ export interface FigureIndex {
 }
 
 /** One index per figure; a national figure on the table's default topic shares the index already built for its market. */
-export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: SbiList, built: TableIndex[] = []): FigureIndex[] {
+export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: IndexLists, built: TableIndex[] = []): FigureIndex[] {
   return specs.map((spec) => {
     const same = (id: string) => id.toUpperCase() === spec.tableId.toUpperCase();
     const shared = !spec.topic && spec.scope === 'national' ? built.find((ix) => same(ix.tableId)) : undefined;
@@ -32,6 +32,12 @@ export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[
     const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope === 'municipality' }) : undefined;
     return { spec, index };
   });
+}
+
+/** The lead's code in the list a table is classified by: an SBI 2025 table by the answer, an SBI 2008 table by its SBI 2008 code. */
+export function codeFor(index: TableIndex, sector: SectorResolution | undefined): SbiEntry | null {
+  if (!sector) return null;
+  return index.system === 'SBI2025' ? sector.sbi2025 : sector.sbi2008;
 }
 
 const rounded = (n: number) => Math.round(n * 1000) / 1000;
@@ -101,6 +107,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
       period: index?.latest?.title ?? null,
       modified: index?.version.modified ?? null,
       source: index?.version.source ?? null,
+      sbiSystem: index?.system ?? null,
     },
   } satisfies Omit<ConfiguredFigure, 'status' | 'reason'>;
   const none = (status: ConfiguredFigure['status'], reason: string, extra: Partial<ConfiguredFigure> = {}): ConfiguredFigure => ({
@@ -114,8 +121,11 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
 
   const { match, result: sizeClass } = tableSizeClass(index, lead.size);
   if (!lead.sector) return none('no_sector', 'the lead has no SBI sector', { sizeClass });
-  const category = index.bestCategory.get(lead.sector.entry.code);
-  if (!category) return none('no_sector', `${index.tableId} has no row for SBI ${lead.sector.entry.code} or a level above it`, { sizeClass });
+  const code = codeFor(index, lead.sector);
+  const system = index.system === 'SBI2025' ? 'SBI 2025' : 'SBI 2008';
+  if (!code) return none('no_sector', `the lead's sector has no single ${system} code, which ${index.tableId} is classified by`, { sizeClass });
+  const category = index.bestCategory.get(code.code);
+  if (!category) return none('no_sector', `${index.tableId} has no row for ${system} ${code.code} or a level above it`, { sizeClass });
 
   let region: RegionRow | undefined;
   if (spec.scope === 'municipality') {

@@ -14,6 +14,10 @@ const Period = z.object({ key: z.string(), title: z.string(), status: z.string()
 const SbiLevel = z.enum(['section', 'division', 'group', 'class', 'subclass']);
 const CategoryLevel = z.enum(['total', 'section', 'division', 'group', 'class', 'subclass']);
 
+/** Which list a code is in. Results stored before SBI 2025 have no system: their codes are SBI 2008. */
+const SbiSystemSchema = z.enum(['SBI2008', 'SBI2025']);
+const CodeRef = z.object({ code: z.string(), title: z.string() });
+
 const SizeClassRef = z.object({ key: z.string(), title: z.string(), min: z.number(), max: z.number().nullable() });
 
 export const FigureSchema = z.object({
@@ -48,6 +52,8 @@ export type SizeClassResult = z.infer<typeof SizeClassResultSchema>;
 export const MarketSchema = z.object({
   tableId: z.string(),
   title: z.string(),
+  /** The list the table is classified by, so the code its row was found with (absent before SBI 2025: SBI 2008). */
+  sbiSystem: SbiSystemSchema.optional(),
   source: z.enum(['snapshot', 'odata']),
   versionId: z.number(),
   loadedAt: z.string(),
@@ -77,6 +83,8 @@ export const FigureProvenanceSchema = z.object({
   period: z.string().nullable(),
   modified: z.string().nullable(),
   source: z.enum(['snapshot', 'odata']).nullable(),
+  /** The list the table is classified by, so the code the figure was looked up with. */
+  sbiSystem: SbiSystemSchema.nullable().optional(),
 });
 
 /** One configured card figure (CBS_FIGURES): the value when there is one, otherwise why not. */
@@ -112,16 +120,47 @@ export const SectorMatchSchema = z.object({
   exact: z.boolean(),
   detail: z.string().nullable(),
   runnerUp: z.object({ code: z.string(), title: z.string(), confidence: z.number() }).nullable(),
+  /** The code as read, in its own list, and which rule chose the list (docs/sbi-2025.md); `other`: the other list's different meaning. */
+  read: z
+    .object({
+      system: SbiSystemSchema,
+      code: z.string(),
+      title: z.string(),
+      rule: z.enum(['five-digits-zero', 'only-in-list', 'configured', 'leading-zero', 'nearest', 'matcher']),
+      other: z.object({ system: SbiSystemSchema, code: z.string(), title: z.string() }).nullable(),
+    })
+    .optional(),
+  /** How the code read was converted to the other list (null: no counterpart). */
+  conversion: z
+    .object({
+      from: SbiSystemSchema,
+      to: SbiSystemSchema,
+      method: z.enum(['one', 'title', 'evidence', 'common']),
+      via: z.string(),
+      candidates: z.array(CodeRef),
+      count: z.number(),
+      words: z.array(z.string()).optional(),
+      factor: z.number(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const EnrichmentSchema = z.object({
   status: z.enum(['enriched', 'partial', 'unresolved']),
   version: z.string(),
+  /** The list of cbs_sbi_code, cbs_division and cbs_sector (absent on results stored before SBI 2025: SBI 2008). */
+  cbs_sbi_system: SbiSystemSchema.optional(),
   cbs_sbi_code: z.string().nullable(),
   cbs_sbi_title: z.string().nullable(),
   cbs_sbi_level: SbiLevel.nullable(),
   cbs_division: z.object({ code: z.string(), title: z.string() }).nullable(),
   cbs_sector: z.object({ letter: z.string(), title: z.string() }).nullable(),
+  /** The SBI 2008 side: the code the SBI 2008 tables were read with (null: no common one) and every SBI 2008 equivalent. */
+  cbs_sbi2008: z
+    .object({ code: z.string().nullable(), title: z.string().nullable(), equivalents: z.array(CodeRef) })
+    .nullable()
+    .optional(),
   cbs_size_class: SizeClassResultSchema.nullable(),
   cbs_size_category: z
     .object({

@@ -34,7 +34,8 @@ export function normaliseSbiCode(input: unknown): SbiCodeResult {
 
   if (/^[A-Za-z]$/.test(text)) {
     const letter = text.toUpperCase();
-    if (letter > 'U') return refuse(`"${letter}" is not an SBI section (sections run from A to U)`);
+    // SBI 2008 runs A–U, SBI 2025 A–V.
+    if (letter > 'V') return refuse(`"${letter}" is not an SBI section (sections run from A to V)`);
     return { ok: true, code: letter, digits: '', level: 'section' };
   }
 
@@ -51,8 +52,10 @@ export function normaliseSbiCode(input: unknown): SbiCodeResult {
     const [division, second, third, ...rest] = parts;
     if (rest.length > 0) return refuse('an SBI code has at most three parts (62.01.1)');
     // Separators that do not fall on SBI boundaries ("6 201", "62.1.5") are too ambiguous to read.
-    if (division.length > 2 || second.length > 2 || (third !== undefined && (second.length !== 2 || third.length !== 1))) {
-      return refuse('the parts of an SBI code are 2 digits, then 1–2 digits, then 1 digit (62.01.1)');
+    // "47 992" and "47.992": exports that put one separator after the division of a 5-digit code.
+    const afterDivision = third === undefined && division.length === 2 && second.length === 3;
+    if (!afterDivision && (division.length > 2 || second.length > 2 || (third !== undefined && (second.length !== 2 || third.length !== 1)))) {
+      return refuse('the parts of an SBI code are 2 digits, then 1–2 digits, then 1 digit (62.01.1, or 47 992)');
     }
     digits = division.padStart(2, '0') + second + (third ?? '');
   }

@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 export type SbiLevel = 'section' | 'division' | 'group' | 'class' | 'subclass';
 
+/**
+ * Which code list a code belongs to. The same spelling can mean different things in
+ * the two (47.81 is food market stalls in 2008 and motor-vehicle retail in 2025; section K is
+ * finance in 2008 and IT in 2025), so a code never travels without its system.
+ */
+export type SbiSystem = 'SBI2008' | 'SBI2025';
+
 export interface SbiEntry {
+  system: SbiSystem;
   /** Canonical spelling: `J`, `62`, `62.0`, `62.01`, `01.13.1`. */
   code: string;
   /** The code without dots (`6201`, `01131`); empty for a section. */
@@ -24,6 +32,7 @@ export interface SbiEntry {
 }
 
 export interface SbiList {
+  system: SbiSystem;
   entries: SbiEntry[];
   /** Canonical code → entry. */
   byCode: Map<string, SbiEntry>;
@@ -100,7 +109,7 @@ export function parseSbiList(csv: string): SbiList {
     let entry: SbiEntry;
     if (/^[A-U]$/.test(letter)) {
       section = letter;
-      entry = { code: letter, digits: '', level: 'section', title, section: letter, parents: [] };
+      entry = { system: 'SBI2008', code: letter, digits: '', level: 'section', title, section: letter, parents: [] };
     } else {
       const digits = rawCodeDigits(rawCode);
       if (!digits || !section) throw new Error(`SBI list line ${n + 1}: cannot read code ${JSON.stringify(rawCode)}`);
@@ -110,14 +119,14 @@ export function parseSbiList(csv: string): SbiList {
         const parent = byDigits.get(digits.slice(0, len));
         if (parent) parents.push(parent.code);
       }
-      entry = { code: dottedCode(digits), digits, level: LEVEL_BY_DIGITS[digits.length], title, section, parents };
+      entry = { system: 'SBI2008', code: dottedCode(digits), digits, level: LEVEL_BY_DIGITS[digits.length], title, section, parents };
     }
     if (byCode.has(entry.code)) throw new Error(`SBI list line ${n + 1}: duplicate code ${entry.code}`);
     entries.push(entry);
     byCode.set(entry.code, entry);
     byDigits.set(entry.digits || entry.code, entry);
   }
-  return { entries, byCode, byDigits };
+  return { system: 'SBI2008', entries, byCode, byDigits };
 }
 
 let bundled: SbiList | undefined;

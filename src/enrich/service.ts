@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { createEnricher, type VerrijkEnricher } from './engine.js';
 import type { FigureSpec } from './figure-spec.js';
 import { loadSbiList, type SbiList } from './sbi-list.js';
+import type { SbiInputSystems } from './types.js';
 
 /**
  * The enricher as the service holds it: built lazily from the current CBS
@@ -18,6 +19,8 @@ export interface EnrichmentServiceOptions {
   logger: Logger;
   /** Which table feeds each card figure (config CBS_FIGURES); default the three of figure-spec.ts. */
   figures?: FigureSpec[];
+  /** The list a code both SBI lists have is read in, per field (SBI_INPUT_SYSTEM, the mapping's `inputs`). */
+  inputSystems?: SbiInputSystems;
 }
 
 export interface EnrichmentService {
@@ -40,6 +43,7 @@ export function createEnrichmentService(options: EnrichmentServiceOptions): Enri
       tables,
       minConfidence: options.minConfidence,
       figures: options.figures,
+      inputSystems: options.inputSystems,
     });
     log.info(
       { generation: gen, tables: enricher.tables, ms: Math.round(performance.now() - started) },
@@ -92,13 +96,14 @@ export interface CbsTableSource {
  */
 export function enrichmentServiceFor(
   store: CbsTableSource | undefined,
-  options: { minConfidence: number; logger: Logger; tableIds: string[]; figures?: FigureSpec[] },
+  options: { minConfidence: number; logger: Logger; tableIds: string[]; figures?: FigureSpec[]; inputSystems?: SbiInputSystems },
 ): EnrichmentService {
   const service = createEnrichmentService({
     getTables: store ? () => store.getTables() : () => bundledTableVersions(options.tableIds),
     minConfidence: options.minConfidence,
     logger: options.logger,
     figures: options.figures,
+    inputSystems: options.inputSystems,
   });
   store?.onSwap(() => service.invalidate());
   return service;

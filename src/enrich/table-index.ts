@@ -1,7 +1,8 @@
 import type { CbsTableVersion } from '../cbs/model.js';
 import { categoryContains, deriveSbiCategories, type SbiCategory } from '../cbs/sbi-dimension.js';
 import { deriveSizeClasses, type SizeClass, type SizeClassSet } from '../cbs/size-dimension.js';
-import type { SbiEntry, SbiList } from './sbi-list.js';
+import type { SbiEntry, SbiList, SbiSystem } from './sbi-list.js';
+import { loadSbi2025List } from './sbi2025-list.js';
 
 /**
  * Everything the engine needs from one stored CBS table, computed once per
@@ -49,6 +50,8 @@ export interface TableIndex {
   /** What the figures count, from the short title: "Banen van werknemers; …" → "banen". */
   noun: string;
   version: { versionId: number; source: 'snapshot' | 'odata'; loadedAt: string; modified: string | null };
+  /** The list the table's SBI dimension is in (`BedrijfstakkenBranchesSBI2008` / `…SBI2025`). */
+  system: SbiSystem;
   categories: SbiCategory[];
   /** SBI code (canonical) → the most specific category of this table that contains it. */
   bestCategory: Map<string, SbiCategory>;
@@ -130,10 +133,14 @@ function totalKeyOf(rows: Array<{ key: string; keyTrimmed: string; title: string
   return (rows.find((r) => /^T0/.test(r.keyTrimmed)) ?? rows.find((r) => /^(totaal|nederland)\b/i.test(r.title.trim())))?.key;
 }
 
-export function buildTableIndex(version: CbsTableVersion, list: SbiList, options: IndexOptions = {}): TableIndex | undefined {
+/** The SBI list per system: a table is indexed by the list its dimension is in. A lone list is SBI 2008 (SBI 2025 then the bundled one). */
+export type IndexLists = SbiList | { SBI2008: SbiList; SBI2025: SbiList };
+
+export function buildTableIndex(version: CbsTableVersion, lists: IndexLists, options: IndexOptions = {}): TableIndex | undefined {
   const table = version.data;
   const sbi = deriveSbiCategories(table);
   if (!sbi) return undefined;
+  const list = 'entries' in lists ? (sbi.system === 'SBI2008' ? lists : loadSbi2025List()) : lists[sbi.system];
   const sizes = deriveSizeClasses(table);
   const timeKey = table.dataProperties.find((p) => p.type === 'TimeDimension')?.key;
   const periods = (timeKey ? table.dimensions[timeKey] ?? [] : []).map((p) => ({ key: p.key, title: p.title.trim(), status: p.status ?? null }));
@@ -199,6 +206,7 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList, options
     title: table.info.title.trim(),
     noun: (shortTitle.split(/[\s;,]+/)[0] ?? '').toLowerCase(),
     version: { versionId: version.versionId, source: version.source, loadedAt: version.loadedAt, modified: table.info.modified },
+    system: sbi.system,
     categories: sbi.categories,
     bestCategory,
     total: sbi.categories.find((c) => c.level === 'total'),

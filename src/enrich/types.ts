@@ -6,10 +6,14 @@
 
 /** What a CRM (or a person on /v1/lookup) knows about a company. Every field is optional and untrusted. */
 export interface LeadInput {
-  /** SBI code in any common spelling (`6201`, `62.01`, `62.01.0`, `J`). */
+  /** SBI 2008 or SBI 2025 code in any common spelling (`6201`, `62.01`, `62100`, `47 992`, `J`). */
   sbi?: string | null;
+  /** The list a code of `sbi` both lists have is read in, overriding SBI_INPUT_SYSTEM (the mapping's `inputs`). */
+  sbiSystem?: 'SBI2008' | 'SBI2025';
   /** KvK Basisprofiel `sbiActiviteiten` (or the object holding it); the main activity is used. */
   kvkSbi?: unknown;
+  /** As `sbiSystem`, for the KvK field. */
+  kvkSbiSystem?: 'SBI2008' | 'SBI2025';
   /** Free-text industry, Dutch or English (`bakkerij`, `COMPUTER_SOFTWARE`). */
   industry?: string | null;
   /** Employee count or range (`12`, `"10-49"`, `"250+"`, HubSpot `"25-50"`). */
@@ -20,11 +24,18 @@ export interface LeadInput {
   postcode?: string | number | null;
 }
 
+/** Which list a code both SBI lists have is read in, per input field (SBI_INPUT_SYSTEM, the mapping's `inputs`). */
+export interface SbiInputSystems {
+  sbi: 'SBI2008' | 'SBI2025';
+  kvk_sbi: 'SBI2008' | 'SBI2025';
+}
+
 /** The properties Verrijk writes on a lead card, by their default names. */
 export const CARD_FIELDS = [
   'cbs_sbi_code',
   'cbs_sbi_title',
   'cbs_sector',
+  'cbs_sbi2008',
   'cbs_size_class',
   'cbs_size_category',
   'cbs_market_figure',

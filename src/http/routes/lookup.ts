@@ -26,7 +26,15 @@ const LookupQuery = z
       .max(100)
       .optional()
       .superRefine(checked(normaliseSbiCode))
-      .openapi({ description: 'SBI 2008 code in any common spelling (6201, 62.01, 62.01.0) or a section letter', example: '62.01' }),
+      .openapi({
+        description:
+          'SBI 2025 or SBI 2008 code in any common spelling (62100, 62.10.0, 6201, 62.01, 47 992) or a section letter; which list it is read in: docs/sbi-2025.md',
+        example: '62100',
+      }),
+    sbi_system: z
+      .enum(['2008', '2025'])
+      .optional()
+      .openapi({ description: 'The list a code both SBI lists have (4711, 47.81, K) is read in, for sbi and kvk_sbi; default SBI_INPUT_SYSTEM' }),
     // Not refined here: an unreadable size must not cost the sector, so the engine reports it as a problem.
     employees: z
       .string()
@@ -75,7 +83,9 @@ export function registerLookupRoute(app: AppRouter, deps: AppDeps): void {
   app.openapi(lookupRoute, async (c) => {
     const q = c.req.valid('query');
     const enricher = await deps.enrichment.enricher();
-    const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi, postcode: q.postcode });
+    const system: 'SBI2008' | 'SBI2025' | undefined = q.sbi_system ? (q.sbi_system === '2008' ? 'SBI2008' : 'SBI2025') : undefined;
+    const systems = system ? { sbiSystem: system, kvkSbiSystem: system } : {};
+    const enrichment = enricher.resolve({ sbi: q.sbi, employees: q.employees, industry: q.industry, kvkSbi: q.kvk_sbi, postcode: q.postcode, ...systems });
     return c.json({ enrichment, card: enricher.toCard(enrichment, new Date()) as Record<string, string> }, 200);
   });
 }

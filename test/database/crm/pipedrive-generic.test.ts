@@ -26,7 +26,8 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     const custom = fakes.pipedrive.customByName(301);
     expect(custom['SBI code']).toBe('62.01');
     expect(custom['Aantal medewerkers']).toBe(38);
-    expect(String(custom['CBS SBI code'])).toContain('62.01');
+    expect(String(custom['CBS SBI code'])).toBe('62100');
+    expect(String(custom['CBS SBI 2008'])).toContain('62.01');
     expect(custom['CBS version']).toBeTruthy();
     expect(fakes.pipedrive.fieldKey('CBS size class')).toMatch(/^[0-9a-f]{40}$/);
     expect(fakes.pipedrive.requests.every((r) => !r.url.includes(PD_TOKEN))).toBe(true);
@@ -58,7 +59,7 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     expect(Object.keys(patch.body as object).every((k) => k.startsWith('cbs_'))).toBe(true);
     const lead = fakes.generic.cards.get('G-1')!;
     expect(lead).toMatchObject({ company: 'Bakkerij Van der Meulen', sbi: '10.71', employees: '10-49', owner: 'jan@example.nl' });
-    expect(String(lead.cbs_sbi_code)).toContain('10.71');
+    expect(String(lead.cbs_sbi_code)).toBe('1071');
   });
 
   it('crm:ensure creates the verrijk group and the missing HubSpot properties once', async () => {
@@ -72,7 +73,8 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     expect(fakes.hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
     const second = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(second.created).toEqual([]);
-    expect(second.existing.length).toBe(28);
+    // The 15 card fields (cbs_sbi2008 since SBI 2025), on companies and on contacts.
+    expect(second.existing.length).toBe(30);
     expect(first.created).toContain('companies.cbs_establishments_in_municipality');
   });
 });

@@ -20,12 +20,14 @@ describe('GET /v1/lookup', () => {
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
     const e = body.json.enrichment;
-    expect(e.cbs_sector, body.text).toEqual({ letter: 'J', title: 'Informatie en communicatie' });
+    // SBI 2008 6201 is answered in SBI 2025 (62.10.0, section K), with 62.01 beside it; the 2008 table is read with 62.01.
+    expect(e.cbs_sector.letter, body.text).toBe('K');
+    expect(e.cbs_sbi2008.code).toBe('62.01');
     expect(e.cbs_division.code).toBe('62');
     expect(e.cbs_size_class.classes.map((c: { title: string }) => c.title)).toEqual(['10 tot 50 werkzame personen']);
     expect(e.cbs_market_figure).toMatchObject({ tableId: '83583NED', value: 50.9, unit: 'x 1 000', period: { key: '2019JJ00', title: '2019 december' } });
     expect(e.provenance.source).toBe(CBS_SOURCE_LINE);
-    expect(body.json.card).toMatchObject({ cbs_sbi_code: '62.01', cbs_size_class: '10 tot 50 werkzame personen' });
+    expect(body.json.card).toMatchObject({ cbs_sbi_code: '62100', cbs_sbi2008: '62.01 Ontwikkelen, produceren en uitgeven van software', cbs_size_class: '10 tot 50 werkzame personen' });
     expect(body.json.card.cbs_source).toContain(CBS_SOURCE_LINE);
   });
 
@@ -68,7 +70,9 @@ describe('GET /v1/lookup', () => {
     const res = await get(`/v1/lookup?kvk_sbi=${encodeURIComponent(kvk)}`);
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
-    expect(body.json.enrichment).toMatchObject({ status: 'partial', cbs_sbi_code: '69.20', cbs_sector: { letter: 'M' } });
+    expect(body.json.enrichment).toMatchObject({ status: 'partial', cbs_sbi_code: '69.20', cbs_sector: { letter: 'N' } });
+    // 6920 is in both lists; the KvK field reads it as SBI 2025 (section N there, M in SBI 2008).
+    expect(body.json.enrichment.cbs_match.sector.read, body.text).toMatchObject({ system: 'SBI2025', rule: 'configured' });
   });
 
   it('answers an industry it cannot place as unresolved, not as an error', async () => {
@@ -108,7 +112,7 @@ describe('GET /v1/lookup', () => {
     const res = await get(`/v1/lookup?sbi=6201&employees=${employees}`);
     const body = await bodyOf(res);
     expect(res.status, body.text).toBe(200);
-    expect(body.json.enrichment, body.text).toMatchObject({ status: 'partial', cbs_sbi_code: '62.01', cbs_size_category: null });
+    expect(body.json.enrichment, body.text).toMatchObject({ status: 'partial', cbs_sbi_code: '62.10.0', cbs_size_category: null });
     expect(body.json.enrichment.problems.map((p: { field: string }) => p.field), body.text).toEqual(['employees']);
   });
 

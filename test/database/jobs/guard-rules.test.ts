@@ -45,8 +45,8 @@ describe.each(flavours)('pipeline rules on %s', (flavour) => {
     const input = (row.result as { input: Record<string, unknown> }).input;
     expect(input, JSON.stringify(input)).toEqual({ company: 'Bakkerij Jansen', sbi: '10.71', employees: '12', industry: 'bakkerij' });
     const card = fakes.hubspot.cards.get('company:7101')!;
-    expect(card.cbs_sbi_code, JSON.stringify(card)).toContain('10.71');
-    expect(card.cbs_sbi_code).not.toContain('62.01');
+    expect(card.cbs_sbi_code, JSON.stringify(card)).toBe('1071');
+    expect(card.cbs_sbi2008).not.toContain('62.01');
   });
 
   describe('rollout shares between 0 and 100 %', () => {

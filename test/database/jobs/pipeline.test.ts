@@ -46,7 +46,8 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     expect(writtenRest).toEqual(expectedRest);
     expect(written).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(stamp).toBeDefined();
-    expect(card.cbs_sbi_code).toContain('10.71');
+    // 10.71 is a class in both lists with one meaning, read as SBI 2025 (SBI_INPUT_SYSTEM): the register's spelling.
+    expect(card.cbs_sbi_code).toBe('1071');
     // Nothing a person typed was touched.
     for (const [k, v] of Object.entries(before)) expect(card[k]).toBe(v);
 
@@ -92,7 +93,7 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     expect(cbsProperties(fakes.hubspot.cards.get('company:5004')!)).toEqual({});
     const [row] = await rowsOf(job);
     expect(row.writeStatus).toBe('dry_run');
-    expect((row.properties as Record<string, string>).cbs_sbi_code).toContain('62.01');
+    expect((row.properties as Record<string, string>).cbs_sbi_code).toBe('62100');
   });
 
   it('at rollout 0% sends nothing to the CRM and records skipped_rollout', async () => {
@@ -117,7 +118,7 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     expect(fakes.hubspot.requests.length).toBe(sent);
     const [row] = await rowsOf(job);
     expect(row.writeStatus).toBe('no_crm');
-    expect((row.properties as Record<string, string>).cbs_sbi_code).toContain('62.01');
+    expect((row.properties as Record<string, string>).cbs_sbi_code).toBe('62100');
   });
 
   it('retries only the records a 207 partial batch failed', async () => {
@@ -132,7 +133,7 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
 
     const [retry] = await makeJobs(fakes.database, [company(account, '5102')]);
     expect((await run([retry], signal)).get(retry.id)?.kind).toBe('done');
-    expect(fakes.hubspot.cards.get('company:5102')!.cbs_sbi_code).toContain('47.11');
+    expect(fakes.hubspot.cards.get('company:5102')!.cbs_sbi_code).toBe('4711');
   });
 
   it('dead-letters a deleted lead and a bad token, retries an outage', async () => {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAPPING, MappingError, cardToProperties, isUnchanged, loadMapping, parseMapping } from '../../../src/crm/mapping.js';
+import { DEFAULT_MAPPING, MappingError, cardToProperties, isUnchanged, loadMapping, parseInputSystems, parseMapping } from '../../../src/crm/mapping.js';
 import { CARD_FIELDS } from '../../../src/enrich/types.js';
 
 describe('CRM mapping', () => {
@@ -40,5 +40,17 @@ describe('CRM mapping', () => {
     expect(isUnchanged(props, { SBI: 'typed by hand', V: 'abc' }, mapping)).toBe(true);
     expect(isUnchanged(props, { SBI: '62.01', V: 'old' }, mapping)).toBe(false);
     expect(isUnchanged({ SBI: '62.01', AT: 'now' }, { SBI: '62.01', AT: 'before' }, { cbs_sbi_code: 'SBI', cbs_enriched_at: 'AT' })).toBe(true);
+  });
+});
+
+describe('the mapping file’s SBI inputs (issue 22)', () => {
+  it('overrides SBI_INPUT_SYSTEM per field and names a wrong value', () => {
+    expect(parseInputSystems(undefined, 'SBI2025')).toEqual({ sbi: 'SBI2025', kvk_sbi: 'SBI2025' });
+    expect(parseInputSystems({ inputs: { sbi: '2008' } }, 'SBI2025')).toEqual({ sbi: 'SBI2008', kvk_sbi: 'SBI2025' });
+    expect(parseInputSystems({ inputs: { kvk_sbi: '2025' }, hubspot: { cbs_sbi2008: 'sbi_2008' } }, 'SBI2008')).toEqual({ sbi: 'SBI2008', kvk_sbi: 'SBI2025' });
+    expect(() => parseInputSystems({ inputs: { sbi: '2009' } }, 'SBI2025')).toThrow(/inputs\.sbi must be "2008" or "2025"/);
+    expect(() => parseInputSystems({ inputs: { industry: '2008' } }, 'SBI2025')).toThrow(/inputs/);
+    // The mapping itself ignores `inputs`.
+    expect(parseMapping({ inputs: { sbi: '2008' } })).toEqual(DEFAULT_MAPPING);
   });
 });

@@ -19,12 +19,16 @@ beforeAll(async () => {
 });
 
 describe('enrichment engine over the real 83583NED', () => {
-  it('resolves 62.01 × 12 employees to J / 62 / 10 tot 50 with the 2019 jobs figure', () => {
+  it('resolves SBI 2008 62.01 × 12 employees to SBI 2025 K / 62 / 62.10.0, 10 tot 50, with the 2019 jobs figure of its 2008 code', () => {
     const e = enricher.resolve({ sbi: '62.01', employees: 12 });
     expect(EnrichmentSchema.parse(e)).toEqual(e);
     expect(e.status).toBe('enriched');
-    expect(e.cbs_sector).toEqual({ letter: 'J', title: 'Informatie en communicatie' });
+    expect(e.cbs_sbi_system).toBe('SBI2025');
+    expect(e.cbs_sbi_code).toBe('62.10.0');
+    expect(e.cbs_sector?.letter).toBe('K');
     expect(e.cbs_division?.code).toBe('62');
+    expect(e.cbs_sbi2008).toEqual({ code: '62.01', title: 'Ontwikkelen, produceren en uitgeven van software', equivalents: [{ code: '62.01', title: 'Ontwikkelen, produceren en uitgeven van software' }] });
+    expect(e.markets[0].sbiSystem).toBe('SBI2008');
     expect(e.cbs_size_class).toMatchObject({ status: 'matched', classes: [{ title: '10 tot 50 werkzame personen', key: 'WP19090' }] });
     expect(e.cbs_size_category?.category).toBe('small');
     // TypedDataSet row 395000 × WP19090 × 2019JJ00 = 50.9 (x 1 000).
@@ -79,7 +83,8 @@ describe('enrichment engine over the real 83583NED', () => {
     const kvk = enricher.resolve({ sbi: 'x', kvkSbi: { sbiActiviteiten: [{ sbiCode: '1071', indHoofdactiviteit: 'Ja' }] } });
     expect(kvk.cbs_match.sector).toMatchObject({ method: 'kvk', normalised: '10.71', confidence: 1 });
     const text = enricher.resolve({ industry: 'bakkerij', employees: 3 });
-    expect(text.cbs_sbi_code).toBe('10.71');
+    expect(text.cbs_sbi_code).toBe('10.71.0');
+    expect(text.cbs_sbi2008?.code).toBe('10.71');
     expect(text.cbs_match.sector?.method).toBe('industry');
     expect(text.cbs_match.sector?.confidence).toBeGreaterThan(0.5);
   });
@@ -113,7 +118,7 @@ describe('enrichment engine over the real 83583NED', () => {
     for (const employees of ['', '  ', 'veel']) {
       const e = enricher.resolve({ sbi: '6201', employees });
       expect(e.status, employees).toBe('partial');
-      expect(e.cbs_sbi_code).toBe('62.01');
+      expect(e.cbs_sbi_code).toBe('62.10.0');
       expect(e.problems.map((p) => p.field)).toEqual(['employees']);
     }
     const fte = enricher.resolve({ sbi: '6201', employees: '3,5 fte' });
@@ -128,8 +133,9 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(Object.keys(card).sort()).toEqual([...CARD_FIELDS].sort());
     for (const v of Object.values(card)) expect(v!.length).toBeLessThanOrEqual(120);
     expect(card).toMatchObject({
-      cbs_sbi_code: '62.01',
-      cbs_sector: 'J Informatie en communicatie',
+      cbs_sbi_code: '62100',
+      cbs_sbi_title: 'Ontwerpen van computerprogramma’s',
+      cbs_sbi2008: '62.01 Ontwikkelen, produceren en uitgeven van software',
       cbs_size_class: '10 tot 50 werkzame personen',
       cbs_size_category: 'small (klein)',
       cbs_market_figure: '50.9 x 1 000 banen in 62 (83583NED, 2019 december)',
@@ -185,7 +191,7 @@ describe('enrichment engine over the real 83583NED', () => {
     // Each answered again from the hot index, in reverse order, must be the same object as its own first answer.
     for (let i = leads.length - 1; i >= 0; i--) expect(fresh.resolve({ ...leads[i] }), JSON.stringify(leads[i])).toBe(first[i]);
     // And no first answer was taken from another lead's entry.
-    expect(first[0].cbs_sbi_code).toBe('10.71');
+    expect(first[0].cbs_sbi_code).toBe('10.71.0');
     expect(first[1].cbs_sbi_code).toBeNull();
     expect(first[3].cbs_municipality).toBeNull();
     expect(first[4].cbs_municipality?.code).toBe('GM0363');
@@ -197,7 +203,7 @@ describe('enrichment engine over the real 83583NED', () => {
   it('enriches sector and size without any CBS table', () => {
     const bare = createEnricher({ sbiList, tables: [], minConfidence: 0.5 });
     const e = bare.resolve({ sbi: '6201', employees: 12 });
-    expect(e).toMatchObject({ status: 'enriched', cbs_sbi_code: '62.01', cbs_market_figure: null, markets: [], cbs_size_class: null });
+    expect(e).toMatchObject({ status: 'enriched', cbs_sbi_code: '62.10.0', cbs_market_figure: null, markets: [], cbs_size_class: null });
     expect(e.cbs_size_category?.category).toBe('small');
   });
 });

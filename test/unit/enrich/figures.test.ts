@@ -54,6 +54,7 @@ describe('configured figures over the bundled snapshot', () => {
       period: '2020 1e kwartaal',
       modified: null,
       source: 'snapshot',
+      sbiSystem: 'SBI2008',
     });
     // 81575NED export, row "J Informatie en communicatie", Amsterdam, 2012*: 8150.
     const establishments = byId(e, 'establishments');

@@ -107,6 +107,6 @@ describe('hierarchy walk over the real SBI list and the real 83583NED dimension'
     const deeper = lookupListed(list, { code: '62.01.9', digits: '62019' });
     expect(deeper).toMatchObject({ exact: false, entry: { code: '62.01' } });
     expect(lookupListed(list, { code: '04.11', digits: '0411' })).toEqual({ reason: expect.stringMatching(/no division 04/) });
-    expect(lookupListed(list, { code: '89', digits: '89' })).toEqual({ reason: expect.stringMatching(/not an SBI code/) });
+    expect(lookupListed(list, { code: '89', digits: '89' })).toEqual({ reason: expect.stringMatching(/not an SBI 2008 code/) });
   });
 });

@@ -41,7 +41,7 @@ describe('normaliseSbiCode', () => {
     '   ',
     'software',
     'IT consultancy',
-    'V',
+    'W',
     'AB',
     '62-63',
     '620100',
