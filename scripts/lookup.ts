@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import { withEnvFile } from '../src/env-file.js';
 import { figureText } from '../src/enrich/card.js';
 import { createEnricher } from '../src/enrich/engine.js';
 import type { Enrichment } from '../src/enrich/result.js';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const config = loadConfig({ ...process.env, DATABASE_URL: 'memory://' });
+  const config = loadConfig({ ...withEnvFile(process.env), DATABASE_URL: 'memory://' });
   const tables = await bundledTableVersions(config.cbs.tables);
   const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
   const enrichment = enricher.resolve({ sbi: values.sbi, industry: values.industry, kvkSbi: values.kvk, employees: values.employees, postcode: values.postcode });

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, configSecrets, loadConfig } from '../src/config.js';
+import { withEnvFile } from '../src/env-file.js';
 import { loadMapping } from '../src/crm/mapping.js';
 import { createRateLimiter } from '../src/crm/rate-limiter.js';
 import { createCrmRegistry } from '../src/crm/registry.js';
@@ -33,7 +34,7 @@ if (values.source && !SOURCES.includes(values.source as Source)) {
 }
 
 try {
-  const config = loadConfig(process.env);
+  const config = loadConfig(withEnvFile(process.env));
   const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, poolSize: 2 });
   await runMigrations(database);
