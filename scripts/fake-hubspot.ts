@@ -66,12 +66,20 @@ async function send(objectId: string, to: string) {
     body,
   });
   console.log(`POST ${to}/webhooks/hubspot → ${res.status} ${await res.text()}`);
-  // Show the card as the fake holds it a moment later.
-  await new Promise((r) => setTimeout(r, 1500));
-  const card = await fetch(`http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
-  }).catch(() => undefined);
-  if (card?.ok) console.log(JSON.stringify(((await card.json()) as { properties: unknown }).properties, null, 2));
+  if (!res.ok) process.exit(1);
+  // Show the card as the fake holds it once Verrijk has written it (it answers the webhook first).
+  const url = `http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const card = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    const properties = card?.ok ? ((await card.json()) as { properties: Record<string, string | null> }).properties : undefined;
+    if (properties?.cbs_sbi_code) {
+      console.log(JSON.stringify(properties, null, 2));
+      return;
+    }
+  }
+  console.error(`no card written on company ${objectId} after 30 s: see the logs of Verrijk and of this fake`);
+  process.exit(1);
 }
 
 if (sendId) {

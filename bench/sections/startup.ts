@@ -193,10 +193,10 @@ function startRows(flavour: 'PGlite' | 'PostgreSQL', first: StartTiming, again: 
     { section: 'startup', metric: `npm start → /readyz, restart on that ${flavour} database`, value: again.totalMs, unit: 'ms', target: `< ${RESTART_TARGET_MS} ms`, ok: again.totalMs < RESTART_TARGET_MS, note: stepNote(again) },
   ];
   if (again.idleRssMiB !== undefined) {
-    rows.push({ section: 'memory', metric: `idle RSS after restart, ${flavour}`, value: again.idleRssMiB, unit: 'MiB', target: `≤ ${target} MiB`, ok: again.idleRssMiB <= target, note: `VmRSS ${IDLE_MS / 1000} s after ready` });
+    rows.push({ section: 'startup', metric: `idle RSS after restart, ${flavour}`, value: again.idleRssMiB, unit: 'MiB', target: `≤ ${target} MiB`, ok: again.idleRssMiB <= target, note: `VmRSS ${IDLE_MS / 1000} s after ready` });
   }
   const peak = Math.max(first.peakRssMiB ?? 0, again.peakRssMiB ?? 0);
-  if (peak > 0) rows.push({ section: 'memory', metric: `peak RSS through start, ${flavour}`, value: peak, unit: 'MiB', note: 'VmHWM, first start or restart' });
+  if (peak > 0) rows.push({ section: 'startup', metric: `peak RSS through start, ${flavour}`, value: peak, unit: 'MiB', note: 'VmHWM, first start or restart' });
   return rows;
 }
 
@@ -234,7 +234,7 @@ export const startupSection: BenchSection = {
         ...pgRows,
         { section: 'startup', metric: 'part: PGlite on an empty folder (initdb, first start only)', value: parts.pgliteFreshMs, unit: 'ms', note: load },
         { section: 'startup', metric: 'part: PGlite on an existing folder', value: parts.pgliteExistingMs, unit: 'ms' },
-        { section: 'memory', metric: 'part: resident memory PGlite adds to a bare node process (its floor)', value: parts.pgliteRssMiB, unit: 'MiB', note: 'PGlite 0.3.15 fixes shared_buffers at 128 MB' },
+        { section: 'startup', metric: 'part: resident memory PGlite adds to a bare node process (its floor)', value: parts.pgliteRssMiB, unit: 'MiB', note: 'PGlite 0.3.15 fixes shared_buffers at 128 MB' },
         { section: 'startup', metric: 'part: loading the service modules (compiled, dist/)', value: parts.modulesMs, unit: 'ms' },
       ];
     } finally {
