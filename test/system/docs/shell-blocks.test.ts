@@ -94,15 +94,18 @@ describe('every shell block in README.md and docs/ runs as written', () => {
       }
     };
     signal('SIGINT');
-    const force = setTimeout(() => signal('SIGKILL'), 20_000);
+    const force = setTimeout(() => signal('SIGKILL'), 15_000);
     await exited;
     clearTimeout(force);
   }
 
   afterAll(async () => {
-    for (const s of servers.reverse()) await stop(s);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+    try {
+      await Promise.all(servers.map(stop));
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   const localise = (text: string) =>
     text.replace(/\b(3000|3001|4010)\b/g, (p) => ports.get(p)!).replace(/^npm ci\b.*$/m, 'node scripts/start.mjs --build-only');
