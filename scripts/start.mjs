@@ -41,7 +41,8 @@ function tscPath() {
 
 function build(tsc) {
   process.stderr.write('verrijk: compiling src/ to dist/ (once after a change; npm run build does the same)\n');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // tsc reports on stdout; send it to stderr, so stdout stays the service's JSON log lines.
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) {
     // tsc emits even when it finds errors: leave no entry behind that would look like a good build.
     rmSync(entry, { force: true });
