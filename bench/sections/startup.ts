@@ -163,13 +163,17 @@ async function timeStart(repo: string, extraEnv: Record<string, string> = {}): P
  * empty folder (initdb) and again on the folder it made, with the resident
  * memory PGlite adds to a bare node process (its floor under the service).
  */
-function timeParts(repo: string): { modulesMs: number; pgliteFreshMs: number; pgliteExistingMs: number; pgliteRssMiB: number } {
-  const run = (code: string) => execFileSync('node', ['--input-type=module', '-e', code], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!.split(' ').map(Number);
-  const [modulesMs] = run(`const t=performance.now(); await import('./dist/runtime.js'); await import('./dist/app.js'); console.log(performance.now()-t)`);
+function timeParts(repo: string): { modulesMs: number; modulesRssMiB: number; tsxModulesMs: number; tsxModulesRssMiB: number; pgliteFreshMs: number; pgliteExistingMs: number; pgliteRssMiB: number } {
+  const run = (code: string, tsx = false) =>
+    execFileSync('node', [...(tsx ? ['--import', 'tsx'] : []), '--input-type=module', '-e', code], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!.split(' ').map(Number);
+  // Side by side: the compiled modules npm start loads now, and the sources through tsx as it loaded them before.
+  const load = (runtime: string, app: string) => `const t=performance.now(); await import('${runtime}'); await import('${app}'); console.log(performance.now()-t, process.memoryUsage().rss/1048576)`;
+  const [modulesMs, modulesRssMiB] = run(load('./dist/runtime.js', './dist/app.js'));
+  const [tsxModulesMs, tsxModulesRssMiB] = run(load('./src/runtime.ts', './src/app.ts'), true);
   const pglite = `const { PGlite } = await import('@electric-sql/pglite'); const r0=process.memoryUsage().rss; const t=performance.now(); const db = new PGlite('./var/parts-pglite'); await db.waitReady; const ms=performance.now()-t; await db.query('select 1'); console.log(ms, (process.memoryUsage().rss-r0)/1048576); await db.close()`;
   const [pgliteFreshMs] = run(pglite);
   const [pgliteExistingMs, pgliteRssMiB] = run(pglite);
-  return { modulesMs, pgliteFreshMs, pgliteExistingMs, pgliteRssMiB };
+  return { modulesMs, modulesRssMiB, tsxModulesMs, tsxModulesRssMiB, pgliteFreshMs, pgliteExistingMs, pgliteRssMiB };
 }
 
 function stepNote(t: StartTiming): string {
@@ -235,7 +239,10 @@ export const startupSection: BenchSection = {
         { section: 'startup', metric: 'part: PGlite on an empty folder (initdb, first start only)', value: parts.pgliteFreshMs, unit: 'ms', note: load },
         { section: 'startup', metric: 'part: PGlite on an existing folder', value: parts.pgliteExistingMs, unit: 'ms' },
         { section: 'startup', metric: 'part: resident memory PGlite adds to a bare node process (its floor)', value: parts.pgliteRssMiB, unit: 'MiB', note: 'PGlite 0.3.15 fixes shared_buffers at 128 MB' },
-        { section: 'startup', metric: 'part: loading the service modules (compiled, dist/)', value: parts.modulesMs, unit: 'ms' },
+        { section: 'startup', metric: 'part: loading the service modules (compiled, dist/)', value: parts.modulesMs, unit: 'ms', versus: 'through tsx', ratio: parts.modulesMs / parts.tsxModulesMs },
+        { section: 'startup', metric: 'part: loading the service modules from src/ through tsx (how npm start ran before)', value: parts.tsxModulesMs, unit: 'ms' },
+        { section: 'startup', metric: 'part: resident memory after loading the modules, compiled', value: parts.modulesRssMiB, unit: 'MiB', versus: 'through tsx', ratio: parts.modulesRssMiB / parts.tsxModulesRssMiB },
+        { section: 'startup', metric: 'part: resident memory after loading the modules, through tsx', value: parts.tsxModulesRssMiB, unit: 'MiB' },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -84,7 +84,8 @@ describe('every shell block in README.md and docs/ runs as written', () => {
 
   /** Ctrl-C for a server started here: its whole process group (npm does not pass signals on). */
   async function stop(s: Server): Promise<void> {
-    if (s.child.exitCode !== null || s.child.pid === undefined) return;
+    // A child ended by a signal has signalCode set and exitCode null: both mean it is gone.
+    if (s.child.exitCode !== null || s.child.signalCode !== null || s.child.pid === undefined) return;
     const exited = new Promise((resolve) => s.child.once('exit', resolve));
     const signal = (sig: NodeJS.Signals) => {
       try {
@@ -112,7 +113,9 @@ describe('every shell block in README.md and docs/ runs as written', () => {
 
   async function answers(port: string, server: Server): Promise<void> {
     for (;;) {
-      if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}:\n${server.output()}`);
+      if (server.child.exitCode !== null || server.child.signalCode !== null) {
+        throw new Error(`server exited with ${server.child.exitCode ?? server.child.signalCode}:\n${server.output()}`);
+      }
       try {
         await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
         return;
