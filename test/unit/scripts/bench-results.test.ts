@@ -31,7 +31,7 @@ describe('npm run bench writes its results where git does not track them', () =>
     expect(existsSync(path.join(dir, 'var/bench/latest.json'))).toBe(true);
     expect(existsSync(path.join(dir, 'bench'))).toBe(false);
     expect(readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n')).toContain('var/');
-  });
+  }, 200_000); // a guard, not a speed check: tsx loads every bench section first, slowly on a loaded machine
 
   it('--keep adds the dated run to bench/results/ and rewrites no file there', () => {
     const r = bench('--keep');
@@ -40,5 +40,5 @@ describe('npm run bench writes its results where git does not track them', () =>
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d-]+Z\.json$/);
     expect(r.stdout).toContain(`results: bench/results/${kept[0]}`);
-  });
+  }, 200_000);
 });

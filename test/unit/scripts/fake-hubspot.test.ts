@@ -19,7 +19,7 @@ describe('npm run fake:hubspot', () => {
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('usage: npm run fake:hubspot');
     expect(r.stdout).not.toContain('listening');
-  });
+  }, 150_000); // guards against a script that never exits, not speed checks
 
   it('an unknown option or a bad port is exit 2 with the usage', () => {
     const bad = run('--bogus');
@@ -28,5 +28,5 @@ describe('npm run fake:hubspot', () => {
     const port = run('--port', 'abc');
     expect(port.status, `${port.stdout}\n${port.stderr}`).toBe(2);
     expect(port.stderr).toContain('--port: not a port number: abc');
-  });
+  }, 300_000);
 });

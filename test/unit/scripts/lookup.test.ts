@@ -18,7 +18,7 @@ describe('npm run lookup', () => {
     const r = await lookup('--sbi', '62.01', '--employees', '12');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^SBI code\s+62\.01 /m);
-  });
+  }, 120_000); // the first lookup builds the enricher from the bundled snapshot: slow on a loaded machine
 
   it('puts a space between a long label and its value ("Problem employees")', async () => {
     const r = await lookup('--sbi', '62.01', '--employees', 'veel');
