@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --only=intake,resolution]`: measures the
- * service's claims side by side in one run and prints one table, also written
- * to bench/results/<time>.json and bench/results/latest.json.
+ * `npm run bench [-- --quick] [-- --only=intake,resolution] [-- --keep]`: measures the
+ * service's claims side by side in one run and prints one table, also written to
+ * var/bench/<time>.json and var/bench/latest.json (untracked); `--keep` also writes
+ * bench/results/<time>.json, a run to commit, from which `npm run docs:figures` fills the docs.
  * Sections live in bench/sections/; each starts what it needs on loopback.
  */
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { sections } from '../bench/sections/index.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const keep = args.includes('--keep');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 
 const ctx: BenchContext = {
@@ -46,7 +48,7 @@ async function main() {
     rows,
     failures,
   };
-  const file = writeResults(run);
+  const file = writeResults(run, { keep });
   const m = run.machine;
   console.log(`Verrijk bench · ${run.command} · ${m.cpus} × ${m.cpuModel} · ${m.memoryGb} GB · node ${m.node}`);
   console.log(formatTable(rows));

@@ -5,6 +5,7 @@
  * advisory lock as a running service, so it never races a scheduled refresh.
  */
 import { loadConfig } from '../src/config.js';
+import { withEnvFile } from '../src/env-file.js';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError } from '../src/db/pglite-lock.js';
 import { runMigrations } from '../src/db/migrate.js';
@@ -29,7 +30,7 @@ function describe(p: RefreshProgress): string {
 }
 
 async function main(): Promise<number> {
-  const config = loadConfig(process.env);
+  const config = loadConfig(withEnvFile(process.env));
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, secrets: [] });
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, poolSize: 3 });
   try {

@@ -6,6 +6,7 @@
  * the requests count against in the shared rate limiter (default: `default`).
  */
 import { ConfigError, configSecrets, loadConfig } from '../src/config.js';
+import { withEnvFile } from '../src/env-file.js';
 import { CrmError } from '../src/crm/crm-error.js';
 import { setupCrm } from '../src/crm/setup.js';
 import { openDatabase } from '../src/db/client.js';
@@ -18,7 +19,7 @@ const account = args[args.indexOf('--account') + 1] && args.includes('--account'
 
 let config;
 try {
-  config = loadConfig(process.env);
+  config = loadConfig(withEnvFile(process.env));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);

@@ -9,6 +9,7 @@
  *       [--to http://localhost:3000] [--port 4010]  (--port: the fake whose card to show afterwards)
  */
 import { createHmac } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { hubspotSignedUri } from '../src/crm/hubspot/webhook.js';
 import { startFakeHubspot } from '../test/support/fakes/hubspot-server.js';
 
@@ -16,9 +17,32 @@ const TOKEN = 'pat-eu1-local-fake-token-verrijk';
 const CLIENT_SECRET = 'local-fake-client-secret-verrijk';
 const PORTAL = '24681357';
 
-const args = process.argv.slice(2);
-const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const port = Number(opt('--port') ?? 4010);
+const USAGE = `usage: npm run fake:hubspot [-- --port 4010]
+       npm run fake:hubspot -- --send COMPANY_ID [--to http://localhost:3000] [--port 4010]
+  Serves a fake HubSpot with companies 1001–1005, or sends one signed company.creation webhook to Verrijk.`;
+
+/** The options, or an exit: --help prints the usage (0); an unknown option or a bad port says so (2). */
+function options(argv: string[]): { port: number; send?: string; to: string } {
+  let values: { port?: string; send?: string; to?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, send: { type: 'string' }, to: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const port = Number(values.port ?? 4010);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`--port: not a port number: ${values.port}\n${USAGE}`);
+    process.exit(2);
+  }
+  return { port, send: values.send, to: values.to ?? 'http://localhost:3000' };
+}
+
+const { port, send: sendId, to } = options(process.argv.slice(2));
 
 const COMPANIES: Array<[string, Record<string, string>]> = [
   ['1001', { name: 'Bakkerij Van der Meulen B.V.', domain: 'bakkerijvandermeulen.nl', industry: 'FOOD_PRODUCTION', numberofemployees: '14', sbi_code: '10.71' }],
@@ -42,17 +66,24 @@ async function send(objectId: string, to: string) {
     body,
   });
   console.log(`POST ${to}/webhooks/hubspot → ${res.status} ${await res.text()}`);
-  // Show the card as the fake holds it a moment later.
-  await new Promise((r) => setTimeout(r, 1500));
-  const card = await fetch(`http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
-  }).catch(() => undefined);
-  if (card?.ok) console.log(JSON.stringify(((await card.json()) as { properties: unknown }).properties, null, 2));
+  if (!res.ok) process.exit(1);
+  // Show the card as the fake holds it once Verrijk has written it (it answers the webhook first).
+  const url = `http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const card = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+    const properties = card?.ok ? ((await card.json()) as { properties: Record<string, string | null> }).properties : undefined;
+    if (properties?.cbs_sbi_code) {
+      console.log(JSON.stringify(properties, null, 2));
+      return;
+    }
+  }
+  console.error(`no card written on company ${objectId} after 30 s: see the logs of Verrijk and of this fake`);
+  process.exit(1);
 }
 
-const sendId = opt('--send');
 if (sendId) {
-  await send(sendId, opt('--to') ?? 'http://localhost:3000');
+  await send(sendId, to);
 } else {
   const fake = await startFakeHubspot({ token: TOKEN, port, limit: 190, windowMs: 10_000, verbose: true });
   for (const [id, props] of COMPANIES) fake.seed('company', id, props);

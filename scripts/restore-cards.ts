@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, configSecrets, loadConfig } from '../src/config.js';
 import { setupCrm } from '../src/crm/setup.js';
+import { withEnvFile } from '../src/env-file.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { SOURCES, type Source } from '../src/leads/identity.js';
@@ -31,7 +32,7 @@ if (values.source && !SOURCES.includes(values.source as Source)) {
 }
 
 try {
-  const config = loadConfig(process.env);
+  const config = loadConfig(withEnvFile(process.env));
   const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const database = await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, poolSize: 2 });
   await runMigrations(database);

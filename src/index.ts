@@ -5,14 +5,16 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { type Config, ConfigError, configSecrets, loadConfig } from './config.js';
+import { EnvFileError, withEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { buildRuntime } from './runtime.js';
 
 let config: Config;
 try {
-  config = loadConfig(process.env);
+  // `.env` in the working directory, if there is one; the process environment wins.
+  config = loadConfig(withEnvFile(process.env));
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof EnvFileError) {
     console.error(err.message);
     process.exit(1);
   }

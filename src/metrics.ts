@@ -8,7 +8,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'verrijk_process_' });
+  // Node's own metrics are named process_* and nodejs_* already: the prefix adds only ours
+  // (verrijk_process_cpu_seconds_total, not verrijk_process_process_cpu_seconds_total).
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'verrijk_' });
   const collectors: Array<() => Promise<void>> = [];
 
   const m = {

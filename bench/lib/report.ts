@@ -70,13 +70,27 @@ export function formatTable(rows: BenchRow[]): string {
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
-/** Writes the run to bench/results/<timestamp>.json and bench/results/latest.json; returns the dated path. */
-export function writeResults(run: BenchRun, dir = path.resolve('bench/results')): string {
-  mkdirSync(dir, { recursive: true });
+/** Where every run is written: under var/, which git ignores, so a bench run never changes a tracked file. */
+export const RUNS_DIR = 'var/bench';
+/** Where a run is kept when asked (`--keep`): tracked, the files the docs' figures are filled from. */
+export const KEPT_DIR = 'bench/results';
+
+/**
+ * Writes the run to var/bench/<timestamp>.json and var/bench/latest.json, and with `keep` also to
+ * bench/results/<timestamp>.json (to be committed); returns the path of the kept or dated file.
+ */
+export function writeResults(run: BenchRun, options: { keep?: boolean; root?: string } = {}): string {
+  const root = options.root ?? process.cwd();
   const stamp = run.startedAt.replace(/[:.]/g, '-');
-  const file = path.join(dir, `${stamp}${run.quick ? '-quick' : ''}.json`);
+  const name = `${stamp}${run.quick ? '-quick' : ''}.json`;
   const text = `${JSON.stringify(run, null, 2)}\n`;
-  writeFileSync(file, text);
-  writeFileSync(path.join(dir, 'latest.json'), text);
-  return file;
+  const runs = path.join(root, RUNS_DIR);
+  mkdirSync(runs, { recursive: true });
+  writeFileSync(path.join(runs, name), text);
+  writeFileSync(path.join(runs, 'latest.json'), text);
+  if (!options.keep) return path.join(runs, name);
+  const kept = path.join(root, KEPT_DIR, name);
+  mkdirSync(path.dirname(kept), { recursive: true });
+  writeFileSync(kept, text);
+  return kept;
 }

@@ -5,8 +5,9 @@ import { createPostgresDatabase, dropPostgresDatabase } from '../../test/support
 import { type SpawnedService, spawnService } from '../../test/support/spawn-service.js';
 
 /**
- * The service as production runs it (`node --import tsx src/index.ts`, the
- * intake colleague's spawn helper), on a fresh database of either flavour:
+ * The service as production runs it (compiled: `node scripts/start.mjs`, which
+ * runs dist/ as the Dockerfile's `node dist/index.js` does), through the tests'
+ * spawn helper, on a fresh database of either flavour:
  * PostgreSQL gets a new database, PGlite a new directory. `dispose` stops the
  * process and removes the database.
  */
@@ -48,7 +49,7 @@ export async function startBenchService(flavour: Flavour, env: Record<string, st
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'verrijk-bench-logs-'));
   let service: SpawnedService;
   try {
-    service = await spawnService({ CRM_CATCHUP_CRON: 'off', ...db.env, ...env }, { readyTimeoutMs: 90_000, logFile: path.join(logDir, 'service.log') });
+    service = await spawnService({ CRM_CATCHUP_CRON: 'off', ...db.env, ...env }, { readyTimeoutMs: 90_000, logFile: path.join(logDir, 'service.log'), compiled: true });
   } catch (err) {
     await db.drop();
     rmSync(logDir, { recursive: true, force: true });

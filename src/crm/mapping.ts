@@ -8,7 +8,7 @@ export type CrmProperties = Record<string, string>;
 
 /**
  * The data mapping: which card field lands in which CRM property, per CRM.
- * The defaults below are what the README's "Data mapping" table shows; a JSON
+ * The defaults below are what the "Data mapping" table of docs/crm-mapping.md shows; a JSON
  * file named by CRM_MAPPING_FILE replaces the mapping of each CRM it names.
  * Validated at start: an unknown card field or two fields aimed at one
  * property stops the service with a message naming them.

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { envSchema } from '../../src/config.js';
 
 /**
- * Each config variable is declared once, in the zod schema of src/config.ts; the README's
- * environment table and .env.example must name exactly the same variables, no more and no
+ * Each config variable is declared once, in the zod schema of src/config.ts; the environment
+ * table of docs/configuration.md and .env.example must name exactly the same variables, no more and no
  * fewer. A variable added to the schema but not documented (or documented after it was
  * removed) fails here with its name.
  */
@@ -18,7 +18,7 @@ const VAR = /`([A-Z][A-Z0-9_]*)`/g;
 /** Variable names in the first column of the table under "## Configuration" (a cell may name several). */
 function readmeVariables(readme: string): string[] {
   const start = /(^|\n)## Configuration\n/.exec(readme);
-  if (!start) throw new Error('README.md has no "## Configuration" section');
+  if (!start) throw new Error('docs/configuration.md has no "## Configuration" section');
   const section = readme.slice(start.index + start[0].length).split(/\n## /)[0];
   const names: string[] = [];
   for (const line of section.split('\n')) {
@@ -55,8 +55,8 @@ describe('each config variable is declared once', () => {
     expect(declared.length).toBeGreaterThan(10);
   });
 
-  it("the README's environment table names exactly the schema's variables", () => {
-    expect(mismatch(declared, readmeVariables(read('README.md')), "README.md's Configuration table").join('\n')).toBe('');
+  it("docs/configuration.md's environment table names exactly the schema's variables", () => {
+    expect(mismatch(declared, readmeVariables(read('docs/configuration.md')), "docs/configuration.md's Configuration table").join('\n')).toBe('');
   });
 
   it('.env.example names exactly the schema\'s variables', () => {

@@ -5,7 +5,7 @@ import { errorResponses } from '../openapi.js';
 /**
  * Prometheus scrape endpoint. Open like /healthz: it carries counts and ages,
  * no lead data and no secrets, but it should still be reachable only from the
- * monitoring network (see README "Metrics and alerts").
+ * monitoring network (see docs/operations.md, "Metrics and alerts").
  */
 const metricsRoute = createRoute({
   method: 'get',

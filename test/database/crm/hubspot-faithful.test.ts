@@ -21,10 +21,10 @@ const signal = new AbortController().signal;
 const text = (m: Map<number, JobOutcome>) => JSON.stringify([...m.entries()]);
 const company = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
 
-/** The scopes the README's "Connect HubSpot" guide tells people to tick. */
+/** The scopes the HubSpot guide (docs/crm-hubspot.md, "Steps") tells people to tick. */
 function readmeScopes(): string[] {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Connect HubSpot'), readme.indexOf('## Connect Pipedrive'));
+  const readme = readFileSync(new URL('../../../docs/crm-hubspot.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Steps'), readme.indexOf('## Check it'));
   const step1 = section.slice(section.indexOf('1.'), section.indexOf('\n2.'));
   return [...step1.matchAll(/`((?:crm\.[a-z.]+)|oauth)`/g)].map((m) => m[1]);
 }

@@ -1,0 +1,68 @@
+// `npm start`: the service as compiled JavaScript (dist/), the same code the Dockerfile runs with
+// `node dist/index.js`, without TypeScript being compiled on every start (tsx cost seconds and memory).
+//
+// `npm ci` builds dist/ (the `prepare` script runs this file with --build-only), so a fresh
+// clone's first start only starts. When a file under src/ (or a tsconfig) is newer than the
+// build, or there is no build, it builds first, once, and says so on stderr: a clone edited
+// after installing never runs stale code. Plain JavaScript, because it runs before anything is
+// compiled and in the production image, where neither tsx nor TypeScript is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist', 'index.js');
+const buildOnly = process.argv.includes('--build-only');
+
+/** Newest modification time of the build's inputs, in ms. */
+function newestInput() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(path.join(root, 'src'));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
+  return newest;
+}
+
+function tscPath() {
+  try {
+    return createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  } catch {
+    return undefined; // production install: dev dependencies pruned
+  }
+}
+
+function build(tsc) {
+  process.stderr.write('verrijk: compiling src/ to dist/ (once after a change; npm run build does the same)\n');
+  // tsc reports on stdout; send it to stderr, so stdout stays the service's JSON log lines.
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) {
+    // tsc emits even when it finds errors: leave no entry behind that would look like a good build.
+    rmSync(entry, { force: true });
+    process.stderr.write('verrijk: the build failed (see above); nothing was started\n');
+    process.exit(1);
+  }
+}
+
+// Docker's first stage runs `npm ci` before copying src/: nothing to build yet.
+const hasSources = existsSync(path.join(root, 'src'));
+if (hasSources) {
+  const stale = !existsSync(entry) || statSync(entry).mtimeMs < newestInput();
+  const tsc = stale ? tscPath() : undefined;
+  if (stale && tsc) build(tsc);
+  else if (stale && existsSync(entry)) process.stderr.write('verrijk: src/ is newer than dist/, but TypeScript is not installed to rebuild it\n');
+}
+if (!buildOnly) {
+  if (!existsSync(entry)) {
+    process.stderr.write('verrijk: dist/index.js is missing; run npm ci (or npm run build) first\n');
+    process.exit(1);
+  }
+  await import(pathToFileURL(entry).href);
+}
