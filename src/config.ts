@@ -136,6 +136,8 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: int(10, 1, 200),
   PUBLIC_URL: optionalUrl,
   ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  // The status page's language: one per deployment, never mixed on a page.
+  UI_LANGUAGE: z.preprocess(emptyToUndefined, z.enum(['nl', 'en'], { error: 'must be nl or en' }).default('nl')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -225,6 +227,8 @@ export interface Config {
   publicUrl: string;
   adminToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
+  /** The status page's language (UI_LANGUAGE). */
+  uiLanguage: Env['UI_LANGUAGE'];
   cbs: {
     baseUrl: string;
     tables: string[];
@@ -284,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
+    uiLanguage: e.UI_LANGUAGE,
     cbs: {
       baseUrl: e.CBS_BASE_URL,
       tables: e.CBS_TABLES,
