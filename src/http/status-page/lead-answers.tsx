@@ -153,8 +153,10 @@ export function Answers({ ui, d }: { ui: Ui; d: LeadDetail }) {
 }
 
 /** One figure: value or why there is none, the CBS cell it is, and its provenance. Issue 26 adds a trend line and chart beside the value. */
-function FigureBlock({ ui, f, card }: { ui: Ui; f: FigureView; card: Record<string, string> }) {
+function FigureBlock({ ui, f, card, hasPlace }: { ui: Ui; f: FigureView; card: Record<string, string>; hasPlace: boolean }) {
   const t = ui.t.lead;
+  // 'no_region' with a municipality: the table does not list it (a municipality newer than the table).
+  const status = f.status === 'no_region' && hasPlace ? 'no_region_table' : f.status;
   const amount = f.count ?? f.value;
   const onCard = card[FIGURE_CARD_FIELD[f.id] ?? ''];
   const cell = [f.sbi, f.size, f.region].filter(Boolean).join(' · ');
@@ -164,7 +166,7 @@ function FigureBlock({ ui, f, card }: { ui: Ui; f: FigureView; card: Record<stri
       {amount !== null ? (
         <div class="value">{ui.number(amount)}</div>
       ) : (
-        <div class="reason">{word(t.figureStatus, f.status) || f.reason || f.status}</div>
+        <div class="reason">{word(t.figureStatus, status) || f.reason || f.status}</div>
       )}
       {f.lastKnown?.count !== null && f.lastKnown?.count !== undefined ? (
         <div class="small reason">{fill(t.lastKnown, { count: ui.number(f.lastKnown.count), period: f.lastKnown.period ?? '' })}</div>
@@ -196,7 +198,8 @@ function FigureBlock({ ui, f, card }: { ui: Ui; f: FigureView; card: Record<stri
   );
 }
 
-export function Figures({ ui, figures, card, sourceLine }: { ui: Ui; figures: FigureView[]; card: Record<string, string>; sourceLine: string | null }) {
+export function Figures(props: { ui: Ui; figures: FigureView[]; card: Record<string, string>; sourceLine: string | null; hasPlace: boolean }) {
+  const { ui, figures, card, sourceLine, hasPlace } = props;
   const t = ui.t.lead;
   return (
     <section>
@@ -206,7 +209,7 @@ export function Figures({ ui, figures, card, sourceLine }: { ui: Ui; figures: Fi
       ) : (
         <div class="figures">
           {figures.map((f) => (
-            <FigureBlock ui={ui} f={f} card={card} />
+            <FigureBlock ui={ui} f={f} card={card} hasPlace={hasPlace} />
           ))}
         </div>
       )}

@@ -156,7 +156,7 @@ export function LeadPage({ ui, nonce, mode, d, now, database }: { ui: Ui; nonce:
               <Inputs ui={ui} inputs={c.detail.inputs} />
               <Answers ui={ui} d={c.detail} />
             </div>
-            <Figures ui={ui} figures={c.figures} card={c.card} sourceLine={c.sourceLine} />
+            <Figures ui={ui} figures={c.figures} card={c.card} sourceLine={c.sourceLine} hasPlace={c.detail.municipality !== null} />
             <Card ui={ui} card={c.card} before={c.previousCard} />
           </>
         ) : (
