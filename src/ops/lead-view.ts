@@ -150,7 +150,8 @@ export function detailOf(result: unknown, fallback: { company?: unknown; domain?
   const inputs = {} as Record<InputField, string | null>;
   for (const f of INPUT_FIELDS) {
     const v = input[f] ?? (f === 'company' || f === 'domain' ? fallback[f] : undefined);
-    inputs[f] = f === 'kvkSbi' && v !== undefined && v !== null && typeof v !== 'string' ? JSON.stringify(v).slice(0, 300) : text(v);
+    // A KvK profile is an object: shown as JSON with a space after each , and : so it wraps between its parts.
+    inputs[f] = f === 'kvkSbi' && v !== undefined && v !== null && typeof v !== 'string' ? JSON.stringify(v).slice(0, 300).replace(/([,:])(?=["{[\d])/g, '$1 ') : text(v);
   }
   const guess = obj(obj(r.cbs_match)?.sectorGuess);
   return {

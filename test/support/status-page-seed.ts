@@ -81,7 +81,7 @@ export async function seedStatusPage(db: Queryable): Promise<{ historyRef: LeadR
   return { historyRef: historyRef as LeadRef, leadRefs };
 }
 
-/** Failed leads as our CRM client words them (src/crm/http.ts, src/jobs/queue.ts): four known companies and one HubSpot id nobody named. */
+/** Failed leads as our CRM client words them (src/crm/http.ts, src/jobs/queue.ts), hours before the history lead's: four known companies and one HubSpot id nobody named. */
 async function seedFailures(db: Queryable, refs: LeadRef[]) {
   const errors = [
     'pipedrive update: PATCH /api/v2/organizations/{id} → 404 Organization not found',
@@ -90,7 +90,9 @@ async function seedFailures(db: Queryable, refs: LeadRef[]) {
     'the worker running the last attempt stopped answering (lease expired)',
   ];
   for (const [i, lastError] of errors.entries()) {
-    await seedJob(db, refs[(i * 5 + 2) % refs.length], { status: 'dead', reason: 'webhook', attempts: 3 + i, lastError, payload: { lead: {}, event: { type: 'company.creation' } } });
+    const updatedAt = new Date(Date.now() - (i + 1) * 3600_000);
+    await seedJob(db, refs[(i * 5 + 2) % refs.length], { status: 'dead', reason: 'webhook', attempts: 3 + i, lastError, updatedAt, payload: { lead: {}, event: { type: 'company.creation' } } });
   }
-  await seedJob(db, leadRef(), { status: 'dead', attempts: 1, lastError: 'hubspot read: POST /crm/v3/objects/companies/batch/read → 400 Invalid input JSON', payload: { lead: {}, event: { type: 'company.creation' } } });
+  const lastError = 'hubspot read: POST /crm/v3/objects/companies/batch/read → 400 Invalid input JSON';
+  await seedJob(db, leadRef(), { status: 'dead', attempts: 1, lastError, updatedAt: new Date(Date.now() - 6 * 3600_000), payload: { lead: {}, event: { type: 'company.creation' } } });
 }

@@ -18,7 +18,7 @@ header h1 a{color:#fff;text-decoration:none}
 header .spacer{flex:1}
 header form{margin:0}
 main{padding:18px 24px;max-width:1280px;margin:0 auto;display:flex;flex-direction:column;gap:16px}
-.row{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px;align-items:start}
+.row{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px;align-items:start}
 section{background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:14px 16px;min-width:0}
 h2{font-size:15px;margin:0 0 10px;color:#183153}
 h3{font-size:14px;margin:14px 0 6px;color:#183153}
@@ -33,14 +33,15 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 .muted{color:#5f6878}
 .small{font-size:12px}
 a{color:#1a4f8f}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#e6ebf3;color:#183153}
+.badge{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;background:#e6ebf3;color:#183153}
 .badge.ok{background:#dcf3e4;color:#146c2e}
 .badge.warn{background:#fff1cc;color:#7a5300}
 .badge.bad{background:#fde0e0;color:#9b1c1c}
-header .badge{background:#2b4a75;color:#fff;font-size:13px}
+header .badge{background:#2b4a75;color:#fff;font-size:13px;white-space:normal}
 header .badge.warn{background:#f0b429;color:#1d2433}
 .counts{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:8px}
-.count{flex:1;min-width:76px;border:1px solid #eef1f5;border-radius:6px;padding:4px 8px}
+.count{flex:1 0 auto;border:1px solid #eef1f5;border-radius:6px;padding:4px 8px}
+.count span{white-space:nowrap}
 .count b{display:block;font-size:18px}
 .count b.error{color:#9b1c1c}
 dl.facts{display:grid;grid-template-columns:minmax(110px,max-content) minmax(0,1fr);gap:4px 14px;margin:0}
@@ -51,6 +52,14 @@ dl.facts dd{margin:0;min-width:0}
 .figure .value{font-size:18px;font-weight:600}
 .figure dl.facts{margin-top:6px;font-size:12px;grid-template-columns:minmax(90px,max-content) minmax(0,1fr)}
 .reason{color:#7a5300}
+table.leads{font-size:13px;table-layout:fixed}
+table.leads th:nth-child(1){width:27%}
+table.leads th:nth-child(2){width:29%}
+table.leads th:nth-child(3){width:17%}
+table.leads th:nth-child(4){width:10%}
+table.leads th:nth-child(5){width:10%}
+table.leads th:nth-child(6){width:7%}
+table.leads td .badge{white-space:normal}
 form.search{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:10px}
 form.search label{flex-basis:100%;color:#5f6878;font-size:12px}
 form.search input{flex:1;min-width:220px;padding:6px 8px;font:inherit;border:1px solid #9aa7bd;border-radius:5px}

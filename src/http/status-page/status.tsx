@@ -25,11 +25,13 @@ export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string;
         <div class="row">
           <QueueBox ui={ui} queue={s.queue} />
           <WriteBackBox ui={ui} mode={s.mode} />
-          <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />
         </div>
         <DeadLetters ui={ui} dead={s.queue.dead} />
         <LeadListSection ui={ui} list={s.leads} now={now} />
-        <CbsBox ui={ui} cbs={s.cbs} now={now} />
+        <div class="row">
+          <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />
+          <CbsBox ui={ui} cbs={s.cbs} now={now} />
+        </div>
       </main>
       <Footer ui={ui} generatedAt={now} database={s.database} />
     </Layout>

@@ -158,8 +158,8 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const id = (await page.locator('table.leads tbody tr td:first-child .nowrap').textContent())?.trim().split(' ')[1] ?? '';
     await page.goto(`${base.en}/?q=${encodeURIComponent(id)}`);
     await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(1);
-    await page.goto(`${base.en}/?q=${encodeURIComponent('https://www.softwarehuisbakker.nl/contact')}`);
-    await expect(page.locator('table.leads tbody tr td:first-child a').allTextContents()).resolves.toEqual(['Softwarehuis Bakker B.V.']);
+    await page.goto(`${base.en}/?q=${encodeURIComponent('https://www.softwarehuisdevries.nl/contact')}`);
+    await expect(page.locator('table.leads tbody tr td:first-child a').allTextContents()).resolves.toEqual(['Softwarehuis De Vries B.V.']);
     await page.goto(`${base.en}/`);
     await Promise.all([page.waitForURL(/page=2/), page.click('.pager a')]);
     await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(SEEDED_LEADS + 1 - 50);
