@@ -58,16 +58,16 @@ export async function seedStatusPage(db: Queryable): Promise<{ historyRef: LeadR
     const payload = { lead: pipedrive ? input : {}, event: { type: pipedrive ? 'organization.create' : 'company.creation' } };
     if (i === 0) {
       historyRef = ref;
-      const first = await seedJob(db, ref, { status: 'done', payload });
+      const first = await seedJob(db, ref, { status: 'done', attempts: 1, payload });
       const older = enrich({ ...input, employees: 8 });
       await seedEnrichment(db, ref, first.id, { ...older, writeStatus: 'dry_run', previousProperties: {} });
       const retried = await seedJob(db, ref, { status: 'done', reason: 'catchup', attempts: 2, lastError: 'hubspot read: POST /crm/v3/objects/companies/batch/read → 503 Service Unavailable' });
       await seedEnrichment(db, ref, retried.id, { ...older, writeStatus: 'written', previousProperties: older.properties });
       await seedJob(db, ref, { status: 'dead', reason: 'webhook', attempts: 9, payload, lastError: 'gave up after 9 attempts over 24 h: hubspot update: POST /crm/v3/objects/companies/batch/update → 503 Service Unavailable' });
-      const again = await seedJob(db, ref, { status: 'done', reason: 'reenrich', payload });
+      const again = await seedJob(db, ref, { status: 'done', reason: 'reenrich', attempts: 1, payload });
       await seedEnrichment(db, ref, again.id, { ...enrich(input), writeStatus: 'written', previousProperties: older.properties });
     } else {
-      const job = await seedJob(db, ref, { status: 'done', payload });
+      const job = await seedJob(db, ref, { status: 'done', attempts: 1, payload });
       const writeStatus = i % 7 === 3 ? 'unchanged' : i % 11 === 5 ? 'skipped_rollout' : 'written';
       await seedEnrichment(db, ref, job.id, { ...enrich(input), writeStatus, previousProperties: { cbs_sbi_code: null } });
     }

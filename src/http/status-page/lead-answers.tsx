@@ -55,12 +55,19 @@ function SectorRow({ ui, d }: { ui: Ui; d: LeadDetail }) {
           <>
             {word(t.method, s.method)}
             {s.confidence !== null ? <> · <b>{fill(t.confidence, { pct: ui.pct(s.confidence) })}</b></> : null}
-            {s.normalised ? <div class="small muted">{fill(t.read, { text: s.normalised })}{s.detail ? ` · ${s.detail}` : ''}</div> : null}
+            {s.normalised ? <div class="small muted">{fill(t.read, { text: s.normalised })}</div> : null}
             {s.exact === false ? <div class="small reason">{t.notExact}</div> : null}
             {s.runnerUp ? (
               <div class="small muted">
                 {fill(t.runnerUp, { code: s.runnerUp.code, title: s.runnerUp.title ?? '', pct: s.runnerUp.confidence === null ? '?' : ui.pct(s.runnerUp.confidence) })}
               </div>
+            ) : null}
+            {/* The engine's own note (which synonym or rule matched) is English and technical: kept behind a toggle. */}
+            {s.detail ? (
+              <details>
+                <summary>{ui.t.dead.technical}</summary>
+                <p>{s.detail}</p>
+              </details>
             ) : null}
           </>
         ) : (

@@ -65,7 +65,7 @@ export function LeadListSection({ ui, list, now }: { ui: Ui; list: LeadList; now
                         <span class="code">{r.sector.code}</span> {r.sector.title ?? ''}
                       </>
                     ) : (
-                      <span class="muted">{word(ui.t.resultStatus, r.status) || ui.t.unknown}</span>
+                      <span class="muted">{ui.t.lead.noSector}</span>
                     )}
                   </td>
                   <td>{r.size ?? <span class="muted">{ui.t.unknown}</span>}</td>

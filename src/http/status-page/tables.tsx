@@ -68,7 +68,7 @@ function RateLimitRow({ ui, r, now }: { ui: Ui; r: RateLimitView; now: Date }) {
           <span class="badge ok">{t.flowing}</span>
         )}
       </td>
-      <td class="num">{r.dailyLimit ? `${r.dailyUsed} / ${r.dailyLimit}` : r.dailyUsed}</td>
+      <td class="num">{r.dailyLimit ? `${ui.number(r.dailyUsed)} / ${ui.number(r.dailyLimit)}` : ui.number(r.dailyUsed)}</td>
     </tr>
   );
 }

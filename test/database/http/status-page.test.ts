@@ -85,7 +85,7 @@ describe.each(flavours)('status page on %s', (flavour) => {
     expect(failed).toContain('Het CRM heeft deze lead niet meer (verwijderd of samengevoegd).');
     expect(html).toContain('83583NED');
     expect(html).toMatch(/7 van 190 per 10 s/);
-    expect(html).toContain('420 / 250000');
+    expect(html).toContain('420 / 250.000');
     expect(html).toContain('Uitrol 25% van nieuwe leads');
     expect(html).toContain('Geen CRM gekoppeld: er wordt niets naar een CRM geschreven');
   });
