@@ -73,12 +73,12 @@ function SectorRow({ ui, d }: { ui: Ui; d: LeadDetail }) {
         ) : (
           <>
             {given ? null : <div class="reason">{t.noSectorInput}</div>}
-            <Problems ui={ui} problems={problems} />
             {d.sectorGuess ? (
               <div class="small">
                 {fill(t.guess, { code: d.sectorGuess.code, title: d.sectorGuess.title ?? '', pct: d.sectorGuess.confidence === null ? '?' : ui.pct(d.sectorGuess.confidence) })}
               </div>
             ) : null}
+            <Problems ui={ui} problems={problems} />
           </>
         )}
       </td>

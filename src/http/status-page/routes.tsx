@@ -52,14 +52,20 @@ const leadPageRoute = createRoute({
   method: 'get',
   path: '/leads/{source}/{id}',
   tags: ['admin'],
-  summary: "A lead's page (HTML): inputs, answers with confidence and reasons, figures with provenance, the card, history, a re-enrich button",
+  summary: 'One lead (HTML): inputs, answers with confidence and reasons, figures with provenance, the card, history, a re-enrich button',
   security: ADMIN_SECURITY,
   request: {
-    params: z.object({ source: z.string(), id: z.string() }),
-    query: z.object({ account: z.string().optional(), type: z.string().optional() }),
+    params: z.object({
+      source: z.string().openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' }),
+      id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '65059681032' }),
+    }),
+    query: z.object({
+      account: z.string().optional().openapi({ description: 'CRM account (HubSpot portal id, Pipedrive company id); default: the first that knows this id' }),
+      type: z.string().optional().openapi({ description: 'Object type; default: the first type that knows this id' }),
+    }),
   },
   responses: {
-    200: { description: "The lead's page; the login form without a session; without ADMIN_TOKEN, a page saying how to enable the admin", content: html },
+    200: { description: 'The lead page; the login form without a session; without ADMIN_TOKEN, a page saying how to enable the admin', content: html },
     404: { description: 'No such lead: a page saying so', content: html },
   },
 });
