@@ -71,6 +71,7 @@ details{margin-top:4px}
 summary{cursor:pointer;color:#5f6878;font-size:12px}
 details p{font-size:12px;color:#5f6878;margin:4px 0 0}
 .login{max-width:420px;margin:12vh auto;background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:24px}
+.login.wide{max-width:600px}
 .login input{width:100%;padding:8px;margin:6px 0 14px;font:inherit;border:1px solid #9aa7bd;border-radius:5px}
 pre{background:#f3f5f9;border-radius:5px;padding:8px;white-space:pre-wrap}
 .error{color:#9b1c1c;margin:0 0 10px}

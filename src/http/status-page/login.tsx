@@ -26,7 +26,7 @@ export function AdminDisabledPage(props: { nonce: string; ui: Ui }) {
   const t = props.ui.t.disabled;
   return (
     <Layout title={t.title} nonce={props.nonce} lang={props.ui.lang}>
-      <div class="login" id="admin-disabled">
+      <div class="login wide" id="admin-disabled">
         <h2>{t.heading}</h2>
         <p>{t.body}</p>
         <p>{t.example}</p>

@@ -48,12 +48,14 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
   let database: TestDatabase;
   const services: TestService[] = [];
   const servers: ServerType[] = [];
-  const base: Record<'nl' | 'en', string> = { nl: '', en: '' };
+  const base: Record<'nl' | 'en' | 'off', string> = { nl: '', en: '', off: '' };
   let browser: Browser;
   let historyHref = '';
 
-  async function start(lang: 'nl' | 'en') {
-    const service = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN, UI_LANGUAGE: lang }));
+  async function start(lang: 'nl' | 'en' | 'off') {
+    // 'off': no ADMIN_TOKEN, as on a fresh install.
+    const env: Record<string, string> = lang === 'off' ? { UI_LANGUAGE: 'en' } : { ADMIN_TOKEN: TOKEN, UI_LANGUAGE: lang };
+    const service = await createTestService(database, testConfig(env));
     services.push(service);
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -74,6 +76,7 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     historyHref = `/leads/${historyRef.source}/${historyRef.objectId}?account=${historyRef.accountId}&type=${historyRef.objectType}`;
     await start('nl');
     await start('en');
+    await start('off');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -149,6 +152,19 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
       await page.close();
     }, 180_000);
   }
+
+  it('without ADMIN_TOKEN, / says how to enable the admin and links the API docs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const res = await page.goto(`${base.off}/`);
+    expect(res?.status()).toBe(200);
+    await expect(page.locator('h2').textContent()).resolves.toBe(en.disabled.heading);
+    await expect(page.locator('#admin-disabled').innerText()).resolves.toContain('ADMIN_TOKEN');
+    await expect(page.locator('a[href="/docs"]').count()).resolves.toBe(1);
+    await page.screenshot({ path: `${ARTIFACTS}/admin-disabled-en.png`, fullPage: true });
+    await expectLaidOut(page, 'admin disabled page');
+    await Promise.all([page.waitForURL(`${base.off}/docs`), page.click('a[href="/docs"]')]);
+    await page.close();
+  }, 60_000);
 
   it('finds leads by company, id and domain, and pages through them', async () => {
     const page = await signedIn('en');
