@@ -22,7 +22,8 @@ describe.each(flavours)('status page on %s', (flavour) => {
     await seedEnrichment(db, probeRef, job.id, { properties: { ...SAMPLE_CARD, cbs_sbi_title: `${PROBE} title` }, writeStatus: 'dry_run' });
     await seedJob(db, probeRef, { status: 'dead', lastError: `hubspot update: PATCH /crm/v3/objects/companies/1 → 404 ${PROBE}` });
     await seedCbsTable(db, '83583NED', new Date(Date.now() - 3600_000));
-    await seedRateLimit(db, 'hubspot:12345678', 7);
+    // In flight for the next hour: counted in the window however slowly the tests run.
+    await seedRateLimit(db, 'hubspot:12345678', 7, { inFlightUntil: new Date(Date.now() + 3600_000) });
     await seedJob(db, { ...leadRef(), accountId: '4242' }, { status: 'queued', lastError: `${SETUP_WAIT_PREFIX}the token lacks crm.schemas.companies.write ${PROBE}` });
   });
   const services = servicesOn(() => database);
