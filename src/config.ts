@@ -161,6 +161,8 @@ export const envSchema = z.object({
   TRUST_PROXY: bool(false),
   // Webhook body bytes read but not yet verified, all requests together; beyond it 503 (finding H1).
   WEBHOOK_UNVERIFIED_BYTES: int(32 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024),
+  // The status page's language: one per deployment, never mixed on a page.
+  UI_LANGUAGE: z.preprocess(emptyToUndefined, z.enum(['nl', 'en'], { error: 'must be nl or en' }).default('nl')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -260,6 +262,8 @@ export interface Config {
   /** Budget of unverified webhook body bytes in flight, all requests together. */
   webhookUnverifiedBytes: number;
   logLevel: Env['LOG_LEVEL'];
+  /** The status page's language (UI_LANGUAGE). */
+  uiLanguage: Env['UI_LANGUAGE'];
   cbs: {
     baseUrl: string;
     tables: string[];
@@ -323,6 +327,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     webhookUnverifiedBytes: e.WEBHOOK_UNVERIFIED_BYTES,
     logLevel: e.LOG_LEVEL,
+    uiLanguage: e.UI_LANGUAGE,
     cbs: {
       baseUrl: e.CBS_BASE_URL,
       tables: e.CBS_TABLES,

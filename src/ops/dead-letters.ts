@@ -1,26 +1,37 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { jobs } from '../db/schema.js';
+import { type FailureReason, failureReason } from './failure-reason.js';
+import { companiesOf } from './lead-list.js';
+import { accountOfKey } from './leads.js';
 
-/** The latest dead letters with their reasons, for the status page. */
+/** The latest dead letters for the status page: by company name, with the reason in kinds a person can act on. */
 
 export interface DeadJob {
   id: number;
   source: string;
   leadKey: string;
+  accountId: string;
+  objectType: string;
+  objectId: string;
+  /** From the lead's latest enrichment or any webhook of it; null when none named it (HubSpot sends ids only). */
+  company: string | null;
   reason: string;
   attempts: number;
   lastError: string | null;
+  failure: FailureReason;
   updatedAt: Date;
 }
 
 /** The latest dead letters, newest first. */
 export async function latestDeadJobs(db: Queryable, limit = 5): Promise<DeadJob[]> {
-  return db
+  const rows = await db
     .select({
       id: jobs.id,
       source: jobs.source,
       leadKey: jobs.leadKey,
+      objectType: jobs.objectType,
+      objectId: jobs.objectId,
       reason: jobs.reason,
       attempts: jobs.attempts,
       lastError: jobs.lastError,
@@ -30,4 +41,11 @@ export async function latestDeadJobs(db: Queryable, limit = 5): Promise<DeadJob[
     .where(eq(jobs.status, 'dead'))
     .orderBy(desc(jobs.updatedAt), desc(jobs.id))
     .limit(limit);
+  const companies = await companiesOf(db, [...new Set(rows.map((r) => r.leadKey))]);
+  return rows.map((r) => ({
+    ...r,
+    accountId: accountOfKey(r.leadKey, r),
+    company: companies.get(r.leadKey) ?? null,
+    failure: failureReason(r.lastError),
+  }));
 }

@@ -137,6 +137,19 @@ export interface FigureView {
   modified: string | null;
   source: string | null;
   region: string | null;
+  /** 'national' | 'municipality' */
+  scope: string | null;
+  /** value × the unit's multiplier: the count itself. */
+  count: number | null;
+  tableTitle: string | null;
+  topicTitle: string | null;
+  /** CBS's status of the period ("Voorlopig", "Definitief"). */
+  periodStatus: string | null;
+  /** The SBI category and size class the cell is for. */
+  sbi: string | null;
+  size: string | null;
+  /** The most recent period with a value, when the latest one has none. */
+  lastKnown: { count: number | null; period: string | null } | null;
 }
 
 /** The configured figures (`figures` of the stored result, src/enrich/result.ts); older rows without them yield []. */
@@ -152,6 +165,8 @@ export function figuresOf(result: unknown): FigureView[] {
     const fig = (r.figure && typeof r.figure === 'object' ? r.figure : {}) as Record<string, unknown>;
     const topic = prov.topic && typeof prov.topic === 'object' ? (prov.topic as Record<string, unknown>) : {};
     const region = fig.region && typeof fig.region === 'object' ? (fig.region as Record<string, unknown>) : {};
+    const sub = (o: Record<string, unknown>, k: string) => (o[k] && typeof o[k] === 'object' ? (o[k] as Record<string, unknown>) : {});
+    const last = sub(fig, 'lastKnown');
     if (typeof r.id !== 'string' || typeof r.tableId !== 'string') continue;
     out.push({
       id: r.id,
@@ -166,6 +181,14 @@ export function figuresOf(result: unknown): FigureView[] {
       modified: str(prov.modified),
       source: str(prov.source),
       region: str(region.title),
+      scope: str(r.scope),
+      count: typeof fig.count === 'number' ? fig.count : null,
+      tableTitle: str(prov.title),
+      topicTitle: str(topic.title),
+      periodStatus: str(sub(fig, 'period').status),
+      sbi: str(sub(fig, 'sbi').title),
+      size: str(sub(fig, 'size').title),
+      lastKnown: fig.lastKnown && typeof fig.lastKnown === 'object' ? { count: typeof last.count === 'number' ? last.count : null, period: str(sub(last, 'period').title) } : null,
     });
   }
   return out;

@@ -100,8 +100,14 @@ export async function seedRefreshRun(db: Queryable, status: 'ok' | 'failed', fin
   return r;
 }
 
-export async function seedRateLimit(db: Queryable, key: string, used: number) {
+/**
+ * A CRM credential's limiter state with `used` grants. `inFlightUntil`: the grants are requests
+ * still on their way, counted until that deadline (src/crm/rate-limiter.ts), so a test on a slow
+ * machine still finds them in the window; without it they arrived just now.
+ */
+export async function seedRateLimit(db: Queryable, key: string, used: number, opts: { inFlightUntil?: Date } = {}) {
   await db.insert(rateLimitState).values({ key, limit: 190, windowMs: 10_000, dailyLimit: 250_000, dailyUsed: 420 });
   const now = Date.now();
-  if (used > 0) await db.insert(rateLimitGrants).values(Array.from({ length: used }, (_, i) => ({ key, grantedAt: new Date(now - i * 100), arrivedBy: new Date(now - i * 100) })));
+  const arrivedBy = (i: number) => opts.inFlightUntil ?? new Date(now - i * 100);
+  if (used > 0) await db.insert(rateLimitGrants).values(Array.from({ length: used }, (_, i) => ({ key, grantedAt: new Date(now - i * 100), arrivedBy: arrivedBy(i) })));
 }

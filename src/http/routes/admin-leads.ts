@@ -7,7 +7,8 @@ import { leadHistory, provenanceOf } from '../../ops/leads.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
 import { problems } from '../problem.js';
-import { IsoDate, ObjectIdSchema, SourceSchema, iso } from './admin-common.js';
+import { leadHref } from '../status-page/format.js';
+import { IsoDate, ObjectIdSchema, SourceSchema, iso, wantsHtml } from './admin-common.js';
 
 const LeadParams = z.object({
   source: SourceSchema.openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' }),
@@ -97,6 +98,7 @@ const enrichLead = createRoute({
       description: 'Queued',
       content: { 'application/json': { schema: z.object({ jobId: z.number().int(), leadKey: z.string() }).openapi('Reenrich') } },
     },
+    303: { description: "From an HTML form (the status page's re-enrich button): back to the lead's page" },
     ...notFoundResponse,
   },
 });
@@ -150,10 +152,11 @@ export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps): void {
       const payload: JobPayload = { lead: previous.lead ?? {}, event: { type: 'reenrich', occurredAt: new Date().toISOString() } };
       const ref = { source: found.lead.source as Source, accountId: found.lead.accountId, objectType: found.lead.objectType, objectId: found.lead.objectId };
       const queued = await enqueueJob(tx, { ref, reason: 'reenrich', payload });
-      return { jobId: queued.id, leadKey: found.lead.leadKey };
+      return { jobId: queued.id, leadKey: found.lead.leadKey, lead: found.lead };
     });
     deps.jobs.wake();
     c.get('log').info({ jobId: job.jobId, leadKey: job.leadKey }, 're-enrich queued');
-    return c.json(job, 202);
+    if (wantsHtml(c.req.header('accept'))) return c.redirect(leadHref(job.lead), 303);
+    return c.json({ jobId: job.jobId, leadKey: job.leadKey }, 202);
   });
 }

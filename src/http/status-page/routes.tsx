@@ -2,16 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps, AppRouter } from '../context.js';
-import { statusSnapshot } from '../../ops/status.js';
+import { isObjectId } from '../../crm/object-id.js';
+import { SOURCES, type Source } from '../../leads/identity.js';
+import { leadPageData } from '../../ops/lead-page.js';
+import type { LeadLookup } from '../../ops/leads.js';
+import { statusSnapshot, writeModeOf } from '../../ops/status.js';
 import { bodyLimitFor, isBodyLimitError } from '../body-limit.js';
 import { AppError, problems } from '../problem.js';
 import { authenticateAdmin, clearSessionCookie, revokeSession, setSessionCookie, tokenMatches } from '../admin-auth.js';
 import { type AuthThrottle, clientOf } from '../auth-throttle.js';
-import { ADMIN_SECURITY, wantsHtml } from '../routes/admin-common.js';
-import { LoginPage } from './login.js';
+import { ADMIN_SECURITY } from '../routes/admin-common.js';
+import { fill, uiFor } from './format.js';
+import { LeadNotFound, LeadPage } from './lead-page.js';
+import { AdminDisabledPage, LoginPage } from './login.js';
 import { StatusPage } from './status.js';
 
-/** GET / (status page or login form), POST /login, POST /logout. */
+/** GET / (status page or login form), GET /leads/{source}/{id} (a lead's page), POST /login, POST /logout. */
 
 /** No scripts at all; the one stylesheet is allowed by a per-response nonce. */
 function securityHeaders(c: Context, nonce: string): void {
@@ -31,9 +37,37 @@ const statusRoute = createRoute({
   method: 'get',
   path: '/',
   tags: ['admin'],
-  summary: 'Status page (HTML): queue, dead letters, recent enrichments, CBS freshness, rate limits; a login form without a session',
+  summary: 'Status page (HTML): queue, failed leads, lead list with search and paging, CBS tables, rate limits; a login form without a session',
   security: ADMIN_SECURITY,
-  responses: { 200: { description: 'The status page, or the login form' }, 401: { description: 'Admin is disabled (no ADMIN_TOKEN)', content: html } },
+  request: {
+    query: z.object({
+      q: z.string().optional().openapi({ description: 'Search leads by company name, CRM object id or domain' }),
+      page: z.string().optional().openapi({ description: 'Page of the lead list (50 a page), from 1' }),
+    }),
+  },
+  responses: { 200: { description: 'The status page; the login form without a session; without ADMIN_TOKEN, a page saying how to enable the admin', content: html } },
+});
+
+const leadPageRoute = createRoute({
+  method: 'get',
+  path: '/leads/{source}/{id}',
+  tags: ['admin'],
+  summary: 'One lead (HTML): inputs, answers with confidence and reasons, figures with provenance, the card, history, a re-enrich button',
+  security: ADMIN_SECURITY,
+  request: {
+    params: z.object({
+      source: z.string().openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' }),
+      id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: '65059681032' }),
+    }),
+    query: z.object({
+      account: z.string().optional().openapi({ description: 'CRM account (HubSpot portal id, Pipedrive company id); default: the first that knows this id' }),
+      type: z.string().optional().openapi({ description: 'Object type; default: the first type that knows this id' }),
+    }),
+  },
+  responses: {
+    200: { description: 'The lead page; the login form without a session; without ADMIN_TOKEN, a page saying how to enable the admin', content: html },
+    404: { description: 'No such lead: a page saying so', content: html },
+  },
 });
 
 const loginRoute = createRoute({
@@ -58,23 +92,54 @@ const logoutRoute = createRoute({
   responses: { 303: { description: 'Signed out (the session is ended on the server): back to /' } },
 });
 
+/** One lead's address, checked as the admin API checks it; anything else is a lead that cannot exist. */
+function leadLookup(source: string, id: string, account: string | undefined, type: string | undefined): LeadLookup | undefined {
+  if (!(SOURCES as readonly string[]).includes(source) || !isObjectId('generic', id)) return undefined;
+  if (account !== undefined && account !== '' && !isObjectId('generic', account)) return undefined;
+  if (type !== undefined && type !== '' && !/^[a-z_]{1,40}$/.test(type)) return undefined;
+  return { source: source as Source, objectId: id, accountId: account || undefined, objectType: type || undefined };
+}
+
 export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: AuthThrottle): void {
-  app.openapi(statusRoute, async (c) => {
+  const ui = uiFor(deps.config.uiLanguage);
+
+  /** The page's nonce and headers, then: a page to answer instead (admin off, or not signed in), or undefined to go on. */
+  async function gate(c: Context): Promise<{ nonce: string; answer?: Response }> {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
-    if (!deps.config.adminToken) {
-      // Scripts get the same problem+json as every admin route; a browser gets a readable page.
-      if (!wantsHtml(c.req.header('accept'))) await authenticateAdmin(c, deps.config, deps.database.db, throttle);
-      return c.html(<LoginPage nonce={nonce} disabled />, 401);
-    }
+    // A newcomer's first look at the service: say how to turn the admin on, for browsers and curl alike.
+    if (!deps.config.adminToken) return { nonce, answer: await c.html(<AdminDisabledPage nonce={nonce} ui={ui} />, 200) };
     try {
       await authenticateAdmin(c, deps.config, deps.database.db, throttle);
     } catch (err) {
-      if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return c.html(<LoginPage nonce={nonce} />, 200);
+      if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return { nonce, answer: await c.html(<LoginPage nonce={nonce} ui={ui} />, 200) };
       throw err;
     }
-    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, deps.crm.mapping);
-    return c.html(<StatusPage s={snapshot} nonce={nonce} />, 200);
+    return { nonce };
+  }
+
+  app.openapi(statusRoute, async (c) => {
+    const { nonce, answer } = await gate(c);
+    if (answer) return answer;
+    const { q, page } = c.req.valid('query');
+    const pageNumber = Number.parseInt(page ?? '1', 10);
+    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, {
+      query: q,
+      page: Number.isFinite(pageNumber) ? pageNumber : 1,
+    });
+    return c.html(<StatusPage s={snapshot} nonce={nonce} ui={ui} />, 200);
+  });
+
+  app.openapi(leadPageRoute, async (c) => {
+    const { nonce, answer } = await gate(c);
+    if (answer) return answer;
+    const { source, id } = c.req.valid('param');
+    const { account, type } = c.req.valid('query');
+    const mode = writeModeOf(deps.config);
+    const lookup = leadLookup(source, id, account, type);
+    const data = lookup ? await leadPageData(deps.database.db, lookup, deps.crm.mapping) : undefined;
+    if (!data) return c.html(<LeadNotFound ui={ui} nonce={nonce} mode={mode} source={source} id={id} />, 404);
+    return c.html(<LeadPage ui={ui} nonce={nonce} mode={mode} d={data} now={new Date()} database={deps.database.label} />, 200);
   });
 
   // The form is parsed by hand: a missing or odd field should show the form again, not a JSON error.
@@ -82,13 +147,13 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
   app.post('/login', async (c) => {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
-    if (!deps.config.adminToken) return c.html(<LoginPage nonce={nonce} disabled />, 401);
+    if (!deps.config.adminToken) return c.html(<AdminDisabledPage nonce={nonce} ui={ui} />, 401);
     const client = clientOf(c, deps.config.trustProxy);
     const wait = throttle.retryAfterMs(client);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       c.header('Retry-After', String(seconds));
-      return c.html(<LoginPage nonce={nonce} error={`Too many wrong tokens; try again in ${seconds} s.`} />, 429);
+      return c.html(<LoginPage nonce={nonce} ui={ui} error={fill(ui.t.login.tooMany, { seconds })} />, 429);
     }
     // Charged before the body is awaited, refunded if right: otherwise every request that
     // passed the check above before the first failure was charged gets its guess evaluated (L1).
@@ -104,7 +169,7 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
     }
     if (!tokenMatches(deps.config, token)) {
       c.get('log').warn({ event: 'admin_login_failed' }, 'admin login failed');
-      return c.html(<LoginPage nonce={nonce} error="That token is not right." />, 401);
+      return c.html(<LoginPage nonce={nonce} ui={ui} error={ui.t.login.wrong} />, 401);
     }
     throttle.refund(client);
     setSessionCookie(c, deps.config);

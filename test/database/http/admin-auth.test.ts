@@ -39,6 +39,9 @@ const OK_STATUS: Record<string, number> = {
   'POST /v1/rate-limits/{key}/release': 404,
 };
 
+/** The HTML pages: secured, but they answer a login form (or how to enable the admin) instead of a 401. */
+const STATUS_PAGES = ['GET /', 'GET /leads/{source}/{id}'];
+
 type Json = Record<string, any>;
 
 /** Each operation of the app's /openapi.json, with a request path built from its parameters' examples. */
@@ -67,7 +70,7 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
   let database: TestDatabase;
   let enabled: TestService;
   let disabled: TestService;
-  /** Every operation of the document; the admin routes are those with `security` (GET /, the status page, aside: it shows a login form). */
+  /** Every operation of the document; the admin routes are those with `security` (the status pages aside: they show a login form). */
   let OPERATIONS: Operation[] = [];
   let ADMIN_ROUTES: Operation[] = [];
   beforeAll(async () => {
@@ -79,7 +82,7 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
     // This file is about who gets in: the real store's refresh is kept from asking CBS (it never finishes).
     vi.spyOn(enabled.deps.cbs, 'refresh').mockReturnValue(new Promise(() => {}));
     OPERATIONS = await documentedOperations(enabled.app);
-    ADMIN_ROUTES = OPERATIONS.filter((o) => o.secured && o.id !== 'GET /');
+    ADMIN_ROUTES = OPERATIONS.filter((o) => o.secured && !STATUS_PAGES.includes(o.id));
   });
   afterAll(async () => {
     await enabled?.runtime.stop();
@@ -104,7 +107,7 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
         for (const [status, response] of Object.entries<Json>(o.op.responses ?? {})) {
           if (Number(status) < 400 || !response.content) continue;
           const types = Object.keys(response.content);
-          if (types.includes('text/html')) expect(['GET /', 'POST /login'], `${o.id} ${status}`).toContain(o.id);
+          if (types.includes('text/html')) expect([...STATUS_PAGES, 'POST /login'], `${o.id} ${status}`).toContain(o.id);
           // Not ready is a readiness report (which check failed), not an error.
           else if (o.id === 'GET /readyz' && status === '503') expect(types).toEqual(['application/json']);
           else expect(types, `${o.id} ${status}`).toEqual(['application/problem+json']);
@@ -159,27 +162,35 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
     }
   });
 
-  it('GET / shows the login form without credentials, the status page with them, and 401 when admin is disabled', async () => {
+  it('GET / shows the login form without credentials, the status page with them, and how to enable the admin when it is disabled', async () => {
     const form = await appWith().request('/', { headers: { accept: 'text/html' } });
     const formBody = await bodyOf(form);
     expect(form.status, formBody.text).toBe(200);
     expect(formBody.text).toContain('action="/login"');
-    expect(formBody.text).not.toContain('Recent enrichments');
+    expect(formBody.text).not.toContain('id="leads"');
 
     const page = await appWith().request('/', { headers: { authorization: `Bearer ${TOKEN}` } });
     const pageBody = await bodyOf(page);
     expect(page.status, pageBody.text).toBe(200);
-    expect(pageBody.text).toContain('Recent enrichments');
+    expect(pageBody.text).toContain('id="leads"');
 
     const wrong = await appWith().request('/', { headers: { authorization: 'Bearer nope-nope-nope-nope' } });
     expect(wrong.status, (await bodyOf(wrong)).text).toBe(401);
 
-    const disabledHtml = await appWith({}).request('/', { headers: { accept: 'text/html' } });
-    const disabledBody = await bodyOf(disabledHtml);
-    expect(disabledHtml.status, disabledBody.text).toBe(401);
-    expect(disabledBody.text).toContain('Admin is disabled');
-    const disabledJson = await appWith({}).request('/');
-    expect(disabledJson.headers.get('content-type')).toBe('application/problem+json');
+    // A newcomer's browser and curl alike get a page saying what to set, and where the API docs are.
+    for (const headers of [{ accept: 'text/html' }, {}, { authorization: `Bearer ${TOKEN}` }] as Record<string, string>[]) {
+      const disabled = await appWith({}).request('/', { headers });
+      const body = await bodyOf(disabled);
+      expect(disabled.status, body.text).toBe(200);
+      expect(disabled.headers.get('content-type'), body.text).toMatch(/^text\/html/);
+      expect(body.text).toContain('Zet ADMIN_TOKEN (minstens 16 tekens) in het .env-bestand of in de omgeving');
+      expect(body.text).toContain('<a href="/docs">/docs</a>');
+      expect(body.text).not.toContain('action="/login"');
+    }
+    const lead = await appWith({}).request('/leads/hubspot/1');
+    const leadBody = await bodyOf(lead);
+    expect(lead.status, leadBody.text).toBe(200);
+    expect(leadBody.text).toContain('id="admin-disabled"');
   });
 
   it('logs in with the form: an HttpOnly SameSite=Strict cookie that is not the token, accepted by admin routes', async () => {
@@ -188,7 +199,7 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
     const badBody = await bodyOf(bad);
     expect(bad.status, badBody.text).toBe(401);
     expect(bad.headers.get('set-cookie')).toBeNull();
-    expect(badBody.text).toContain('not right');
+    expect(badBody.text).toContain('Dat token klopt niet.');
 
     const empty = await app.request('/login', { method: 'POST', body: new URLSearchParams({}) });
     expect(empty.status, (await bodyOf(empty)).text).toBe(401);
@@ -204,7 +215,7 @@ describe.each(flavours)('admin authentication on %s', (flavour) => {
     const cookie = setCookie.split(';')[0];
 
     const page = await app.request('/', { headers: { cookie } });
-    expect((await bodyOf(page)).text).toContain('Recent enrichments');
+    expect((await bodyOf(page)).text).toContain('id="leads"');
     const jobs = await app.request('/v1/jobs', { headers: { cookie } });
     expect(jobs.status, (await bodyOf(jobs)).text).toBe(200);
 

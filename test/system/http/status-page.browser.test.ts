@@ -1,21 +1,30 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../../../src/http/status-page/i18n/en.js';
+import { nl } from '../../../src/http/status-page/i18n/nl.js';
 import { type TestService, createTestService, testConfig } from '../../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit, seedRefreshRun } from '../../support/seed.js';
+import { geometryProblems, pageHeight, visibleText } from '../../support/page-geometry.js';
+import { leadRef, seedEnrichment, seedJob } from '../../support/seed.js';
+import { HISTORY_COMPANY, SEEDED_LEADS, seedStatusPage } from '../../support/status-page-seed.js';
 
 /**
- * The status page in a real headless Chromium (Debian's package): log in through
- * the form, check that a hostile company name shows as text and never runs, and
- * keep a screenshot in test-artifacts/ for a person to look at.
+ * The status page in a real headless Chromium (Debian's package), in both
+ * languages, with leads that fill every field: no word breaks or leaves its box,
+ * the overview of 50 leads stays a reasonable height, one language per page,
+ * search, paging, the lead page and its re-enrich button, and a hostile company
+ * name shown as text that never runs. Screenshots go to test-artifacts/ (git-ignored).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'admin-token-for-browser-test-0123';
 const PROBE = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
+const ARTIFACTS = 'test-artifacts';
+/** 50 leads a page at 1280 px wide: about 36 px a lead plus the boxes above; the page was 27,000 px for 13 leads. */
+const MAX_OVERVIEW_HEIGHT = 4500;
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -23,83 +32,186 @@ if (!haveChromium && !inCi) {
   console.warn(`status-page.browser.test: skipped, ${CHROMIUM} is missing (apt-get install -y chromium). In CI this fails instead.`);
 }
 
+/** Fixed phrases of a language's words (pieces between `{…}` marks, 12+ characters, two words or more) that the other language does not share. */
+function phrases(words: object, other: object): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown) => {
+    if (typeof a === 'string') {
+      if (a !== b) out.push(...a.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 12 && p.includes(' ')));
+    } else if (a && typeof a === 'object') for (const [k, v] of Object.entries(a)) walk(v, (b as Record<string, unknown>)?.[k]);
+  };
+  walk(words, other);
+  return out;
+}
+
 describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
   let database: TestDatabase;
-  let service: TestService;
-  let server: ServerType;
+  const services: TestService[] = [];
+  const servers: ServerType[] = [];
+  const base: Record<'nl' | 'en' | 'off', string> = { nl: '', en: '', off: '' };
   let browser: Browser;
-  let base: string;
+  let historyHref = '';
+
+  async function start(lang: 'nl' | 'en' | 'off') {
+    // 'off': no ADMIN_TOKEN, as on a fresh install.
+    const env: Record<string, string> = lang === 'off' ? { UI_LANGUAGE: 'en' } : { ADMIN_TOKEN: TOKEN, UI_LANGUAGE: lang };
+    const service = await createTestService(database, testConfig(env));
+    services.push(service);
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    servers.push(server);
+    base[lang] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
 
   beforeAll(async () => {
     // In CI a missing browser is a failure, not a skip: the check would otherwise silently vanish.
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs it with apt-get`).toBe(true);
     database = await createTestDatabase('pglite');
-    const db = database.db;
+    // The hostile lead first: the oldest, so it is on the list's second page, found by search.
     const ref = leadRef();
-    const job = await seedJob(db, ref, { status: 'done', payload: { lead: { company: PROBE }, event: { type: 'company.creation' } } });
-    await seedEnrichment(db, ref, job.id, { writeStatus: 'dry_run' });
-    const ref2 = leadRef({ source: 'pipedrive', accountId: 'acme', objectType: 'organization' });
-    const job2 = await seedJob(db, ref2, { status: 'done', payload: { lead: { company: 'Bakkerij Jansen B.V.' }, event: { type: 'organization.create' } } });
-    await seedEnrichment(db, ref2, job2.id, { writeStatus: 'written', properties: SAMPLE_CARD });
-    await seedJob(db, leadRef(), { status: 'dead', attempts: 8, lastError: `HubSpot answered 404 for ${PROBE}` });
-    await seedCbsTable(db, '83583NED', new Date(Date.now() - 5 * 3600_000));
-    await seedRefreshRun(db, 'ok', new Date(Date.now() - 3600_000));
-    await seedRateLimit(db, 'hubspot:12345678', 12);
-
-    service = await createTestService(database, testConfig({ ADMIN_TOKEN: TOKEN }));
-    const app = service.app;
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const job = await seedJob(database.db, ref, { status: 'done', payload: { lead: { company: PROBE }, event: { type: 'company.creation' } } });
+    await seedEnrichment(database.db, ref, job.id, { writeStatus: 'dry_run' });
+    const { historyRef } = await seedStatusPage(database.db);
+    historyHref = `/leads/${historyRef.source}/${historyRef.objectId}?account=${historyRef.accountId}&type=${historyRef.objectType}`;
+    await start('nl');
+    await start('en');
+    await start('off');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  }, 60_000);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await service?.runtime.stop();
+    for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const s of services) await s.runtime.stop();
     await database?.drop();
   });
 
-  it('logs in through the form, shows the XSS probe as text without running it, and saves a screenshot', async () => {
+  async function signedIn(lang: 'nl' | 'en'): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const cspViolations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await expect(page.locator('input[name="token"]').count()).resolves.toBe(1);
-
-    await page.fill('input[name="token"]', 'wrong-token-wrong-token');
-    await page.click('button[type="submit"]');
-    await expect(page.locator('.error').textContent()).resolves.toContain('not right');
-
+    await page.goto(`${base[lang]}/`);
     await page.fill('input[name="token"]', TOKEN);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
-    await expect(page.locator('h2', { hasText: 'Recent enrichments' }).count()).resolves.toBe(1);
+    await Promise.all([page.waitForURL(`${base[lang]}/`), page.click('button[type="submit"]')]);
+    return page;
+  }
 
-    const cardTitles = await page.locator('.card h3').allTextContents();
-    expect(cardTitles).toContain(PROBE);
-    expect(cardTitles).toContain('Bakkerij Jansen B.V.');
-    await expect(page.locator('.card img').count()).resolves.toBe(0);
+  async function expectLaidOut(page: Page, what: string) {
+    const problems = await geometryProblems(page);
+    expect(problems, `${what}: ${JSON.stringify(problems.slice(0, 10), null, 1)}`).toEqual([]);
+  }
+
+  for (const lang of ['nl', 'en'] as const) {
+    const words = lang === 'nl' ? nl : en;
+    const foreign = phrases(lang === 'nl' ? en : nl, words);
+
+    it(`${lang}: the overview of 50 leads fits, breaks no word, speaks one language, and is kept as a screenshot`, async () => {
+      const page = await signedIn(lang);
+      await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(50);
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe(lang);
+      await page.screenshot({ path: `${ARTIFACTS}/status-page-${lang}.png`, fullPage: true });
+      await expectLaidOut(page, `overview (${lang})`);
+      const height = await pageHeight(page);
+      expect(height, `overview height for 50 leads`).toBeLessThan(MAX_OVERVIEW_HEIGHT);
+      const text = await visibleText(page);
+      expect(foreign.filter((p) => text.includes(p)), 'words of the other language').toEqual([]);
+      // The header and the write-back box say the same about writing.
+      const modes = await page.locator('[data-mode]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-mode'), e.textContent]));
+      expect(modes.length).toBe(2);
+      expect(new Set(modes.map((m) => JSON.stringify(m))).size, JSON.stringify(modes)).toBe(1);
+      // Failed leads by company, in plain words.
+      const failed = await page.locator('#failed tbody tr').allTextContents();
+      expect(failed.join('\n')).toContain(HISTORY_COMPANY);
+      expect(failed.join('\n')).toContain(words.dead.kinds.lead_not_found);
+      await expect(page.locator('#failed').innerText()).resolves.not.toContain('→ 404');
+      await page.close();
+    }, 120_000);
+
+    it(`${lang}: a lead page with history, figures and every answer breaks no word; screenshots kept`, async () => {
+      const page = await signedIn(lang);
+      await page.goto(`${base[lang]}${historyHref}`);
+      await expect(page.locator('h2.lead').textContent()).resolves.toBe(HISTORY_COMPANY);
+      await expect(page.locator('.figure').count()).resolves.toBe(3);
+      await expect(page.locator('.answers').innerText()).resolves.toContain(words.lead.confidence.split(' ')[0]);
+      await page.screenshot({ path: `${ARTIFACTS}/lead-page-${lang}.png`, fullPage: true });
+      await expectLaidOut(page, `lead page (${lang})`);
+      const text = await visibleText(page);
+      expect(foreign.filter((p) => text.includes(p)), 'words of the other language').toEqual([]);
+      // Every other kind of lead (refused industry, straddling size, unknown postcode, …) from the list's first page.
+      const hrefs = await page.goto(`${base[lang]}/`).then(() => page.locator('table.leads tbody tr td:first-child a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))));
+      for (const href of hrefs.slice(0, 12)) {
+        await page.goto(`${base[lang]}${href}`);
+        await expectLaidOut(page, `lead page ${href} (${lang})`);
+      }
+      await page.goto(`${base[lang]}/?q=Installatietechniek`);
+      await Promise.all([page.waitForURL(/\/leads\//), page.locator('table.leads tbody tr td:first-child a').first().click()]);
+      await page.screenshot({ path: `${ARTIFACTS}/lead-page-${lang}-refused.png`, fullPage: true });
+      await page.close();
+    }, 180_000);
+  }
+
+  it('without ADMIN_TOKEN, / says how to enable the admin and links the API docs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const res = await page.goto(`${base.off}/`);
+    expect(res?.status()).toBe(200);
+    await expect(page.locator('h2').textContent()).resolves.toBe(en.disabled.heading);
+    await expect(page.locator('#admin-disabled').innerText()).resolves.toContain('ADMIN_TOKEN');
+    await expect(page.locator('a[href="/docs"]').count()).resolves.toBe(1);
+    await page.screenshot({ path: `${ARTIFACTS}/admin-disabled-en.png`, fullPage: true });
+    await expectLaidOut(page, 'admin disabled page');
+    await Promise.all([page.waitForURL(`${base.off}/docs`), page.click('a[href="/docs"]')]);
+    await page.close();
+  }, 60_000);
+
+  it('finds leads by company, id and domain, and pages through them', async () => {
+    const page = await signedIn('en');
+    await page.fill('input[name="q"]', 'bakkerij jansen');
+    await Promise.all([page.waitForURL(/q=/), page.click('form.search button')]);
+    await expect(page.locator('table.leads tbody tr td:first-child a').allTextContents()).resolves.toEqual([HISTORY_COMPANY]);
+    const id = (await page.locator('table.leads tbody tr td:first-child .nowrap').textContent())?.trim().split(' ')[1] ?? '';
+    await page.goto(`${base.en}/?q=${encodeURIComponent(id)}`);
+    await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(1);
+    await page.goto(`${base.en}/?q=${encodeURIComponent('https://www.softwarehuisdevries.nl/contact')}`);
+    await expect(page.locator('table.leads tbody tr td:first-child a').allTextContents()).resolves.toEqual(['Softwarehuis De Vries B.V.']);
+    await page.goto(`${base.en}/`);
+    await Promise.all([page.waitForURL(/page=2/), page.click('.pager a')]);
+    await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(SEEDED_LEADS + 1 - 50);
+    await page.close();
+  }, 60_000);
+
+  it('shows a hostile company name as text without running it, under the CSP', async () => {
+    const page = await signedIn('nl');
+    const csp: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+    });
+    await page.goto(`${base.nl}/?q=${encodeURIComponent('onerror')}`);
+    await expect(page.locator('table.leads tbody tr td:first-child a').allTextContents()).resolves.toEqual([PROBE]);
+    await Promise.all([page.waitForURL(/\/leads\//), page.click('table.leads tbody tr td:first-child a')]);
+    await expect(page.locator('h2.lead').textContent()).resolves.toBe(PROBE);
+    await expect(page.locator('main img').count()).resolves.toBe(0);
     await expect(page.locator('body script').count()).resolves.toBe(0);
-    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
-    // The stylesheet applied (nonce accepted): the header has its dark background.
+    expect(await page.evaluate('globalThis.__xss')).toBeUndefined();
     const headerBg = await page.locator('header').evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor);
-    expect(headerBg).toBe('rgb(24, 49, 83)');
-    expect(cspViolations).toEqual([]);
+    expect(headerBg, 'the stylesheet applied (nonce accepted)').toBe('rgb(24, 49, 83)');
+    expect(csp).toEqual([]);
+    await page.close();
+  }, 60_000);
 
-    mkdirSync('test-artifacts', { recursive: true });
-    await page.screenshot({ path: 'test-artifacts/status-page.png', fullPage: true });
-
-    // The retry button works from the browser (cookie session, same origin).
-    await Promise.all([page.waitForURL(`${base}/`), page.click('text=Retry all dead letters')]);
-    await expect(page.locator('text=Retry all dead letters').count()).resolves.toBe(0);
-    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
+  it('re-enriches from the lead page and retries failed leads from the overview, by form posts', async () => {
+    const page = await signedIn('en');
+    await page.goto(`${base.en}${historyHref}`);
+    const jobsBefore = await page.locator('section', { hasText: en.lead.history }).locator('h3 + table').nth(1).locator('tr').count();
+    await Promise.all([page.waitForURL(`${base.en}${historyHref}`), page.click(`text=${en.lead.reenrich}`)]);
+    const jobs = page.locator('section', { hasText: en.lead.history }).locator('h3 + table').nth(1).locator('tr');
+    await expect(jobs.count()).resolves.toBe(jobsBefore + 1);
+    await expect(jobs.first().innerText()).resolves.toContain(en.lead.jobReason.reenrich);
+    await page.goto(`${base.en}/`);
+    await Promise.all([page.waitForURL(`${base.en}/`), page.click(`text=${en.dead.retryAll}`)]);
+    await expect(page.locator('#failed').innerText()).resolves.toContain(en.dead.none);
     await page.close();
   }, 60_000);
 });
