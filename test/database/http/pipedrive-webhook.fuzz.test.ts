@@ -46,7 +46,8 @@ describe('fuzz POST /webhooks/pipedrive', () => {
       fc.asyncProperty(envelope, hostileId, hostileId, custom, async (env, entityId, companyId, customFields) => {
         const sent = { ...env, meta: { ...env.meta, entity_id: entityId, company_id: companyId }, data: { ...env.data, id: entityId, custom_fields: customFields } };
         const body = JSON.stringify(sent);
-        const whole = (v: unknown) => /^\d{1,16}$/.test(typeof v === 'number' ? String(v) : String(v).trim());
+        // A JSON number above 2^53 has been rounded to another id before we see it: refused (review 2026-12, L9).
+        const whole = (v: unknown) => (typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : /^\d{1,16}$/.test(String(v).trim()));
         const res = await post(body, { 'content-type': 'application/json', authorization: GOOD_AUTH });
         await checkAnswer(res, whole(entityId) && whole(companyId) ? true : false, `hostile ids ${describeBody(body)}`);
       }),
