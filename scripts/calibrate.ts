@@ -24,7 +24,7 @@ import { createEnricher } from '../src/enrich/engine.js';
 import { loadSbiList } from '../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../src/enrich/service.js';
 import { casesDigest, INDUSTRY_KINDS, loadCases } from './eval/cases.js';
-import { codeIsRight } from './eval/score.js';
+import { codeIsRight, sbi2008Answer } from './eval/score.js';
 
 const TARGET_PRECISION = 0.97;
 /** Blocks smaller than this are pooled with their neighbour: a handful of cases is no probability. */
@@ -81,13 +81,14 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const e = raw.resolve({ industry: c.input.industry, sbi: c.input.sbi });
     const sector = e.cbs_match.sector;
-    const code = e.cbs_sbi_code;
-    if (!sector || !code || sector.method !== 'industry') continue;
+    // The matcher answers in SBI 2008: its code and its own confidence, before the conversion to SBI 2025 (issue 22).
+    const { code, confidence: rawConfidence } = sbi2008Answer(e);
+    if (!sector || !code || rawConfidence === null || sector.method !== 'industry') continue;
     const via = (sector.detail ?? '').split(':')[0];
     const kind = /^[A-U]$/.test(code) ? `${via}-section` : via;
     const right = c.kind !== 'must_refuse' && codeIsRight(code, c.expect.sbi ?? [], sbiList);
-    byKind.set(kind, [...(byKind.get(kind) ?? []), { raw: sector.confidence, right }]);
-    observed.push({ kind, raw: sector.confidence, right, caseKind: c.kind });
+    byKind.set(kind, [...(byKind.get(kind) ?? []), { raw: rawConfidence, right }]);
+    observed.push({ kind, raw: rawConfidence, right, caseKind: c.kind });
   }
 
   const kinds = Object.fromEntries([...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([k, points]) => [k, isotonic(points)]));

@@ -55,7 +55,7 @@ const isSbiKind = (k: Kind) => (SBI_KINDS as readonly string[]).includes(k);
  * SBI 2008 tables are read with, and the confidence before the conversion to SBI 2025 lowered it
  * (that is the matcher's own, which the calibration measures). Results before SBI 2025 were 2008 only.
  */
-function sbi2008Answer(e: Enrichment): { code: string | null; title: string | null; confidence: number | null } {
+export function sbi2008Answer(e: Enrichment): { code: string | null; title: string | null; confidence: number | null } {
   const m = e.cbs_match.sector;
   if (!e.cbs_sbi_system) return { code: e.cbs_sbi_code, title: e.cbs_sbi_title, confidence: m?.confidence ?? null };
   const factor = m?.read?.system === 'SBI2008' ? (m.conversion?.factor ?? 1) : 1;

@@ -153,6 +153,8 @@ const STOP = new Set([
   'other', 'with', 'from', 'activities', 'n.e.g', 'neg',
 ]);
 
+const MAX_EVIDENCE = 600;
+
 const fold = (text: string) =>
   text
     .normalize('NFD')
@@ -178,7 +180,8 @@ export function narrow(list: SbiList, candidates: SbiEntry[], sourceTitle: strin
   const key = titleKey(sourceTitle);
   const same = candidates.filter((e) => titleKey(e.title) === key);
   if (same.length === 1) return { entry: same[0], method: 'title' };
-  const text = evidence.join(' ');
+  // Bounded: the lead's words come from anyone, and a title word is found in their first few hundred characters or not at all.
+  const text = evidence.join(' ').slice(0, MAX_EVIDENCE);
   if (text.trim() !== '' && candidates.length > 1) {
     // The lead's words whole: a title stem inside a compound counts ("repara" in "autoreparatie").
     const folded = fold(text);
