@@ -17,7 +17,9 @@ describe('npm run lookup', () => {
   it('prints a card for a code and a size, exit 0', async () => {
     const r = await lookup('--sbi', '62.01', '--employees', '12');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^SBI code\s+62\.01 /m);
+    // The card answers in SBI 2025 (issue 22) with the SBI 2008 code it was read as beside it.
+    expect(r.out).toMatch(/^SBI code\s+62\.10\.0 .*\(SBI 2025, subclass\)$/m);
+    expect(r.out).toMatch(/^SBI 2008\s+62\.01 /m);
   }, 120_000); // the first lookup builds the enricher from the bundled snapshot: slow on a loaded machine
 
   it('puts a space between a long label and its value ("Problem employees")', async () => {
