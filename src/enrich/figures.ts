@@ -8,6 +8,7 @@ import type { SectorResolution } from './sector.js';
 import type { SbiList } from './sbi-list.js';
 import { matchSizeClass, type EmployeeRange, type SizeClassMatch } from './size-class.js';
 import { buildTableIndex, type RegionRow, type TableIndex } from './table-index.js';
+import { trendOf } from './trend.js';
 
 /**
  * The configured card figures (figure-spec.ts): per figure, its table's index
@@ -93,6 +94,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     tableId: spec.tableId,
     sizeClass: null,
     figure: null,
+    trend: null,
     provenance: {
       tableId: index?.tableId ?? spec.tableId,
       title: index?.title ?? null,
@@ -141,6 +143,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     reason: figure.status === 'available' ? null : `${index.tableId} publishes no value for ${category.code} in ${figure.period?.title ?? 'the latest period'}`,
     sizeClass,
     figure,
+    trend: trendOf(index.history(category, size, region)),
     provenance: {
       ...base.provenance,
       // Size classes as topic columns (81589NED): the number comes from the class's own column.

@@ -79,6 +79,31 @@ export const FigureProvenanceSchema = z.object({
   source: z.enum(['snapshot', 'odata']).nullable(),
 });
 
+/** One period of a trend series: its value as CBS gives it (in the figure's unit), and whether CBS still calls it provisional. */
+export const TrendPointSchema = z.object({ period: Period, value: z.number().nullable(), provisional: z.boolean() });
+export type TrendPoint = z.infer<typeof TrendPointSchema>;
+
+/** A value over one period (yearly, quarterly) or a run of months (rolling 12 months: from … to). */
+const TrendValue = z.object({ label: z.string(), from: Period, to: Period, value: z.number() });
+
+/** Is the sector growing: the latest value against a year earlier (or 12 months against the 12 before), and the last five periods (src/enrich/trend.ts). */
+export const TrendSchema = z.object({
+  kind: z.enum(['year_on_year', 'rolling_12_months']),
+  current: TrendValue,
+  /** Same quarter or month a year earlier, or the 12 months before; null when the table has no value there. */
+  previous: TrendValue.nullable(),
+  change: z.number().nullable(),
+  /** One decimal; null without a previous value or when it is 0. */
+  changePercent: z.number().nullable(),
+  /** True when a period the change reads is provisional (voorlopig / nader voorlopig). */
+  provisional: z.boolean(),
+  /** Which periods are provisional, or why there is no change (Dutch, for the card). */
+  note: z.string().nullable(),
+  /** The last five periods of the table's frequency, oldest first, ending at `current`. */
+  series: z.array(TrendPointSchema),
+});
+export type Trend = z.infer<typeof TrendSchema>;
+
 /** One configured card figure (CBS_FIGURES): the value when there is one, otherwise why not. */
 export const ConfiguredFigureSchema = z.object({
   id: z.enum(['jobs', 'businesses', 'establishments']),
@@ -91,6 +116,8 @@ export const ConfiguredFigureSchema = z.object({
   sizeClass: SizeClassResultSchema.nullable(),
   figure: FigureSchema.nullable(),
   provenance: FigureProvenanceSchema,
+  /** The figure's trend where its table has history; null otherwise (and in results stored before trends existed). */
+  trend: TrendSchema.nullable().default(null),
 });
 export type ConfiguredFigure = z.infer<typeof ConfiguredFigureSchema>;
 

@@ -65,6 +65,8 @@ export interface TableIndex {
     size: SizeClass | undefined,
     region?: RegionRow,
   ): { latest: CellValue | undefined; lastKnown: CellValue | undefined };
+  /** Every period's value of that cell, oldest first (periods without a row left out): the trend's input. */
+  history(category: SbiCategory, size: SizeClass | undefined, region?: RegionRow): CellValue[];
 }
 
 /** Municipality names compared without case, accents or spacing ("Súdwest-Fryslân" = "sudwest-fryslan"). */
@@ -220,6 +222,15 @@ export function buildTableIndex(version: CbsTableVersion, list: SbiList, options
         if (c && c.value !== null) lastKnown = c;
       }
       return { latest: latestCell, lastKnown };
+    },
+    history(category, size, region) {
+      const prefix = `${category.key}\u0000${size?.key ?? ''}\u0000${region?.key ?? ''}\u0000`;
+      const out: CellValue[] = [];
+      for (const p of periods) {
+        const v = cells.get(prefix + p.key);
+        if (v !== undefined) out.push({ value: v, period: p });
+      }
+      return out;
     },
   };
 }
