@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
+import { type SnapshotNote, snapshotNotes } from '../cbs/snapshot.js';
 import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
+import { type CoropIndex, loadCoropIndex } from './corop.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
 import { buildFigureIndexes, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
@@ -40,6 +42,10 @@ export interface EnricherOptions {
   figures?: FigureSpec[];
   /** PC4 → municipality; default the bundled list (data/pc4-gemeente/). */
   pc4?: Pc4Index;
+  /** Municipality → COROP region; default the bundled list (data/corop/). */
+  corop?: CoropIndex;
+  /** Tables the bundled snapshot has no copy of (why), or only an excerpt of (what it covers); default: its manifest. */
+  snapshotNotes?: ReadonlyMap<string, SnapshotNote>;
 }
 
 export interface VerrijkEnricher extends Enricher<Enrichment> {
@@ -132,8 +138,9 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     ix.categories.filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
-  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList, indexes);
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, sbiList, indexes, options.snapshotNotes ?? snapshotNotes());
   const pc4 = options.pc4 ?? loadPc4Index();
+  const corops = options.corop ?? loadCoropIndex();
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const sizes = new WeakMap<Enrichment, number>();
   const cache = new LRUCache<string, Enrichment>({
@@ -213,7 +220,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
         postcodeProblems.push({ field: 'postcode', reason: resolved.reason });
       }
     }
-    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem }));
+    const corop = place ? corops.lookup(place.code) : undefined;
+    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem, corop }));
     const jobs = figures.find((f) => f.id === 'jobs');
     const markets = indexes.map((ix) => market(ix, sector, size));
     const primary = markets.find((m) => m.sbiCategory) ?? markets[0];

@@ -1,6 +1,8 @@
 import type { CbsTableVersion } from '../cbs/model.js';
+import type { SnapshotNote } from '../cbs/snapshot.js';
 import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
+import type { CoropRegion } from './corop.js';
 import { FIGURE_LABELS, type FigureSpec } from './figure-spec.js';
 import type { PlaceResolution } from './postcode.js';
 import type { ConfiguredFigure, Figure, SizeClassResult } from './result.js';
@@ -21,17 +23,26 @@ import { trendOf } from './trend.js';
 export interface FigureIndex {
   spec: FigureSpec;
   index: TableIndex | undefined;
+  /** What the bundled snapshot's manifest says about the table: no copy (why), or an excerpt (what it covers). */
+  note?: SnapshotNote;
 }
 
 /** One index per figure; a national figure on the table's default topic shares the index already built for its market. */
-export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: SbiList, built: TableIndex[] = []): FigureIndex[] {
+export function buildFigureIndexes(
+  specs: FigureSpec[],
+  tables: CbsTableVersion[],
+  list: SbiList,
+  built: TableIndex[] = [],
+  notes: ReadonlyMap<string, SnapshotNote> = new Map(),
+): FigureIndex[] {
   return specs.map((spec) => {
     const same = (id: string) => id.toUpperCase() === spec.tableId.toUpperCase();
+    const note = notes.get(spec.tableId.toUpperCase());
     const shared = !spec.topic && spec.scope === 'national' ? built.find((ix) => same(ix.tableId)) : undefined;
-    if (shared) return { spec, index: shared };
+    if (shared) return note ? { spec, index: shared, note } : { spec, index: shared };
     const version = tables.find((t) => same(t.tableId));
-    const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope === 'municipality' }) : undefined;
-    return { spec, index };
+    const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope !== 'national' }) : undefined;
+    return note ? { spec, index, note } : { spec, index };
   });
 }
 
@@ -44,6 +55,8 @@ export function tableFigure(index: TableIndex, category: SbiCategory, size: Size
   if (!latest && !lastKnown) return null;
   const m = index.measure.multiplier;
   const value = latest?.value ?? null;
+  // A regional figure also gives the country's cell, for scale, when the table has a country row.
+  const country = region && index.country ? index.cell(category, size, index.country).latest : undefined;
   return {
     tableId: index.tableId,
     noun: index.noun,
@@ -56,6 +69,7 @@ export function tableFigure(index: TableIndex, category: SbiCategory, size: Size
     size: size ? { key: size.keyTrimmed, title: size.title } : null,
     period: latest?.period ?? index.latest ?? null,
     ...(region ? { region: { key: region.key, code: region.code, title: region.title } } : {}),
+    ...(country ? { national: { value: country.value, count: country.value === null ? null : rounded(country.value * m), period: country.period } } : {}),
     lastKnown:
       value === null && lastKnown && lastKnown.value !== null
         ? { value: lastKnown.value, count: rounded(lastKnown.value * m), period: lastKnown.period }
@@ -82,9 +96,13 @@ export interface LeadContext {
   place: PlaceResolution | undefined;
   /** Why there is no place, when a postcode was given but not resolved. */
   placeProblem: string | undefined;
+  /** The municipality's COROP region (data/corop/), for figures per COROP region. */
+  corop?: CoropRegion;
 }
 
-export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext): ConfiguredFigure {
+export function configuredFigure({ spec, index, note }: FigureIndex, lead: LeadContext): ConfiguredFigure {
+  // An excerpt in the bundled snapshot says what it covers until a refresh replaces it with the whole table.
+  const covers = index?.version.source === 'snapshot' ? (note?.covers ?? null) : null;
   // With size classes as topic columns the topic is the lead's class column, known only once the class is.
   const topicProp = index?.sizes?.kind === 'topic' ? undefined : index?.measure;
   const base = {
@@ -103,6 +121,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
       period: index?.latest?.title ?? null,
       modified: index?.version.modified ?? null,
       source: index?.version.source ?? null,
+      covers,
     },
   } satisfies Omit<ConfiguredFigure, 'status' | 'reason'>;
   const none = (status: ConfiguredFigure['status'], reason: string, extra: Partial<ConfiguredFigure> = {}): ConfiguredFigure => ({
@@ -111,12 +130,16 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     reason,
     ...extra,
   });
+  if (!index && note?.absent) return none('after_refresh', `after the first refresh from CBS: ${note.absent}`);
   if (!index) return none('no_table', `table ${spec.tableId} is not loaded (CBS_TABLES, snapshot or refresh)`);
   if (!index.measure) return none('no_table', `table ${spec.tableId} has no numeric topic${spec.topic ? ` ${spec.topic}` : ''}`);
 
   const { match, result: sizeClass } = tableSizeClass(index, lead.size);
   if (!lead.sector) return none('no_sector', 'the lead has no SBI sector', { sizeClass });
   const category = index.bestCategory.get(lead.sector.entry.code);
+  if (!category && covers) {
+    return none('after_refresh', `after the first refresh from CBS: the bundled copy of ${index.tableId} covers ${covers}, not SBI ${lead.sector.entry.code}`, { sizeClass });
+  }
   if (!category) return none('no_sector', `${index.tableId} has no row for SBI ${lead.sector.entry.code} or a level above it`, { sizeClass });
 
   let region: RegionRow | undefined;
@@ -126,6 +149,14 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     if (!region) {
       return none('no_region', `${index.tableId} has no municipality ${lead.place.name} (${lead.place.code}) in its regions`, { sizeClass });
     }
+  } else if (spec.scope === 'corop') {
+    if (!lead.place) return none('no_region', lead.placeProblem ?? 'the lead has no postcode', { sizeClass });
+    if (!lead.corop) {
+      // The PC4 list has the municipalities of 2020, the COROP list those of 2024: a municipality merged since is in neither's successor.
+      return none('no_region', `municipality ${lead.place.name} (${lead.place.code}) is not in the COROP list of 2024 (merged since 2020?)`, { sizeClass });
+    }
+    region = index.region?.({ code: lead.corop.code, name: lead.corop.name });
+    if (!region) return none('no_region', `${index.tableId} has no COROP region ${lead.corop.name} (${lead.corop.code}) in its regions`, { sizeClass });
   }
 
   // The lead's own class when it falls in one; otherwise all sizes (when the table has that column).

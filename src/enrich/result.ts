@@ -32,6 +32,8 @@ export const FigureSchema = z.object({
   period: Period.nullable(),
   /** The municipality the figure is for (regional figures); null = national. */
   region: z.object({ key: z.string(), code: z.string().nullable(), title: z.string() }).nullable().optional(),
+  /** Regional figures: the same cell for the whole country, when the table has a country row. */
+  national: z.object({ value: z.number().nullable(), count: z.number().nullable(), period: Period.nullable() }).nullable().optional(),
   /** The most recent period with a value, when the latest one has none. */
   lastKnown: z.object({ value: z.number(), count: z.number(), period: Period }).nullable(),
 });
@@ -77,6 +79,8 @@ export const FigureProvenanceSchema = z.object({
   period: z.string().nullable(),
   modified: z.string().nullable(),
   source: z.enum(['snapshot', 'odata']).nullable(),
+  /** The bundled copy is an excerpt: what it covers (e.g. "alle sectoren (A-U) per COROP-regio"); null for a whole table. */
+  covers: z.string().nullable().default(null),
 });
 
 /** One period of a trend series: its value as CBS gives it (in the figure's unit), and whether CBS still calls it provisional. */
@@ -106,11 +110,12 @@ export type Trend = z.infer<typeof TrendSchema>;
 
 /** One configured card figure (CBS_FIGURES): the value when there is one, otherwise why not. */
 export const ConfiguredFigureSchema = z.object({
-  id: z.enum(['jobs', 'businesses', 'establishments']),
+  id: z.enum(['jobs', 'businesses', 'establishments', 'starts', 'closures', 'bankruptcies']),
   label: z.string(),
-  scope: z.enum(['national', 'municipality']),
+  scope: z.enum(['national', 'municipality', 'corop']),
   tableId: z.string(),
-  status: z.enum(['available', 'unavailable', 'no_table', 'no_sector', 'no_size', 'no_region']),
+  /** `after_refresh`: the bundled snapshot has no copy of the table (the reason says why); the first refresh from CBS fills it. */
+  status: z.enum(['available', 'unavailable', 'no_table', 'after_refresh', 'no_sector', 'no_size', 'no_region']),
   reason: z.string().nullable(),
   /** The lead's size mapped to THIS table's own classes. */
   sizeClass: SizeClassResultSchema.nullable(),
@@ -167,7 +172,7 @@ export const EnrichmentSchema = z.object({
     size: z.object({ normalised: z.string(), source: z.string() }).nullable(),
   }),
   cbs_municipality: MunicipalitySchema.nullable(),
-  /** The configured card figures (jobs, businesses, establishments), each with its provenance. */
+  /** The configured card figures (jobs, businesses, establishments, starts, closures, bankruptcies), each with its provenance and trend. */
   figures: z.array(ConfiguredFigureSchema),
   markets: z.array(MarketSchema),
   provenance: z.object({
