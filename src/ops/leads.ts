@@ -137,6 +137,10 @@ export interface FigureView {
   modified: string | null;
   source: string | null;
   region: string | null;
+  /** The SBI code the value is for (`62`, `A-U`); null without a value. */
+  sbiCode: string | null;
+  /** The figure's `trend` as stored (src/enrich/result.ts TrendSchema), unread here: the status page parses it; null when absent. */
+  trend: unknown;
 }
 
 /** The configured figures (`figures` of the stored result, src/enrich/result.ts); older rows without them yield []. */
@@ -166,6 +170,8 @@ export function figuresOf(result: unknown): FigureView[] {
       modified: str(prov.modified),
       source: str(prov.source),
       region: str(region.title),
+      sbiCode: fig.sbi && typeof fig.sbi === 'object' ? str((fig.sbi as Record<string, unknown>).code) : null,
+      trend: r.trend ?? null,
     });
   }
   return out;

@@ -39,6 +39,7 @@ header .badge.warn{background:#f0b429;color:#1d2433}
 .card dt{color:#6b7489;font-size:12px}
 .card dd{margin:0;overflow-wrap:anywhere}
 .card .source{font-size:11px;color:#6b7489;margin-top:4px}
+.card .trend img{display:block;max-width:100%;height:auto;margin-top:2px}
 button{white-space:nowrap;font:inherit;font-size:12px;padding:3px 10px;border-radius:5px;border:1px solid #9aa7bd;background:#fff;cursor:pointer}
 button.primary{background:#183153;color:#fff;border-color:#183153;padding:6px 14px;font-size:14px}
 .login{max-width:380px;margin:12vh auto;background:#fff;border:1px solid #dde3ec;border-radius:8px;padding:24px}

@@ -1,6 +1,9 @@
 import type { FigureView } from '../../ops/leads.js';
 import type { LeadCardView, RateLimitView, StatusSnapshot } from '../../ops/status.js';
+import { trendLine } from '../../enrich/card.js';
+import { TrendSchema } from '../../enrich/result.js';
 import { Layout } from './layout.js';
+import { CHART_HEIGHT, CHART_WIDTH, trendChartDataUri } from './trend-chart.js';
 
 /**
  * The status page. Every string that came from a CRM or a webhook (company names,
@@ -34,6 +37,20 @@ export function figureSource(f: FigureView): string {
     .join(' · ');
 }
 
+/** The figure's trend: its one-line change and the five-period chart (src/http/status-page/trend-chart.ts). */
+function FigureTrend({ f }: { f: FigureView }) {
+  const parsed = TrendSchema.safeParse(f.trend);
+  if (!parsed.success) return null;
+  const trend = parsed.data;
+  const line = trendLine({ id: f.id, tableId: f.tableId, sbiCode: f.sbiCode, trend });
+  return (
+    <div class="trend">
+      <img src={trendChartDataUri(trend, line ?? f.label)} width={CHART_WIDTH} height={CHART_HEIGHT} alt={line ?? `${f.label}: ${trend.series.length} perioden`} />
+      {line ? <div class="small">{line}</div> : null}
+    </div>
+  );
+}
+
 function FigureRow({ f, card }: { f: FigureView; card: Record<string, string> }) {
   const text = card[FIGURE_CARD_FIELD[f.id] ?? ''] ?? (f.value !== null ? String(f.value) : (f.reason ?? f.status));
   return (
@@ -42,6 +59,7 @@ function FigureRow({ f, card }: { f: FigureView; card: Record<string, string> })
       <dd>
         {text}
         <div class="muted small">{figureSource(f)}</div>
+        <FigureTrend f={f} />
       </dd>
     </>
   );
