@@ -35,7 +35,7 @@ header .badge.warn{background:#f0b429;color:#1d2433}
 .count b{display:block;font-size:20px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px}
 .card{border:1px solid #dde3ec;border-radius:8px;padding:10px 12px;background:#fbfcfe}
-.card dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:6px 0}
+.card dl{display:grid;grid-template-columns:minmax(0,35%) minmax(0,1fr);gap:2px 10px;margin:6px 0}
 .card dt{color:#6b7489;font-size:12px}
 .card dd{margin:0;overflow-wrap:anywhere}
 .card .source{font-size:11px;color:#6b7489;margin-top:4px}

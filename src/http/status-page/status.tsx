@@ -45,7 +45,7 @@ function FigureTrend({ f }: { f: FigureView }) {
   const line = trendLine({ id: f.id, tableId: f.tableId, sbiCode: f.sbiCode, trend });
   return (
     <div class="trend">
-      <img src={trendChartDataUri(trend, line ?? f.label)} width={CHART_WIDTH} height={CHART_HEIGHT} alt={line ?? `${f.label}: ${trend.series.length} perioden`} />
+      <img class="chart" src={trendChartDataUri(trend, line ?? f.label)} width={CHART_WIDTH} height={CHART_HEIGHT} alt={line ?? `${f.label}: ${trend.series.length} perioden`} />
       {line ? <div class="small">{line}</div> : null}
     </div>
   );

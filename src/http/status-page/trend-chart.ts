@@ -14,8 +14,8 @@ export const CHART_HEIGHT = 64;
 
 const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** 50.9 → "50,9", 16575 → "16575": Dutch decimal comma, no grouping, at most one decimal. */
-const valueText = (n: number) => String(Math.round(n * 10) / 10).replace('.', ',');
+/** 50.9 → "50.9", 16575 → "16575": as the card writes the value (as CBS publishes it, no grouping). */
+const valueText = (n: number) => String(Math.round(n * 10) / 10);
 
 export function trendChartSvg(trend: Trend, title = ''): string {
   const points = trend.series.slice(-5);

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnricher } from '../../../src/enrich/engine.js';
+import { loadSbiList } from '../../../src/enrich/sbi-list.js';
+import { bundledTableVersions } from '../../../src/enrich/service.js';
 import { type TestService, createTestService, testConfig } from '../../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLimit, seedRefreshRun } from '../../support/seed.js';
@@ -10,7 +13,9 @@ import { SAMPLE_CARD, leadRef, seedCbsTable, seedEnrichment, seedJob, seedRateLi
 /**
  * The status page in a real headless Chromium (Debian's package): log in through
  * the form, check that a hostile company name shows as text and never runs, and
- * keep a screenshot in test-artifacts/ for a person to look at.
+ * keep a screenshot in test-artifacts/ for a person to look at. One lead carries a
+ * real enrichment from the bundled snapshot (62.01, 12 employees, 3511 AB) whose
+ * figures have trends: its card draws each five-period series as a chart.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,6 +46,11 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const ref2 = leadRef({ source: 'pipedrive', accountId: 'acme', objectType: 'organization' });
     const job2 = await seedJob(db, ref2, { status: 'done', payload: { lead: { company: 'Bakkerij Jansen B.V.' }, event: { type: 'organization.create' } } });
     await seedEnrichment(db, ref2, job2.id, { writeStatus: 'written', properties: SAMPLE_CARD });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(), minConfidence: 0.5 });
+    const trended = enricher.resolve({ sbi: '62.01', employees: 12, postcode: '3511AB' });
+    const ref3 = leadRef();
+    const job3 = await seedJob(db, ref3, { status: 'done', payload: { lead: { company: 'Softwarehuis Utrecht B.V.' }, event: { type: 'company.creation' } } });
+    await seedEnrichment(db, ref3, job3.id, { writeStatus: 'written', version: trended.version, result: trended, properties: enricher.toCard(trended, new Date()) });
     await seedJob(db, leadRef(), { status: 'dead', attempts: 8, lastError: `HubSpot answered 404 for ${PROBE}` });
     await seedCbsTable(db, '83583NED', new Date(Date.now() - 5 * 3600_000));
     await seedRefreshRun(db, 'ok', new Date(Date.now() - 3600_000));
@@ -85,7 +95,24 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
     const cardTitles = await page.locator('.card h3').allTextContents();
     expect(cardTitles).toContain(PROBE);
     expect(cardTitles).toContain('Bakkerij Jansen B.V.');
-    await expect(page.locator('.card img').count()).resolves.toBe(0);
+    // The only images on the page are the trend charts (src/http/status-page/trend-chart.ts), none from the probe.
+    await expect(page.locator('.card img:not(.chart)').count()).resolves.toBe(0);
+    const trendCard = page.locator('.card', { hasText: 'Softwarehuis Utrecht B.V.' });
+    // Jobs (83583NED 2015–2019) and starts (83631NED 2021–2025) have history; each draws its chart and its line.
+    await expect(trendCard.locator('img.chart').count()).resolves.toBe(2);
+    mkdirSync('test-artifacts', { recursive: true });
+    await trendCard.screenshot({ path: 'test-artifacts/status-page-trend-card.png' });
+    const charts = await trendCard.locator('img.chart').evaluateAll((imgs) =>
+      imgs.map((i) => {
+        const img = i as unknown as { naturalWidth: number; complete: boolean; alt: string; getBoundingClientRect(): { right: number }; closest(s: string): { getBoundingClientRect(): { right: number } } };
+        return { loaded: img.complete && img.naturalWidth > 0, alt: img.alt, inside: img.getBoundingClientRect().right <= img.closest('.card').getBoundingClientRect().right };
+      }),
+    );
+    expect(charts, JSON.stringify(charts)).toEqual([
+      { loaded: true, alt: 'banen in sector: +6,3% t.o.v. 2018 (CBS 83583NED, voorlopig)', inside: true },
+      { loaded: true, alt: 'oprichtingen in regio (alle sectoren): -12,6% t.o.v. 2024 (CBS 83631NED, voorlopig)', inside: true },
+    ]);
+    await expect(trendCard.locator('.trend').first().textContent()).resolves.toContain('banen in sector: +6,3% t.o.v. 2018');
     await expect(page.locator('body script').count()).resolves.toBe(0);
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     // The stylesheet applied (nonce accepted): the header has its dark background.

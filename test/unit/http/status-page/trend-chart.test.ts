@@ -35,7 +35,7 @@ describe('trendChartSvg', () => {
     expect(count(svg, /<rect /g), svg).toBe(5);
     expect(count(svg, /stroke-dasharray/g), svg).toBe(2);
     for (const label of ['2015', '2016', '2017', '2018*', '2019*']) expect(svg).toContain(`>${label}</text>`);
-    expect(svg).toContain('>50,9</text>');
+    expect(svg).toContain('>50.9</text>');
     expect(svg).toContain('<title>banen in sector</title>');
     expect(svg).not.toMatch(/<script|on[a-z]+=/i);
   });
