@@ -66,7 +66,9 @@ function deepFreeze<T>(value: T): T {
 /** Cache keys longer than this are replaced by their SHA-256: the input may be a 1 MB KvK profile. */
 const MAX_KEY_LENGTH = 512;
 // A result with the three market figures is about 8 KB of JSON (9 KB as counted): 160 MB holds
-// some 17,000 distinct leads, more than the bench's 10,000-lead mix. At 64 MB that mix no longer
+// some 17,000 distinct leads, more than the bench's 10,000-lead mix. With the six default figures and
+// their trends a lead with a postcode is about 13.4 KB of JSON (62.01, 12, 3511 AB): some 11,000 fit,
+// a thinner margin over that mix (issue 26; re-measure with `npm run bench`). At 64 MB that mix no longer
 // fit, and an LRU walked in a cycle larger than itself misses every time (3k res/s, not millions).
 const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
 
