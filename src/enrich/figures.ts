@@ -153,7 +153,7 @@ export function configuredFigure({ spec, index, note }: FigureIndex, lead: LeadC
     if (!lead.place) return none('no_region', lead.placeProblem ?? 'the lead has no postcode', { sizeClass });
     if (!lead.corop) {
       // The PC4 list has the municipalities of 2020, the COROP list those of 2024: a municipality merged since is in neither's successor.
-      return none('no_region', `municipality ${lead.place.name} (${lead.place.code}) is not in the COROP list of 2024 (merged since 2020?)`, { sizeClass });
+      return none('no_region', `municipality ${lead.place.name} (${lead.place.code}) is not in the COROP list of 2024, nor is a successor known`, { sizeClass });
     }
     region = index.region?.({ code: lead.corop.code, name: lead.corop.name });
     if (!region) return none('no_region', `${index.tableId} has no COROP region ${lead.corop.name} (${lead.corop.code}) in its regions`, { sizeClass });
