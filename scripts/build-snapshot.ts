@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
+import { build82244NED, build83631NED, FILE_82244, FILE_83631 } from '../test/support/cbs-derived-tables.js';
 import { buildTable, CBS_FIXTURES_DIR, REPO_FIXTURES_DIR } from '../test/support/cbs-fixtures.js';
 import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
@@ -45,10 +46,38 @@ const CSV_SOURCES = [
   },
 ];
 
+/** Excerpts of current tables (test/support/cbs-derived-tables.ts says how each is built); the card says what each covers. */
+const DERIVED_SOURCES = [
+  {
+    tableId: '83631NED',
+    file: FILE_83631,
+    fixtureRepo: 'github.com/Jpmartinslag/neural-temporal-relational-model (data/external/netherlands/raw/cbs/83631NED_corop.csv)',
+    fixtureCommit: 'c485364ba34efcce394d9ca3a1815cca259c8a6a',
+    covers: 'alle sectoren samen (A-U) per COROP-regio, 2015–2025',
+    build: () => build83631NED(),
+  },
+  {
+    tableId: '82244NED',
+    file: FILE_82244,
+    fixtureRepo: 'github.com/psvanzyl/faillissementen-wegvervoer (data/dashboard_data.json)',
+    fixtureCommit: '1780235ddf4eba9490cca9a4edfedafb3de07916',
+    covers: 'alleen SBI 49 Vervoer over land, per maand 2024-01 – 2026-08',
+    build: () => build82244NED(),
+  },
+];
+
+/** Default tables (figure-spec.ts) with no public copy of their data: their figures say "after the first refresh". */
+const ABSENT = [
+  {
+    tableId: '83635NED',
+    reason: 'no public copy of 83635NED (closures of establishments by sector and region) was found, so the bundled snapshot has none',
+  },
+];
+
 async function main(): Promise<void> {
   const outDir = process.argv[2] ? path.resolve(process.argv[2]) : SNAPSHOT_DIR;
   await mkdir(outDir, { recursive: true });
-  const manifest: SnapshotManifest = { builtAt: new Date().toISOString(), licence: CBS_SOURCE_LINE, tables: [] };
+  const manifest: SnapshotManifest = { builtAt: new Date().toISOString(), licence: CBS_SOURCE_LINE, tables: [], absent: ABSENT };
   for (const source of SOURCES) {
     const fixtureDir = path.join(FIXTURES, source.dir);
     const data = await buildTable(fixtureDir, source.tableId);
@@ -80,6 +109,22 @@ async function main(): Promise<void> {
       rowCount: data.rows.length,
     });
     console.log(`${source.tableId}: ${data.rows.length} rows; left out (no real CBS key for the title): ${skipped.join(' | ') || 'none'}`);
+  }
+  for (const source of DERIVED_SOURCES) {
+    const data = await source.build();
+    const file = `${source.tableId}.json`;
+    await writeFile(path.join(outDir, file), `${JSON.stringify(data)}\n`);
+    manifest.tables.push({
+      tableId: source.tableId,
+      file,
+      source: path.relative(path.resolve(REPO_FIXTURES_DIR, '../../..'), source.file),
+      fixtureRepo: source.fixtureRepo,
+      fixtureCommit: source.fixtureCommit,
+      modified: data.info.modified,
+      rowCount: data.rows.length,
+      covers: source.covers,
+    });
+    console.log(`${source.tableId}: ${data.rows.length} rows (excerpt: ${source.covers})`);
   }
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config.js';
-import { figureText } from '../../src/enrich/card.js';
+import { figureText, trendLine } from '../../src/enrich/card.js';
 import { createEnricher } from '../../src/enrich/engine.js';
 import { parsePostcode } from '../../src/enrich/postcode.js';
 import type { Enrichment } from '../../src/enrich/result.js';
@@ -60,6 +60,9 @@ function readable(e: Enrichment): string {
     const p = f.provenance;
     row(f.id, f.figure ? figureText(f.figure) : `${f.status}: ${f.reason}`);
     row('  from', [p.tableId, p.topic?.key, p.unit, p.period, p.modified ? `Modified ${p.modified}` : 'Modified unknown', p.source].filter(Boolean).join(' · '));
+    if (p.covers) row('  covers', p.covers);
+    const trend = trendLine({ id: f.id, tableId: f.tableId, sbiCode: f.figure?.sbi.code ?? null, trend: f.trend });
+    if (f.trend) row('  trend', `${trend ?? f.trend.note ?? ''} [${f.trend.series.map((s) => `${s.period.title}${s.provisional ? '*' : ''}: ${s.value ?? '–'}`).join(', ')}]`);
   }
   for (const p of e.problems) row(`Problem ${p.field}`, p.reason);
   row('Status', `${e.status} (version ${e.version})`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,14 +27,43 @@ export const snapshotManifestSchema = z.object({
       fixtureCommit: z.string(),
       modified: z.string().nullable(),
       rowCount: z.number(),
+      /** What the bundled copy covers when it is an excerpt of the table (the card says so). */
+      covers: z.string().optional(),
     }),
   ),
+  /** Default tables the snapshot has no copy of, and why: their figures wait for the first refresh. */
+  absent: z.array(z.object({ tableId: z.string(), reason: z.string() })).default([]),
 });
 export type SnapshotManifest = z.infer<typeof snapshotManifestSchema>;
 
 export async function readSnapshotManifest(dir = SNAPSHOT_DIR): Promise<SnapshotManifest> {
   const text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
   return snapshotManifestSchema.parse(JSON.parse(text));
+}
+
+/** What the manifest says beyond the files: a table it has no copy of (why), or what an excerpt covers. */
+export interface SnapshotNote {
+  absent?: string;
+  covers?: string;
+}
+
+const notes = new Map<string, Map<string, SnapshotNote>>();
+
+/** Table id (upper case) → its snapshot note; read once per folder, empty without a manifest. */
+export function snapshotNotes(dir = SNAPSHOT_DIR): Map<string, SnapshotNote> {
+  let known = notes.get(dir);
+  if (!known) {
+    known = new Map();
+    try {
+      const manifest = snapshotManifestSchema.parse(JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
+      for (const a of manifest.absent) known.set(a.tableId.toUpperCase(), { absent: a.reason });
+      for (const t of manifest.tables) if (t.covers) known.set(t.tableId.toUpperCase(), { covers: t.covers });
+    } catch {
+      // No snapshot (or an unreadable one): nothing is known; a missing table's figure says 'no_table'.
+    }
+    notes.set(dir, known);
+  }
+  return known;
 }
 
 /** The bundled tables (all, or those of `tableIds` the snapshot has), validated. */

@@ -32,6 +32,7 @@ const PIPEDRIVE_NAMES: Record<CardField, string> = {
   cbs_businesses_in_segment: 'CBS businesses in segment',
   cbs_municipality: 'CBS municipality',
   cbs_establishments_in_municipality: 'CBS establishments in municipality',
+  cbs_trends: 'CBS trends',
   cbs_match: 'CBS match',
   cbs_source: 'CBS source',
   cbs_enriched_at: 'CBS enriched at',

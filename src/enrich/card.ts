@@ -1,5 +1,5 @@
 import { CBS_SOURCE_LINE } from '../cbs/model.js';
-import type { Figure, Enrichment } from './result.js';
+import type { ConfiguredFigure, Enrichment, Figure, Trend } from './result.js';
 import type { LeadCard } from './types.js';
 
 /**
@@ -24,6 +24,45 @@ export function figureText(f: Figure): string {
   const scope = `${f.sbi.code}${f.size && /^totaal/i.test(f.size.title) ? ', alle groottes' : ''}${f.region ? `, ${f.region.title}` : ''}`;
   return `${num(f.value)} ${unit}${f.noun} in ${scope} (${where})`;
 }
+
+/** What each figure counts, as a sales person says it (Dutch, like the CBS titles). */
+const TREND_SUBJECT: Record<ConfiguredFigure['id'], string> = {
+  jobs: 'banen in sector',
+  businesses: 'bedrijven in segment',
+  establishments: 'vestigingen in gemeente',
+  starts: 'oprichtingen in regio',
+  closures: 'opheffingen in regio',
+  bankruptcies: 'faillissementen in sector, 12 mnd',
+};
+
+/** `2018JJ00` → 2018, `2025KW03` → 2025 K3, `2026MM08` → 2026-08; anything else: the CBS title. */
+export function shortPeriod(p: { key: string; title: string }): string {
+  const m = /^(\d{4})(JJ|KW|MM)(\d{2})$/.exec(p.key.trim());
+  if (!m) return p.title;
+  if (m[2] === 'JJ') return m[1];
+  return m[2] === 'KW' ? `${m[1]} K${Number(m[3])}` : `${m[1]}-${m[3]}`;
+}
+
+/** +4.2 → "+4,2%" (Dutch decimal comma; the sign always shown so growth and decline read at a glance). */
+export function percentText(n: number): string {
+  const sign = n > 0 ? '+' : n < 0 ? '-' : '±';
+  return `${sign}${Math.abs(n).toFixed(1).replace('.', ',')}%`;
+}
+
+/**
+ * One line a sales person reads in a second: "banen in sector: +6,3% t.o.v. 2018 (CBS 83583NED, voorlopig)".
+ * A figure from a broader category than the lead's (an excerpt of all sectors) names it; no comparable period, no line.
+ */
+export function trendLine(f: { id: string; tableId: string; sbiCode: string | null; trend: Trend | null }): string | undefined {
+  const t = f.trend;
+  if (!t || t.changePercent === null || !t.previous) return undefined;
+  const than = t.kind === 'rolling_12_months' ? '12 mnd ervoor' : shortPeriod(t.previous.to);
+  const broader = f.sbiCode === 'A-U' ? ' (alle sectoren)' : '';
+  const subject = TREND_SUBJECT[f.id as ConfiguredFigure['id']] ?? f.id;
+  return `${subject}${broader}: ${percentText(t.changePercent)} t.o.v. ${than} (CBS ${f.tableId}${t.provisional ? ', voorlopig' : ''})`;
+}
+
+const figureTrendLine = (f: ConfiguredFigure) => trendLine({ id: f.id, tableId: f.tableId, sbiCode: f.figure?.sbi.code ?? null, trend: f.trend });
 
 function sizeClassText(e: Enrichment): string | undefined {
   const s = e.cbs_size_class;
@@ -97,6 +136,8 @@ export function enrichmentCard(e: Enrichment, enrichedAt: Date): LeadCard {
   if (e.cbs_municipality) card.cbs_municipality = `${e.cbs_municipality.name} (${e.cbs_municipality.code})`;
   const establishments = byId('establishments');
   if (establishments) card.cbs_establishments_in_municipality = figureText(establishments);
+  const trends = e.figures.map(figureTrendLine).filter((l): l is string => l !== undefined);
+  if (trends.length) card.cbs_trends = trends.join('; ');
   if (e.cbs_period) card.cbs_period = `${e.cbs_period.title}${e.cbs_period.status ? ` (${e.cbs_period.status.toLowerCase()})` : ''}`;
   const match = matchText(e);
   if (match) card.cbs_match = match;

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CBS_SOURCE_LINE, type CbsTableVersion } from '../cbs/model.js';
+import { type SnapshotNote, snapshotNotes } from '../cbs/snapshot.js';
 import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
+import { type CoropIndex, loadCoropIndex } from './corop.js';
 import { createIndustryMatcher } from './industry-text.js';
 import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
 import { buildFigureIndexes, codeFor, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
@@ -45,6 +47,10 @@ export interface EnricherOptions {
   classifications?: Classifications;
   /** Which list a code both lists have is read in, per field (SBI_INPUT_SYSTEM; default SBI 2025). */
   inputSystems?: InputSystems;
+  /** Municipality → COROP region; default the bundled list (data/corop/). */
+  corop?: CoropIndex;
+  /** Tables the bundled snapshot has no copy of (why), or only an excerpt of (what it covers); default: its manifest. */
+  snapshotNotes?: ReadonlyMap<string, SnapshotNote>;
 }
 
 export interface VerrijkEnricher extends Enricher<Enrichment> {
@@ -65,7 +71,9 @@ function deepFreeze<T>(value: T): T {
 /** Cache keys longer than this are replaced by their SHA-256: the input may be a 1 MB KvK profile. */
 const MAX_KEY_LENGTH = 512;
 // A result with the three market figures is about 8 KB of JSON (9 KB as counted): 160 MB holds
-// some 17,000 distinct leads, more than the bench's 10,000-lead mix. At 64 MB that mix no longer
+// some 17,000 distinct leads, more than the bench's 10,000-lead mix. With the six default figures and
+// their trends a lead with a postcode is about 13.4 KB of JSON (62.01, 12, 3511 AB): some 11,000 fit,
+// a thinner margin over that mix (issue 26; re-measure with `npm run bench`). At 64 MB that mix no longer
 // fit, and an LRU walked in a cycle larger than itself misses every time (3k res/s, not millions).
 const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
 
@@ -149,8 +157,9 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
     (ix.system === 'SBI2008' ? ix.categories : []).filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
   const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
-  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, lists, indexes);
+  const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, lists, indexes, options.snapshotNotes ?? snapshotNotes());
   const pc4 = options.pc4 ?? loadPc4Index();
+  const corops = options.corop ?? loadCoropIndex();
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const sizes = new WeakMap<Enrichment, number>();
   const cache = new LRUCache<string, Enrichment>({
@@ -230,7 +239,8 @@ export function createEnricher(options: EnricherOptions): VerrijkEnricher {
         postcodeProblems.push({ field: 'postcode', reason: resolved.reason });
       }
     }
-    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem }));
+    const corop = place ? corops.lookup(place.code) : undefined;
+    const figures = figureIndexes.map((f) => configuredFigure(f, { sector, size, place, placeProblem, corop }));
     const jobs = figures.find((f) => f.id === 'jobs');
     const markets = indexes.map((ix) => market(ix, sector, size));
     const primary = markets.find((m) => m.sbiCategory) ?? markets[0];

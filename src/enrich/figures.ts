@@ -1,6 +1,8 @@
 import type { CbsTableVersion } from '../cbs/model.js';
+import type { SnapshotNote } from '../cbs/snapshot.js';
 import type { SbiCategory } from '../cbs/sbi-dimension.js';
 import type { SizeClass } from '../cbs/size-dimension.js';
+import type { CoropRegion } from './corop.js';
 import { FIGURE_LABELS, type FigureSpec } from './figure-spec.js';
 import type { PlaceResolution } from './postcode.js';
 import type { ConfiguredFigure, Figure, SizeClassResult } from './result.js';
@@ -8,6 +10,7 @@ import type { SectorResolution } from './sector.js';
 import type { SbiEntry } from './sbi-list.js';
 import { matchSizeClass, type EmployeeRange, type SizeClassMatch } from './size-class.js';
 import { buildTableIndex, type IndexLists, type RegionRow, type TableIndex } from './table-index.js';
+import { trendOf } from './trend.js';
 
 /**
  * The configured card figures (figure-spec.ts): per figure, its table's index
@@ -20,17 +23,26 @@ import { buildTableIndex, type IndexLists, type RegionRow, type TableIndex } fro
 export interface FigureIndex {
   spec: FigureSpec;
   index: TableIndex | undefined;
+  /** What the bundled snapshot's manifest says about the table: no copy (why), or an excerpt (what it covers). */
+  note?: SnapshotNote;
 }
 
 /** One index per figure; a national figure on the table's default topic shares the index already built for its market. */
-export function buildFigureIndexes(specs: FigureSpec[], tables: CbsTableVersion[], list: IndexLists, built: TableIndex[] = []): FigureIndex[] {
+export function buildFigureIndexes(
+  specs: FigureSpec[],
+  tables: CbsTableVersion[],
+  list: IndexLists,
+  built: TableIndex[] = [],
+  notes: ReadonlyMap<string, SnapshotNote> = new Map(),
+): FigureIndex[] {
   return specs.map((spec) => {
     const same = (id: string) => id.toUpperCase() === spec.tableId.toUpperCase();
+    const note = notes.get(spec.tableId.toUpperCase());
     const shared = !spec.topic && spec.scope === 'national' ? built.find((ix) => same(ix.tableId)) : undefined;
-    if (shared) return { spec, index: shared };
+    if (shared) return note ? { spec, index: shared, note } : { spec, index: shared };
     const version = tables.find((t) => same(t.tableId));
-    const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope === 'municipality' }) : undefined;
-    return { spec, index };
+    const index = version ? buildTableIndex(version, list, { topic: spec.topic, regional: spec.scope !== 'national' }) : undefined;
+    return note ? { spec, index, note } : { spec, index };
   });
 }
 
@@ -49,6 +61,8 @@ export function tableFigure(index: TableIndex, category: SbiCategory, size: Size
   if (!latest && !lastKnown) return null;
   const m = index.measure.multiplier;
   const value = latest?.value ?? null;
+  // A regional figure also gives the country's cell, for scale, when the table has a country row.
+  const country = region && index.country ? index.cell(category, size, index.country).latest : undefined;
   return {
     tableId: index.tableId,
     noun: index.noun,
@@ -61,6 +75,7 @@ export function tableFigure(index: TableIndex, category: SbiCategory, size: Size
     size: size ? { key: size.keyTrimmed, title: size.title } : null,
     period: latest?.period ?? index.latest ?? null,
     ...(region ? { region: { key: region.key, code: region.code, title: region.title } } : {}),
+    ...(country ? { national: { value: country.value, count: country.value === null ? null : rounded(country.value * m), period: country.period } } : {}),
     lastKnown:
       value === null && lastKnown && lastKnown.value !== null
         ? { value: lastKnown.value, count: rounded(lastKnown.value * m), period: lastKnown.period }
@@ -87,9 +102,13 @@ export interface LeadContext {
   place: PlaceResolution | undefined;
   /** Why there is no place, when a postcode was given but not resolved. */
   placeProblem: string | undefined;
+  /** The municipality's COROP region (data/corop/), for figures per COROP region. */
+  corop?: CoropRegion;
 }
 
-export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext): ConfiguredFigure {
+export function configuredFigure({ spec, index, note }: FigureIndex, lead: LeadContext): ConfiguredFigure {
+  // An excerpt in the bundled snapshot says what it covers until a refresh replaces it with the whole table.
+  const covers = index?.version.source === 'snapshot' ? (note?.covers ?? null) : null;
   // With size classes as topic columns the topic is the lead's class column, known only once the class is.
   const topicProp = index?.sizes?.kind === 'topic' ? undefined : index?.measure;
   const base = {
@@ -99,6 +118,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     tableId: spec.tableId,
     sizeClass: null,
     figure: null,
+    trend: null,
     provenance: {
       tableId: index?.tableId ?? spec.tableId,
       title: index?.title ?? null,
@@ -108,6 +128,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
       modified: index?.version.modified ?? null,
       source: index?.version.source ?? null,
       sbiSystem: index?.system ?? null,
+      covers,
     },
   } satisfies Omit<ConfiguredFigure, 'status' | 'reason'>;
   const none = (status: ConfiguredFigure['status'], reason: string, extra: Partial<ConfiguredFigure> = {}): ConfiguredFigure => ({
@@ -116,6 +137,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     reason,
     ...extra,
   });
+  if (!index && note?.absent) return none('after_refresh', `after the first refresh from CBS: ${note.absent}`);
   if (!index) return none('no_table', `table ${spec.tableId} is not loaded (CBS_TABLES, snapshot or refresh)`);
   if (!index.measure) return none('no_table', `table ${spec.tableId} has no numeric topic${spec.topic ? ` ${spec.topic}` : ''}`);
 
@@ -125,6 +147,9 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
   const system = index.system === 'SBI2025' ? 'SBI 2025' : 'SBI 2008';
   if (!code) return none('no_sector', `the lead's sector has no single ${system} code, which ${index.tableId} is classified by`, { sizeClass });
   const category = index.bestCategory.get(code.code);
+  if (!category && covers) {
+    return none('after_refresh', `after the first refresh from CBS: the bundled copy of ${index.tableId} covers ${covers}, not ${system} ${code.code}`, { sizeClass });
+  }
   if (!category) return none('no_sector', `${index.tableId} has no row for ${system} ${code.code} or a level above it`, { sizeClass });
 
   let region: RegionRow | undefined;
@@ -134,6 +159,14 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     if (!region) {
       return none('no_region', `${index.tableId} has no municipality ${lead.place.name} (${lead.place.code}) in its regions`, { sizeClass });
     }
+  } else if (spec.scope === 'corop') {
+    if (!lead.place) return none('no_region', lead.placeProblem ?? 'the lead has no postcode', { sizeClass });
+    if (!lead.corop) {
+      // The PC4 list has the municipalities of 2020, the COROP list those of 2024: a municipality merged since is in neither's successor.
+      return none('no_region', `municipality ${lead.place.name} (${lead.place.code}) is not in the COROP list of 2024, nor is a successor known`, { sizeClass });
+    }
+    region = index.region?.({ code: lead.corop.code, name: lead.corop.name });
+    if (!region) return none('no_region', `${index.tableId} has no COROP region ${lead.corop.name} (${lead.corop.code}) in its regions`, { sizeClass });
   }
 
   // The lead's own class when it falls in one; otherwise all sizes (when the table has that column).
@@ -151,6 +184,7 @@ export function configuredFigure({ spec, index }: FigureIndex, lead: LeadContext
     reason: figure.status === 'available' ? null : `${index.tableId} publishes no value for ${category.code} in ${figure.period?.title ?? 'the latest period'}`,
     sizeClass,
     figure,
+    trend: trendOf(index.history(category, size, region)),
     provenance: {
       ...base.provenance,
       // Size classes as topic columns (81589NED): the number comes from the class's own column.

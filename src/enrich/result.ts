@@ -36,6 +36,8 @@ export const FigureSchema = z.object({
   period: Period.nullable(),
   /** The municipality the figure is for (regional figures); null = national. */
   region: z.object({ key: z.string(), code: z.string().nullable(), title: z.string() }).nullable().optional(),
+  /** Regional figures: the same cell for the whole country, when the table has a country row. */
+  national: z.object({ value: z.number().nullable(), count: z.number().nullable(), period: Period.nullable() }).nullable().optional(),
   /** The most recent period with a value, when the latest one has none. */
   lastKnown: z.object({ value: z.number(), count: z.number(), period: Period }).nullable(),
 });
@@ -85,20 +87,50 @@ export const FigureProvenanceSchema = z.object({
   source: z.enum(['snapshot', 'odata']).nullable(),
   /** The list the table is classified by, so the code the figure was looked up with. */
   sbiSystem: SbiSystemSchema.nullable().optional(),
+  /** The bundled copy is an excerpt: what it covers (e.g. "alle sectoren (A-U) per COROP-regio"); null for a whole table. */
+  covers: z.string().nullable().default(null),
 });
+
+/** One period of a trend series: its value as CBS gives it (in the figure's unit), and whether CBS still calls it provisional. */
+export const TrendPointSchema = z.object({ period: Period, value: z.number().nullable(), provisional: z.boolean() });
+export type TrendPoint = z.infer<typeof TrendPointSchema>;
+
+/** A value over one period (yearly, quarterly) or a run of months (rolling 12 months: from … to). */
+const TrendValue = z.object({ label: z.string(), from: Period, to: Period, value: z.number() });
+
+/** Is the sector growing: the latest value against a year earlier (or 12 months against the 12 before), and the last five periods (src/enrich/trend.ts). */
+export const TrendSchema = z.object({
+  kind: z.enum(['year_on_year', 'rolling_12_months']),
+  current: TrendValue,
+  /** Same quarter or month a year earlier, or the 12 months before; null when the table has no value there. */
+  previous: TrendValue.nullable(),
+  change: z.number().nullable(),
+  /** One decimal; null without a previous value or when it is 0. */
+  changePercent: z.number().nullable(),
+  /** True when a period the change reads is provisional (voorlopig / nader voorlopig). */
+  provisional: z.boolean(),
+  /** Which periods are provisional, or why there is no change (Dutch, for the card). */
+  note: z.string().nullable(),
+  /** The last five periods of the table's frequency, oldest first, ending at `current`. */
+  series: z.array(TrendPointSchema),
+});
+export type Trend = z.infer<typeof TrendSchema>;
 
 /** One configured card figure (CBS_FIGURES): the value when there is one, otherwise why not. */
 export const ConfiguredFigureSchema = z.object({
-  id: z.enum(['jobs', 'businesses', 'establishments']),
+  id: z.enum(['jobs', 'businesses', 'establishments', 'starts', 'closures', 'bankruptcies']),
   label: z.string(),
-  scope: z.enum(['national', 'municipality']),
+  scope: z.enum(['national', 'municipality', 'corop']),
   tableId: z.string(),
-  status: z.enum(['available', 'unavailable', 'no_table', 'no_sector', 'no_size', 'no_region']),
+  /** `after_refresh`: the bundled snapshot has no copy of the table (the reason says why); the first refresh from CBS fills it. */
+  status: z.enum(['available', 'unavailable', 'no_table', 'after_refresh', 'no_sector', 'no_size', 'no_region']),
   reason: z.string().nullable(),
   /** The lead's size mapped to THIS table's own classes. */
   sizeClass: SizeClassResultSchema.nullable(),
   figure: FigureSchema.nullable(),
   provenance: FigureProvenanceSchema,
+  /** The figure's trend where its table has history; null otherwise (and in results stored before trends existed). */
+  trend: TrendSchema.nullable().default(null),
 });
 export type ConfiguredFigure = z.infer<typeof ConfiguredFigureSchema>;
 
@@ -179,7 +211,7 @@ export const EnrichmentSchema = z.object({
     size: z.object({ normalised: z.string(), source: z.string() }).nullable(),
   }),
   cbs_municipality: MunicipalitySchema.nullable(),
-  /** The configured card figures (jobs, businesses, establishments), each with its provenance. */
+  /** The configured card figures (jobs, businesses, establishments, starts, closures, bankruptcies), each with its provenance and trend. */
   figures: z.array(ConfiguredFigureSchema),
   markets: z.array(MarketSchema),
   provenance: z.object({

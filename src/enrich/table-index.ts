@@ -60,14 +60,18 @@ export interface TableIndex {
   totalSize: SizeClass | undefined;
   measure: Measure | undefined;
   latest: PeriodInfo | undefined;
-  /** Regional indexes only: the table's municipality for a municipality code or name. */
+  /** Regional indexes only: the table's municipality (or COROP region, `CR17`) for a code or name. */
   region?: (place: { code: string; name: string }) => RegionRow | undefined;
+  /** Regional indexes only: the country row (`NL01`, "Nederland"), when the table has one. */
+  country?: RegionRow;
   /** Latest-period value and the most recent non-empty one, for a category × size class (undefined size = the table has none) × region (regional indexes). */
   cell(
     category: SbiCategory,
     size: SizeClass | undefined,
     region?: RegionRow,
   ): { latest: CellValue | undefined; lastKnown: CellValue | undefined };
+  /** Every period's value of that cell, oldest first (periods without a row left out): the trend's input. */
+  history(category: SbiCategory, size: SizeClass | undefined, region?: RegionRow): CellValue[];
 }
 
 /** Municipality names compared without case, accents or spacing ("Súdwest-Fryslân" = "sudwest-fryslan"). */
@@ -89,7 +93,8 @@ function regionLookup(rows: Array<{ key: string; keyTrimmed: string; title: stri
   // StatLine tells equal names apart with a suffix ("Utrecht (gemeente)", "Hengelo (O.)"); without it, if unique.
   const byBase = new Map<string, RegionRow | null>();
   for (const r of rows) {
-    const gm = /^GM\d{4}$/.test(r.keyTrimmed);
+    // Municipalities (GM0344) and COROP regions (CR17) are found by their code.
+    const gm = /^(GM\d{4}|CR\d{2})$/.test(r.keyTrimmed);
     const row: RegionRow = { key: r.key, code: gm ? r.keyTrimmed : null, title: r.title.trim() };
     if (gm) byCode.set(r.keyTrimmed, row);
     const other = /^[A-Z]{2}\d/.test(r.keyTrimmed) && !gm;
@@ -99,6 +104,11 @@ function regionLookup(rows: Array<{ key: string; keyTrimmed: string; title: stri
     byBase.set(base, byBase.has(base) ? null : row);
   }
   return (place) => byCode.get(place.code) ?? byName.get(placeName(place.name)) ?? byBase.get(placeName(place.name)) ?? undefined;
+}
+
+function countryRow(rows: Array<{ key: string; keyTrimmed: string; title: string }>): RegionRow | undefined {
+  const r = rows.find((x) => /^NL\d{2}$/.test(x.keyTrimmed) || /^nederland$/i.test(x.title.trim()));
+  return r ? { key: r.key, code: null, title: r.title.trim() } : undefined;
 }
 
 const LEVEL_RANK: Record<SbiCategory['level'], number> = { total: 0, section: 1, division: 2, group: 3, class: 4, subclass: 5 };
@@ -215,6 +225,7 @@ export function buildTableIndex(version: CbsTableVersion, lists: IndexLists, opt
     measure,
     latest,
     region: geoKey ? regionLookup(table.dimensions[geoKey] ?? []) : undefined,
+    country: geoKey ? countryRow(table.dimensions[geoKey] ?? []) : undefined,
     cell(category, size, region) {
       const prefix = `${category.key}\u0000${size?.key ?? ''}\u0000${region?.key ?? ''}\u0000`;
       const at = (p: PeriodInfo): CellValue | undefined => {
@@ -228,6 +239,15 @@ export function buildTableIndex(version: CbsTableVersion, lists: IndexLists, opt
         if (c && c.value !== null) lastKnown = c;
       }
       return { latest: latestCell, lastKnown };
+    },
+    history(category, size, region) {
+      const prefix = `${category.key}\u0000${size?.key ?? ''}\u0000${region?.key ?? ''}\u0000`;
+      const out: CellValue[] = [];
+      for (const p of periods) {
+        const v = cells.get(prefix + p.key);
+        if (v !== undefined) out.push({ value: v, period: p });
+      }
+      return out;
     },
   };
 }

@@ -43,6 +43,8 @@ export const CARD_FIELDS = [
   'cbs_businesses_in_segment',
   'cbs_municipality',
   'cbs_establishments_in_municipality',
+  /** One short line per figure with a trend: "banen in sector: +6,3% t.o.v. 2018 (CBS 83583NED, voorlopig)". */
+  'cbs_trends',
   'cbs_match',
   'cbs_source',
   'cbs_enriched_at',

@@ -150,6 +150,10 @@ export interface FigureView {
   size: string | null;
   /** The most recent period with a value, when the latest one has none. */
   lastKnown: { count: number | null; period: string | null } | null;
+  /** The SBI code the value is for (`62`, `A-U`); null without a value. */
+  sbiCode: string | null;
+  /** The figure's `trend` as stored (src/enrich/result.ts TrendSchema), unread here: the status page parses it; null when absent. */
+  trend: unknown;
 }
 
 /** The configured figures (`figures` of the stored result, src/enrich/result.ts); older rows without them yield []. */
@@ -189,6 +193,8 @@ export function figuresOf(result: unknown): FigureView[] {
       sbi: str(sub(fig, 'sbi').title),
       size: str(sub(fig, 'size').title),
       lastKnown: fig.lastKnown && typeof fig.lastKnown === 'object' ? { count: typeof last.count === 'number' ? last.count : null, period: str(sub(last, 'period').title) } : null,
+      sbiCode: fig.sbi && typeof fig.sbi === 'object' ? str((fig.sbi as Record<string, unknown>).code) : null,
+      trend: r.trend ?? null,
     });
   }
   return out;

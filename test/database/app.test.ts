@@ -148,11 +148,14 @@ describe('config', () => {
   });
   it('configures the card figures and the tables read through OData v4', () => {
     const d = testConfig();
-    expect(d.cbs.tables).toEqual(['83583NED', '81589NED', '81575NED']);
+    expect(d.cbs.tables).toEqual(['83583NED', '81589NED', '81575NED', '83631NED', '83635NED', '82244NED']);
     expect(d.cbs.figures).toEqual([
       { id: 'jobs', tableId: '83583NED', scope: 'national' },
       { id: 'businesses', tableId: '81589NED', scope: 'national' },
       { id: 'establishments', tableId: '81575NED', scope: 'municipality' },
+      { id: 'starts', tableId: '83631NED', scope: 'corop' },
+      { id: 'closures', tableId: '83635NED', scope: 'corop' },
+      { id: 'bankruptcies', tableId: '82244NED', scope: 'national' },
     ]);
     expect(d.cbs).toMatchObject({ v4Tables: [], v4BaseUrl: 'https://odata4.cbs.nl' });
     const c = testConfig({ CBS_FIGURES: 'jobs=80072ned/M001924,businesses=off', CBS_TABLES: '83583NED,80072ned', CBS_V4_TABLES: '80072ned' });

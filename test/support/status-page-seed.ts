@@ -40,7 +40,7 @@ export const HISTORY_COMPANY = 'Bakkerij Jansen B.V.';
 const domainOf = (name: string, kind: string) => `${`${kind}${name}`.toLowerCase().replace(/[^a-z]/g, '')}.nl`;
 
 export async function seedStatusPage(db: Queryable): Promise<{ historyRef: LeadRef; leadRefs: LeadRef[] }> {
-  const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.68 });
+  const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(), minConfidence: 0.68 });
   const enrich = (input: LeadInput) => {
     const enrichment = enricher.resolve(input);
     // As the pipeline stores it (src/jobs/pipeline.ts): the input beside the answer.

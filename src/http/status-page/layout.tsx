@@ -50,6 +50,7 @@ dl.facts dd{margin:0;min-width:0}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .figure{border:1px solid #dde3ec;border-radius:8px;padding:10px 12px;background:#fbfcfe;min-width:0}
 .figure .value{font-size:18px;font-weight:600}
+.figure .trend img{display:block;max-width:100%;height:auto;margin-top:4px}
 .figure dl.facts{margin-top:6px;font-size:12px;grid-template-columns:minmax(90px,max-content) minmax(0,1fr)}
 .reason{color:#7a5300}
 table.leads{font-size:13px;table-layout:fixed}

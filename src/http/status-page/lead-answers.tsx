@@ -1,6 +1,8 @@
 import type { FigureView } from '../../ops/leads.js';
 import type { LeadDetail, Problem } from '../../ops/lead-view.js';
+import { TrendSchema } from '../../enrich/result.js';
 import { type Ui, fill, word } from './format.js';
+import { CHART_HEIGHT, CHART_WIDTH, trendChartDataUri } from './trend-chart.js';
 
 /**
  * The lead page's answers (sector, size class, municipality: each with how it was
@@ -160,6 +162,32 @@ export function Answers({ ui, d }: { ui: Ui; d: LeadDetail }) {
 }
 
 /** One figure: value or why there is none, the CBS cell it is, and its provenance. Issue 26 adds a trend line and chart beside the value. */
+/** The figure's trend in the page's language: its change and the five-period chart (trend-chart.ts). */
+function FigureTrend({ ui, f, label }: { ui: Ui; f: FigureView; label: string }) {
+  const parsed = TrendSchema.safeParse(f.trend);
+  if (!parsed.success) return null;
+  const trend = parsed.data;
+  const t = ui.t.lead;
+  const change = trend.changePercent === null ? null : `${trend.changePercent > 0 ? '+' : ''}${ui.number(trend.changePercent)}%`;
+  const line =
+    change === null || !trend.previous
+      ? null
+      : trend.kind === 'rolling_12_months'
+        ? fill(t.trendRolling, { change })
+        : fill(t.trend, { change, previous: trend.previous.label });
+  const chartLabel = fill(t.trendChart, { label, n: trend.series.length });
+  return (
+    <div class="trend">
+      <img class="chart" src={trendChartDataUri(trend, line ?? label)} width={CHART_WIDTH} height={CHART_HEIGHT} alt={chartLabel} />
+      {line ? (
+        <div class="small">
+          {line} {trend.provisional ? t.trendProvisional : ''}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 function FigureBlock({ ui, f, card, hasPlace }: { ui: Ui; f: FigureView; card: Record<string, string>; hasPlace: boolean }) {
   const t = ui.t.lead;
   // 'no_region' with a municipality: the table does not list it (a municipality newer than the table).
@@ -178,6 +206,7 @@ function FigureBlock({ ui, f, card, hasPlace }: { ui: Ui; f: FigureView; card: R
       {f.lastKnown?.count !== null && f.lastKnown?.count !== undefined ? (
         <div class="small reason">{fill(t.lastKnown, { count: ui.number(f.lastKnown.count), period: f.lastKnown.period ?? '' })}</div>
       ) : null}
+      <FigureTrend ui={ui} f={f} label={word(t.figureLabel, f.id) || f.label} />
       {onCard ? <div class="small">{fill(t.onCard, { text: onCard })}</div> : null}
       <dl class="facts">
         {cell ? (

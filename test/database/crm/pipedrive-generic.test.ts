@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { refKey } from '../../../src/crm/adapter.js';
 import { CrmError } from '../../../src/crm/crm-error.js';
+import { CARD_FIELDS } from '../../../src/enrich/types.js';
 import { createPipeline } from '../../../src/jobs/pipeline.js';
 import { flavours } from '../../support/db.js';
 import { CRM_TOKENS, crmKit, makeJobs, realEnrichment, uniqueAccount, useCrmFakes } from '../../support/crm.js';
@@ -73,8 +74,8 @@ describe.each(flavours)('Pipedrive, generic CRM and ensure on %s', (flavour) => 
     expect(fakes.hubspot.properties.get('companies')!.has('cbs_market_figure')).toBe(true);
     const second = await adapter.ensureProperties(uniqueAccount('hs'));
     expect(second.created).toEqual([]);
-    // The 15 card fields (cbs_sbi2008 since SBI 2025), on companies and on contacts.
-    expect(second.existing.length).toBe(30);
+    // Every card field on companies and on contacts.
+    expect(second.existing.length).toBe(2 * CARD_FIELDS.length);
     expect(first.created).toContain('companies.cbs_establishments_in_municipality');
   });
 });

@@ -40,11 +40,51 @@ describe('GET /v1/lookup', () => {
       ['jobs', 'available', 50.9],
       ['businesses', 'available', 1685],
       ['establishments', 'available', 8150],
+      // 83631NED by COROP (Groot-Amsterdam, all sectors: the bundled excerpt), 2025*.
+      ['starts', 'available', 27585],
+      ['closures', 'after_refresh', undefined],
+      ['bankruptcies', 'after_refresh', undefined],
     ]);
     expect(figures[1].provenance).toMatchObject({ tableId: '81589NED', period: '2020 1e kwartaal', unit: 'aantal', source: 'snapshot' });
     expect(figures[0].provenance).toMatchObject({ tableId: '83583NED', topic: { key: 'BanenVanWerknemersInDecember_1' }, modified: '2020-11-19T02:00:00' });
     expect(body.json.enrichment.cbs_municipality).toMatchObject({ code: 'GM0363', name: 'Amsterdam' });
     expect(body.json.card).toMatchObject({ cbs_municipality: 'Amsterdam (GM0363)', cbs_establishments_in_municipality: '8150 vestigingen in J, Amsterdam (81575NED, 2012)' });
+  });
+
+  it('answers offline from the snapshot every default figure with its trend, sector dynamics and bankruptcies with their provenance', async () => {
+    const res = await get('/v1/lookup?sbi=62.01&employees=12&postcode=3511AB');
+    const body = await bodyOf(res);
+    expect(res.status, body.text).toBe(200);
+    const figures = body.json.enrichment.figures as Array<Record<string, any>>;
+    const byId = Object.fromEntries(figures.map((f) => [f.id, f]));
+    // 83583NED SBI 62 × 10–50: 47.9 (2018, nader voorlopig) → 50.9 (2019, voorlopig).
+    expect(byId.jobs.trend, body.text).toMatchObject({
+      kind: 'year_on_year',
+      current: { value: 50.9, to: { key: '2019JJ00' } },
+      previous: { value: 47.9, to: { key: '2018JJ00' } },
+      changePercent: 6.3,
+      provisional: true,
+    });
+    expect(byId.jobs.trend.series.map((p: { period: { key: string } }) => p.period.key)).toEqual(['2015JJ00', '2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00']);
+    // The 81589NED and 81575NED copies hold one period each: no history, so no trend (said by null, not invented).
+    expect([byId.businesses.trend, byId.establishments.trend]).toEqual([null, null]);
+    // Sector dynamics: 83631NED starts in COROP Utrecht (CR17), all sectors, as the bundled excerpt says.
+    expect(byId.starts, body.text).toMatchObject({
+      status: 'available',
+      scope: 'corop',
+      figure: { value: 16575, sbi: { code: 'A-U' }, region: { code: 'CR17', title: 'Utrecht (CR)' } },
+      provenance: { tableId: '83631NED', source: 'snapshot', modified: '2026-04-20T02:00:00', covers: 'alle sectoren samen (A-U) per COROP-regio, 2015–2025' },
+      trend: { previous: { value: 18975 }, changePercent: -12.6, provisional: true },
+    });
+    expect(byId.closures).toMatchObject({ status: 'after_refresh', reason: expect.stringMatching(/^after the first refresh from CBS: no public copy of 83635NED/) });
+    expect(byId.bankruptcies).toMatchObject({
+      status: 'after_refresh',
+      reason: expect.stringMatching(/bundled copy of 82244NED covers alleen SBI 49/),
+      provenance: { tableId: '82244NED', source: 'snapshot', covers: expect.stringMatching(/SBI 49/) },
+    });
+    expect(body.json.card.cbs_trends).toBe(
+      'banen in sector: +6,3% t.o.v. 2018 (CBS 83583NED, voorlopig); oprichtingen in regio (alle sectoren): -12,6% t.o.v. 2024 (CBS 83631NED, voorlopig)',
+    );
   });
 
   it('refuses a postcode that is not Dutch, naming the field', async () => {

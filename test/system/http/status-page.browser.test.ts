@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FIGURES } from '../../../src/enrich/figure-spec.js';
 import { en } from '../../../src/http/status-page/i18n/en.js';
 import { nl } from '../../../src/http/status-page/i18n/nl.js';
 import { type TestService, createTestService, testConfig } from '../../support/app.js';
@@ -134,7 +135,21 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
       const page = await signedIn(lang);
       await page.goto(`${base[lang]}${historyHref}`);
       await expect(page.locator('h2.lead').textContent()).resolves.toBe(HISTORY_COMPANY);
-      await expect(page.locator('.figure').count()).resolves.toBe(3);
+      // Every default figure (CBS_FIGURES), from every default table of the bundled snapshot.
+      await expect(page.locator('.figure').count()).resolves.toBe(DEFAULT_FIGURES.length);
+      // Jobs (83583NED 2015–2019) and business starts (83631NED 2021–2025) have history: each draws its
+      // five-period chart (trend-chart.ts) inside its box, with its change in the page's language.
+      const charts = await page.locator('.figure .trend img.chart').evaluateAll((imgs) =>
+        imgs.map((i) => {
+          const img = i as unknown as { naturalWidth: number; complete: boolean; getBoundingClientRect(): { right: number }; closest(s: string): { getBoundingClientRect(): { right: number } } };
+          return { loaded: img.complete && img.naturalWidth > 0, inside: img.getBoundingClientRect().right <= img.closest('.figure').getBoundingClientRect().right };
+        }),
+      );
+      expect(charts, JSON.stringify(charts)).toEqual([
+        { loaded: true, inside: true },
+        { loaded: true, inside: true },
+      ]);
+      await expect(page.locator('.figure[data-figure="jobs"] .trend').innerText()).resolves.toContain(lang === 'nl' ? 't.o.v.' : 'against');
       await expect(page.locator('.answers').innerText()).resolves.toContain(words.lead.confidence.split(' ')[0]);
       await page.screenshot({ path: `${ARTIFACTS}/lead-page-${lang}.png`, fullPage: true });
       await expectLaidOut(page, `lead page (${lang})`);

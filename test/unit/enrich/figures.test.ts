@@ -32,6 +32,10 @@ describe('configured figures over the bundled snapshot', () => {
       ['jobs', 'available'],
       ['businesses', 'available'],
       ['establishments', 'available'],
+      // Their tables are not among those loaded here (test/unit/enrich/figure-trends.test.ts loads them); 83635NED has no bundled copy at all.
+      ['starts', 'no_table'],
+      ['closures', 'after_refresh'],
+      ['bankruptcies', 'no_table'],
     ]);
     // statline-bq 83583NED TypedDataSet: 395000 × WP19090 × 2019JJ00 = 50.9 (x 1 000).
     expect(byId(e, 'jobs').figure).toMatchObject({ tableId: '83583NED', value: 50.9, count: 50900, sbi: { code: '62' } });
@@ -55,6 +59,7 @@ describe('configured figures over the bundled snapshot', () => {
       modified: null,
       source: 'snapshot',
       sbiSystem: 'SBI2008',
+      covers: null,
     });
     // 81575NED export, row "J Informatie en communicatie", Amsterdam, 2012*: 8150.
     const establishments = byId(e, 'establishments');
@@ -119,7 +124,7 @@ describe('configured figures over the bundled snapshot', () => {
     expect(configured.toCard(e, new Date()).cbs_businesses_in_segment).toBeUndefined();
     expect(parseFigureSpecs('jobs=83583NED,jobs=81589NED,visitors=1234NED')).toEqual({
       ok: false,
-      problems: ['jobs is named twice', '"visitors" is not a figure (known: jobs, businesses, establishments)'],
+      problems: ['jobs is named twice', '"visitors" is not a figure (known: jobs, businesses, establishments, starts, closures, bankruptcies)'],
     });
     const unknownTopic = parseFigureSpecs('jobs=83583NED/NoSuchTopic_9');
     if (!unknownTopic.ok) throw new Error('parse');
