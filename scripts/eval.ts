@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const calSplit: Split = split === 'tune' ? 'tune' : 'holdout';
   const shown = report.splits[split];
   const baseNote = baseline ? `base = ${baseline.engine}` : 'no baseline (eval/results/baseline.json)';
-  console.log(figuresTable(shown, baseline?.splits[split], `split ${split}, ${shown.overall.n} cases, minConfidence ${minConfidence}; ${baseNote}`));
+  console.log(figuresTable(shown, baseline?.splits[split], `split ${split}, ${Object.values(shown.kinds).reduce((n, k) => n + k.n, 0)} cases (overall: the ${shown.overall.n} of the hand-written kinds), minConfidence ${minConfidence}; ${baseNote}`));
   if (baseline && baseline.cases.digest !== report.cases.digest) {
     console.log(`note: the baseline was measured on another case set (${baseline.cases.n} cases, ${baseline.cases.digest}; now ${report.cases.n}, ${report.cases.digest})`);
   }

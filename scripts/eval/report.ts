@@ -16,11 +16,11 @@ export function figuresTable(now: SplitFigures, base: SplitFigures | undefined, 
   const head = (label: string) => label.padStart(w);
   const lines = [
     title,
-    `${'kind'.padEnd(14)}${'n'.padStart(5)}  ${head('top-1')}  ${head('precision')}  ${head('answered')}`,
+    `${'kind'.padEnd(19)}${'n'.padStart(5)}  ${head('top-1')}  ${head('precision')}  ${head('answered')}`,
   ];
-  if (has) lines.push(`${''.padEnd(21)}${['now   base', 'now   base', 'now   base'].map((s) => s.padStart(w)).join('  ')}`);
+  if (has) lines.push(`${''.padEnd(26)}${['now   base', 'now   base', 'now   base'].map((s) => s.padStart(w)).join('  ')}`);
   const row = (name: string, f: KindFigures, b: KindFigures | undefined) =>
-    `${name.padEnd(14)}${String(f.n).padStart(5)}  ${pair(f.top1, b?.top1, has)}  ${pair(f.precision, b?.precision, has)}  ${pair(f.answered, b?.answered, has)}`;
+    `${name.padEnd(19)}${String(f.n).padStart(5)}  ${pair(f.top1, b?.top1, has)}  ${pair(f.precision, b?.precision, has)}  ${pair(f.answered, b?.answered, has)}`;
   for (const k of KINDS) lines.push(row(k, now.kinds[k], base?.kinds[k]));
   lines.push(row('overall', now.overall, base?.overall));
   lines.push('top-1 = sector right (must_refuse: refused; employees: employee field read right); precision = right among answers.');
@@ -45,7 +45,8 @@ export function failuresList(outcomes: Outcome[]): string {
   const lines = [`${failed.length} failing tune cases:`];
   for (const o of failed) {
     const input = Object.entries(o.c.input).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    const want = o.c.expect.refuse ? 'refuse' : o.c.expect.sbi ? o.c.expect.sbi.join('|') : JSON.stringify(o.c.expect.employees);
+    const e = o.c.expect;
+    const want = e.refuse ? 'refuse' : e.sbi2025 ? `SBI 2025 ${e.sbi2025.code}` : e.sbi ? e.sbi.join('|') : JSON.stringify(e.employees);
     const conf = o.confidence === null ? '' : ` conf ${o.confidence.toFixed(2)}`;
     lines.push(`${o.c.id.padEnd(24)} ${input}  want ${want}; ${o.why}${conf}`);
   }

@@ -87,8 +87,8 @@ describe.each(flavours)('HubSpot batch read with a record it cannot return, on %
     expect(fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length - readsBefore, 'one batch read for all three').toBe(1);
     expect(batch.map((j) => outcomes.get(j.id)?.kind), outcomeText(outcomes)).toEqual(['done', 'dead', 'done']);
     expect((outcomes.get(batch[1].id) as { error: string }).error).toMatch(/NOT_FOUND/);
-    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
-    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
+    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toBe('1071');
+    expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toBe('62100');
     expect(fakes.hubspot.cards.has(`company:${ids[1]}`)).toBe(false);
     const rows = await rowsOf(batch);
     expect(rows.map((r) => `${r.objectId}:${r.writeStatus}`).sort()).toEqual([`${ids[0]}:written`, `${ids[2]}:written`]);
@@ -101,8 +101,8 @@ describe.each(flavours)('HubSpot batch read with a record it cannot return, on %
       const outcomes = await pipelineAt(silent.url)(batch, signal);
       expect(batch.map((j) => outcomes.get(j.id)?.kind), outcomeText(outcomes)).toEqual(['done', 'retry', 'done']);
       expect((outcomes.get(batch[1].id) as { error: string }).error).toContain(ids[1]);
-      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toContain('10.71');
-      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toContain('62.01');
+      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toBe('1071');
+      expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[2]}`)!).cbs_sbi_code).toBe('62100');
       const rows = await rowsOf(batch);
       expect(rows.map((r) => `${r.objectId}:${r.writeStatus}`).sort()).toEqual([`${ids[0]}:written`, `${ids[2]}:written`]);
     } finally {

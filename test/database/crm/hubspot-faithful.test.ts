@@ -84,7 +84,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     const batch = await makeJobs(database, Object.keys(inputs).map((id) => company(account, id)));
     const outcomes = await run(batch, signal);
     expect(batch.map((j) => outcomes.get(j.id)?.kind), text(outcomes)).toEqual(['done', 'dead', 'done']);
-    expect((outcomes.get(batch[1].id) as { error: string }).error).toMatch(/10\.71.*not one of the allowed options/);
+    expect((outcomes.get(batch[1].id) as { error: string }).error).toMatch(/1071.*not one of the allowed options/);
     expect(hubspot.cards.get('company:6101')!.cbs_sbi_code).toBe(allowed[0]);
     expect(hubspot.cards.get('company:6103')!.cbs_sbi_code).toBe(allowed[1]);
     expect(hubspot.cards.get('company:6102')!.cbs_sbi_code).toBeUndefined();
