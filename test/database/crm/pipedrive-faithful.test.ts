@@ -92,7 +92,8 @@ describe.each(flavours)('Pipedrive as documented on %s', (flavour) => {
     const empKey = pipedrive.addField('Aantal medewerkers', 'double');
     pipedrive.addField('CBS SBI code', 'double');
     pipedrive.addField('CBS size class', 'enum', [{ id: 7, label: '10 tot 50 werkzame personen' }, { id: 8, label: '0 tot 10 werkzame personen' }]);
-    pipedrive.addField('CBS sector', 'set', [{ id: 9, label: 'J Informatie en communicatie' }]);
+    // The card answers in SBI 2025 (issue 22): 62.01 is 62100 in section K, its long title cut as the card writes it.
+    pipedrive.addField('CBS sector', 'set', [{ id: 9, label: 'K Telecommunicatie, computerprogrammering en consultancy, informatica-infrastructuur en overige …' }]);
     pipedrive.addField('CBS enriched at', 'date');
     pipedrive.seedOrganization(601, 'Typen B.V.', { [sbiKey]: 31, [brancheKey]: [41, 42], [empKey]: 38 });
     const { run } = kitFor(pipedrive);
@@ -100,11 +101,11 @@ describe.each(flavours)('Pipedrive as documented on %s', (flavour) => {
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), text(outcomes)).toMatchObject({ kind: 'done', detail: { writeStatus: 'written' } });
     const custom = pipedrive.customByName(601);
-    expect(custom['CBS SBI code']).toBe(62.01);
+    expect(custom['CBS SBI code']).toBe(62100);
     expect(custom['CBS size class']).toBe(7);
     expect(custom['CBS sector']).toEqual([9]);
     expect(custom['CBS enriched at']).toMatch(/^\d{4}-\d\d-\d\d$/);
-    expect(String(custom['CBS SBI title'])).toContain('software');
+    expect(String(custom['CBS SBI title'])).toContain('computerprogramma');
     const [row] = await database.db.select().from(enrichments).where(eq(enrichments.jobId, job.id));
     expect((row.result as { input: Record<string, unknown> }).input).toMatchObject({ sbi: '62.01', industry: 'Software, IT consultancy', employees: '38' });
     // Read back by option id: the next run sees the same values and writes nothing.
