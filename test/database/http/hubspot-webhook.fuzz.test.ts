@@ -76,8 +76,9 @@ describe('fuzz POST /webhooks/hubspot', () => {
         const events = cases.map(({ base, ...over }) => ({ ...base, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) }));
         const body = JSON.stringify(events);
         const ts = String(Date.now());
-        // HubSpot ids are digits; a string id is trimmed first (idString).
-        const digits = (v: unknown) => /^\d{1,20}$/.test(String(v).trim());
+        // HubSpot ids are digits; a string id is trimmed first (idString). A JSON number must be a safe
+        // integer: above 2^53 it has already been rounded to another id (review 2026-12, L9).
+        const digits = (v: unknown) => (typeof v !== 'number' || Number.isSafeInteger(v)) && /^\d{1,20}$/.test(String(v).trim());
         const idsOk = events.every((e) => digits(e.portalId) && digits(e.objectId));
         const res = await post(body, { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3(body, ts), 'x-hubspot-request-timestamp': ts });
         // Digits-only ids are taken whatever the pass-through fields hold; anything else is a 400.

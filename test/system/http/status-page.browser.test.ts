@@ -149,7 +149,9 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
         { loaded: true, inside: true },
         { loaded: true, inside: true },
       ]);
-      await expect(page.locator('.figure[data-figure="jobs"] .trend').innerText()).resolves.toContain(lang === 'nl' ? 't.o.v.' : 'against');
+      // Business starts in Groot-Amsterdam have a value a year earlier: their change is written out; the
+      // bakery's jobs series has no 2018 value (CBS suppressed it), so its chart stands without a change.
+      await expect(page.locator('.figure[data-figure="starts"] .trend').innerText()).resolves.toContain(lang === 'nl' ? 't.o.v. 2024' : 'against 2024');
       await expect(page.locator('.answers').innerText()).resolves.toContain(words.lead.confidence.split(' ')[0]);
       await page.screenshot({ path: `${ARTIFACTS}/lead-page-${lang}.png`, fullPage: true });
       await expectLaidOut(page, `lead page (${lang})`);

@@ -99,8 +99,10 @@ describe('enrichment engine over the real 83583NED', () => {
     expect(() => JSON.stringify(deep())).toThrow(RangeError);
     const bakery = enricher.resolve({ kvkSbi: { sbiActiviteiten: [{ sbiCode: '1071', indHoofdactiviteit: 'Ja', extra: deep() }] } });
     const software = enricher.resolve({ kvkSbi: { sbiActiviteiten: [{ sbiCode: '6201', indHoofdactiviteit: 'Ja', extra: deep() }] } });
-    expect(bakery.cbs_sbi_code).toBe('10.71');
-    expect(software.cbs_sbi_code).toBe('62.01');
+    // Read as SBI 2008 (4 digits) and answered in SBI 2025 with the 2008 code beside it (issue 22).
+    expect(bakery.cbs_sbi2008?.code).toBe('10.71');
+    expect(software.cbs_sbi2008?.code).toBe('62.01');
+    expect(software.cbs_sbi_code).toBe('62.10.0');
   });
 
   it('keeps the best guess of a refused industry text beside the refusal (cbs_match.sectorGuess)', () => {
