@@ -71,6 +71,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['crm'] as const,
       registers: [registry],
     }),
+    catchupSkipped: new Counter({
+      name: 'verrijk_catchup_skipped_total',
+      help: 'Catch-up sweeps of a CRM skipped because the account its credential belongs to was not known (no_lookup, lookup_failed, no_signed_webhook)',
+      labelNames: ['source', 'reason'] as const,
+      registers: [registry],
+    }),
     rateLimiterWaitSeconds: new Histogram({
       name: 'verrijk_rate_limiter_wait_seconds',
       help: 'Time a CRM request waited for the shared rate limiter',

@@ -96,7 +96,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
   const crm = setupCrm({ config, database, metrics, logger });
-  const catchup = createCatchup({ database, crm, logger, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
+  const catchup = createCatchup({ database, crm, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());
   // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.

@@ -129,4 +129,10 @@ export interface CrmAdapter {
    * webhooks. For the catch-up sweep.
    */
   listSince?(accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing>;
+  /**
+   * The account the configured credential belongs to, as the CRM states it (Pipedrive
+   * `company_id`, HubSpot `portalId`): the one account the catch-up sweep lists and files
+   * under, whatever account ids webhooks name. Throws a `CrmError` when the CRM refuses.
+   */
+  ownAccount?(signal?: AbortSignal): Promise<string>;
 }

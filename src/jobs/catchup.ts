@@ -1,19 +1,22 @@
 import { Cron } from 'croner';
 import { eq, inArray } from 'drizzle-orm';
+import { createCatchupAccounts, type CatchupAccounts, type SweepAccount } from './catchup-account.js';
 import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
 import { jobs, syncCursors } from '../db/schema.js';
 import { recordWebhook } from './intake.js';
 import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { CrmAdapter, ListedLead } from '../crm/adapter.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { LeadEvent } from '../crm/webhook-event.js';
 
 /**
  * The catch-up sweep: CRMs lose webhooks (Pipedrive drops them after ten
- * failures, HubSpot gives up after a day), so every so often each account is
- * asked, for every object type its webhooks cover (HubSpot companies and
+ * failures, HubSpot gives up after a day), so every so often each configured
+ * credential's own account (catchup-account.ts; never an account id a webhook
+ * merely named, review 2026-12 M3) is asked, for every object type its webhooks cover (HubSpot companies and
  * contacts, Pipedrive organizations and persons), for the records since the
  * last sweep, and any lead that never arrived is recorded exactly like a
  * webhook: same dedupe key as the creation webhook (HubSpot
@@ -43,6 +46,8 @@ export const CATCHUP_DEADLINE_MS = 10 * 60_000;
 export interface CatchupReport {
   ran: boolean;
   accounts: Array<{ source: Source; accountId: string; objectType: string; listed: number; enqueued: number; error?: string }>;
+  /** Credentials not swept this time, because the account they belong to is not known (catchup-account.ts). */
+  skipped: Array<{ source: Source; reason: Extract<SweepAccount, { skipped: string }>['skipped']; why: string }>;
 }
 
 export interface CatchupOptions {
@@ -54,6 +59,10 @@ export interface CatchupOptions {
   timezone?: string;
   /** Default CATCHUP_DEADLINE_MS; tests shorten it. */
   deadlineMs?: number;
+  /** Counts skipped sweeps (`verrijk_catchup_skipped_total`). */
+  metrics?: Metrics;
+  /** Which account each credential belongs to; default catchup-account.ts (issue 24's registry may replace it). */
+  accounts?: CatchupAccounts;
 }
 
 export function catchupDedupeKey(ref: ListedLead['ref']): string {
@@ -65,11 +74,7 @@ export function createCatchup(options: CatchupOptions) {
   let job: Cron | undefined;
   let running: Promise<CatchupReport> | undefined;
 
-  /** The accounts we know of: every account a webhook (or a sweep) has brought in. */
-  async function accountsOf(source: Source): Promise<string[]> {
-    const rows = await database.db.selectDistinct({ accountId: jobs.accountId }).from(jobs).where(eq(jobs.source, source));
-    return rows.map((r) => r.accountId).sort();
-  }
+  const accounts = options.accounts ?? createCatchupAccounts({ database, logger, metrics: options.metrics });
 
   async function saveCursor(key: string, cursor: string, ok: boolean, now: Date) {
     await database.db
@@ -126,29 +131,39 @@ export function createCatchup(options: CatchupOptions) {
     }
   }
 
-  async function sweepAccount(source: Source, accountId: string, now: Date, signal: AbortSignal) {
-    const adapter = crm.adapter(source);
-    if (!adapter?.listSince) return [];
+  async function sweepAccount(adapter: CrmAdapter, source: Source, accountId: string, now: Date, signal: AbortSignal) {
     const out = [];
     for (const objectType of adapter.catchupTypes ?? []) out.push(await sweep(adapter, source, accountId, objectType, now, signal));
     return out;
   }
 
-  /** One sweep over every configured CRM and known account; skipped when another instance is sweeping. */
+  /** One sweep over every configured CRM, once per credential; skipped when another instance is sweeping. */
   async function runOnce(now = new Date()): Promise<CatchupReport> {
     const swept = await tryWithAdvisoryLock(database, 'catchup', async () => {
-      const report: CatchupReport = { ran: true, accounts: [] };
+      const report: CatchupReport = { ran: true, accounts: [], skipped: [] };
       const signal = AbortSignal.timeout(options.deadlineMs ?? CATCHUP_DEADLINE_MS);
       for (const source of crm.configured()) {
-        for (const accountId of await accountsOf(source)) {
-          report.accounts.push(...(await sweepAccount(source, accountId, now, signal)));
+        const adapter = crm.adapter(source);
+        // The generic CRM contract has no listing: nothing to sweep.
+        if (!adapter?.listSince) continue;
+        let account: SweepAccount;
+        try {
+          account = await accounts.accountOf(adapter, signal);
+        } catch (err) {
+          account = { skipped: 'lookup_failed', why: signal.aborted ? `the sweep passed its deadline: ${(err as Error).message}` : (err as Error).message };
+          logger.warn({ source, err: { message: account.why } }, 'catch-up sweep skipped: the account lookup failed');
         }
+        if ('skipped' in account) {
+          report.skipped.push({ source, reason: account.skipped, why: account.why });
+          continue;
+        }
+        report.accounts.push(...(await sweepAccount(adapter, source, account.accountId, now, signal)));
       }
       const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
       if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');
       return report;
     });
-    return swept.acquired ? swept.value : { ran: false, accounts: [] };
+    return swept.acquired ? swept.value : { ran: false, accounts: [], skipped: [] };
   }
 
   return {
@@ -158,7 +173,7 @@ export function createCatchup(options: CatchupOptions) {
       job = new Cron(options.cron, { timezone: options.timezone ?? 'Europe/Amsterdam', protect: true }, async () => {
         running = runOnce().catch((err) => {
           logger.error({ err }, 'catch-up sweep failed');
-          return { ran: false, accounts: [] };
+          return { ran: false, accounts: [], skipped: [] };
         });
         await running;
       });

@@ -1,6 +1,7 @@
 import type { LeadInput } from '../../enrich/types.js';
 import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, refKey, type WriteProgress } from '../adapter.js';
+import { accountIdOf } from '../account-id.js';
 import { CrmError } from '../crm-error.js';
 import { idSegment, isObjectId } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
@@ -202,6 +203,12 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     // The webhooks cover company.creation and contact.creation: the sweep lists both.
     catchupTypes: ['company', 'contact'],
     listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, accountId, pathOf(objectType), objectType, since, limit, signal),
+    // `GET /account-info/v3/details` states the token's `portalId` (scope `oauth`, which a
+    // private app may lack: then a 403 CrmError, and the caller decides what else to trust).
+    async ownAccount(signal) {
+      const res = await http.send<{ portalId?: unknown }>('', { op: 'account', method: 'GET', path: '/account-info/v3/details', signal });
+      return accountIdOf('hubspot', res.body?.portalId, 'portalId');
+    },
   };
 }
 

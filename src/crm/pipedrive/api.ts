@@ -1,5 +1,6 @@
 import type { LeadRef } from '../../leads/identity.js';
 import { type AdapterBaseOptions, type CardWrite, type CrmAdapter, type CrmLead, type PerLead, perLead, type WriteProgress } from '../adapter.js';
+import { accountIdOf } from '../account-id.js';
 import { CrmError } from '../crm-error.js';
 import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
@@ -158,6 +159,13 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     // The webhooks cover organization and person creation: the sweep lists both.
     catchupTypes: ['organization', 'person'],
     listSince: (accountId, objectType, since, limit, signal) => listPipedriveSince(http, accountId, objectType, since, limit, signal),
+    // `GET /api/v1/users/me` states the company the token's user is bound to (API reference,
+    // Users getCurrentUser: "bound company data: company ID, company name, and domain").
+    // There is no account id yet to key the call by: '' (the limiter keys by credential).
+    async ownAccount(signal) {
+      const res = await http.send<{ data?: { company_id?: unknown } }>('', { op: 'account', method: 'GET', path: '/api/v1/users/me', signal });
+      return accountIdOf('pipedrive', res.body?.data?.company_id, 'data.company_id');
+    },
   };
 }
 

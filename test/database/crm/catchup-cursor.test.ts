@@ -21,12 +21,18 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
   let hubspot: FakeHubspot;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN });
   });
   afterAll(async () => {
     await hubspot?.close();
     await database?.drop();
   });
+
+  // The sweep lists the portal the token belongs to (account details), never one a webhook merely
+  // named (review 2026-12, M3): each test gets a fake HubSpot whose token belongs to its own portal.
+  const fakeFor = async (portal: string) => {
+    await hubspot?.close();
+    hubspot = await startFakeHubspot({ token: TOKEN, portalId: Number(portal) });
+  };
 
   const arrived = (portal: string, objectId: number) =>
     recordWebhook(
@@ -40,6 +46,7 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
 
   it('lists a record from the future but keeps the cursor at the sweep, so a later lost lead is still found', async () => {
     const portal = String(70_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
     const kit = crmKit(database, cfg);
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger });
@@ -59,6 +66,7 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
 
   it('takes a cursor already stored ahead of the clock back to now', async () => {
     const portal = String(60_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
     const kit = crmKit(database, cfg);
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger });
@@ -73,6 +81,7 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
 
   it('M4: a sweep whose CRM never answers ends at its deadline, recorded as failed, and the next sweep runs', async () => {
     const portal = String(50_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
     const kit = crmKit(database, cfg);
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger, deadlineMs: 1_000 });

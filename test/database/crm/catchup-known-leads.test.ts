@@ -25,15 +25,22 @@ describe.each(flavours)('catch-up leaves leads that already have a job alone, on
   let hubspot: FakeHubspot;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN });
   });
   afterAll(async () => {
     await hubspot?.close();
     await database?.drop();
   });
 
+  // The sweep lists the portal the token belongs to (account details), never one a webhook merely
+  // named (review 2026-12, M3): each test gets a fake HubSpot whose token belongs to its own portal.
+  const fakeFor = async (portal: string) => {
+    await hubspot?.close();
+    hubspot = await startFakeHubspot({ token: TOKEN, portalId: Number(portal) });
+  };
+
   it('enqueues only the lead with no job; a property-change job and an admin re-enrich job count as known', async () => {
     const portal = String(80_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const t0 = Date.now() - 60_000;
     hubspot.seed('company', '8101', { name: 'Changed BV' }, new Date(t0 + 1_000));
     hubspot.seed('company', '8102', { name: 'Reenriched BV' }, new Date(t0 + 2_000));

@@ -8,10 +8,12 @@ import { testConfig } from '../../support/app.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
 import { startFakeHubspot, type FakeHubspot } from '../../support/fakes/hubspot-server.js';
 import { startFakePipedrive, type FakePipedrive } from '../../support/fakes/pipedrive-server.js';
-import { crmKit, makeJobs, uniqueAccount } from '../../support/crm.js';
+import { crmKit, makeJobs } from '../../support/crm.js';
 
 const TOKEN = 'pat-eu1-catchup-token-0123456789';
 const PD_TOKEN = 'pipedrive-catchup-token-0123456789';
+/** The company the Pipedrive token belongs to (`GET /api/v1/users/me`): the account the sweep files under. */
+const PD_COMPANY = 11_000_000 + Math.floor(Math.random() * 1_000_000);
 
 describe.each(flavours)('catch-up sweep on %s', (flavour) => {
   let database: TestDatabase;
@@ -19,13 +21,19 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
   let pipedrive: FakePipedrive;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    hubspot = await startFakeHubspot({ token: TOKEN });
-    pipedrive = await startFakePipedrive({ token: PD_TOKEN });
+    pipedrive = await startFakePipedrive({ token: PD_TOKEN, companyId: PD_COMPANY });
   });
   afterAll(async () => {
     await Promise.all([hubspot?.close(), pipedrive?.close()]);
     await database?.drop();
   });
+
+  // The sweep lists the portal the token belongs to (account details), never one a webhook merely
+  // named (review 2026-12, M3): each test gets a fake HubSpot whose token belongs to its own portal.
+  const fakeFor = async (portal: string) => {
+    await hubspot?.close();
+    hubspot = await startFakeHubspot({ token: TOKEN, portalId: Number(portal) });
+  };
 
   const creationArrived = (portal: string, objectId: number, at: number, eventId = 1) =>
     recordWebhook(
@@ -36,6 +44,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
 
   it('enqueues the companies whose webhook never arrived, once, with the webhook dedupe key', async () => {
     const portal = String(90_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const t0 = Date.now() - 60_000;
     hubspot.seed('company', '8001', { name: 'Arrived BV' }, new Date(t0 + 1_000));
     hubspot.seed('company', '8002', { name: 'Lost BV' }, new Date(t0 + 2_000));
@@ -71,6 +80,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
 
   it('HubSpot: sweeps contacts too, and finds a company the search index listed late', async () => {
     const portal = String(80_000_000 + Math.floor(Math.random() * 1_000_000));
+    await fakeFor(portal);
     const t0 = Date.now() - 60_000;
     hubspot.seed('company', '8101', { name: 'Arrived BV' }, new Date(t0 + 1_000));
     // Created before 8103 but not yet in the search index at the first sweep.
@@ -101,7 +111,7 @@ describe.each(flavours)('catch-up sweep on %s', (flavour) => {
   });
 
   it('Pipedrive: sweeps organizations and persons in the order the API sorts (update time), missing none', async () => {
-    const account = uniqueAccount('pdsweep');
+    const account = String(PD_COMPANY);
     await makeJobs(database, [{ source: 'pipedrive', accountId: account, objectType: 'organization', objectId: '1' }]);
     const t = (s: number) => new Date(Date.now() - 900_000 + s * 1_000);
     pipedrive.seedOrganization(1, 'Known B.V.', {}, t(0));

@@ -38,7 +38,7 @@ export interface FakeHubspotOptions {
   scopes?: string[];
   /** The account's time zone setting (account details); default Europe/Amsterdam. */
   timeZone?: string;
-  /** The account id HubSpot puts in validation messages (`portalId`). */
+  /** The account the token belongs to (`portalId`): in validation messages and the account details. */
   portalId?: number;
 }
 
@@ -201,7 +201,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   function route(ctx: FakeContext): Reply {
     if (ctx.method === 'GET' && ctx.path === '/account-info/v3/details') {
       const timeZone = opts.timeZone ?? 'Europe/Amsterdam';
-      return { status: 200, body: { portalId: opts.portalId ?? 4242, accountType: 'STANDARD', timeZone, companyCurrency: 'EUR', additionalCurrencies: [], dataHostingLocation: 'eu1', uiDomain: 'app-eu1.hubspot.com', utcOffset: '+01:00', utcOffsetMilliseconds: 3_600_000 } };
+      return { status: 200, body: { portalId, accountType: 'STANDARD', timeZone, companyCurrency: 'EUR', additionalCurrencies: [], dataHostingLocation: 'eu1', uiDomain: 'app-eu1.hubspot.com', utcOffset: '+01:00', utcOffsetMilliseconds: 3_600_000 } };
     }
     const m = ctx.path.match(/^\/crm\/v3\/(objects|properties)\/([a-z]+)(?:\/(.+))?$/);
     if (!m) return notFound(`No route ${ctx.path}`);

@@ -14,7 +14,9 @@ import { type FakeField, rejectValue } from './pipedrive-fields.js';
  * persons-api.ts), burst headers on a rolling 2 s window per token, the daily
  * token budget and the 429 → 403 escalation (pipedrive-budget.ts), and the
  * token in the `x-api-token` header. A token in a URL is refused, so a leak
- * fails tests.
+ * fails tests. `GET /api/v1/users/me` answers the token's user and the company
+ * it is bound to (API reference, Users getCurrentUser: "bound company data:
+ * company ID, company name, and domain"; `company_id` is a number).
  */
 
 export interface FakePipedriveOptions extends BudgetOptions {
@@ -22,6 +24,8 @@ export interface FakePipedriveOptions extends BudgetOptions {
   limit?: number;
   windowMs?: number;
   port?: number;
+  /** The company the token's user is bound to (`GET /api/v1/users/me` → `data.company_id`). */
+  companyId?: number;
 }
 
 export interface Organization {
@@ -78,6 +82,25 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
   const fields: FakeField[] = [];
   const budget = createBudget(opts);
   let repeating: RegExp | null = null;
+  const companyId = opts.companyId ?? 13_000_001;
+  const me = {
+    id: 9_000_001,
+    name: 'Verrijk Integratie',
+    email: 'integratie@example.nl',
+    lang: 1,
+    locale: 'nl_NL',
+    timezone_name: 'Europe/Amsterdam',
+    timezone_offset: '+01:00',
+    default_currency: 'EUR',
+    active_flag: true,
+    is_admin: 1,
+    company_id: companyId,
+    company_name: 'Voorbeeld B.V.',
+    company_domain: 'voorbeeld',
+    company_country: 'NL',
+    company_industry: 'IT',
+    language: { language_code: 'nl', country_code: 'NL' },
+  };
 
   const addField = (name: string, type = 'varchar', options?: Array<{ id: number; label: string }>) => {
     const field_code = randomBytes(20).toString('hex');
@@ -105,6 +128,7 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     tooMany: (_ctx, failure) => tooMany(failure),
     handle: (ctx) => {
       if (!budget.charge(ctx.method, ctx.path)) return tooMany();
+      if (ctx.method === 'GET' && ctx.path === '/api/v1/users/me') return { status: 200, body: { success: true, data: me } };
       if (repeating && ctx.method === 'GET' && repeating.test(ctx.path)) {
         return { status: 200, body: { success: true, data: [], additional_data: { next_cursor: ctx.query.get('cursor') ?? cursorOf(0) } } };
       }
