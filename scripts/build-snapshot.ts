@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CBS_SOURCE_LINE, type CbsTableData } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
-import { build81588NED, build82244NED, build83631NED, FILE_81588, FILE_82244, FILE_83631 } from '../test/support/cbs-derived-tables.js';
+import { build82244NED, build83631NED, FILE_82244, FILE_83631 } from '../test/support/cbs-derived-tables.js';
+import { build81588NED, FILE_81588 } from './snapshot-81588.js';
 import { buildTable, CBS_FIXTURES_DIR, REPO_FIXTURES_DIR } from '../test/support/cbs-fixtures.js';
 import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
