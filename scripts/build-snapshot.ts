@@ -10,9 +10,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CBS_SOURCE_LINE } from '../src/cbs/model.js';
+import { CBS_SOURCE_LINE, type CbsTableData } from '../src/cbs/model.js';
 import { SNAPSHOT_DIR, type SnapshotManifest } from '../src/cbs/snapshot.js';
 import { build82244NED, build83631NED, FILE_82244, FILE_83631 } from '../test/support/cbs-derived-tables.js';
+import { build81588NED, FILE_81588 } from './snapshot-81588.js';
 import { buildTable, CBS_FIXTURES_DIR, REPO_FIXTURES_DIR } from '../test/support/cbs-fixtures.js';
 import { build81575FromCsv, build81589FromCsv, readSbiKeyIndex, type SbiKeyIndex } from './snapshot-csv.js';
 
@@ -47,14 +48,30 @@ const CSV_SOURCES = [
 ];
 
 /** Excerpts of current tables (test/support/cbs-derived-tables.ts says how each is built); the card says what each covers. */
-const DERIVED_SOURCES = [
+const DERIVED_SOURCES: Array<{
+  tableId: string;
+  file: string;
+  fixtureRepo: string;
+  fixtureCommit: string;
+  covers: string;
+  build: (keys: SbiKeyIndex) => Promise<{ data: CbsTableData; skipped?: string[] }>;
+}> = [
+  {
+    // The default for `businesses`: 2026 Q3, sections only (a lead in 62.01 reads section J).
+    tableId: '81588NED',
+    file: FILE_81588,
+    fixtureRepo: 'github.com/ankitasondhiya/cbs-knowledge-graph-pipeline (transform/sample_landing/81588NED_20260908T093025Z.json)',
+    fixtureCommit: '3e3c7dc16b2b9a52bf6d556fe41341dbdb339466',
+    covers: 'alleen SBI-secties (A–U) en hun aggregaten, 2026 3e kwartaal',
+    build: (keys) => build81588NED(keys),
+  },
   {
     tableId: '83631NED',
     file: FILE_83631,
     fixtureRepo: 'github.com/Jpmartinslag/neural-temporal-relational-model (data/external/netherlands/raw/cbs/83631NED_corop.csv)',
     fixtureCommit: 'c485364ba34efcce394d9ca3a1815cca259c8a6a',
     covers: 'alle sectoren samen (A-U) per COROP-regio, 2015–2025',
-    build: () => build83631NED(),
+    build: async () => ({ data: await build83631NED() }),
   },
   {
     tableId: '82244NED',
@@ -62,7 +79,7 @@ const DERIVED_SOURCES = [
     fixtureRepo: 'github.com/psvanzyl/faillissementen-wegvervoer (data/dashboard_data.json)',
     fixtureCommit: '1780235ddf4eba9490cca9a4edfedafb3de07916',
     covers: 'alleen SBI 49 Vervoer over land, per maand 2024-01 – 2026-08',
-    build: () => build82244NED(),
+    build: async () => ({ data: await build82244NED() }),
   },
 ];
 
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
     console.log(`${source.tableId}: ${data.rows.length} rows; left out (no real CBS key for the title): ${skipped.join(' | ') || 'none'}`);
   }
   for (const source of DERIVED_SOURCES) {
-    const data = await source.build();
+    const { data, skipped } = await source.build(keys);
     const file = `${source.tableId}.json`;
     await writeFile(path.join(outDir, file), `${JSON.stringify(data)}\n`);
     manifest.tables.push({
@@ -124,7 +141,7 @@ async function main(): Promise<void> {
       rowCount: data.rows.length,
       covers: source.covers,
     });
-    console.log(`${source.tableId}: ${data.rows.length} rows (excerpt: ${source.covers})`);
+    console.log(`${source.tableId}: ${data.rows.length} rows (excerpt: ${source.covers})${skipped ? `; left out (no real CBS key for the title): ${skipped.join(' | ') || 'none'}` : ''}`);
   }
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -119,7 +119,7 @@ const tableList = z.preprocess(
   emptyToUndefined,
   z
     .string()
-    .default('83583NED,81589NED,81575NED,83631NED,83635NED,82244NED')
+    .default('83583NED,81588NED,81575NED,83631NED,83635NED,82244NED')
     .transform((v) =>
       v
         .split(',')

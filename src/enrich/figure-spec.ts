@@ -3,7 +3,7 @@
  * figures are the card's slots; which table fills each is configuration
  * (CBS_FIGURES), so a successor table or another topic needs no code change.
  *
- *   CBS_FIGURES=jobs=83583NED,businesses=81589NED,establishments=81575NED@municipality
+ *   CBS_FIGURES=jobs=83583NED,businesses=81588NED,establishments=81575NED@municipality
  *   jobs=83583NED/BanenVanWerknemersInDecember_1   (a named topic)
  *   businesses=off                                 (no such figure)
  *   starts=83631NED@corop                          (per the lead's COROP region)
@@ -34,7 +34,7 @@ export const FIGURE_LABELS: Record<FigureId, string> = {
 };
 
 export const DEFAULT_FIGURES_TEXT =
-  'jobs=83583NED,businesses=81589NED,establishments=81575NED@municipality,starts=83631NED@corop,closures=83635NED@corop,bankruptcies=82244NED';
+  'jobs=83583NED,businesses=81588NED,establishments=81575NED@municipality,starts=83631NED@corop,closures=83635NED@corop,bankruptcies=82244NED';
 
 /** Parses CBS_FIGURES; returns the specs or a list of problems. */
 export function parseFigureSpecs(text: string): { ok: true; specs: FigureSpec[] } | { ok: false; problems: string[] } {

@@ -148,10 +148,10 @@ describe('config', () => {
   });
   it('configures the card figures and the tables read through OData v4', () => {
     const d = testConfig();
-    expect(d.cbs.tables).toEqual(['83583NED', '81589NED', '81575NED', '83631NED', '83635NED', '82244NED']);
+    expect(d.cbs.tables).toEqual(['83583NED', '81588NED', '81575NED', '83631NED', '83635NED', '82244NED']);
     expect(d.cbs.figures).toEqual([
       { id: 'jobs', tableId: '83583NED', scope: 'national' },
-      { id: 'businesses', tableId: '81589NED', scope: 'national' },
+      { id: 'businesses', tableId: '81588NED', scope: 'national' },
       { id: 'establishments', tableId: '81575NED', scope: 'municipality' },
       { id: 'starts', tableId: '83631NED', scope: 'corop' },
       { id: 'closures', tableId: '83635NED', scope: 'corop' },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledSnapshot } from '../../../src/cbs/snapshot.js';
 import { type CbsStore, createCbsStore } from '../../../src/cbs/store.js';
 import { createEnricher } from '../../../src/enrich/engine.js';
+import { parseFigureSpecs } from '../../../src/enrich/figure-spec.js';
 import { loadSbiList } from '../../../src/enrich/sbi-list.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/metrics.js';
@@ -15,8 +16,16 @@ import { type TestDatabase, createTestDatabase, flavours } from '../../support/d
  * 81589NED, 81575NED and 80072ned over OData v4 (CBS_V4_TABLES). The v4 fake
  * serves 80072ned from its real recording and 81589NED/81575NED from the
  * bundled snapshot (no real v4 recording of them exists), with the Modified
- * dates CBS's v4 catalog of 2020 lists for them.
+ * dates CBS's v4 catalog of 2020 lists for them. The v4 part reads businesses from
+ * 81589NED (configured, CBS_FIGURES businesses=81589NED); the v3 part loads the
+ * default tables, where businesses is 81588NED.
  */
+
+const with81589 = (() => {
+  const parsed = parseFigureSpecs('jobs=83583NED,businesses=81589NED,establishments=81575NED@municipality');
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  return parsed.specs;
+})();
 
 const FAST_RETRY = { retries: 2, baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -71,7 +80,7 @@ describe.each(flavours)('refresh through OData v3 and v4 on %s', (flavour) => {
       ['81575NED', 'odata'],
       ['80072ned', 'odata'],
     ]);
-    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: 0.5 });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: 0.5, figures: with81589 });
     const e = enricher.resolve({ sbi: '62.01', employees: 12, postcode: '1011 AB' });
     const figures = Object.fromEntries(e.figures.map((f) => [f.id, f]));
     expect(figures.jobs).toMatchObject({ status: 'available', figure: { value: 50.9 }, provenance: { tableId: '83583NED', source: 'odata', modified: '2020-11-19T02:00:00' } });
@@ -109,14 +118,15 @@ describe.each(flavours)('refresh of all three figure tables through OData v3 on 
   let store: CbsStore;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    const snapshot = await loadBundledSnapshot(['81589NED', '81575NED']);
-    v3 = await startFakeCbs({ pageSize: 5000, derived: snapshot.map((data) => ({ data, modified: data.tableId === '81589NED' ? '2020-09-15T00:00:00' : '2020-04-08T02:00:00' })) });
+    const snapshot = await loadBundledSnapshot(['81588NED', '81575NED']);
+    // 81588NED: the Modified of the real landing file (2026-07-15); 81575NED: CBS's v4 catalog of 2020.
+    v3 = await startFakeCbs({ pageSize: 5000, derived: snapshot.map((data) => ({ data, modified: data.tableId === '81588NED' ? '2026-07-15T02:00:00' : '2020-04-08T02:00:00' })) });
     store = createCbsStore({
       database,
       logger: createLogger({ level: 'silent' }),
       metrics: createMetrics(),
       // The three figure tables the fake serves whole; the trend tables have their own test (refresh-trend-tables.test.ts).
-      config: testConfig({ CBS_BASE_URL: v3.url, CBS_TABLES: '83583NED,81589NED,81575NED' }),
+      config: testConfig({ CBS_BASE_URL: v3.url, CBS_TABLES: '83583NED,81588NED,81575NED' }),
       client: { retry: FAST_RETRY },
     });
   });
@@ -127,11 +137,12 @@ describe.each(flavours)('refresh of all three figure tables through OData v3 on 
   });
 
   it('loads the default tables through ODataApi/ODataFeed and gives the same three figures', async () => {
-    expect(await store.bootstrapSnapshot()).toEqual(['83583NED', '81589NED', '81575NED']);
+    // In the manifest's order (the CSV-built tables first, then the excerpts).
+    expect(await store.bootstrapSnapshot()).toEqual(['83583NED', '81575NED', '81588NED']);
     const summary = await store.refresh({ trigger: 'cli' });
     expect(summary.tables.map((t) => [t.tableId, t.action]), JSON.stringify(summary)).toEqual([
       ['83583NED', 'loaded'],
-      ['81589NED', 'loaded'],
+      ['81588NED', 'loaded'],
       ['81575NED', 'loaded'],
     ]);
     // 81575NED's 10,442 rows come in three feed pages.
@@ -140,7 +151,7 @@ describe.each(flavours)('refresh of all three figure tables through OData v3 on 
     const e = createEnricher({ sbiList: loadSbiList(), tables, minConfidence: 0.5 }).resolve({ sbi: '62.01', employees: 12, postcode: '1011 AB' });
     expect(e.figures.map((f) => [f.id, f.status, f.figure?.value, f.provenance.source, f.provenance.modified])).toEqual([
       ['jobs', 'available', 50.9, 'odata', '2020-11-19T02:00:00'],
-      ['businesses', 'available', 1685, 'odata', '2020-09-15T00:00:00'],
+      ['businesses', 'available', 1820, 'odata', '2026-07-15T02:00:00'],
       ['establishments', 'available', 8150, 'odata', '2020-04-08T02:00:00'],
       ['starts', 'no_table', undefined, null, null],
       ['closures', 'after_refresh', undefined, null, null],

@@ -7,15 +7,15 @@ import { crmKit, makeJobs, realEnrichment, uniqueAccount, useCrmFakes } from '..
  * A lead with SBI, employees and postcode gets all three market figures on its
  * card in every CRM: the postcode is read where each CRM keeps it (HubSpot
  * `zip`, Pipedrive's organization address, the generic lead's `postcode`).
- * Expected texts: 83583NED 62 × 10 tot 50 = 50.9 (x 1 000, 2019); 81589NED J ×
- * 10 tot 20 = 1685 (2020 Q1); 81575NED J × Amsterdam = 8150 (2012).
+ * Expected texts: 83583NED 62 × 10 tot 50 = 50.9 (x 1 000, 2019); 81588NED J ×
+ * 10 tot 20 = 1820 (2026 Q3); 81575NED J × Amsterdam = 8150 (2012).
  */
 
 const signal = new AbortController().signal;
 
 const EXPECTED = {
   cbs_market_figure: '50.9 x 1 000 banen in 62 (83583NED, 2019 december)',
-  cbs_businesses_in_segment: '1685 bedrijven in J (81589NED, 2020 1e kwartaal)',
+  cbs_businesses_in_segment: '1820 bedrijven in J (81588NED, 2026 3e kwartaal)',
   cbs_municipality: 'Amsterdam (GM0363)',
   cbs_establishments_in_municipality: '8150 vestigingen in J, Amsterdam (81575NED, 2012)',
 };

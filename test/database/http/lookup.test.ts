@@ -38,14 +38,22 @@ describe('GET /v1/lookup', () => {
     const figures = body.json.enrichment.figures as Array<{ id: string; status: string; figure: { value: number }; provenance: Record<string, unknown> }>;
     expect(figures.map((f) => [f.id, f.status, f.figure?.value]), body.text).toEqual([
       ['jobs', 'available', 50.9],
-      ['businesses', 'available', 1685],
+      ['businesses', 'available', 1820],
       ['establishments', 'available', 8150],
       // 83631NED by COROP (Groot-Amsterdam, all sectors: the bundled excerpt), 2025*.
       ['starts', 'available', 27585],
       ['closures', 'after_refresh', undefined],
       ['bankruptcies', 'after_refresh', undefined],
     ]);
-    expect(figures[1].provenance).toMatchObject({ tableId: '81589NED', period: '2020 1e kwartaal', unit: 'aantal', source: 'snapshot' });
+    // 81588NED 2026 Q3, section J × 10 tot 20: the bundled copy holds sections only, and says so.
+    expect(figures[1].provenance).toMatchObject({
+      tableId: '81588NED',
+      period: '2026 3e kwartaal',
+      unit: 'aantal',
+      source: 'snapshot',
+      modified: '2026-07-15T02:00:00',
+      covers: 'alleen SBI-secties (A–U) en hun aggregaten, 2026 3e kwartaal',
+    });
     expect(figures[0].provenance).toMatchObject({ tableId: '83583NED', topic: { key: 'BanenVanWerknemersInDecember_1' }, modified: '2020-11-19T02:00:00' });
     expect(body.json.enrichment.cbs_municipality).toMatchObject({ code: 'GM0363', name: 'Amsterdam' });
     expect(body.json.card).toMatchObject({ cbs_municipality: 'Amsterdam (GM0363)', cbs_establishments_in_municipality: '8150 vestigingen in J, Amsterdam (81575NED, 2012)' });
@@ -66,8 +74,15 @@ describe('GET /v1/lookup', () => {
       provisional: true,
     });
     expect(byId.jobs.trend.series.map((p: { period: { key: string } }) => p.period.key)).toEqual(['2015JJ00', '2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00']);
-    // The 81589NED and 81575NED copies hold one period each: no history, so no trend (said by null, not invented).
+    // The 81588NED and 81575NED copies hold one period each: no history, so no trend (said by null, not invented).
     expect([byId.businesses.trend, byId.establishments.trend]).toEqual([null, null]);
+    // Businesses: the newest real count bundled, 81588NED 2026 Q3; sections only, so 62.01 reads section J (SBI 2008).
+    expect(byId.businesses, body.text).toMatchObject({
+      status: 'available',
+      figure: { value: 1820, sbi: { code: 'J' }, size: { title: '10 tot 20 werkzame personen' }, period: { key: '2026KW03' } },
+      provenance: { tableId: '81588NED', covers: expect.stringMatching(/^alleen SBI-secties/) },
+    });
+    expect(body.json.card.cbs_businesses_in_segment).toBe('1820 bedrijven in J (81588NED, 2026 3e kwartaal)');
     // Sector dynamics: 83631NED starts in COROP Utrecht (CR17), all sectors, as the bundled excerpt says.
     expect(byId.starts, body.text).toMatchObject({
       status: 'available',

@@ -157,7 +157,7 @@ describe.each(flavours)('status page on %s', (flavour) => {
   });
 
   it('a lead page: inputs, answers with confidence and reasons, figures with provenance, the card and its history', async () => {
-    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.68 });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81588NED', '81575NED']), minConfidence: 0.68 });
     const input = { company: 'Grachtsoft B.V.', domain: 'grachtsoft.nl', sbi: '62.01', employees: 12, postcode: '1011 AB' };
     const result = { input, ...enricher.resolve(input) };
     const ref = leadRef();
@@ -180,7 +180,7 @@ describe.each(flavours)('status page on %s', (flavour) => {
   });
 
   it('says why a sector, size or municipality is missing, with the best guess below the threshold', async () => {
-    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.68 });
+    const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(['83583NED', '81588NED', '81575NED']), minConfidence: 0.68 });
     const input = { company: 'Zonnig B.V.', industry: 'installatiebedrijf voor zonnepanelen', employees: 'veel', postcode: '1234AB' };
     const ref = leadRef();
     await seedEnrichment(database.db, ref, null, { result: { input, ...enricher.resolve(input) } });

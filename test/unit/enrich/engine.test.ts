@@ -129,7 +129,7 @@ describe('enrichment engine over the real 83583NED', () => {
   });
 
   it('renders every card field as a short string', async () => {
-    const all = createEnricher({ sbiList, tables: await bundledTableVersions(['83583NED', '81589NED', '81575NED']), minConfidence: 0.5 });
+    const all = createEnricher({ sbiList, tables: await bundledTableVersions(['83583NED', '81588NED', '81575NED']), minConfidence: 0.5 });
     const e = all.resolve({ sbi: '6201', employees: 12, postcode: '1011AB' });
     const card = all.toCard(e, new Date('2026-01-02T03:04:05Z'));
     expect(Object.keys(card).sort()).toEqual([...CARD_FIELDS].sort());

@@ -8,7 +8,8 @@ import { bundledTableVersions } from '../../../src/enrich/service.js';
 
 /**
  * The three configured figures over the bundled snapshot (83583NED jobs,
- * 81589NED businesses, 81575NED establishments per municipality). Expected
+ * 81588NED businesses, 81575NED establishments per municipality; 81589NED
+ * when configured). Expected
  * numbers are read by hand from the fixture files named in each test.
  */
 
@@ -17,7 +18,7 @@ let tables: CbsTableVersion[];
 let enricher: VerrijkEnricher;
 
 beforeAll(async () => {
-  tables = await bundledTableVersions(['83583NED', '81589NED', '81575NED']);
+  tables = await bundledTableVersions(['83583NED', '81588NED', '81575NED', '81589NED']);
   enricher = createEnricher({ sbiList, tables, minConfidence: 0.5 });
 });
 
@@ -39,27 +40,28 @@ describe('configured figures over the bundled snapshot', () => {
     ]);
     // statline-bq 83583NED TypedDataSet: 395000 × WP19090 × 2019JJ00 = 50.9 (x 1 000).
     expect(byId(e, 'jobs').figure).toMatchObject({ tableId: '83583NED', value: 50.9, count: 50900, sbi: { code: '62' } });
-    // 81589NED CSV, row "J Informatie en communicatie", column "10 tot 20 werkzame personen": 1685 (2020 Q1, provisional).
+    // 81588NED landing file (2026 Q3), row "J Informatie en communicatie", k_10Tot20WerkzamePersonen_6: 1820.
     const businesses = byId(e, 'businesses');
-    expect(businesses.sizeClass).toMatchObject({ tableId: '81589NED', status: 'matched', classes: [{ title: '10 tot 20 werkzame personen', min: 10, max: 19 }] });
+    expect(businesses.sizeClass).toMatchObject({ tableId: '81588NED', status: 'matched', classes: [{ title: '10 tot 20 werkzame personen', min: 10, max: 19 }] });
     expect(businesses.figure).toMatchObject({
-      tableId: '81589NED',
-      value: 1685,
-      count: 1685,
+      tableId: '81588NED',
+      value: 1820,
+      count: 1820,
       sbi: { code: 'J', key: '391600' },
       size: { title: '10 tot 20 werkzame personen' },
-      period: { key: '2020KW01', title: '2020 1e kwartaal', status: 'Voorlopig' },
+      period: { key: '2026KW03', title: '2026 3e kwartaal', status: null },
     });
+    // An excerpt of sections only: the figure says so (a lead in 62.01 reads section J, not 62).
     expect(businesses.provenance).toEqual({
-      tableId: '81589NED',
-      title: 'Bedrijven; bedrijfstak',
-      topic: { key: 'Bedrijfsgrootte/10 tot 20 werkzame personen (aantal)', title: '10 tot 20 werkzame personen' },
+      tableId: '81588NED',
+      title: 'Bedrijven; bedrijfsgrootte en rechtsvorm',
+      topic: { key: 'k_10Tot20WerkzamePersonen_6', title: '10 tot 20 werkzame personen' },
       unit: 'aantal',
-      period: '2020 1e kwartaal',
-      modified: null,
+      period: '2026 3e kwartaal',
+      modified: '2026-07-15T02:00:00',
       source: 'snapshot',
       sbiSystem: 'SBI2008',
-      covers: null,
+      covers: 'alleen SBI-secties (A–U) en hun aggregaten, 2026 3e kwartaal',
     });
     // 81575NED export, row "J Informatie en communicatie", Amsterdam, 2012*: 8150.
     const establishments = byId(e, 'establishments');
@@ -67,7 +69,7 @@ describe('configured figures over the bundled snapshot', () => {
     expect(establishments.provenance).toMatchObject({ tableId: '81575NED', topic: { key: 'Vestigingen' }, unit: 'aantal', period: '2012' });
 
     const card = enricher.toCard(e, new Date('2026-01-02T03:04:05Z'));
-    expect(card.cbs_businesses_in_segment).toBe('1685 bedrijven in J (81589NED, 2020 1e kwartaal)');
+    expect(card.cbs_businesses_in_segment).toBe('1820 bedrijven in J (81588NED, 2026 3e kwartaal)');
     expect(card.cbs_municipality).toBe('Amsterdam (GM0363)');
     expect(card.cbs_establishments_in_municipality).toBe('8150 vestigingen in J, Amsterdam (81575NED, 2012)');
     expect(card.cbs_market_figure).toBe('50.9 x 1 000 banen in 62 (83583NED, 2019 december)');
@@ -77,12 +79,32 @@ describe('configured figures over the bundled snapshot', () => {
     const e = enricher.resolve({ sbi: '62.01', employees: 3 });
     expect(byId(e, 'jobs').sizeClass?.classes.map((c) => c.title)).toEqual(['0 tot 10 werkzame personen']);
     expect(byId(e, 'businesses').sizeClass?.classes.map((c) => c.title)).toEqual(['3 tot 5 werkzame personen']);
-    // "J";"2020 1e kwartaal*";…;"3 tot 5" = 3140
-    expect(byId(e, 'businesses').figure?.value).toBe(3140);
+    // 81588NED "J Informatie en communicatie", k_3Tot5WerkzamePersonen_4 = 3230 (2026 Q3)
+    expect(byId(e, 'businesses').figure?.value).toBe(3230);
     const straddling = enricher.resolve({ sbi: '62.01', employees: '10-49' });
     expect(byId(straddling, 'jobs').sizeClass?.status).toBe('matched');
     expect(byId(straddling, 'businesses').sizeClass?.status).toBe('straddles');
+    // 81588NED has an all-sizes topic (TotaalBedrijven_1): a straddling lead gets the whole section, J = 138305.
+    expect(byId(straddling, 'businesses')).toMatchObject({ status: 'available', figure: { value: 138305, size: { title: 'Totaal bedrijven' } } });
+  });
+
+  it('keeps 81589NED configurable (businesses=81589NED): 2020 Q1, no all-sizes column', () => {
+    const parsed = parseFigureSpecs('businesses=81589NED');
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const old = createEnricher({ sbiList, tables, minConfidence: 0.5, figures: parsed.specs });
+    // 81589NED CSV, row "J Informatie en communicatie", column "10 tot 20 werkzame personen": 1685 (2020 Q1, provisional).
+    const e = old.resolve({ sbi: '62.01', employees: 12 });
+    expect(byId(e, 'businesses').figure).toMatchObject({ tableId: '81589NED', value: 1685, period: { key: '2020KW01', status: 'Voorlopig' } });
+    expect(byId(e, 'businesses').provenance).toMatchObject({
+      topic: { key: 'Bedrijfsgrootte/10 tot 20 werkzame personen (aantal)', title: '10 tot 20 werkzame personen' },
+      modified: null,
+      covers: null,
+    });
+    expect(old.toCard(e, new Date()).cbs_businesses_in_segment).toBe('1685 bedrijven in J (81589NED, 2020 1e kwartaal)');
+    // "J";"2020 1e kwartaal*";…;"3 tot 5" = 3140
+    expect(byId(old.resolve({ sbi: '62.01', employees: 3 }), 'businesses').figure?.value).toBe(3140);
     // The CSV export has no all-sizes column, so a straddling lead gets no businesses figure, and says why.
+    const straddling = old.resolve({ sbi: '62.01', employees: '10-49' });
     expect(byId(straddling, 'businesses')).toMatchObject({ status: 'no_size', figure: null });
     expect(byId(straddling, 'businesses').reason).toMatch(/falls in 2 of 81589NED's classes/);
     // No class chosen, so no column to name; the unit is still the table's.
