@@ -13,7 +13,11 @@ import type { SbiList } from '../../src/enrich/sbi-list.js';
 export const CASES_DIR = fileURLToPath(new URL('../../eval/cases/', import.meta.url));
 
 export const INDUSTRY_KINDS = ['hubspot_value', 'hubspot_label', 'linkedin', 'dutch_text', 'english_text'] as const;
-export const KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees'] as const;
+/** Kinds built from the classification's own descriptions (issue 23): measured by language, with their own targets. */
+export const PHRASE_KINDS = ['official_phrase', 'note_item', 'everyday'] as const;
+/** The CRM kinds: what leads carry; `overall` and the issue-12 targets are theirs. */
+export const CRM_KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees'] as const;
+export const KINDS = [...CRM_KINDS, ...PHRASE_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
 export type Split = 'tune' | 'holdout';
 
@@ -21,6 +25,8 @@ export interface EvalCase {
   id: string;
   kind: Kind;
   split: Split;
+  /** The language of the input (phrase kinds): each language is measured on its own. */
+  lang?: 'nl' | 'en';
   input: { industry?: string; employees?: string; sbi?: string };
   expect: { sbi?: string[]; refuse?: true; employees?: { min: number; max: number | null } | null };
   note?: string;
@@ -51,6 +57,8 @@ export function caseProblems(c: Record<string, unknown>, sbiList: SbiList): stri
   if (!expect || typeof expect !== 'object') problems.push('expect is missing');
   if (problems.length) return problems;
   const kind = c.kind as Kind;
+  if (c.lang !== undefined && c.lang !== 'nl' && c.lang !== 'en') problems.push(`lang must be nl or en, got ${JSON.stringify(c.lang)}`);
+  if ((PHRASE_KINDS as readonly string[]).includes(kind) && c.lang === undefined) problems.push('a phrase case names its lang');
   if (kind === 'employees') {
     if (typeof input!.employees !== 'string') problems.push('an employees case has input.employees as a string');
     const e = expect!.employees;
