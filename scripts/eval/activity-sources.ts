@@ -90,7 +90,8 @@ export function noteItems(note: string): string[] {
     }
   }
   // Sentences of prose ("This group includes general activities …") are no items.
-  return items.filter((t) => t.length >= 4 && t.length <= 160 && !/^this (class|group|division|section)/i.test(t));
+  // Eurostat's coding rules ("IMPLEMENTATION RULE: …") describe no activity.
+  return items.filter((t) => t.length >= 4 && t.length <= 160 && !/^(this (class|group|division|section)|implementation rule)/i.test(t));
 }
 
 /** An excludes item and the NACE codes it names: "production of metal powder, see 24.1, 24.4". */

@@ -27,8 +27,8 @@ function divisions(p: SourcePhrase): string[] | undefined {
   return out.length > 0 && out.length === new Set(p.sbi2008.map((d) => d.slice(0, 2))).size ? out.map((d) => sbiList.byDigits.get(d)!.code) : undefined;
 }
 
-const line = (id: string, kind: string, lang: string, industry: string, sbi: string[], note: string) =>
-  JSON.stringify({ id, kind, split: splitOf(id), lang, input: { industry }, expect: { sbi }, note });
+const line = (id: string, kind: string, lang: string, industry: string, sbi: string[], note: string, from?: string) =>
+  JSON.stringify({ id, kind, split: splitOf(id), lang, ...(from ? { from } : {}), input: { industry }, expect: { sbi }, note });
 
 /** A case id derived from a phrase's that falls in the phrase's own split: a holdout phrase never leaks into tune. */
 function sameSplitId(base: string, split: string): string {
@@ -60,7 +60,7 @@ for (const p of phrases) {
   const e = everydayOf(p, sibling);
   const id = sameSplitId(`ed-${p.id.replace(/^(op|ni)-/, '')}`, p.split);
   const how = [e.long ? 'long' : 'short', e.typo ? 'typo' : ''].filter(Boolean).join(', ');
-  everyday.push(line(id, 'everyday', p.lang, e.text, sbi, `from ${note}${sibling && e.long ? ` + ${sibling.id}` : ''} (${how})`.slice(0, 300)));
+  everyday.push(line(id, 'everyday', p.lang, e.text, sbi, `from ${note}${sibling && e.long ? ` + ${sibling.id}` : ''} (${how})`.slice(0, 300), p.id));
 }
 
 for (const [file, lines] of [['official_phrase.jsonl', official], ['note_item.jsonl', notes], ['everyday.jsonl', everyday]] as const) {

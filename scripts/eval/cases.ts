@@ -27,6 +27,8 @@ export interface EvalCase {
   split: Split;
   /** The language of the input (phrase kinds): each language is measured on its own. */
   lang?: 'nl' | 'en';
+  /** An everyday case: the id of the source phrase it was written from (scripts/eval/activity-sources.ts). */
+  from?: string;
   input: { industry?: string; employees?: string; sbi?: string };
   expect: { sbi?: string[]; refuse?: true; employees?: { min: number; max: number | null } | null };
   note?: string;
