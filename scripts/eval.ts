@@ -9,6 +9,8 @@
  *   npm run eval -- --failures         the failing cases, tune split only
  *   npm run eval -- --json out.json    the figures of every split as JSON
  *   npm run eval -- --check            exit 1 when the issue's targets fail on holdout
+ *   npm run eval -- --check --check-phrases   … and issue 23's phrase targets too
+ *   npm run eval -- --baseline eval/results/before-issue-23.json   compare with another report
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,8 +20,8 @@ import { createEnricher } from '../src/enrich/engine.js';
 import { bundledTableVersions } from '../src/enrich/service.js';
 import { loadSbiList } from '../src/enrich/sbi-list.js';
 import { casesDigest, loadCases, type Split } from './eval/cases.js';
-import { calibrationTable, failuresList, figuresTable } from './eval/report.js';
-import { bySplit, missedTargets, scoreCase, type Outcome, type SplitFigures } from './eval/score.js';
+import { calibrationTable, failuresList, figuresTable, languageTable } from './eval/report.js';
+import { bySplit, missedPhraseTargets, missedTargets, scoreCase, type Outcome, type SplitFigures } from './eval/score.js';
 
 const BASELINE_FILE = fileURLToPath(new URL('../eval/results/baseline.json', import.meta.url));
 
@@ -38,13 +40,15 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       failures: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      'check-phrases': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       engine: { type: 'string', default: 'working tree' },
       help: { type: 'boolean', default: false },
     },
   });
   const split = values.split as Split | 'all';
   if (values.help || !['tune', 'holdout', 'all'].includes(split)) {
-    console.log('usage: npm run eval -- [--split tune|holdout|all] [--failures] [--json out.json] [--check]');
+    console.log('usage: npm run eval -- [--split tune|holdout|all] [--failures] [--json out.json] [--check [--check-phrases]] [--baseline report.json]');
     process.exitCode = values.help ? 0 : 2;
     return;
   }
@@ -68,7 +72,8 @@ async function main(): Promise<void> {
   });
   const report: EvalReport = { engine: values.engine, minConfidence, cases: { n: cases.length, digest: casesDigest(cases) }, splits: bySplit(outcomes) };
 
-  const baseline = existsSync(BASELINE_FILE) ? (JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as EvalReport) : undefined;
+  const baselineFile = values.baseline ?? BASELINE_FILE;
+  const baseline = existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as EvalReport) : undefined;
   const calSplit: Split = split === 'tune' ? 'tune' : 'holdout';
   const shown = report.splits[split];
   const baseNote = baseline ? `base = ${baseline.engine}` : 'no baseline (eval/results/baseline.json)';
@@ -76,6 +81,8 @@ async function main(): Promise<void> {
   if (baseline && baseline.cases.digest !== report.cases.digest) {
     console.log(`note: the baseline was measured on another case set (${baseline.cases.n} cases, ${baseline.cases.digest}; now ${report.cases.n}, ${report.cases.digest})`);
   }
+  console.log('');
+  console.log(languageTable(shown, baseline?.splits[split], `phrase kinds by language, split ${split}`));
   console.log('');
   console.log(calibrationTable(report.splits[calSplit].calibration, baseline?.splits[calSplit].calibration, `calibration on ${calSplit}`));
 
@@ -89,8 +96,11 @@ async function main(): Promise<void> {
   const missed = missedTargets(report.splits.holdout);
   console.log('');
   console.log(missed.length ? `holdout targets missed: ${missed.join('; ')}` : 'holdout targets met');
+  // Issue 23's targets for the phrase kinds: reported, and part of --check only with --check-phrases.
+  const missedPhrases = missedPhraseTargets(report.splits.holdout);
+  console.log(missedPhrases.length ? `holdout phrase targets missed: ${missedPhrases.join('; ')}` : 'holdout phrase targets met');
   console.log(`${cases.length} cases in ${Math.round(performance.now() - started)} ms`);
-  if (values.check && missed.length) process.exitCode = 1;
+  if (values.check && (missed.length || (values['check-phrases'] && missedPhrases.length))) process.exitCode = 1;
 }
 
 main().catch((err) => {

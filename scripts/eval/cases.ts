@@ -16,7 +16,11 @@ export const CASES_DIR = fileURLToPath(new URL('../../eval/cases/', import.meta.
 export const INDUSTRY_KINDS = ['hubspot_value', 'hubspot_label', 'linkedin', 'dutch_text', 'english_text'] as const;
 /** Codes as the register holds them since September 2025, and renumbered SBI 2008 classes (issue 22): built by scripts/eval/build-sbi-cases.ts. */
 export const SBI_KINDS = ['sbi2025_register', 'sbi2008_renumbered'] as const;
-export const KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees', ...SBI_KINDS] as const;
+/** Kinds built from the classification's own descriptions (issue 23): measured by language, with their own targets. */
+export const PHRASE_KINDS = ['official_phrase', 'note_item', 'everyday'] as const;
+/** The CRM kinds: what leads carry; `overall` and the issue-12 targets are theirs. */
+export const CRM_KINDS = [...INDUSTRY_KINDS, 'must_refuse', 'employees'] as const;
+export const KINDS = [...CRM_KINDS, ...SBI_KINDS, ...PHRASE_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
 export type Split = 'tune' | 'holdout';
 
@@ -24,6 +28,10 @@ export interface EvalCase {
   id: string;
   kind: Kind;
   split: Split;
+  /** The language of the input (phrase kinds): each language is measured on its own. */
+  lang?: 'nl' | 'en';
+  /** An everyday case: the id of the source phrase it was written from (scripts/eval/activity-sources.ts). */
+  from?: string;
   /** `kvk_sbi`: a KvK main-activity code; `sbi_system`: the list a code both lists have is read in (as SBI_INPUT_SYSTEM or the mapping would set it). */
   input: { industry?: string; employees?: string; sbi?: string; kvk_sbi?: string; sbi_system?: 'SBI2008' | 'SBI2025' };
   /** `sbi2025`: the one right answer of the SBI kinds, code and title as the SBI 2025 list has them. */
@@ -56,6 +64,8 @@ export function caseProblems(c: Record<string, unknown>, sbiList: SbiList): stri
   if (!expect || typeof expect !== 'object') problems.push('expect is missing');
   if (problems.length) return problems;
   const kind = c.kind as Kind;
+  if (c.lang !== undefined && c.lang !== 'nl' && c.lang !== 'en') problems.push(`lang must be nl or en, got ${JSON.stringify(c.lang)}`);
+  if ((PHRASE_KINDS as readonly string[]).includes(kind) && c.lang === undefined) problems.push('a phrase case names its lang');
   if (kind === 'employees') {
     if (typeof input!.employees !== 'string') problems.push('an employees case has input.employees as a string');
     const e = expect!.employees;

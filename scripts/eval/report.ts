@@ -1,4 +1,4 @@
-import { KINDS } from './cases.js';
+import { KINDS, PHRASE_KINDS } from './cases.js';
 import type { CalibrationRow, KindFigures, Outcome, SplitFigures } from './score.js';
 
 /** The compact tables `npm run eval` prints: the current figures beside the baseline's. */
@@ -49,6 +49,22 @@ export function failuresList(outcomes: Outcome[]): string {
     const want = e.refuse ? 'refuse' : e.sbi2025 ? `SBI 2025 ${e.sbi2025.code}` : e.sbi ? e.sbi.join('|') : JSON.stringify(e.employees);
     const conf = o.confidence === null ? '' : ` conf ${o.confidence.toFixed(2)}`;
     lines.push(`${o.c.id.padEnd(24)} ${input}  want ${want}; ${o.why}${conf}`);
+  }
+  return lines.join('\n');
+}
+
+/** The phrase kinds by language, beside the baseline's when it has them. */
+export function languageTable(now: SplitFigures, base: SplitFigures | undefined, title: string): string {
+  const has = base?.byLanguage !== undefined;
+  const w = has ? 13 : 6;
+  const lines = [title, `${'kind'.padEnd(20)}${'n'.padStart(5)}  ${'top-1'.padStart(w)}  ${'precision'.padStart(w)}  ${'answered'.padStart(w)}`];
+  for (const k of PHRASE_KINDS) {
+    for (const l of ['nl', 'en'] as const) {
+      const f = now.byLanguage?.[k][l];
+      if (!f) continue;
+      const b = base?.byLanguage?.[k][l];
+      lines.push(`${`${k} ${l}`.padEnd(20)}${String(f.n).padStart(5)}  ${pair(f.top1, b?.top1, has)}  ${pair(f.precision, b?.precision, has)}  ${pair(f.answered, b?.answered, has)}`);
+    }
   }
   return lines.join('\n');
 }

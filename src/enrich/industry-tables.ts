@@ -13,6 +13,6 @@ let cached: IndustryTables | undefined;
 export function loadIndustryTables(): IndustryTables {
   if (cached) return cached;
   const v = loadVocabulary();
-  cached = { hubspot: v.hubspot, linkedin: [...v.linkedinV2, ...v.linkedinV1], nace: v.naceEn, searchTerms: v.searchTerms };
+  cached = { hubspot: v.hubspot, linkedin: [...v.linkedinV2, ...v.linkedinV1], nace: v.naceEn, searchTerms: v.searchTerms, activity: v.activity };
   return cached;
 }

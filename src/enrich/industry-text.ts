@@ -4,7 +4,7 @@ import { buildVocabulary, type IndustryTables, type IndustryVocabulary, type Sou
 import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
 import { createTermIndex, type TermIndex } from './text-index.js';
-import { labelKey, MAX_TEXT, normaliseIndustry } from './text-words.js';
+import { labelKey, MAX_TEXT, normaliseIndustry, textWords } from './text-words.js';
 
 /**
  * Free-text industry (Dutch or English, a HubSpot option, a LinkedIn
@@ -51,6 +51,23 @@ export interface IndustryMatcherOptions {
 const round = (n: number) => Math.round(Math.min(1, Math.max(0, n)) * 1000) / 1000;
 /** Scores this close to the best are a tie. */
 const TIE = 0.02;
+/** The best codes that vote on the division, and how sharply a better score counts (score^power). */
+const VOTERS = 10;
+const VOTE_POWER = 4;
+/** Texts of up to this many content words are "short" for the calibration (labels, trade words, "IT consultancy"). */
+const SHORT_TEXT = 3;
+
+/**
+ * The evidence kind a confidence is calibrated for: the source of a whole label, or the words of a text; words
+ * of a short text (a label, a trade word) and of a description are evidence of different strength, so each is
+ * fitted on its own (scripts/calibrate.ts calls this too).
+ */
+export function calibrationKind(via: string, section: boolean, words: number): string {
+  return `${via === 'words' && words > SHORT_TEXT ? 'words-long' : via}${section ? '-section' : ''}`;
+}
+
+/** Content words of a text as the calibration counts them. */
+export const contentWords = (text: string) => textWords(normaliseIndustry(text.slice(0, MAX_TEXT))).length;
 
 const related = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 
@@ -84,7 +101,7 @@ function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyAr
   let found = byExtra.get(key);
   if (!found) {
     const vocabulary = buildVocabulary(list, tables, extraTitles);
-    const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads })));
+    const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads, lends: d.lends })));
     found = { vocabulary, index };
     if (byExtra.size >= 4) byExtra.delete(byExtra.keys().next().value!);
     byExtra.set(key, found);
@@ -97,10 +114,10 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
   const { vocabulary, index } = indexFor(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
 
   // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
-  const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string): IndustryCandidate => ({
+  const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string, words = 0): IndustryCandidate => ({
     code: entry.code,
     title: entry.title,
-    confidence: round(calibrate(entry.level === 'section' ? `${via}-section` : via, raw)),
+    confidence: round(calibrate(calibrationKind(via, entry.level === 'section', words), raw)),
     via,
     matched: matched.slice(0, 80),
     raw: round(raw),
@@ -126,10 +143,18 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
       ranked.push({ entry: doc.entry, raw: h.score * (h.genericOnly ? 0.5 : 1), text: doc.text });
     }
     ranked.sort((a, b) => b.raw - a.raw);
-    const top = ranked[0];
+    // The division most of the best documents agree on: one document that explains a word or two of a long
+    // description is outvoted by several that explain its main activity.
+    const division = (e: SbiEntry) => e.digits.slice(0, 2) || e.section;
+    const mass = new Map<string, number>();
+    for (const r of ranked.slice(0, VOTERS)) mass.set(division(r.entry), (mass.get(division(r.entry)) ?? 0) + r.raw ** VOTE_POWER);
+    let bestDivision = division(ranked[0].entry);
+    for (const [d, m] of mass) if (m > mass.get(bestDivision)! + 1e-9) bestDivision = d;
+    const inDivision = ranked.filter((r) => division(r.entry) === bestDivision);
+    const top = inDivision[0];
     // Tied codes on one line of the hierarchy (62 and 62.02) are answered by the deepest, which both
     // support; tied siblings of one branch ("meubels": 31.01 and 31.09) by the branch they share.
-    const tied = ranked.filter((r) => r.raw >= top.raw - TIE);
+    const tied = inDivision.filter((r) => r.raw >= top.raw - TIE);
     let entry = top.entry;
     if (tied.length > 1) {
       const deepest = tied.reduce((a, b) => (b.entry.digits.length > a.entry.digits.length ? b : a)).entry;
@@ -140,9 +165,20 @@ export function createIndustryMatcher(list: SbiList, minConfidence: number, opti
     const rival = ranked.find((r) => !related(r.entry.code, entry.code));
     // A close unrelated rival makes the answer less certain: the margin scales the score.
     const margin = rival ? top.raw - rival.raw : top.raw;
-    const raw = top.raw * (0.6 + 0.4 * Math.min(1, margin / 0.25));
-    const best = candidate(entry, raw, 'words', top.text);
-    return decide(best, rival ? candidate(rival.entry, rival.raw * 0.6, 'words', rival.text) : null);
+    // What a short text is against a description, for the confidence and its calibration.
+    const words = contentWords(text);
+    const short = words <= SHORT_TEXT;
+    let totalMass = 0;
+    for (const m of mass.values()) totalMass += m;
+    // Confidence evidence. A short text (a label, a trade word) is as sure as its best document and that
+    // document's lead over the best one of another line; a description is as sure as its best document and the
+    // share of the voters' mass its division holds (compared on tune, out of fold: this pair separates right from
+    // wrong best for each).
+    const raw = short
+      ? top.raw * (0.6 + 0.4 * Math.min(1, margin / 0.25))
+      : Math.sqrt(top.raw) * (mass.get(bestDivision)! / totalMass);
+    const best = candidate(entry, raw, 'words', top.text, words);
+    return decide(best, rival ? candidate(rival.entry, rival.raw * 0.6, 'words', rival.text, words) : null);
   }
 
   return {

@@ -18,6 +18,8 @@ export interface IndustryTables {
   nace: ReadonlyArray<{ code: string; title: string }>;
   /** Dutch search terms (KvK/CBS), when a public list exists. */
   searchTerms: ReadonlyArray<{ term: string; sbi: string }>;
+  /** The classification's own descriptions (other editions' titles, NACE note items), Dutch and English. */
+  activity?: ReadonlyArray<{ phrase: string; lang: 'nl' | 'en'; sbi: string; id?: string }>;
 }
 
 export type Source = 'hubspot' | 'linkedin' | 'synonym' | 'title';
@@ -35,6 +37,8 @@ export interface VocabularyDoc {
   text: string;
   /** Dutch titles and synonyms: their words may be heads of Dutch compounds. */
   heads: boolean;
+  /** Whether it supports the other documents of its code (text-index.ts `lends`); not the activity phrases. */
+  lends: boolean;
 }
 
 export interface IndustryVocabulary {
@@ -64,11 +68,11 @@ export function buildVocabulary(
   const labels = new Map<string, LabelHit>();
   const docs: VocabularyDoc[] = [];
   // First come, first served: the sources are added strongest first.
-  const label = (text: string, code: string, source: Source, indexed = true, heads = false) => {
+  const label = (text: string, code: string, source: Source, indexed = true, heads = false, lends = true) => {
     const key = labelKey(text);
     const entry = entryFor(list, code) ?? null;
     if (key !== '' && !labels.has(key) && (entry || code.trim() === '')) labels.set(key, { entry, source, label: text });
-    if (entry && indexed) docs.push({ entry, source, text, heads });
+    if (entry && indexed) docs.push({ entry, source, text, heads, lends });
   };
 
   for (const h of tables?.hubspot ?? []) {
@@ -81,9 +85,11 @@ export function buildVocabulary(
   for (const e of list.entries) label(e.title, e.code, 'title', true, true);
   // NACE codes are SBI's first four digits (section letters alike); a NACE class SBI does not list falls to its parent.
   for (const n of tables?.nace ?? []) label(n.title, n.code, 'title');
+  // Dutch phrases lend their words to compound splitting, as the SBI titles do; English ones do not.
+  for (const a of tables?.activity ?? []) label(a.phrase, a.sbi, 'title', true, a.lang === 'nl', false);
   for (const x of extraTitles) {
     const entry = list.byCode.get(x.code);
-    if (entry) docs.push({ entry, source: 'title', text: x.title, heads: true });
+    if (entry) docs.push({ entry, source: 'title', text: x.title, heads: true, lends: true });
   }
   return { labels, docs };
 }

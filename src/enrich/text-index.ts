@@ -29,6 +29,12 @@ export interface IndexDoc {
   text: string;
   /** Whether its words may be heads of Dutch compounds and typo targets (Dutch titles and synonyms; not the English tables). */
   heads: boolean;
+  /**
+   * Whether what it explains supports the other documents of its code and the codes below (default yes). The
+   * activity phrases do not lend: many of them stand for a whole division, and pooled they would let any two
+   * words of a division ("productie" of one phrase, "kaas" of another) explain a text together.
+   */
+  lends?: boolean;
 }
 
 export interface TermHit {
@@ -208,6 +214,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     const matched = top.map((h) => docTerms[h.doc].filter((t) => wanted.has(t)));
     const byCode = new Map<string, number[]>();
     top.forEach((h, i) => {
+      if (docs[h.doc].lends === false) return;
       const code = docs[h.doc].code;
       const list = byCode.get(code);
       if (list) list.push(i);
