@@ -65,8 +65,11 @@ export async function jobsPerLead(database: Database, source: string): Promise<M
 /** The enricher the service answers from: the same CBS table versions (store if it has them, else the bundled snapshot). */
 export async function serviceEnricher(database: Database): Promise<VerrijkEnricher> {
   const config = loadConfig({});
+  // Per table what the service answers from: its stored version, else the bundled copy (a table the snapshot
+  // lacks, such as 83635NED, is never stored until a refresh brings it, and must not send the others back to the bundle).
   const stored = await Promise.all(config.cbs.tables.map((t) => readCurrentTable(database.db, t)));
-  const tables = stored.every((t) => t !== undefined) ? stored.map((t) => t!) : await bundledTableVersions(config.cbs.tables);
+  const missing = config.cbs.tables.filter((_, i) => stored[i] === undefined);
+  const tables = [...stored.filter((t) => t !== undefined), ...(missing.length ? await bundledTableVersions(missing) : [])];
   return createEnricher({ sbiList: loadSbiList(), tables, minConfidence: config.enrichMinConfidence, figures: config.cbs.figures });
 }
 
