@@ -71,6 +71,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['crm'] as const,
       registers: [registry],
     }),
+    accountEventsIgnored: new Counter({
+      name: 'verrijk_account_events_ignored_total',
+      help: 'Webhook events and jobs not processed because their CRM account is not registered (unknown_account) or its credential belongs to another account (wrong_account)',
+      labelNames: ['source', 'reason'] as const,
+      registers: [registry],
+    }),
     catchupSkipped: new Counter({
       name: 'verrijk_catchup_skipped_total',
       help: 'Catch-up sweeps of a CRM skipped because the account its credential belongs to was not known (no_lookup, lookup_failed, no_signed_webhook)',

@@ -11,6 +11,8 @@ import { registerOpsCollectors } from './ops/collectors.js';
 import { OPS_DEFAULTS, type OpsHooks } from './ops/hooks.js';
 import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
+import { createAccountBindings } from './accounts/bindings.js';
+import { createSecretBox } from './accounts/secret-box.js';
 import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
@@ -96,19 +98,25 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
   const crm = setupCrm({ config, database, metrics, logger });
+  // ── [accounts] Which credential serves which CRM account (src/accounts/): the environment's
+  // credentials register the account they prove to be; others come from the admin API.
+  const box = config.accounts.key ? createSecretBox(config.accounts.key, config.accounts.previousKeys) : undefined;
+  const bindings = createAccountBindings({ config, database, crm, limiter: crm.limiter, box, metrics, logger });
+  starters.unshift(() => bindings.registerEnvironment());
   const catchup = createCatchup({ database, crm, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());
   // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.
   stoppers.push(async () => {
     await catchup.stop();
+    await bindings.close();
     await crm.close();
   });
   // ── [jobs] Durable queue and workers (started after the server listens).
   const intake = createIntakeGauge();
   const pool = createWorkerPool({
     database,
-    processor: createPipeline({ database, config, logger, enrichment, crm }),
+    processor: createPipeline({ database, config, logger, enrichment, crm, accounts: bindings, metrics }),
     concurrency: config.workerConcurrency,
     batchSize: config.jobs.batchSize,
     leaseMs: config.jobs.leaseMs,
@@ -153,6 +161,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     intake,
     enrichment,
     crm,
+    accounts: { bindings, box },
     cbs,
   };
 

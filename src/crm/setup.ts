@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { loadMapping } from './mapping.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { createCrmRegistry, type CrmRegistry } from './registry.js';
 
 /**
@@ -12,9 +12,10 @@ import { createCrmRegistry, type CrmRegistry } from './registry.js';
  * adapters of the configured CRMs. The catch-up sweep records leads like intake
  * does, so it is a job of src/jobs/ (catchup.ts), built by runtime.ts from these.
  */
-export function setupCrm(deps: { config: Config; database: Database; metrics: Metrics; logger: Logger }): CrmRegistry {
+export function setupCrm(deps: { config: Config; database: Database; metrics: Metrics; logger: Logger }): CrmRegistry & { limiter: RateLimiter } {
   const { config, database, metrics, logger } = deps;
   const mapping = loadMapping(config.crmMappingFile);
   const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
-  return createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger });
+  // The limiter is handed on too: the account registry builds one adapter per account under it (src/accounts/bindings.ts).
+  return { ...createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger }), limiter: rateLimiter };
 }

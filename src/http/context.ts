@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { CbsStore } from '../cbs/store.js';
 import type { Config } from '../config.js';
+import type { AccountBindings } from '../accounts/bindings.js';
+import type { SecretBox } from '../accounts/secret-box.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';
 import type { EnrichmentService } from '../enrich/service.js';
@@ -54,6 +56,8 @@ export interface AppDeps {
   enrichment: EnrichmentService;
   /** The configured CRM adapters, mapping and the shared rate limiter's release. */
   crm: CrmRegistry;
+  /** The account registry: which credential serves which account, and the box that seals them (none without ACCOUNTS_ENCRYPTION_KEY). */
+  accounts: { bindings: AccountBindings; box: SecretBox | undefined };
   /** The CBS table cache (memory → database), refresh and status. */
   cbs: CbsStore;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AccountBindings } from '../accounts/bindings.js';
 import type { Config } from '../config.js';
 import { type CardWrite, type CrmAdapter, type CrmLead, refKey } from '../crm/adapter.js';
 import { CrmError } from '../crm/crm-error.js';
@@ -9,6 +10,7 @@ import { pgJson } from '../db/pg-text.js';
 import { enrichments } from '../db/schema.js';
 import type { Enricher, EnrichmentCore, LeadInput } from '../enrich/types.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Source } from '../leads/identity.js';
 import type { JobPayload } from '../leads/job-payload.js';
 import { outcomeOfError } from './retry-policy.js';
@@ -31,7 +33,16 @@ export interface PipelineDeps {
   logger: Logger;
   enrichment: { enricher(): Promise<Enricher> };
   crm: CrmRegistry;
+  metrics?: Metrics;
+  /**
+   * Which credential serves the batch's account (issue 24). Without it (narrow tests), the
+   * source's one configured adapter serves every account, as before accounts existed.
+   */
+  accounts?: AccountBindings;
 }
+
+/** How long the jobs of a paused account, or one waiting for a reconnect, wait before they look again. */
+export const ACCOUNT_WAIT_MS = 5 * 60_000;
 
 export type WriteStatus = 'written' | 'dry_run' | 'unchanged' | 'skipped_rollout' | 'no_crm';
 
@@ -78,7 +89,30 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
     const accountId = batch[0].accountId;
     const log = logger.child({ source, accountId, jobs: batch.length });
     const enricher = await deps.enrichment.enricher();
-    const adapter = deps.crm.adapter(source);
+    let adapter = deps.crm.adapter(source);
+    if (deps.accounts) {
+      let binding: Awaited<ReturnType<AccountBindings['bind']>>;
+      try {
+        binding = await deps.accounts.bind(source, accountId, signal);
+      } catch (err) {
+        log.warn({ err: errorInfo(err) }, 'checking the account credential failed');
+        for (const job of batch) outcomes.set(job.id, outcomeOfError(err));
+        return outcomes;
+      }
+      if (binding.kind === 'unknown') {
+        // Never processed with another account's credential: recorded on the job, counted, dropped.
+        deps.metrics?.accountEventsIgnored.inc({ source, reason: binding.reason }, batch.length);
+        log.warn({ reason: binding.reason }, 'jobs of an account without a credential ignored');
+        for (const job of batch) outcomes.set(job.id, { kind: 'skipped', reason: binding.reason, detail: { why: binding.why } });
+        return outcomes;
+      }
+      if (binding.kind === 'waiting') {
+        const notBefore = new Date(Date.now() + ACCOUNT_WAIT_MS);
+        for (const job of batch) outcomes.set(job.id, { kind: 'retry', error: `account ${binding.state}: ${binding.why}`, notBefore, waiting: true });
+        return outcomes;
+      }
+      adapter = binding.kind === 'bound' ? binding.adapter : undefined;
+    }
     const mapping = deps.crm.mapping[source];
     const now = new Date();
     const rows: Array<typeof enrichments.$inferInsert> = [];

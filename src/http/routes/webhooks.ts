@@ -214,6 +214,25 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     }
   };
 
+  const withoutUnknownAccounts = async (parsed: ParsedWebhook, source: Source): Promise<ParsedWebhook> => {
+    const verdicts = new Map<string, Awaited<ReturnType<typeof deps.accounts.bindings.accepts>>>();
+    for (const e of parsed.events) {
+      if (!verdicts.has(e.ref.accountId)) verdicts.set(e.ref.accountId, await deps.accounts.bindings.accepts(source, e.ref.accountId));
+    }
+    if ([...verdicts.values()].every((v) => v.ok)) return parsed;
+    const events: ParsedWebhook['events'] = [];
+    const ignored = [...parsed.ignored];
+    for (const e of parsed.events) {
+      const v = verdicts.get(e.ref.accountId);
+      if (!v || v.ok) events.push(e);
+      else {
+        ignored.push({ eventType: e.eventType, why: v.why });
+        deps.metrics.accountEventsIgnored.inc({ source, reason: v.reason });
+      }
+    }
+    return { ...parsed, events, ignored };
+  };
+
   const record = async (c: Context<AppEnv>, h: SourceHandler, rawBody: Uint8Array) => {
     const reject = (err: AppError) => refuse(c, h, 'invalid', err);
     const body = parseJson(rawBody);
@@ -225,7 +244,10 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
       if (err instanceof PayloadError) reject(problems.badRequest(err.message, err.errors));
       throw err;
     }
-    const result = await recordWebhook(deps.database, h.source, parsed!);
+    // Bound to its account (issue 24): an event for an account without a credential is
+    // acknowledged, counted and logged as ignored, and never becomes a job.
+    parsed = await withoutUnknownAccounts(parsed!, h.source);
+    const result = await recordWebhook(deps.database, h.source, parsed);
     // Committed: now the workers may look (polling would find it anyway).
     if (result.accepted > 0) deps.jobs.wake();
     const counter = deps.metrics.webhooksReceived;
