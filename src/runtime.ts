@@ -103,7 +103,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   const box = config.accounts.key ? createSecretBox(config.accounts.key, config.accounts.previousKeys) : undefined;
   const bindings = createAccountBindings({ config, database, crm, limiter: crm.limiter, box, metrics, logger });
   starters.unshift(() => bindings.registerEnvironment());
-  const catchup = createCatchup({ database, crm, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
+  const catchup = createCatchup({ database, crm, registry: bindings, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());
   // Registered before [jobs]: stoppers run in reverse, so workers finish before the CRM clients close.

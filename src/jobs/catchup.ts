@@ -1,4 +1,6 @@
 import { Cron } from 'croner';
+import type { AccountBindings } from '../accounts/bindings.js';
+import { listAccounts } from '../accounts/repository.js';
 import { eq, inArray } from 'drizzle-orm';
 import { createCatchupAccounts, type CatchupAccounts, type SweepAccount } from './catchup-account.js';
 import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
@@ -53,6 +55,11 @@ export interface CatchupReport {
 export interface CatchupOptions {
   database: Database;
   crm: CrmRegistry;
+  /**
+   * The account registry (issue 24): every registered, active account is swept with its own
+   * credential, including one whose webhooks never arrived. Without it, only the environment's.
+   */
+  registry?: AccountBindings;
   logger: Logger;
   /** Cron expression (CRM_CATCHUP_CRON); undefined = never scheduled. */
   cron?: string;
@@ -142,6 +149,7 @@ export function createCatchup(options: CatchupOptions) {
     const swept = await tryWithAdvisoryLock(database, 'catchup', async () => {
       const report: CatchupReport = { ran: true, accounts: [], skipped: [] };
       const signal = AbortSignal.timeout(options.deadlineMs ?? CATCHUP_DEADLINE_MS);
+      const done = new Set<string>();
       for (const source of crm.configured()) {
         const adapter = crm.adapter(source);
         // The generic CRM contract has no listing: nothing to sweep.
@@ -158,6 +166,23 @@ export function createCatchup(options: CatchupOptions) {
           continue;
         }
         report.accounts.push(...(await sweepAccount(adapter, source, account.accountId, now, signal)));
+        done.add(`${source}:${account.accountId}`);
+      }
+      // Every other registered account, with its own credential (never the environment's for another account).
+      if (options.registry) {
+        for (const a of await listAccounts(database.db, { state: 'active' })) {
+          if (done.has(`${a.source}:${a.accountId}`) || signal.aborted) continue;
+          let binding: Awaited<ReturnType<AccountBindings['bind']>>;
+          try {
+            binding = await options.registry.bind(a.source, a.accountId, signal);
+          } catch (err) {
+            report.skipped.push({ source: a.source, reason: 'lookup_failed', why: (err as Error).message });
+            continue;
+          }
+          if (binding.kind !== 'bound' || !binding.adapter.listSince) continue;
+          done.add(`${a.source}:${a.accountId}`);
+          report.accounts.push(...(await sweepAccount(binding.adapter, a.source, a.accountId, now, signal)));
+        }
       }
       const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
       if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');

@@ -37,6 +37,11 @@ const OK_STATUS: Record<string, number> = {
   'GET /v1/cbs/tables': 200,
   'POST /v1/cbs/refresh': 202,
   'POST /v1/rate-limits/{key}/release': 404,
+  'GET /v1/accounts': 200,
+  // No body: the registration is an invalid request; nothing is registered to change or delete.
+  'POST /v1/accounts': 400,
+  'PATCH /v1/accounts/{source}/{accountId}': 404,
+  'DELETE /v1/accounts/{source}/{accountId}': 404,
 };
 
 /** The HTML pages: secured, but they answer a login form (or how to enable the admin) instead of a 401. */
