@@ -306,6 +306,8 @@ export async function requeueJobs(db: Queryable, f: { id?: number; status?: 'dea
 }
 
 export interface ListJobsFilter {
+  /** One CRM account's jobs (with `source`): what a client's view shows. */
+  accountId?: string;
   status?: string;
   source?: string;
   leadKey?: string;
@@ -318,6 +320,7 @@ export async function listJobs(db: Queryable, f: ListJobsFilter = {}): Promise<J
   const where: SQL[] = [];
   if (f.status) where.push(eq(jobs.status, f.status));
   if (f.source) where.push(eq(jobs.source, f.source));
+  if (f.accountId !== undefined) where.push(eq(jobs.accountId, f.accountId));
   if (f.leadKey) where.push(eq(jobs.leadKey, f.leadKey));
   if (f.beforeId !== undefined) where.push(lt(jobs.id, f.beforeId));
   return db

@@ -38,6 +38,7 @@ const listRoute = createRoute({
     query: z.object({
       status: StatusSchema.optional(),
       source: SourceSchema.optional(),
+      account: z.string().min(1).max(128).optional().openapi({ description: 'Only the jobs of this CRM account (HubSpot portal, Pipedrive company); needs source', example: '4242' }),
       limit: z.coerce.number({ error: 'must be a number from 1 to 200' }).int().min(1).max(200).default(50).openapi({ example: 50 }),
       before: JobIdSchema.optional().openapi({ description: 'Return jobs with an id below this one (the nextBefore of the previous page)' }),
     }),
@@ -91,7 +92,8 @@ const retryMany = createRoute({
 export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
-    const rows = await listJobs(deps.database.db, { status: q.status, source: q.source, limit: q.limit, beforeId: q.before });
+    if (q.account !== undefined && !q.source) throw problems.badRequest('account needs source: an account id means something only within its CRM.', [{ field: 'account', message: 'needs source' }]);
+    const rows = await listJobs(deps.database.db, { status: q.status, source: q.source, accountId: q.account, limit: q.limit, beforeId: q.before });
     const jobs = rows.map((j) => ({
       id: j.id,
       source: j.source,

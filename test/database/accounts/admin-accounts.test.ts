@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsOf } from '../../../src/accounts/repository.js';
-import { memoryLogger, servicesOn, testConfig } from '../../support/app.js';
+import { memoryLogger, servicesOn } from '../../support/app.js';
+import { makeJobs } from '../../support/crm.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
 import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
 import { type FakePipedrive, startFakePipedrive } from '../../support/fakes/pipedrive-server.js';
@@ -107,5 +108,16 @@ describe.each(flavours)('admin API /v1/accounts on %s', (flavour) => {
     const res = await call('/v1/accounts', { method: 'POST', env: { ...env(), ACCOUNTS_ENCRYPTION_KEY: '' }, body: JSON.stringify({ source: 'hubspot', accountId: String(PORTAL), accessToken: HS_TOKEN }) });
     expect(res.status, res.text).toBe(409);
     expect(JSON.parse(res.text).detail).toContain('ACCOUNTS_ENCRYPTION_KEY');
+  });
+
+  it('GET /v1/jobs filters by account within a source, and refuses an account without its source', async () => {
+    const lead = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
+    await makeJobs(database, [lead('62000101', '1'), lead('62000101', '2'), lead('62000102', '3')]);
+    const mine = await call('/v1/jobs?source=hubspot&account=62000101');
+    expect(mine.status, mine.text).toBe(200);
+    expect(JSON.parse(mine.text).jobs.map((j: { accountId: string; objectId: string }) => `${j.accountId}:${j.objectId}`).sort()).toEqual(['62000101:1', '62000101:2']);
+    const alone = await call('/v1/jobs?account=62000101');
+    expect(alone.status, alone.text).toBe(400);
+    expect(alone.type).toContain('application/problem+json');
   });
 });
