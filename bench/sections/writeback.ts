@@ -1,6 +1,6 @@
 import { startFakeHubspot } from '../../test/support/fakes/hubspot-server.js';
 import type { BenchSection } from '../lib/context.js';
-import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, creationEvent, seedCompanies, signedHubspotDelivery } from '../../test/support/harness/hubspot.js';
+import { HARNESS_HUBSPOT_SECRET, HARNESS_PORTAL, HARNESS_PUBLIC_URL, creationEvent, seedCompanies, signedHubspotDelivery } from '../../test/support/harness/hubspot.js';
 import { peakRssMiB, percentile, sleep, waitFor } from '../../test/support/harness/proc.js';
 import type { BenchRow } from '../lib/report.js';
 import { startBenchService } from '../lib/service.js';
@@ -25,7 +25,7 @@ async function post(url: string, events: unknown[]): Promise<void> {
 export const writebackSection: BenchSection = {
   name: 'writeback',
   async run(ctx) {
-    const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
+    const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS, portalId: Number(HARNESS_PORTAL) });
     const e2eCount = ctx.quick ? 15 : 40;
     const backlog = ctx.quick ? 400 : 1_000;
     const companies = seedCompanies(fake, e2eCount + backlog, 11);
@@ -121,7 +121,7 @@ export const writebackSection: BenchSection = {
 async function measureLimitBound(quick: boolean): Promise<BenchRow[]> {
   const limit = 40;
   const windowMs = 2_000;
-  const fake = await startFakeHubspot({ limit, windowMs });
+  const fake = await startFakeHubspot({ limit, windowMs, portalId: Number(HARNESS_PORTAL) });
   const leads = quick ? 100 : 220;
   const companies = seedCompanies(fake, leads, 13);
   const service = await startBenchService('postgres', {

@@ -37,7 +37,8 @@ const BURST_WINDOW_MS = 2_000;
 
 async function pipedriveBudgetPhase(): Promise<Checks<Check>> {
   const started = Date.now();
-  const fake = await startFakePipedrive({ token: TOKEN, dailyBudget: BUDGET, dayMs: DAY_MS, limit: BURST, windowMs: BURST_WINDOW_MS });
+  // The token's own company is the one the webhooks name: a webhook of another company is ignored (issue 24).
+  const fake = await startFakePipedrive({ token: TOKEN, companyId: Number(COMPANY), dailyBudget: BUDGET, dayMs: DAY_MS, limit: BURST, windowMs: BURST_WINDOW_MS });
   // The CBS fields exist, as after `npm run crm:ensure`; the inputs are text fields people fill in.
   const mapping = loadMapping(undefined).pipedrive;
   for (const name of Object.values(mapping)) fake.addField(name);

@@ -15,7 +15,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../../src/db/client.js';
-import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
+import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PORTAL, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { seededRandom } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
 import { Checks, cardDifferences, closeRun, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
@@ -39,7 +39,7 @@ const log = runLog('chaos');
 async function main(): Promise<Checks<Check>> {
   const started = Date.now();
   const random = seededRandom(2024);
-  const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
+  const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS, portalId: Number(HARNESS_PORTAL) });
   const unique = Math.round(WEBHOOKS * (1 - DUPLICATE_SHARE));
   const companies = seedCompanies(fake, unique);
   // Every company once, 10% of them a second time (HubSpot redelivers with another attempt number), shuffled.

@@ -9,7 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../../src/db/client.js';
-import { HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
+import { HARNESS_HUBSPOT_SECRET, HARNESS_PORTAL, HARNESS_PUBLIC_URL, companyInput, creationEvent, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
 import { Checks, cardDifferences, expectedHubspotCard, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
 import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { startFakeCbs } from '../support/fakes/cbs-server.js';
@@ -27,7 +27,7 @@ const log = runLog('cluster');
 
 async function main(): Promise<Checks<Check>> {
   const started = Date.now();
-  const hubspot = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
+  const hubspot = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS, portalId: Number(HARNESS_PORTAL) });
   const cbs = await startFakeCbs({ pageSize: 2_500 });
   // A newer table than the bundled snapshot, so the refresh each instance asks for at start has something to load.
   cbs.setModified('83583NED', new Date().toISOString());
