@@ -85,7 +85,7 @@ async function send(objectId: string, to: string) {
 if (sendId) {
   await send(sendId, to);
 } else {
-  const fake = await startFakeHubspot({ token: TOKEN, port, limit: 190, windowMs: 10_000, verbose: true });
+  const fake = await startFakeHubspot({ token: TOKEN, port, limit: 190, windowMs: 10_000, verbose: true, portalId: Number(PORTAL) });
   for (const [id, props] of COMPANIES) fake.seed('company', id, props);
   console.log(`Fake HubSpot listening on ${fake.url} (portal ${PORTAL}), companies ${COMPANIES.map(([id]) => id).join(', ')}.
 
