@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountBindings } from '../accounts/bindings.js';
+import { markPaused } from '../accounts/repository.js';
+import { FIELD_ROOM_PREFIX } from '../crm/pipedrive/fields.js';
 import type { Config } from '../config.js';
 import { type CardWrite, type CrmAdapter, type CrmLead, refKey } from '../crm/adapter.js';
 import { CrmError } from '../crm/crm-error.js';
@@ -234,6 +236,17 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         await progress(written);
       } catch (err) {
         log.warn({ err: errorInfo(err) }, 'writing cards failed');
+        if (deps.accounts && err instanceof CrmError && err.message.startsWith(FIELD_ROOM_PREFIX)) {
+          // The account's field setup was refused (plan limit, permissions): pause the account with
+          // the reason, and its jobs wait for it to be resumed instead of being dead-lettered.
+          const paused = await markPaused(database.db, source, accountId, err.message.slice(FIELD_ROOM_PREFIX.length));
+          if (paused) {
+            log.warn({ reason: err.message }, 'account paused: its CRM refused the field setup');
+            const notBefore = new Date(Date.now() + ACCOUNT_WAIT_MS);
+            for (const c of pending.values()) settle(c.lead, { kind: 'retry', error: `account paused: ${err.message}`, notBefore, waiting: true });
+            return;
+          }
+        }
         for (const c of pending.values()) settle(c.lead, outcomeOfError(err));
         return;
       }

@@ -44,6 +44,9 @@ export interface FieldDirectory {
  * token's company's, whatever account id a webhook named. Keyed by that id, a sender
  * naming N company ids made N field listings and N cache entries (review 2026-12, old 8).
  */
+/** How a refused field creation begins: the pipeline pauses the account on it instead of dead-lettering its leads. */
+export const FIELD_ROOM_PREFIX = 'pipedrive field setup refused: ';
+
 export function createFieldDirectory(http: CrmHttp): FieldDirectory {
   let cache: { at: number; fields: Map<string, PipedriveField> } | undefined;
 
@@ -85,13 +88,24 @@ export function createFieldDirectory(http: CrmHttp): FieldDirectory {
     for (const name of names) {
       let field = fields.get(name.toLowerCase());
       if (!field) {
-        const res = await http.send<{ data?: RawField }>(accountId, {
-          op: 'fields',
-          method: 'POST',
-          path: '/api/v2/organizationFields',
-          body: { field_name: name, field_type: 'varchar' },
-          signal,
-        });
+        let res: Awaited<ReturnType<typeof http.send<{ data?: RawField }>>>;
+        try {
+          res = await http.send<{ data?: RawField }>(accountId, {
+            op: 'fields',
+            method: 'POST',
+            path: '/api/v2/organizationFields',
+            body: { field_name: name, field_type: 'varchar' },
+            signal,
+          });
+        } catch (err) {
+          // A plan caps custom fields per company (Lite 30, research F-P5), and only some users may add
+          // them: a refusal concerns the account, not a lead. The pipeline pauses the account on it.
+          if (err instanceof CrmError && (err.failure.kind === 'permanent' || err.failure.kind === 'auth')) {
+            const status = err.failure.status ?? err.failure.kind;
+            throw new CrmError('pipedrive', err.failure, `${FIELD_ROOM_PREFIX}creating the organization field "${name}" was refused (${status}): the plan's custom-field limit is reached, or the token's user may not add fields. Make room (or upgrade the plan, or map to existing fields), then resume the account`);
+          }
+          throw err;
+        }
         const key = res.body?.data?.field_code ?? res.body?.data?.key;
         if (!key) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive: creating field "${name}" returned no field code`);
         field = { key, name, type: 'varchar' };

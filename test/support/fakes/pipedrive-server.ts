@@ -26,6 +26,11 @@ export interface FakePipedriveOptions extends BudgetOptions {
   port?: number;
   /** The company the token's user is bound to (`GET /api/v1/users/me` → `data.company_id`). */
   companyId?: number;
+  /**
+   * The plan's cap on custom organization fields (Lite 30, research F-P5); a create past it is
+   * refused. Pipedrive's exact answer is not documented (research: UNVERIFIED): a 403 here.
+   */
+  customFieldLimit?: number;
 }
 
 export interface Organization {
@@ -163,6 +168,9 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
       }
       if (ctx.method === 'POST') {
         if (!body.field_name || !body.field_type) return { status: 400, body: { success: false, error: 'field_name and field_type are required' } };
+        if (opts.customFieldLimit !== undefined && fields.length >= opts.customFieldLimit) {
+          return { status: 403, body: { success: false, error: 'Custom field limit of your plan reached', errorCode: 403 } };
+        }
         const code = addField(body.field_name, body.field_type);
         return { status: 200, body: { success: true, data: fields.find((f) => f.field_code === code) } };
       }
