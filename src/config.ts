@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseKey } from './accounts/secret-box.js';
 import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
 
 /**
@@ -138,6 +137,17 @@ const webhookCredential = z.preprocess(
   emptyToUndefined,
   z.string().min(16, 'must be at least 16 characters; make one with: openssl rand -base64 24').optional(),
 );
+
+/** ACCOUNTS_ENCRYPTION_KEY: a 32-byte key (src/accounts/secret-box.ts) written as base64 (44 characters) or hex (64); undefined if it is neither. */
+export function parseKey(text: string): Buffer | undefined {
+  const t = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) {
+    const key = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return key.length === 32 ? key : undefined;
+  }
+  return undefined;
+}
 
 const KEY_HINT = 'must be 32 bytes written as base64 or hex; make one with: openssl rand -base64 32';
 const encryptionKey = z.preprocess(

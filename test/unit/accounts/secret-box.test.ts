@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, keyIdOf, parseKey, SecretBoxError } from '../../../src/accounts/secret-box.js';
-import { loadConfig } from '../../../src/config.js';
+import { createSecretBox, keyIdOf, SecretBoxError } from '../../../src/accounts/secret-box.js';
+import { loadConfig, parseKey } from '../../../src/config.js';
 
 describe('secret box (AES-256-GCM)', () => {
   const key = randomBytes(32);
