@@ -161,7 +161,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
           return { ok: true };
         },
       },
-      { name: 'cbs', check: () => data.readiness(() => cbs.readiness()) },
+      { name: 'cbs', check: () => data.readiness(() => cbs.readiness(), phase === 'starting') },
       { name: 'crm_setup', check: () => setupReadiness(database.db) },
     ],
     ops: { ...OPS_DEFAULTS, ...inject.ops },
@@ -173,14 +173,18 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   };
 
   let stopped = false;
+  /** 'starting' from start() until the workers run: readiness says enrichment waits. */
+  let phase: 'idle' | 'starting' | 'running' = 'idle';
   return {
     deps,
     loadData: data.load,
     async start() {
+      phase = 'starting';
       for (const s of starters) {
         if (stopped) return;
         await s();
       }
+      phase = 'running';
       logger.info('enrichment running: CBS data loaded, enricher built, workers started');
     },
     async stop() {
@@ -199,8 +203,9 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
 }
 
 /**
- * The one-time load of the bundled CBS snapshot, and what readiness says meanwhile: still
- * ready (webhooks are recorded), with a warning that enrichment waits; not ready when it failed.
+ * The one-time load of the bundled CBS snapshot, and what readiness says meanwhile and while
+ * start() goes on to build the enricher: still ready (webhooks are recorded), with a warning
+ * that enrichment waits; not ready when the load failed.
  */
 function createDataLoad(bootstrap: () => Promise<unknown>, logger: Logger) {
   let loading: Promise<void> | undefined;
@@ -227,7 +232,12 @@ function createDataLoad(bootstrap: () => Promise<unknown>, logger: Logger) {
   }
   return {
     load,
-    async readiness(loaded: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>) {
+    async readiness(loaded: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>, starting: boolean) {
+      if (state === 'loaded' && starting) {
+        const served = await loaded();
+        if (!served.ok) return served;
+        return { ok: true, warning: true, detail: 'building the enricher: webhooks are taken and recorded, enrichment starts once it is built' };
+      }
       if (state === 'loaded') return loaded();
       if (state === 'failed') return { ok: false, detail: 'loading the bundled CBS snapshot failed (see the log); nothing is enriched' };
       return { ok: true, warning: true, detail: 'loading CBS data: webhooks are taken and recorded, enrichment starts once it is loaded' };

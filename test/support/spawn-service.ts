@@ -96,17 +96,17 @@ export async function spawnService(env: Record<string, string>, options: SpawnOp
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  // The service takes webhooks from here on, but loads its CBS data after listening
-  // (src/runtime.ts): wait until /readyz no longer says so, as a test expects a started service.
+  // The service takes webhooks from here on, but loads its CBS data and builds the enricher after
+  // listening (src/runtime.ts): wait until /readyz no longer says so, as a test expects a started service.
   while (await loadingCbsData(url)) {
     if (gone) throw new Error(`service exited while loading its CBS data:\n${readLogs().slice(-30).join('\n')}`);
     if (Date.now() > until) {
       child.kill('SIGKILL');
-      throw new Error(`service still loading its CBS data:\n${readLogs().slice(-30).join('\n')}`);
+      throw new Error(`service still loading its CBS data or building the enricher:\n${readLogs().slice(-30).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  // runtime.start() (the enricher, then the workers) goes on after that; give it its moment.
+  // The workers start right after the enricher is built; give them their moment.
   await new Promise((r) => setTimeout(r, 200));
 
   return {
@@ -127,7 +127,7 @@ export async function spawnService(env: Record<string, string>, options: SpawnOp
   };
 }
 
-/** Whether /readyz says the service is still loading its CBS data (its `cbs` check warns while it does). */
+/** Whether /readyz says the service is still loading its CBS data or building the enricher (its `cbs` check warns while it does). */
 async function loadingCbsData(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
