@@ -31,10 +31,10 @@ export function holdsDatabase(dataDir: string): boolean {
   return existsSync(path.join(dataDir, 'PG_VERSION'));
 }
 
-/** The base to unpack into an empty folder, when one was built for this PGlite. */
-export function readPgliteBase(file = defaultPgliteBaseFile()): Blob | undefined {
+/** The base to unpack into an empty folder, when one was built for this PGlite (none when anything is missing). */
+export function readPgliteBase(file?: string): Blob | undefined {
   try {
-    return new Blob([readFileSync(file)]);
+    return new Blob([readFileSync(file ?? defaultPgliteBaseFile())]);
   } catch {
     return undefined;
   }
