@@ -7,7 +7,7 @@
 // after installing never runs stale code. Plain JavaScript, because it runs before anything is
 // compiled and in the production image, where neither tsx nor TypeScript is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,6 +58,25 @@ if (hasSources) {
   const tsc = stale ? tscPath() : undefined;
   if (stale && tsc) build(tsc);
   else if (stale && existsSync(entry)) process.stderr.write('verrijk: src/ is newer than dist/, but TypeScript is not installed to rebuild it\n');
+}
+// The packed empty embedded database (src/db/pglite-base.ts): a first start on PGlite unpacks it
+// instead of running initdb. Made once per PGlite version, beside the build (the name is
+// computed here, so a start that has one spawns nothing); without it the first start runs
+// initdb, as before, so a failure here is reported and not fatal.
+function pgliteBaseFile() {
+  try {
+    const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
+    return path.join(root, 'dist', `pglite-base-${version}.tar.gz`);
+  } catch {
+    return undefined;
+  }
+}
+const base = pgliteBaseFile();
+if (base && !existsSync(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {
+  process.stderr.write('verrijk: packing an empty embedded database for fast first starts (once)\n');
+  const code = `const m = await import('./dist/db/pglite-base.js'); await m.writePgliteBase(${JSON.stringify(base)});`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) process.stderr.write('verrijk: could not pack it; a first start on PGlite runs initdb instead\n');
 }
 if (!buildOnly) {
   if (!existsSync(entry)) {

@@ -34,7 +34,6 @@ async function main(cfg: Config) {
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  await runtime.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -56,6 +55,14 @@ async function main(cfg: Config) {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  // Webhooks are taken from here on; enrichment starts once the CBS data is loaded (src/runtime.ts).
+  try {
+    await runtime.start();
+  } catch (err) {
+    if (stopping) return; // stopped while starting: the database closed under the load
+    throw err;
+  }
 }
 
 main(config).catch((err) => {

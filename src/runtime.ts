@@ -29,7 +29,16 @@ import { loadInputSystems } from './crm/mapping.js';
  */
 export interface Runtime {
   deps: AppDeps;
-  /** Starts background work (workers, schedulers) after the server listens. */
+  /**
+   * Loads the bundled CBS snapshot into an empty database (once; later calls share the first).
+   * start() calls it; a test that wants the data without background work calls it alone.
+   */
+  loadData(): Promise<void>;
+  /**
+   * After the server listens: loads the CBS data, builds the enricher, then starts the
+   * workers and schedulers. Webhooks are taken and recorded meanwhile; they are enriched
+   * once the workers run. Stops early when stop() is called during it.
+   */
   start(): Promise<void>;
   /** Stops background work, then closes the database (unless it was handed in). Idempotent. */
   stop(): Promise<void>;
@@ -71,8 +80,13 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
 
   // ── [cbs] CBS store: bootstrap the bundled snapshot into an empty database, schedule refreshes.
   const cbs = createCbsStore({ database, logger, metrics, config, client: inject.cbsClient });
-  // Before the server listens: a fresh install serves the bundled snapshot from its first request.
-  await cbs.bootstrapSnapshot();
+  // Not before the server listens: a webhook needs the database, not CBS data. The bundled
+  // snapshot goes into an empty database once, on the first call (start() makes it; a lookup
+  // or an enricher build that comes first waits for it), and readiness says enrichment waits.
+  const data = createDataLoad(() => cbs.bootstrapSnapshot(), logger);
+  starters.push(async () => {
+    await data.load();
+  });
   starters.push(async () => {
     cbs.start();
     if (config.cbs.refreshOnStart) {
@@ -84,7 +98,9 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   });
   stoppers.push(() => cbs.stop());
   // ── [enrichment] Enrichment service over the CBS store (rebuilt when a table version swaps).
-  const enrichment = enrichmentServiceFor(cbs, {
+  // The enricher reads the tables only once the bundled snapshot is in: built earlier, it would lack them.
+  const tableSource = { getTables: async () => (await data.load(), cbs.getTables()), onSwap: cbs.onSwap };
+  const enrichment = enrichmentServiceFor(tableSource, {
     minConfidence: config.enrichMinConfidence,
     logger,
     tableIds: config.cbs.tables,
@@ -153,7 +169,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
           return { ok: true };
         },
       },
-      { name: 'cbs', check: () => cbs.readiness() },
+      { name: 'cbs', check: () => data.readiness(() => cbs.readiness(), phase === 'starting') },
       { name: 'crm_setup', check: () => setupReadiness(database.db) },
     ],
     ops: { ...OPS_DEFAULTS, ...inject.ops },
@@ -166,10 +182,19 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   };
 
   let stopped = false;
+  /** 'starting' from start() until the workers run: readiness says enrichment waits. */
+  let phase: 'idle' | 'starting' | 'running' = 'idle';
   return {
     deps,
+    loadData: data.load,
     async start() {
-      for (const s of starters) await s();
+      phase = 'starting';
+      for (const s of starters) {
+        if (stopped) return;
+        await s();
+      }
+      phase = 'running';
+      logger.info('enrichment running: CBS data loaded, enricher built, workers started');
     },
     async stop() {
       if (stopped) return;
@@ -182,6 +207,49 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
         }
       }
       if (ownDatabase) await database.close();
+    },
+  };
+}
+
+/**
+ * The one-time load of the bundled CBS snapshot, and what readiness says meanwhile and while
+ * start() goes on to build the enricher: still ready (webhooks are recorded), with a warning
+ * that enrichment waits; not ready when the load failed.
+ */
+function createDataLoad(bootstrap: () => Promise<unknown>, logger: Logger) {
+  let loading: Promise<void> | undefined;
+  let state: 'idle' | 'loading' | 'loaded' | 'failed' = 'idle';
+  function load(): Promise<void> {
+    if (!loading) {
+      state = 'loading';
+      const started = performance.now();
+      loading = bootstrap().then(
+        () => {
+          state = 'loaded';
+          logger.info({ ms: Math.round(performance.now() - started) }, 'CBS data loaded');
+        },
+        (err) => {
+          state = 'failed';
+          // The next call tries again (a restart is not needed to recover from a passing fault).
+          loading = undefined;
+          logger.error({ err }, 'loading the bundled CBS snapshot failed');
+          throw err;
+        },
+      );
+    }
+    return loading;
+  }
+  return {
+    load,
+    async readiness(loaded: () => Promise<{ ok: boolean; warning?: boolean; detail?: string }>, starting: boolean) {
+      if (state === 'loaded' && starting) {
+        const served = await loaded();
+        if (!served.ok) return served;
+        return { ok: true, warning: true, detail: 'building the enricher: webhooks are taken and recorded, enrichment starts once it is built' };
+      }
+      if (state === 'loaded') return loaded();
+      if (state === 'failed') return { ok: false, detail: 'loading the bundled CBS snapshot failed (see the log); nothing is enriched' };
+      return { ok: true, warning: true, detail: 'loading CBS data: webhooks are taken and recorded, enrichment starts once it is loaded' };
     },
   };
 }

@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { holdsDatabase, readPgliteBase } from './pglite-base.js';
 import { choosePgliteDir } from './pglite-dir.js';
 import { lockFolder } from './pglite-lock.js';
 import * as schema from './schema.js';
@@ -44,6 +45,11 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** Max PostgreSQL connections per process. */
   poolSize?: number;
+  /**
+   * The packed empty cluster an empty embedded folder starts from instead of initdb
+   * (pglite-base.ts); default the one the build wrote for the installed PGlite, `false` for none.
+   */
+  pgliteBase?: string | false;
   /** Told when a stale lock on the embedded folder (left by a killed process) was taken over. */
   onLockTakeover?: (why: string) => void;
   /**
@@ -134,7 +140,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // Before PGlite touches the folder: a second process on it corrupts it (pglite-lock.ts).
   const lock = dataDir ? lockFolder(dataDir, { onTakeover: options.onLockTakeover }) : undefined;
 
-  const client = new PGlite(dataDir);
+  // An empty folder starts from the packed base when the build made one: initdb is most of a first start.
+  const base = dataDir && options.pgliteBase !== false && !holdsDatabase(dataDir) ? readPgliteBase(options.pgliteBase || undefined) : undefined;
+  const client = new PGlite(dataDir, base ? { loadDataDir: base } : {});
   try {
     await client.waitReady;
   } catch (err) {

@@ -32,7 +32,7 @@ export interface TestService {
 
 /**
  * The app as production wires it (src/runtime.ts), on a test database the test
- * owns: background work is not started, and `runtime.stop()` leaves the
+ * owns: the CBS data is loaded, background work is not started, and `runtime.stop()` leaves the
  * database open (drop it in afterAll). Costs a bundled-snapshot load the first
  * time on a database, so build it once per file or describe, not per request.
  */
@@ -43,6 +43,8 @@ export async function createTestService(
 ): Promise<TestService> {
   const { logger, ...inject } = options;
   const runtime = await buildRuntime(config, logger ?? createLogger({ level: 'silent' }), { ...inject, database });
+  // What start() does first, without the workers: the bundled snapshot in the database.
+  await runtime.loadData();
   return { app: createApp(runtime.deps), deps: runtime.deps, runtime };
 }
 

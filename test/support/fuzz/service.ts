@@ -34,6 +34,7 @@ export async function startFuzzService(): Promise<{ app: ReturnType<typeof creat
     DRY_RUN: 'true',
   });
   const runtime = await buildRuntime(config, createLogger({ level: 'silent' }));
+  await runtime.loadData();
   return { app: createApp(runtime.deps), runtime };
 }
 
