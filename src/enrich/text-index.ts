@@ -1,6 +1,6 @@
 import { createCompoundSplitter, GENERIC_HEADS } from './compound.js';
 import { KIND_TERMS, TERM_ALIASES } from './term-aliases.js';
-import { normaliseIndustry, stem, STOP, textWords } from './text-words.js';
+import { modifierForm, normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
  * A term index over the vocabulary (SBI and NACE titles, CRM labels,
@@ -73,6 +73,8 @@ const COMMON = 100;
 const MAX_TYPO_TRIES = 4;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
+/** …and an unknown word that is an adjective or participle by its form (text-words.ts `modifierForm`). */
+const UNKNOWN_MODIFIER_WEIGHT = 1;
 /** The best documents that may lend each other support along the SBI hierarchy. */
 const BRANCH_POOL = 20;
 /** A document of another kind of activity than the query says it does keeps this share of its score. */
@@ -158,7 +160,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
       const factor = (w.forWhom ? 0.5 : 1) * (w.aside ? 0.6 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
       const ts = known(w.word);
       if (ts.length === 0) {
-        if (w.word.length >= 4) total += UNKNOWN_WEIGHT * factor;
+        if (w.word.length >= 4) total += (modifierForm(w.word) ? UNKNOWN_MODIFIER_WEIGHT : UNKNOWN_WEIGHT) * factor;
         continue;
       }
       for (const t of ts) {
