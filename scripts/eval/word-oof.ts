@@ -4,14 +4,15 @@
  * cases it could answer at 97% precision by its raw score alone (sorted by raw, the longest prefix
  * that is ≥ 97% right): that second figure is what a calibration can make of the raw score.
  * With --misses N it prints N misses of each Dutch phrase kind, most confident first, with what
- * the matcher read. Raw scores, no calibration, no threshold.
+ * the matcher read. Raw scores, no calibration, no threshold; with --calibrated the bundled calibration's
+ * confidences instead, and the share wrong among those ≥ 0.9.
  *
  *   npx tsx scripts/eval/word-oof.ts [--misses 30] [--lang nl] [--kind everyday] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { envSchema } from '../../src/config.js';
-import { identity } from '../../src/enrich/calibration.js';
+import { calibrator, identity, loadCalibration } from '../../src/enrich/calibration.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import { INDUSTRY_KINDS, loadCases, PHRASE_KINDS } from './cases.js';
@@ -46,10 +47,10 @@ export function coverageAt(rows: ReadonlyArray<{ raw: number; right: boolean }>,
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { misses: { type: 'string', default: '0' }, lang: { type: 'string', default: 'nl' }, kind: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { misses: { type: 'string', default: '0' }, lang: { type: 'string', default: 'nl' }, kind: { type: 'string' }, json: { type: 'string' }, calibrated: { type: 'boolean', default: false } } });
   const sbiList = loadSbiList();
   const tables = await bundledTableVersions(envSchema.shape.CBS_TABLES.parse(undefined));
-  const engineFor = crossFitEnrichers({ sbiList, tables, minConfidence: 0, calibrate: identity });
+  const engineFor = crossFitEnrichers({ sbiList, tables, minConfidence: 0, calibrate: values.calibrated ? calibrator(loadCalibration()) : identity });
   const kinds: readonly string[] = [...INDUSTRY_KINDS, ...PHRASE_KINDS];
   const cases = loadCases(sbiList).filter((c) => c.split === 'tune' && kinds.includes(c.kind) && c.input.industry);
   const rows: Row[] = [];
@@ -70,13 +71,15 @@ async function main(): Promise<void> {
   }
   const groups = [...new Set(rows.map((r) => r.group))];
   const out: Record<string, { n: number; top1: number; at97: number }> = {};
-  console.log('group                      n   top-1 (best code)   answerable at 97% precision');
+  console.log(`group                      n   top-1 (best code)   answerable at 97% precision   ${values.calibrated ? 'wrong among ≥ 0.9' : ''}`);
   for (const g of [...groups, 'everyday+official+note']) {
     const rs = g.includes('+') ? rows.filter((r) => PHRASE_KINDS.some((k) => r.group.startsWith(k))) : rows.filter((r) => r.group === g);
     const right = rs.filter((r) => r.right).length;
     const at97 = coverageAt(rs, 0.97);
     out[g] = { n: rs.length, top1: right / rs.length, at97: at97 / rs.length };
-    console.log(`${g.padEnd(24)} ${String(rs.length).padStart(5)}   ${pct(right, rs.length).padStart(8)}            ${pct(at97, rs.length).padStart(8)}`);
+    const sure = rs.filter((r) => r.raw >= 0.9);
+    const wrongSure = values.calibrated ? `${pct(sure.filter((r) => !r.right).length, sure.length).padStart(8)} of ${sure.length}` : '';
+    console.log(`${g.padEnd(24)} ${String(rs.length).padStart(5)}   ${pct(right, rs.length).padStart(8)}            ${pct(at97, rs.length).padStart(8)}   ${wrongSure}`);
   }
   const n = Number(values.misses);
   if (n > 0) {
