@@ -29,7 +29,7 @@ const KIND_HEADS = ['winkel', 'winkels', 'handel', 'groothandel', 'detailhandel'
 const NOT_A_HEAD = new Set(['schap', 'schappen', 'stel', 'stellen', 'ring', 'ringen', 'ten', 'teren', 'heid', 'heden', 'nissen', 'tie', 'ties', 'ster', 'sters', 'ling', 'lingen', 'baar', 'lijk', 'erij', 'atie']);
 
 /** Words read whole, never split: "groothandel" is wholesale, not "groot" + "handel". */
-const KEEP_WHOLE = new Set(['groothandel', 'detailhandel', 'groothandels', 'landbouw', 'tuinbouw', 'akkerbouw']);
+const KEEP_WHOLE = new Set(['groothandel', 'detailhandel', 'kleinhandel', 'groothandels', 'landbouw', 'tuinbouw', 'akkerbouw']);
 
 /** Modifiers that are Dutch prefixes, not words: "onderhoud" is not "onder" + "houd". */
 const NOT_A_MODIFIER = new Set(['over', 'door', 'voor', 'onder', 'tegen', 'achter', 'mede', 'weder', 'terug', 'samen', 'binnen', 'buiten']);

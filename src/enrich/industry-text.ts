@@ -3,6 +3,7 @@ import { loadIndustryTables } from './industry-tables.js';
 import { buildVocabulary, type IndustryTables, type IndustryVocabulary, type Source } from './industry-vocabulary.js';
 import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
+import { DIVISION_KINDS } from './term-aliases.js';
 import { createTermIndex, type TermIndex } from './text-index.js';
 import { labelKey, MAX_TEXT, normaliseIndustry, textWords } from './text-words.js';
 
@@ -101,7 +102,16 @@ function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyAr
   let found = byExtra.get(key);
   if (!found) {
     const vocabulary = buildVocabulary(list, tables, extraTitles);
-    const index = createTermIndex(vocabulary.docs.map((d) => ({ code: d.entry.code, path: [...d.entry.parents, d.entry.code], text: d.text, heads: d.heads, lends: d.lends })));
+    const index = createTermIndex(
+      vocabulary.docs.map((d) => ({
+        code: d.entry.code,
+        path: [...d.entry.parents, d.entry.code],
+        text: d.text,
+        heads: d.heads,
+        lends: d.lends,
+        kinds: DIVISION_KINDS.get(d.entry.digits.slice(0, 2)),
+      })),
+    );
     found = { vocabulary, index };
     if (byExtra.size >= 4) byExtra.delete(byExtra.keys().next().value!);
     byExtra.set(key, found);

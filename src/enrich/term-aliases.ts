@@ -14,8 +14,12 @@ const CONCEPTS: Record<string, string[]> = {
     'manufacture', 'manufacturing', 'manufacturer', 'manufacturers', 'producer', 'producers',
     // What a company says it does: "wij maken …", "we make / produce …".
     'maken', 'maakt', 'make', 'makes', 'making', 'maker', 'makers', 'produce', 'produces', 'producing',
+    // Words of kind that name a maker: "Leather shoe factory", "City bus OEM". Not "plant": stemmed it is Dutch "planten".
+    'factory', 'factories', 'oem', 'oems',
   ],
-  winkel: ['detailhandel', 'retail', 'retailer', 'retailers', 'winkelier', 'speciaalzaak', 'zaak', 'shop', 'shops', 'store', 'stores'],
+  // Selling, not saying to whom: trade, which wholesale and retail both are (the kind test below accepts either).
+  handel: ['handelaar', 'handelaren', 'handelt', 'verkoop', 'verkopen', 'verkoopt', 'verkoper', 'sell', 'sells', 'selling', 'sale', 'sales', 'dealer', 'dealers'],
+  winkel: ['detailhandel', 'kleinhandel', 'retail', 'retailer', 'retailers', 'winkelier', 'speciaalzaak', 'zaak', 'shop', 'shops', 'store', 'stores'],
   groothandel: ['distribute', 'distributes', 'groothandelaar', 'groothandelaren', 'wholesale', 'wholesaler', 'wholesalers', 'importeur', 'import', 'importer', 'importers', 'distributeur', 'distributor', 'distributors'],
   reparatie: ['repareren', 'repair', 'repairs', 'herstel', 'herstellen', 'herstelling'],
   verhuur: ['verhuren', 'verhuurder', 'verhuurt', 'rental', 'rentals', 'hire', 'rent', 'rents', 'renting', 'leasing'],
@@ -40,3 +44,32 @@ export const TERM_ALIASES: ReadonlyMap<string, string> = (() => {
   }
   return out;
 })();
+
+/**
+ * Which kinds of activity each SBI division is (by the first two digits): a text that says what it does
+ * ("groothandel in", "wij maken", "we repair") is not a division of another kind, whatever product it names
+ * ("Groothandel in aardappelproducten" is not 10.31, "we repair pumps" not 28.13). Divisions of no listed kind
+ * (publishing, water, films) accept every kind: "productie" of films is 59, of electricity 35.
+ * Read from the SBI 2008 section and division titles (C = Vervaardiging, 33 = Reparatie en installatie van
+ * machines, 43 includes Bouwinstallatie, 45 = Handel in en reparatie van auto's, 46 = Groothandel, 47 =
+ * Detailhandel, 68 includes Verhuur van onroerend goed, 77 = Verhuur en lease, 95 = Reparatie; 01–03 teelt/kweek).
+ */
+const KINDS_OF_DIVISIONS: Array<[string[], string[]]> = [
+  [['01', '02', '03'], ['teelt']],
+  [Array.from({ length: 23 }, (_, i) => String(10 + i)), ['vervaardiging']],
+  [['33'], ['reparatie', 'installatie']],
+  [['43'], ['installatie']],
+  [['45'], ['handel', 'groothandel', 'winkel', 'reparatie']],
+  [['46'], ['groothandel', 'handel']],
+  [['47'], ['winkel', 'handel']],
+  [['68', '77'], ['verhuur']],
+  [['95'], ['reparatie']],
+];
+
+/** Division (two digits) → the kind terms (stemmed, canonical) it is. */
+export const DIVISION_KINDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  KINDS_OF_DIVISIONS.flatMap(([divisions, kinds]) => divisions.map((d) => [d, new Set(kinds.map(stem))] as const)),
+);
+
+/** The kind terms (stemmed, canonical): what a text says it does. */
+export const KIND_TERMS: ReadonlySet<string> = new Set(['vervaardiging', 'groothandel', 'winkel', 'handel', 'verhuur', 'reparatie', 'installatie', 'teelt'].map(stem));

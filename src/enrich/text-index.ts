@@ -1,6 +1,6 @@
 import { createCompoundSplitter, GENERIC_HEADS } from './compound.js';
-import { TERM_ALIASES } from './term-aliases.js';
-import { normaliseIndustry, stem, STOP, textWords } from './text-words.js';
+import { KIND_TERMS, TERM_ALIASES } from './term-aliases.js';
+import { modifierForm, normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
  * A term index over the vocabulary (SBI and NACE titles, CRM labels,
@@ -35,6 +35,8 @@ export interface IndexDoc {
    * words of a division ("productie" of one phrase, "kaas" of another) explain a text together.
    */
   lends?: boolean;
+  /** The kinds of activity its code is (KIND_TERMS, from its division: term-aliases.ts); none = any kind. */
+  kinds?: ReadonlySet<string>;
 }
 
 export interface TermHit {
@@ -51,6 +53,8 @@ export interface TermIndex {
   search(query: string, limit: number): TermHit[];
   /** Work done by the last search: postings walked plus stems computed (for the bounded-cost test). */
   lastCost(): number;
+  /** The kinds of activity (KIND_TERMS) the last query named, outside "voor/for" customers: what it says it does. */
+  lastKinds(): ReadonlySet<string>;
 }
 
 const GENERIC = new Set(GENERIC_HEADS.map(stem));
@@ -60,7 +64,7 @@ const GENERIC = new Set(GENERIC_HEADS.map(stem));
  * product outweigh them, yet they decide between "Groothandel in", "Winkels in"
  * and "Vervaardiging van" the same product: their weight has a floor.
  */
-const KIND = new Set(['vervaardiging', 'groothandel', 'winkel', 'verhuur', 'reparatie', 'installatie', 'teelt'].map(stem));
+const KIND = KIND_TERMS;
 const KIND_WEIGHT = 6;
 const GENERIC_WEIGHT = 0.3;
 /** Terms in more documents than this are walked only through the documents rarer terms found. */
@@ -69,8 +73,12 @@ const COMMON = 100;
 const MAX_TYPO_TRIES = 4;
 /** What an unknown word of the query weighs, against idf weights of ~2 (common) to ~9 (rare). */
 const UNKNOWN_WEIGHT = 2.5;
+/** …and an unknown word that is an adjective or participle by its form (text-words.ts `modifierForm`). */
+const UNKNOWN_MODIFIER_WEIGHT = 1;
 /** The best documents that may lend each other support along the SBI hierarchy. */
 const BRANCH_POOL = 20;
+/** A document of another kind of activity than the query says it does keeps this share of its score. */
+const OTHER_KIND = 0.5;
 
 const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
 
@@ -89,7 +97,11 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
   const typos = new Map<string, string>();
   for (const w of surface) if (w.length >= 7) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
 
-  const wordTerms = (word: string) => splitter.terms(word).map(canonical).filter((t) => !STOP.has(t));
+  // A word that is an alias whole ("verkopen", "factory") is that concept, never split ("verk" + "open").
+  const wordTerms = (word: string) => {
+    const whole = TERM_ALIASES.get(stem(word));
+    return (whole !== undefined ? [whole] : splitter.terms(word).map(canonical)).filter((t) => !STOP.has(t));
+  };
   function terms(text: string): string[] {
     const out = new Set<string>();
     for (const w of textWords(normaliseIndustry(text))) for (const t of wordTerms(w.word)) out.add(t);
@@ -120,6 +132,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
   const docAcc = new Float64Array(docs.length);
   let cost = 0;
   let typoTries = 0;
+  const kinds = new Set<string>();
 
   /** A word's known terms, trying it as a typo of a known word when it has none. */
   function known(word: string): string[] {
@@ -139,6 +152,7 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     splitter.resetWork();
     typoTries = 0;
     cost = 0;
+    kinds.clear();
     // Query terms with their weights; a term seen twice keeps its larger weight.
     const wanted = new Map<string, number>();
     let total = 0;
@@ -146,10 +160,11 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
       const factor = (w.forWhom ? 0.5 : 1) * (w.aside ? 0.6 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
       const ts = known(w.word);
       if (ts.length === 0) {
-        if (w.word.length >= 4) total += UNKNOWN_WEIGHT * factor;
+        if (w.word.length >= 4) total += (modifierForm(w.word) ? UNKNOWN_MODIFIER_WEIGHT : UNKNOWN_WEIGHT) * factor;
         continue;
       }
       for (const t of ts) {
+        if (!w.forWhom && KIND.has(t)) kinds.add(t);
         const weight = weights.get(t)! * factor;
         const before = wanted.get(t) ?? 0;
         if (weight > before) {
@@ -195,10 +210,18 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     }
     // Each document on its own: the share of the query it explains, and of itself the query explains;
     // the best BRANCH_POOL are kept (insertion into a short sorted list, not a sort of all).
+    // What the query says it does ("groothandel in", "we repair"): a document of another kind is unlikely whatever
+    // product it shares ("Groothandel in aardappelproducten" is not the factory of them).
+    const kindOf = (d: number) => {
+      const ks = docs[d].kinds;
+      if (kinds.size === 0 || !ks || ks.size === 0) return 1;
+      for (const k of kinds) if (ks.has(k)) return 1;
+      return OTHER_KIND;
+    };
     const top: Array<{ doc: number; dc: number; score: number }> = [];
     for (const d of touched) {
       const dc = Math.min(1, docAcc[d] / (docWeight[d] || 1));
-      const score = Math.min(1, queryAcc[d] / total) * Math.pow(dc, 0.25);
+      const score = Math.min(1, queryAcc[d] / total) * Math.pow(dc, 0.25) * kindOf(d);
       queryAcc[d] = 0;
       docAcc[d] = 0;
       if (top.length === BRANCH_POOL && score <= top[top.length - 1].score) continue;
@@ -228,12 +251,12 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
       cost += union.size;
       return {
         doc: h.doc,
-        score: Math.min(1, explained / total) * Math.pow(h.dc, 0.25),
+        score: Math.min(1, explained / total) * Math.pow(h.dc, 0.25) * kindOf(h.doc),
         genericOnly: matched[i].every((t) => GENERIC.has(t)),
       };
     });
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
   }
 
-  return { terms, search, lastCost: () => cost, known } as TermIndex;
+  return { terms, search, lastCost: () => cost, lastKinds: () => kinds, known } as TermIndex;
 }

@@ -37,6 +37,8 @@ export function labelKey(text: string): string {
 const SUFFIXES = [
   'erijen', 'erij', 'ingen', 'ing', 'heden', 'heid', 'aties', 'atie', 'ations', 'ation', 'ische', 'isch', 'ieken', 'iek',
   'isten', 'ist', 'ika', 'iks', 'ik', 'aars', 'aar', 'ateurs', 'ateur', 'eurs', 'eur', 'sters', 'ster', 'eren', 'ers', 'er', 'ies', 'ions', 'ion', 'ments', 'ment',
+  // Dutch diminutives: "minibusjes", "huisje", "broodjes" are the bus, house and bread.
+  'tjes', 'tje', 'jes', 'je',
   'en', 'es', 'e', 's',
 ];
 const isVowel = (ch: string) => ch === 'a' || ch === 'e' || ch === 'i' || ch === 'o' || ch === 'u' || ch === 'y';
@@ -116,9 +118,22 @@ const STOP_WORDS = `van en de het een in op voor met niet geen overige overig re
   verrichten verricht uitoefenen uitoefening exploitatie exploiteren activiteit activiteiten werkzaamheden uitvoeren uitvoering
   bedrijf bedrijven onderneming ondernemingen company companies business businesses firm enterprise
   other others activities activity nec n e c related except including excluding our we your their with from into on at an a is are
-  as well such general algemeen algemene nl bv nv vof`.split(/\s+/);
+  as well such general algemeen algemene nl bv nv vof
+  ongeacht welk welke wiens hetzij daarmee daarvan daarbij waarbij waarvan zover zodat mits indien tenzij bestaande bevatten bevat
+  betrekking gesteld eigen dergelijke dergelijk soortgelijke soortgelijk vergelijkbare vergelijkbaar zoals enz muv`.split(/\s+/);
 
 export const STOP = new Set(STOP_WORDS.filter(Boolean).map(stem));
+
+/**
+ * Whether an unknown Dutch word is an adjective or participle by its form ("eetbare", "persoonlijke", "tropische",
+ * "gezouten", "geraffineerde"): it modifies the head noun, so not knowing it says less than not knowing a noun.
+ */
+export function modifierForm(word: string): boolean {
+  if (word.length < 6) return false;
+  for (const end of ['lijke', 'bare', 'ische', 'isch', 'ige', 'ende']) if (word.endsWith(end)) return true;
+  // Past participles: ge…d, ge…t, ge…de, ge…te, ge…en ("gerookt", "gemengde", "getrokken").
+  return word.startsWith('ge') && (word.endsWith('d') || word.endsWith('t') || word.endsWith('de') || word.endsWith('te') || word.endsWith('en'));
+}
 
 /** Two-letter words that decide a sector and must never be dropped as noise. */
 const SHORT_KEEP = new Set(['it', 'hr', 'pr', 'ai', 'tv', '3d', 'ov']);

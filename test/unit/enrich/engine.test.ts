@@ -106,7 +106,7 @@ describe('enrichment engine over the real 83583NED', () => {
   });
 
   it('keeps the best guess of a refused industry text beside the refusal (cbs_match.sectorGuess)', () => {
-    const e = enricher.resolve({ industry: 'Vereniging van eigenaren en bewoners', employees: 12 });
+    const e = enricher.resolve({ industry: 'Vereniging van eigenaren', employees: 12 });
     expect(e.cbs_sbi_code, JSON.stringify(e.problems)).toBeNull();
     expect(e.cbs_match.sectorGuess).toMatchObject({ code: expect.any(String), title: expect.any(String) });
     expect(e.cbs_match.sectorGuess!.confidence).toBeLessThan(0.7);

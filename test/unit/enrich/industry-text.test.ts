@@ -55,6 +55,20 @@ describe('free-text industry', () => {
     for (const [text, division] of hard) expect(matcher.match(text).best?.code.slice(0, 2), text).toBe(division);
   });
 
+  it('reads what a text says it does: a division of another kind of activity loses to one of the kind named', () => {
+    // Each text names a product whose factory, repair or transport the vocabulary knows better than its trade;
+    // the word of kind decides (before the rule: 25.40, 95.29 and 49.39).
+    const cases: Array<[string, string]> = [
+      ['groothandel in wapens en munitie', '46'],
+      ['we sell books to consumers', '47'],
+      ['City bus OEM', '29'],
+    ];
+    for (const [text, division] of cases) {
+      const m = matcher.match(text);
+      expect(m.best?.code.slice(0, 2), `${text} → ${JSON.stringify(m.best)}`).toBe(division);
+    }
+  });
+
   it('recognises HubSpot enumeration values in any case', () => {
     expect(matcher.match('COMPUTER_SOFTWARE')).toMatchObject({ ok: true, best: { code: '62.01', via: 'hubspot' } });
     // HubSpot's Restaurants option is mapped to group 56.1 in data/vocabulary/hubspot-industries.csv.

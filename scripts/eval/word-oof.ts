@@ -1,0 +1,95 @@
+/**
+ * The word tier on TUNE out of fold (crossfit.ts), for design decisions that never look at holdout:
+ * per kind and language, how often the matcher's best code (answer or not) is right, and how many
+ * cases it could answer at 97% precision by its raw score alone (sorted by raw, the longest prefix
+ * that is ≥ 97% right): that second figure is what a calibration can make of the raw score.
+ * With --misses N it prints N misses of each Dutch phrase kind, most confident first, with what
+ * the matcher read. Raw scores, no calibration, no threshold; with --calibrated the bundled calibration's
+ * confidences instead, and the share wrong among those ≥ 0.9.
+ *
+ *   npx tsx scripts/eval/word-oof.ts [--misses 30] [--lang nl] [--kind everyday] [--json out.json]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { envSchema } from '../../src/config.js';
+import { calibrator, identity, loadCalibration } from '../../src/enrich/calibration.js';
+import { loadSbiList } from '../../src/enrich/sbi-list.js';
+import { bundledTableVersions } from '../../src/enrich/service.js';
+import { INDUSTRY_KINDS, loadCases, PHRASE_KINDS } from './cases.js';
+import { crossFitEnrichers } from './crossfit.js';
+import { codeIsRight, sbi2008Answer } from './score.js';
+
+interface Row {
+  group: string;
+  right: boolean;
+  raw: number;
+  text: string;
+  code: string;
+  title: string;
+  want: string;
+  detail: string;
+}
+
+const pct = (k: number, n: number) => (n === 0 ? '-' : `${((100 * k) / n).toFixed(1)}%`);
+
+/** Right answers in the longest prefix (by raw score, descending) whose precision is at least `p`. */
+export function coverageAt(rows: ReadonlyArray<{ raw: number; right: boolean }>, p: number): number {
+  const sorted = [...rows].sort((a, b) => b.raw - a.raw);
+  let right = 0;
+  let best = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i].right) right++;
+    // Only at the end of a run of equal scores: a threshold cannot split them.
+    if (i + 1 < sorted.length && sorted[i + 1].raw === sorted[i].raw) continue;
+    if (right / (i + 1) >= p) best = right;
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { misses: { type: 'string', default: '0' }, lang: { type: 'string', default: 'nl' }, kind: { type: 'string' }, json: { type: 'string' }, calibrated: { type: 'boolean', default: false } } });
+  const sbiList = loadSbiList();
+  const tables = await bundledTableVersions(envSchema.shape.CBS_TABLES.parse(undefined));
+  const engineFor = crossFitEnrichers({ sbiList, tables, minConfidence: 0, calibrate: values.calibrated ? calibrator(loadCalibration()) : identity });
+  const kinds: readonly string[] = [...INDUSTRY_KINDS, ...PHRASE_KINDS];
+  const cases = loadCases(sbiList).filter((c) => c.split === 'tune' && kinds.includes(c.kind) && c.input.industry);
+  const rows: Row[] = [];
+  for (const c of cases) {
+    const e = engineFor(c).resolve({ industry: c.input.industry, sbi: c.input.sbi });
+    const { code, title, confidence } = sbi2008Answer(e);
+    const sector = e.cbs_match.sector;
+    rows.push({
+      group: c.lang ? `${c.kind}/${c.lang}` : c.kind,
+      right: code !== null && codeIsRight(code, c.expect.sbi ?? [], sbiList),
+      raw: code === null ? -1 : (confidence ?? 0),
+      text: c.input.industry ?? '',
+      code: code ?? '-',
+      title: title ?? '',
+      want: (c.expect.sbi ?? []).join(','),
+      detail: sector?.detail ?? e.problems.map((p) => p.reason).join('; '),
+    });
+  }
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const out: Record<string, { n: number; top1: number; at97: number }> = {};
+  console.log(`group                      n   top-1 (best code)   answerable at 97% precision   ${values.calibrated ? 'wrong among ≥ 0.9' : ''}`);
+  for (const g of [...groups, 'everyday+official+note']) {
+    const rs = g.includes('+') ? rows.filter((r) => PHRASE_KINDS.some((k) => r.group.startsWith(k))) : rows.filter((r) => r.group === g);
+    const right = rs.filter((r) => r.right).length;
+    const at97 = coverageAt(rs, 0.97);
+    out[g] = { n: rs.length, top1: right / rs.length, at97: at97 / rs.length };
+    const sure = rs.filter((r) => r.raw >= 0.9);
+    const wrongSure = values.calibrated ? `${pct(sure.filter((r) => !r.right).length, sure.length).padStart(8)} of ${sure.length}` : '';
+    console.log(`${g.padEnd(24)} ${String(rs.length).padStart(5)}   ${pct(right, rs.length).padStart(8)}            ${pct(at97, rs.length).padStart(8)}   ${wrongSure}`);
+  }
+  const n = Number(values.misses);
+  if (n > 0) {
+    for (const k of values.kind ? [values.kind] : PHRASE_KINDS) {
+      const misses = rows.filter((r) => r.group === `${k}/${values.lang}` && !r.right).sort((a, b) => b.raw - a.raw);
+      console.log(`\n## ${k}/${values.lang}: ${misses.length} misses, most confident first`);
+      for (const r of misses.slice(0, n)) console.log(`${r.raw.toFixed(3)}  ${r.text.slice(0, 90)}\n        → ${r.code} ${r.title.slice(0, 50)} (want ${r.want})  [${r.detail.slice(0, 90)}]`);
+    }
+  }
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
+}
+
+await main();
