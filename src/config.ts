@@ -230,6 +230,11 @@ export const envSchema = z.object({
   JOB_RETRY_CAP_MS: int(30 * 60_000, 10, 24 * 3_600_000),
   /** How long after its first failure a job is retried before it is dead-lettered (default 24 h). */
   JOB_RETRY_WINDOW_MS: int(24 * 3_600_000, 100, 30 * 24 * 3_600_000),
+  // The share of each CRM account's rate-limit window backfill and refresh jobs may use (src/crm/background-share.ts).
+  BACKGROUND_RATE_SHARE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 1').default(0.5),
+  ),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.787),
@@ -291,6 +296,8 @@ export interface Config {
   workerConcurrency: number;
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
   jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
+  /** Backfill and refresh work: the share of each CRM budget it may use (BACKGROUND_RATE_SHARE). */
+  background: { rateShare: number };
   enrichMinConfidence: number;
   /** SBI_INPUT_SYSTEM as a list name. */
   sbiInputSystem: 'SBI2008' | 'SBI2025';
@@ -365,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       batchSize: e.JOB_BATCH_SIZE,
       retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
     },
+    background: { rateShare: e.BACKGROUND_RATE_SHARE },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
     sbiInputSystem: e.SBI_INPUT_SYSTEM === '2008' ? 'SBI2008' : 'SBI2025',
   };
