@@ -230,6 +230,16 @@ export const envSchema = z.object({
   JOB_RETRY_CAP_MS: int(30 * 60_000, 10, 24 * 3_600_000),
   /** How long after its first failure a job is retried before it is dead-lettered (default 24 h). */
   JOB_RETRY_WINDOW_MS: int(24 * 3_600_000, 100, 30 * 24 * 3_600_000),
+  // When cards are checked against today's CBS tables and engine; off disables (src/jobs/refresh.ts).
+  CARD_REFRESH_CRON: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('45 * * * *')
+      .refine((v) => v.trim() === 'off' || /^(\S+\s+){4,5}\S+$/.test(v.trim()), { message: 'must be a cron expression such as "45 * * * *" or off' }),
+  ),
+  // The most out-of-date cards one refresh run queues.
+  CARD_REFRESH_BUDGET: int(500, 1, 100_000),
   // The share of each CRM account's rate-limit window backfill and refresh jobs may use (src/crm/background-share.ts).
   BACKGROUND_RATE_SHARE: z.preprocess(
     emptyToUndefined,
@@ -298,6 +308,8 @@ export interface Config {
   jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
   /** Backfill and refresh work: the share of each CRM budget it may use (BACKGROUND_RATE_SHARE). */
   background: { rateShare: number };
+  /** Out-of-date cards: when they are looked for (undefined = never) and how many one run queues. */
+  cardRefresh: { cron: string | undefined; budget: number };
   enrichMinConfidence: number;
   /** SBI_INPUT_SYSTEM as a list name. */
   sbiInputSystem: 'SBI2008' | 'SBI2025';
@@ -373,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
     },
     background: { rateShare: e.BACKGROUND_RATE_SHARE },
+    cardRefresh: { cron: e.CARD_REFRESH_CRON.trim() === 'off' ? undefined : e.CARD_REFRESH_CRON.trim(), budget: e.CARD_REFRESH_BUDGET },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
     sbiInputSystem: e.SBI_INPUT_SYSTEM === '2008' ? 'SBI2008' : 'SBI2025',
   };

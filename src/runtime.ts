@@ -15,6 +15,7 @@ import { setupCrm } from './crm/setup.js';
 import { createBackfills } from './jobs/backfill.js';
 import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
+import { createCardRefresh } from './jobs/refresh.js';
 import { startRetention } from './jobs/retention.js';
 import { createIntakeGauge } from './jobs/intake-gauge.js';
 import { createWorkerPool } from './jobs/worker.js';
@@ -134,6 +135,18 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
   const backfills = createBackfills({ database, crm, logger, metrics, rateShare: config.background.rateShare, pollMs: config.jobs.pollMs, wake: pool.wake });
   starters.push(async () => backfills.startListing());
   stoppers.push(() => backfills.stop());
+  const cardRefresh = createCardRefresh({
+    database,
+    enrichment,
+    logger,
+    metrics,
+    cron: config.cardRefresh.cron,
+    timezone: config.cbs.timezone,
+    budget: config.cardRefresh.budget,
+    wake: pool.wake,
+  });
+  starters.push(async () => cardRefresh.start());
+  stoppers.push(() => cardRefresh.stop());
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
   registerBackfillCollector(metrics, database.db, logger);

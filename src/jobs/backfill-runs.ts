@@ -51,31 +51,36 @@ export async function listingBackfills(db: Queryable): Promise<BackfillRun[]> {
   return db.select().from(backfillRuns).where(eq(backfillRuns.state, 'listing')).orderBy(backfillRuns.id);
 }
 
-/** One listed page recorded: counts added, the cursor moved (null: the listing is complete). */
+/**
+ * One listed page recorded: the cursor moved (null: the listing is complete), `listed` and
+ * `alreadyQueued` added, `enqueued` set to the run's jobs as they are (`runJobs`: a page listed
+ * again after a crash made no new ones), and the total: what the run has plus what the CRM says is
+ * left after this page.
+ */
 export async function recordPage(
   db: Queryable,
   id: number,
-  page: { listed: number; enqueued: number; alreadyQueued: number; cursor: string | null; total: number | null },
+  page: { listed: number; alreadyQueued: number; runJobs: number; cursor: string | null; leftAfter: number | null },
 ): Promise<void> {
   const complete = page.cursor === null;
+  const total = complete
+    ? sql`${page.runJobs} + ${backfillRuns.alreadyQueued} + ${page.alreadyQueued}`
+    : page.leftAfter === null
+      ? null
+      : sql`${page.runJobs} + ${backfillRuns.alreadyQueued} + ${page.alreadyQueued} + ${page.leftAfter}`;
   await db
     .update(backfillRuns)
     .set({
       listed: sql`${backfillRuns.listed} + ${page.listed}`,
-      enqueued: sql`${backfillRuns.enqueued} + ${page.enqueued}`,
+      enqueued: page.runJobs,
       alreadyQueued: sql`${backfillRuns.alreadyQueued} + ${page.alreadyQueued}`,
       cursor: page.cursor,
-      // What the CRM says is left from this page on, plus what was listed before it.
-      ...(page.total === null ? {} : { total: sql`${backfillRuns.listed} + ${page.total}` }),
-      ...(complete ? { state: 'listed', listedAt: sql`now()` } : {}),
+      ...(total === null ? {} : { total }),
+      // A run paused or cancelled while its page was listed keeps that state (its counts still add up).
+      ...(complete ? { state: sql`case when ${backfillRuns.state} = 'listing' then 'listed' else ${backfillRuns.state} end`, listedAt: sql`now()` } : {}),
       updatedAt: sql`now()`,
     })
-    // A run paused or cancelled while its page was listed keeps that state (its counts still add up).
     .where(eq(backfillRuns.id, id));
-  if (complete) {
-    // A total the CRM stated may have moved meanwhile: once complete, the total is what was listed.
-    await db.update(backfillRuns).set({ total: backfillRuns.listed }).where(eq(backfillRuns.id, id));
-  }
 }
 
 export async function failBackfill(db: Queryable, id: number, error: string): Promise<void> {
@@ -122,7 +127,7 @@ export interface BackfillProgress {
   jobs: { queued: number; running: number; done: number; skipped: number; dead: number };
   /** Finished jobs (done, skipped, dead). */
   done: number;
-  /** What the run will have done when complete: the CRM's total, else what was listed so far. */
+  /** The run's jobs when complete: known once the listing is, or earlier when the CRM states a total (HubSpot); null while unknown. */
   total: number | null;
   /** Jobs finished per second over the last minute. */
   ratePerSecond: number;
@@ -130,6 +135,15 @@ export interface BackfillProgress {
   etaSeconds: number | null;
   /** When a job of the run last finished (the stall alert's clock). */
   lastFinishedAt: Date | null;
+}
+
+/** How many jobs `runId` has made, whatever their state. */
+export async function runJobCount(db: Queryable, runId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(jobs)
+    .where(and(eq(jobs.reason, 'backfill'), sql`(${jobs.payload} -> 'backfill' ->> 'runId') = ${String(runId)}`));
+  return Number(row?.n ?? 0);
 }
 
 export async function backfillProgress(db: Queryable, run: BackfillRun): Promise<BackfillProgress> {
@@ -152,9 +166,9 @@ export async function backfillProgress(db: Queryable, run: BackfillRun): Promise
   }
   const done = counts.done + counts.skipped + counts.dead;
   // Records that already had a job were not enqueued: they are not this run's to do.
-  const total = run.total === null ? (run.state === 'listing' ? null : run.enqueued) : Math.max(0, run.total - run.alreadyQueued);
+  const total = run.total === null ? null : Math.max(0, run.total - run.alreadyQueued);
   const ratePerSecond = recent / 60;
   const left = (total ?? run.enqueued) - done;
-  const etaSeconds = ratePerSecond > 0 && total !== null ? Math.max(0, Math.round(left / ratePerSecond)) : left <= 0 && total !== null ? 0 : null;
+  const etaSeconds = total === null ? null : left <= 0 ? 0 : ratePerSecond > 0 ? Math.round(left / ratePerSecond) : null;
   return { jobs: counts, done, total, ratePerSecond, etaSeconds, lastFinishedAt: last === null ? null : new Date(last) };
 }

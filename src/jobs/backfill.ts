@@ -8,7 +8,7 @@ import { jobs } from '../db/schema.js';
 import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { type BackfillRun, failBackfill, getBackfill, insertBackfill, listingBackfills, recordPage, transitionBackfill } from './backfill-runs.js';
+import { type BackfillRun, failBackfill, getBackfill, insertBackfill, listingBackfills, recordPage, runJobCount, transitionBackfill } from './backfill-runs.js';
 import { type CatchupAccounts, createCatchupAccounts } from './catchup-account.js';
 import { recordWebhook } from './intake.js';
 
@@ -155,13 +155,12 @@ export function createBackfills(options: BackfillsOptions) {
       payload: { lead: {}, event: { type: 'backfill' }, backfill: { runId: run.id, dryRun: run.dryRun } },
     }));
     if (events.length) await recordWebhook(database, run.source as Source, { events, ignored: [] });
-    // Records listed again after a crash are this run's jobs already (same dedupe key): counted as enqueued, once.
     await recordPage(database.db, run.id, {
       listed: page.refs.length,
-      enqueued: fresh.length,
       alreadyQueued: known.size,
+      runJobs: await runJobCount(database.db, run.id),
       cursor: page.cursor ?? null,
-      total: page.remaining ?? null,
+      leftAfter: page.remaining === undefined ? null : Math.max(0, page.remaining - page.refs.length),
     });
     if (events.length) options.wake?.();
     return true;
