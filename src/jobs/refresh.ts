@@ -108,7 +108,6 @@ export function createCardRefresh(options: RefreshOptions) {
           report.outOfDate[why]++;
           stale.push({ ...row, why, next: now.version });
         }
-        cursor = rows[rows.length - 1].lead_key;
         const busy = stale.length
           ? new Set(
               (
@@ -119,7 +118,10 @@ export function createCardRefresh(options: RefreshOptions) {
               ).map((r) => r.leadKey),
             )
           : new Set<string>();
-        const take = stale.filter((s) => !busy.has(s.lead_key)).slice(0, options.budget - report.enqueued);
+        const eligible = stale.filter((s) => !busy.has(s.lead_key));
+        const take = eligible.slice(0, options.budget - report.enqueued);
+        // Cut off by the budget: the next run starts right after the last lead taken, not after the page.
+        cursor = take.length < eligible.length ? take[take.length - 1]?.lead_key ?? cursor : rows[rows.length - 1].lead_key;
         const bySource = new Map<string, LeadEvent[]>();
         for (const s of take) {
           // The key is `${source}:${accountId}:${objectType}:${objectId}`; the account is what lies between.
