@@ -86,7 +86,7 @@ describe.each(flavours)('backfill, done when (%s)', (flavour) => {
   it('previews every record without writing: a report by outcome, sector and size, and a CSV', async () => {
     const hs = await start({ source: 'hubspot', objectType: 'companies', dryRun: true });
     const pd = await start({ source: 'pipedrive', objectType: 'organizations', dryRun: true });
-    await waitUntil(async () => (await finished(hs)) && (await finished(pd)), 240_000, 'the previews to finish');
+    await waitUntil(async () => (await finished(hs)) && (await finished(pd)), 420_000, 'the previews to finish');
 
     const report = await api('GET', `/v1/backfills/${hs}/report`);
     expect(report.status, report.text).toBe(200);
@@ -113,7 +113,7 @@ describe.each(flavours)('backfill, done when (%s)', (flavour) => {
     // Nothing was written: no update reached either CRM.
     expect(hubspot.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/search') && !r.path.endsWith('/batch/read'))).toEqual([]);
     expect(pipedrive.requests.filter((r) => r.method !== 'GET')).toEqual([]);
-  }, 300_000);
+  }, 480_000);
 
   it('backfills everything with a restart in the middle, within the limits, each card once, webhook leads first', async () => {
     const hs = await start({ source: 'hubspot', objectType: 'companies' });
@@ -145,7 +145,7 @@ describe.each(flavours)('backfill, done when (%s)', (flavour) => {
     await database.db.update(backfillRuns).set({ cursor: back }).where(eq(backfillRuns.id, hs));
     await startService();
     await arrive(3);
-    await waitUntil(async () => (await finished(hs)) && (await finished(pd)), 240_000, 'both backfills to finish');
+    await waitUntil(async () => (await finished(hs)) && (await finished(pd)), 420_000, 'both backfills to finish');
     await arrive(4);
     await waitUntil(async () => {
       const rows = await database.db.select({ status: jobs.status }).from(jobs).where(sql`${jobs.id} in (${sql.join(webhookIds, sql`, `)})`);
@@ -188,5 +188,5 @@ describe.each(flavours)('backfill, done when (%s)', (flavour) => {
       expect(Number(n), `webhook job ${id}`).toBeLessThanOrEqual(100 * 2);
       expect(w.finishedAt!.getTime() - w.createdAt.getTime(), `webhook job ${id}`).toBeLessThan(60_000);
     }
-  }, 400_000);
+  }, 600_000);
 });
