@@ -278,6 +278,21 @@ export const envSchema = z.object({
   JOB_RETRY_CAP_MS: int(30 * 60_000, 10, 24 * 3_600_000),
   /** How long after its first failure a job is retried before it is dead-lettered (default 24 h). */
   JOB_RETRY_WINDOW_MS: int(24 * 3_600_000, 100, 30 * 24 * 3_600_000),
+  // When cards are checked against today's CBS tables and engine; off disables (src/jobs/refresh.ts).
+  CARD_REFRESH_CRON: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('45 * * * *')
+      .refine((v) => v.trim() === 'off' || /^(\S+\s+){4,5}\S+$/.test(v.trim()), { message: 'must be a cron expression such as "45 * * * *" or off' }),
+  ),
+  // The most out-of-date cards one refresh run queues.
+  CARD_REFRESH_BUDGET: int(500, 1, 100_000),
+  // The share of each CRM account's rate-limit window backfill and refresh jobs may use (src/crm/background-share.ts).
+  BACKGROUND_RATE_SHARE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 1').default(0.5),
+  ),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
     z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.787),
@@ -341,6 +356,10 @@ export interface Config {
   workerConcurrency: number;
   /** Queue tuning: a claimed job's lease, the idle poll interval, jobs per claimed batch (one CRM account). */
   jobs: { leaseMs: number; pollMs: number; batchSize: number; retry: { baseMs: number; capMs: number; windowMs: number } };
+  /** Backfill and refresh work: the share of each CRM budget it may use (BACKGROUND_RATE_SHARE). */
+  background: { rateShare: number };
+  /** Out-of-date cards: when they are looked for (undefined = never) and how many one run queues. */
+  cardRefresh: { cron: string | undefined; budget: number };
   enrichMinConfidence: number;
   /** SBI_INPUT_SYSTEM as a list name. */
   sbiInputSystem: 'SBI2008' | 'SBI2025';
@@ -416,6 +435,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       batchSize: e.JOB_BATCH_SIZE,
       retry: { baseMs: e.JOB_RETRY_BASE_MS, capMs: e.JOB_RETRY_CAP_MS, windowMs: e.JOB_RETRY_WINDOW_MS },
     },
+    background: { rateShare: e.BACKGROUND_RATE_SHARE },
+    cardRefresh: { cron: e.CARD_REFRESH_CRON.trim() === 'off' ? undefined : e.CARD_REFRESH_CRON.trim(), budget: e.CARD_REFRESH_BUDGET },
     enrichMinConfidence: e.ENRICH_MIN_CONFIDENCE,
     sbiInputSystem: e.SBI_INPUT_SYSTEM === '2008' ? 'SBI2008' : 'SBI2025',
   };

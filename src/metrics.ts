@@ -106,6 +106,36 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'When the last CBS refresh run finished (unix seconds)',
       registers: [registry],
     }),
+    backfillListErrors: new Counter({
+      name: 'verrijk_backfill_list_errors_total',
+      help: 'Pages of a backfill listing that failed (tried again on the next round)',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    backfillJobs: new Gauge({
+      name: 'verrijk_backfill_jobs',
+      help: 'Jobs of each unfinished backfill run by status (queued, running, done, skipped, dead)',
+      labelNames: ['run', 'source', 'object_type', 'status'] as const,
+      registers: [registry],
+    }),
+    backfillTotal: new Gauge({
+      name: 'verrijk_backfill_total',
+      help: 'Jobs each unfinished backfill run will have when its listing is complete (what is listed so far while the CRM states no total)',
+      labelNames: ['run', 'source', 'object_type'] as const,
+      registers: [registry],
+    }),
+    backfillLastProgress: new Gauge({
+      name: 'verrijk_backfill_last_progress_timestamp_seconds',
+      help: 'When each unfinished backfill run last made progress: a job finished or a page was listed (unix seconds)',
+      labelNames: ['run', 'source', 'object_type'] as const,
+      registers: [registry],
+    }),
+    cardsOutOfDate: new Gauge({
+      name: 'verrijk_cards_out_of_date',
+      help: 'Cards last written with an older CBS period or enrichment version than the current one, by why',
+      labelNames: ['why'] as const,
+      registers: [registry],
+    }),
     enrichmentDuration: new Histogram({
       name: 'verrijk_enrichment_duration_seconds',
       help: 'Time to process one job: read lead, resolve, write card',

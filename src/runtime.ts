@@ -7,14 +7,17 @@ import type { AppDeps } from './http/context.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { registerBackfillCollector } from './ops/backfill-collector.js';
 import { registerOpsCollectors } from './ops/collectors.js';
 import { OPS_DEFAULTS, type OpsHooks } from './ops/hooks.js';
 import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
 import { createAccountBindings } from './accounts/bindings.js';
 import { createSecretBox } from './accounts/secret-box.js';
+import { createBackfills } from './jobs/backfill.js';
 import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
+import { createCardRefresh } from './jobs/refresh.js';
 import { startRetention } from './jobs/retention.js';
 import { createIntakeGauge } from './jobs/intake-gauge.js';
 import { createWorkerPool } from './jobs/worker.js';
@@ -152,8 +155,25 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     stopRetention();
     await pool.stop();
   });
+  // ── [backfill] Listing existing records into background jobs (after the pool: stopped before it).
+  const backfills = createBackfills({ database, crm, logger, metrics, rateShare: config.background.rateShare, pollMs: config.jobs.pollMs, wake: pool.wake });
+  starters.push(async () => backfills.startListing());
+  stoppers.push(() => backfills.stop());
+  const cardRefresh = createCardRefresh({
+    database,
+    enrichment,
+    logger,
+    metrics,
+    cron: config.cardRefresh.cron,
+    timezone: config.cbs.timezone,
+    budget: config.cardRefresh.budget,
+    wake: pool.wake,
+  });
+  starters.push(async () => cardRefresh.start());
+  stoppers.push(() => cardRefresh.stop());
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);
+  registerBackfillCollector(metrics, database.db, logger);
 
   // ── [http] What the handlers get: built once, complete, never changed afterwards.
   const deps: AppDeps = {
@@ -174,6 +194,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     ],
     ops: { ...OPS_DEFAULTS, ...inject.ops },
     jobs: { wake: pool.wake },
+    backfills,
     intake,
     enrichment,
     crm,

@@ -106,6 +106,24 @@ export interface LeadListing {
   complete: boolean;
 }
 
+/** Where one page of a backfill listing starts, and what it keeps to. */
+export interface BackfillPageRequest {
+  /** From `BackfillPage.cursor` of the page before; undefined = the first page. */
+  cursor?: string;
+  /** Only records created before this moment (the run's `createdBefore` filter). */
+  createdBefore?: Date;
+  limit: number;
+}
+
+/** One page of every existing record of an object type, in a stable order, for a backfill. */
+export interface BackfillPage {
+  refs: LeadRef[];
+  /** Where the next page starts; undefined when this was the last page. */
+  cursor?: string;
+  /** Records the CRM says are left from this page on, this page's included (HubSpot search `total`); undefined when it does not say. */
+  remaining?: number;
+}
+
 export interface CrmAdapter {
   source: Source;
   /**
@@ -135,4 +153,9 @@ export interface CrmAdapter {
    * under, whatever account ids webhooks name. Throws a `CrmError` when the CRM refuses.
    */
   ownAccount?(signal?: AbortSignal): Promise<string>;
+  /**
+   * Every existing record of one object type (one of `catchupTypes`), a page at a time, for a
+   * backfill (src/jobs/backfill.ts); resumable from any page's `cursor`.
+   */
+  listPage?(accountId: string, objectType: string, page: BackfillPageRequest, signal?: AbortSignal): Promise<BackfillPage>;
 }

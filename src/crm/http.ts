@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createAgent } from '../outbound/agent.js';
 import { parseRetryAfter } from '../outbound/retry.js';
+import { backgroundShare, backgroundSpec } from './background-share.js';
 import { CrmError, type CrmFailure } from './crm-error.js';
 import { DEFAULT_MAX_PAUSE_MS, type LimiterKey, type RateLimitObservation, type RateLimiter } from './rate-limiter.js';
 
@@ -100,9 +101,26 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
     const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
-    const { grantId, probe, askedAt } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+    // Background work (a backfill, a refresh) first takes a grant of its share of this budget (background-share.ts).
+    const share = backgroundShare();
+    let background: { key: LimiterKey; grantId: number } | undefined;
+    if (share !== undefined && share < 1) {
+      const bgKey: LimiterKey = { crm, accountId: `${key.accountId}:background`, spec: backgroundSpec(key.spec ?? limiter.specFor(crm), share) };
+      background = { key: bgKey, grantId: (await limiter.acquire(bgKey, { signal: req.signal, maxWaitMs: options.maxWaitMs })).grantId };
+    }
+    let granted: Awaited<ReturnType<typeof limiter.acquire>>;
+    try {
+      granted = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
+    } catch (err) {
+      if (background) await limiter.settle(background.key, background.grantId).catch(() => undefined);
+      throw err;
+    }
+    const { grantId, probe, askedAt } = granted;
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
-    const settle = () => limiter.settle(key, grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
+    const settle = async () => {
+      await limiter.settle(key, grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
+      if (background) await limiter.settle(background.key, background.grantId).catch((err) => options.logger.warn({ err, crm }, 'rate limiter: could not settle a grant'));
+    };
 
     // One deadline over the whole request, the wait for a free connection included: the limiter
     // counts an unsettled grant as on its way until then, so nothing may reach the CRM after it.

@@ -10,7 +10,7 @@ import type { JobPayload } from '../leads/job-payload.js';
 export interface LeadEvent {
   ref: LeadRef;
   /** 'webhook' for a new lead, 'reenrich' when an input property changed. */
-  reason: 'webhook' | 'reenrich';
+  reason: 'webhook' | 'reenrich' | 'catchup' | 'backfill' | 'refresh';
   /** Unique per logical event: a redelivery or duplicate maps to the same key. */
   dedupeKey: string;
   /** The CRM's own event name, e.g. `company.creation`, `create.organization`, `lead.created`. */

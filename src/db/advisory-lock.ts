@@ -21,6 +21,10 @@ export const LOCKS = {
   // 727_411_004 and 727_411_005: never used; free, but take a new number rather than these.
   /** One instance sweeps the CRMs for leads whose webhooks never arrived. */
   catchup: 727_411_006,
+  /** One instance lists the CRMs' records for the running backfills (src/jobs/backfill.ts). */
+  backfill: 727_411_007,
+  /** One instance looks for out-of-date cards to refresh (src/jobs/refresh.ts). */
+  cardRefresh: 727_411_008,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

@@ -145,7 +145,56 @@ export const jobs = pgTable(
     index('jobs_lease_idx').on(t.lockedUntil).where(sql`${t.lockedUntil} is not null`),
     index('jobs_lead_idx').on(t.leadKey, t.id),
     index('jobs_source_status_idx').on(t.source, t.status),
+    // A backfill run's jobs (its progress and report): the run named in the payload.
+    index('jobs_backfill_run_idx').on(sql`((${t.payload} -> 'backfill' ->> 'runId'))`, t.status).where(sql`${t.reason} = 'backfill'`),
   ],
+);
+
+/**
+ * When the queue last served each account (queue.ts `claimJobs`): accounts
+ * with due work take turns, so one account's 10,000 backfill jobs never hold another's back.
+ */
+export const jobAccountTurns = pgTable(
+  'job_account_turns',
+  {
+    source: text('source').notNull(),
+    accountId: text('account_id').notNull(),
+    servedAt: ts('served_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.accountId] })],
+);
+
+/**
+ * One backfill of an account's existing records (src/jobs/backfill.ts): listed page by page through
+ * the CRM's list/search API from `cursor`, each record enqueued as a job with reason `backfill`
+ * (the job's payload names this run). A restart resumes from the stored cursor.
+ */
+export const backfillRuns = pgTable(
+  'backfill_runs',
+  {
+    id: serial('id').primaryKey(),
+    source: text('source').notNull(),
+    accountId: text('account_id').notNull(),
+    objectType: text('object_type').notNull(),
+    /** 'listing' | 'listed' (every record enqueued) | 'paused' | 'cancelled' | 'failed' */
+    state: text('state').notNull().default('listing'),
+    dryRun: boolean('dry_run').notNull().default(false),
+    /** `{ createdBefore?: ISO time }` */
+    filters: jsonb('filters').notNull().default(sql`'{}'::jsonb`),
+    /** Where the listing resumes (the CRM's paging cursor or the last id listed); null = from the start. */
+    cursor: text('cursor'),
+    /** Records the CRM says it holds (HubSpot search `total`); null when the CRM does not say. */
+    total: integer('total'),
+    listed: integer('listed').notNull().default(0),
+    enqueued: integer('enqueued').notNull().default(0),
+    /** Listed records that already had a queued or running job: not enqueued again. */
+    alreadyQueued: integer('already_queued').notNull().default(0),
+    error: text('error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    listedAt: ts('listed_at'),
+  },
+  (t) => [index('backfill_runs_state_idx').on(t.state)],
 );
 
 /** Every enrichment computed for a lead: what was resolved, what was (or would be) written, what it replaced. */

@@ -6,6 +6,7 @@ import type { SecretBox } from '../accounts/secret-box.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';
 import type { EnrichmentService } from '../enrich/service.js';
+import type { Backfills } from '../jobs/backfill.js';
 import type { IntakeGauge } from '../jobs/intake-gauge.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   ops: Required<OpsHooks>;
   /** The worker pool's in-process wake-up, called by intake after commit. */
   jobs: { wake(): void };
+  /** Backfills of existing CRM records: start, pause, resume, cancel (src/jobs/backfill.ts). */
+  backfills: Backfills;
   /** Webhooks in flight, which the workers yield to. */
   intake: IntakeGauge;
   /** The enrichment engine over the CBS tables. */

@@ -15,6 +15,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Source } from '../leads/identity.js';
 import type { JobPayload } from '../leads/job-payload.js';
+import { asBackground } from '../crm/background-share.js';
+import { jobClass } from './queue.js';
 import { outcomeOfError } from './retry-policy.js';
 import type { JobOutcome, JobProcessor, JobRow } from './types.js';
 
@@ -84,7 +86,14 @@ interface Computed {
 export function createPipeline(deps: PipelineDeps): JobProcessor {
   const { config, logger, database } = deps;
 
-  return async function process(batch, signal) {
+  const processor: JobProcessor = async (batch, signal) => {
+    // Backfill and refresh batches (claimed apart from other work: queue.ts) use only their share of the CRM's budget.
+    if (batch.length && jobClass(batch[0].reason) === 1) return asBackground(config.background.rateShare, () => process(batch, signal));
+    return process(batch, signal);
+  };
+  return processor;
+
+  async function process(batch: JobRow[], signal: AbortSignal): Promise<Map<number, JobOutcome>> {
     const outcomes = new Map<number, JobOutcome>();
     if (!batch.length) return outcomes;
     const source = batch[0].source as Source;
@@ -197,7 +206,7 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         if (isUnchanged(c.properties, got.current, mapping)) {
           record(c, 'unchanged');
           settle(lead, { kind: 'skipped', reason: 'unchanged', detail: { version: c.enrichment.version } });
-        } else if (config.dryRun) {
+        } else if (config.dryRun || isPreview(lead)) {
           record(c, 'dry_run');
           settle(lead, { kind: 'done', detail: { writeStatus: 'dry_run', version: c.enrichment.version, status: c.enrichment.status } });
         } else {
@@ -254,7 +263,12 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         settle(c.lead, outcomeOfError(new CrmError(source, { kind: 'retry' }, `${source}: no write result for lead ${c.lead.job.objectId}`)));
       }
     }
-  };
+  }
+}
+
+/** A backfill preview's lead (every job of it in the batch a dry run): computed and recorded, never written. */
+function isPreview(lead: Lead): boolean {
+  return lead.jobs.every((j) => (j.payload as JobPayload | null)?.backfill?.dryRun === true);
 }
 
 function refOf(job: JobRow) {

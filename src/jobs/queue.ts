@@ -49,13 +49,46 @@ export async function enqueueJobs(tx: Queryable, inputs: NewJob[]): Promise<numb
 }
 
 /**
- * Claims up to `limit` due queued jobs of ONE source and account (so an adapter
- * can batch its CRM calls): the oldest due job picks the account, the rest of
- * the batch comes from the same one. One statement, on the partial indexes of
- * queued jobs, so its cost does not grow with the retained history. Jobs whose
- * worker died come back through `sweepExpiredLeases`.
+ * The reasons of background work: a backfill of existing records and the scheduled refresh of
+ * cards that are out of date. Every other job (webhook, catch-up, re-enrich, retry) is a lead
+ * someone is waiting for, and is always claimed first.
+ */
+export const BACKGROUND_REASONS = ['backfill', 'refresh'] as const;
+const BACKGROUND_LIST = BACKGROUND_REASONS.map((r) => `'${r}'`).join(', ');
+
+/** 0 for a lead someone waits for, 1 for background work (`BACKGROUND_REASONS`). */
+export function jobClass(reason: string): 0 | 1 {
+  return (BACKGROUND_REASONS as readonly string[]).includes(reason) ? 1 : 0;
+}
+
+/**
+ * Claims up to `limit` due queued jobs of ONE source, account and class (so an
+ * adapter can batch its CRM calls, and a batch is all background or none of it).
+ * Which account: the most urgent class first (a webhook lead before any backfill
+ * or refresh job), and among the accounts with due work of that class the one
+ * served longest ago (`job_account_turns`): accounts take turns, so one account's
+ * 10,000 backfill jobs never hold another account's leads back. One statement
+ * chooses the account and stamps its turn, a second takes the lease (FOR UPDATE
+ * SKIP LOCKED: concurrent claims never share a job). Jobs whose worker
+ * died come back through `sweepExpiredLeases`.
  */
 export async function claimJobs(db: Queryable, opts: { workerId: string; limit: number; leaseMs: number }): Promise<JobRow[]> {
+  // The turn is taken first, in the statement that chooses the account, so the lease below
+  // starts in the last statement (a claim's lease is not shortened by its bookkeeping), and a
+  // concurrent claim already sees this account served and picks the next one.
+  const cls = (alias: string) => sql.raw(`(case when ${alias}.reason in (${BACKGROUND_LIST}) then 1 else 0 end)`);
+  const [turn] = await queryRows<{ source: string; account_id: string }>(
+    db,
+    sql`insert into job_account_turns (source, account_id, served_at)
+        select p.source, p.account_id, clock_timestamp() from jobs p
+        left join job_account_turns t on t.source = p.source and t.account_id = p.account_id
+        where p.status = 'queued' and p.run_at <= now()
+        order by ${cls('p')}, t.served_at nulls first, p.run_at, p.id
+        limit 1
+        on conflict (source, account_id) do update set served_at = excluded.served_at
+        returning source, account_id`,
+  );
+  if (!turn) return [];
   const rows = await db
     .update(jobs)
     .set({
@@ -67,15 +100,12 @@ export async function claimJobs(db: Queryable, opts: { workerId: string; limit: 
     })
     .where(
       sql`${jobs.id} in (
-        with pick as (
-          select p.source, p.account_id from jobs p
-          where p.status = 'queued' and p.run_at <= now()
-          order by p.run_at, p.id
-          limit 1
-          for update skip locked
-        )
-        select j.id from jobs j, pick
-        where j.source = pick.source and j.account_id = pick.account_id and j.status = 'queued' and j.run_at <= now()
+        select j.id from jobs j
+        where j.source = ${turn.source} and j.account_id = ${turn.account_id} and j.status = 'queued' and j.run_at <= now()
+          and ${cls('j')} = (
+            select min(${cls('q')}) from jobs q
+            where q.source = ${turn.source} and q.account_id = ${turn.account_id} and q.status = 'queued' and q.run_at <= now()
+          )
         order by j.run_at, j.id
         limit ${opts.limit}
         for update of j skip locked

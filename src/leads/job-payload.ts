@@ -12,4 +12,9 @@ export interface JobPayload {
   event: { type: string; occurredAt?: string; changeSource?: string; eventId?: string };
   /** The CRM's event as received (bounded fields only), for the audit trail and re-reading. */
   raw?: unknown;
+  /**
+   * Set on the jobs a backfill run enqueued (src/jobs/backfill.ts): which run, and whether it is a
+   * preview (`dryRun`: the card is computed and recorded as `dry_run`, nothing is written).
+   */
+  backfill?: { runId: number; dryRun: boolean };
 }

@@ -8,6 +8,7 @@ import { queueStats } from '../jobs/queue.js';
 import { type SetupWait, jobsWaitingForSetup } from './crm-setup.js';
 import { type DeadJob, latestDeadJobs } from './dead-letters.js';
 import { type LeadList, searchLeads } from './lead-list.js';
+import { backfillProgress, listBackfills } from '../jobs/backfill-runs.js';
 
 /** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
 
@@ -33,6 +34,30 @@ export interface StatusSnapshot {
   rateLimits: RateLimitView[];
   /** CRM accounts whose jobs wait for setup (missing properties the token may not create): the page's banner. */
   setupWaits: SetupWait[];
+  /** The latest backfills with their progress; a preview links its report and CSV. */
+  backfills: BackfillView[];
+}
+
+export interface BackfillView {
+  id: number;
+  source: string;
+  objectType: string;
+  state: string;
+  dryRun: boolean;
+  done: number;
+  total: number | null;
+  etaSeconds: number | null;
+}
+
+/** The last `limit` backfills and how far each got. */
+export async function backfillViews(db: Queryable, limit = 5): Promise<BackfillView[]> {
+  const runs = await listBackfills(db, limit);
+  return Promise.all(
+    runs.map(async (run) => {
+      const p = await backfillProgress(db, run);
+      return { id: run.id, source: run.source, objectType: run.objectType, state: run.state, dryRun: run.dryRun, done: p.done, total: p.total, etaSeconds: p.etaSeconds };
+    }),
+  );
 }
 
 /** The shared limiter's state per CRM account, with the requests granted in the current window. */
@@ -89,7 +114,7 @@ export async function statusSnapshot(
   databaseLabel: string,
   search: { query?: string; page?: number } = {},
 ): Promise<StatusSnapshot> {
-  const [queue, dead, leads, tables, refreshes, rateLimits, setupWaits] = await Promise.all([
+  const [queue, dead, leads, tables, refreshes, rateLimits, setupWaits, backfills] = await Promise.all([
     queueStats(db),
     latestDeadJobs(db, 5),
     searchLeads(db, search),
@@ -97,6 +122,7 @@ export async function statusSnapshot(
     recentCbsRefreshes(db, 3),
     rateLimitViews(db),
     jobsWaitingForSetup(db),
+    backfillViews(db),
   ]);
   return {
     generatedAt: new Date(),
@@ -107,5 +133,6 @@ export async function statusSnapshot(
     cbs: { tables, refreshes },
     rateLimits,
     setupWaits,
+    backfills,
   };
 }

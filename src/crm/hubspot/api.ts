@@ -10,6 +10,7 @@ import { hubspotObservation, hubspotThrottle } from './limits.js';
 import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
 import { createAccountZones } from './account.js';
+import { listHubspotPage } from './backfill-list.js';
 import { listHubspotSince } from './search.js';
 
 /**
@@ -203,6 +204,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     // The webhooks cover company.creation and contact.creation: the sweep lists both.
     catchupTypes: ['company', 'contact'],
     listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, accountId, pathOf(objectType), objectType, since, limit, signal),
+    listPage: (accountId, objectType, page, signal) => listHubspotPage(http, accountId, pathOf(objectType), objectType, page, signal),
     // `GET /account-info/v3/details` states the token's `portalId` (scope `oauth`, which a
     // private app may lack: then a 403 CrmError, and the caller decides what else to trust).
     async ownAccount(signal) {

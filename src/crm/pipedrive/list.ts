@@ -1,4 +1,4 @@
-import type { LeadListing, ListedLead } from '../adapter.js';
+import type { BackfillPage, BackfillPageRequest, LeadListing, ListedLead } from '../adapter.js';
 import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 
@@ -59,4 +59,27 @@ export async function listPipedriveSince(http: CrmHttp, accountId: string, objec
     if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
     cursors.add(cursor);
   }
+}
+
+/**
+ * Every existing organization or person for a backfill: the v2 list sorted by id (ascending),
+ * followed page by page with its `cursor` (at most 500 a page), which is the backfill's cursor and
+ * resumes the listing after a restart. The list has no creation filter: `createdBefore` is applied
+ * to each record's `add_time` here. Pipedrive states no total.
+ */
+export async function listPipedrivePage(http: CrmHttp, accountId: string, objectType: string, page: BackfillPageRequest, signal?: AbortSignal): Promise<BackfillPage> {
+  const path = PATHS[objectType];
+  if (!path) return { refs: [] };
+  const qs = new URLSearchParams({ sort_by: 'id', sort_direction: 'asc', limit: String(Math.min(PAGE, Math.max(1, page.limit))) });
+  if (page.cursor) qs.set('cursor', page.cursor);
+  const res = await http.send<{ data?: Listed[]; additional_data?: { next_cursor?: string | null } }>(accountId, { op: 'list', method: 'GET', path: `${path}?${qs}`, signal });
+  const before = page.createdBefore?.getTime();
+  const refs = (res.body?.data ?? [])
+    .filter((rec) => /^\d+$/.test(String(rec.id)))
+    .filter((rec) => before === undefined || Date.parse(rec.add_time ?? '') < before)
+    .map((rec) => ({ source: 'pipedrive' as const, accountId, objectType, objectId: String(rec.id) }));
+  const next = res.body?.additional_data?.next_cursor ?? undefined;
+  // The same cursor again would list the same page for ever.
+  if (next && next === page.cursor) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
+  return { refs, cursor: next || undefined };
 }

@@ -6,6 +6,7 @@ import type { AppDeps, AppEnv, AppRouter } from '../context.js';
 import { createRouter } from '../router.js';
 import { registerStatusPage } from '../status-page/routes.js';
 import { registerAdminAccountRoutes } from './admin-accounts.js';
+import { registerAdminBackfillRoutes } from './admin-backfills.js';
 import { registerAdminCbsRoutes } from './admin-cbs.js';
 import { ADMIN_SECURITY, adminErrorResponses, registerAdminSecurityScheme } from './admin-common.js';
 import { registerAdminJobRoutes } from './admin-jobs.js';
@@ -28,6 +29,7 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   registerAdminCbsRoutes(admin, deps);
   registerAdminRateLimitRoutes(admin, deps);
   registerAdminAccountRoutes(admin, deps);
+  registerAdminBackfillRoutes(admin, deps);
   // Merges the routes and their OpenAPI definitions into the app.
   app.route('/', admin);
   // Not on the admin router: GET / answers a login form, not a 401, and /login must be reachable

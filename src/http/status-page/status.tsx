@@ -3,7 +3,7 @@ import { DeadLetters } from './dead-letters.js';
 import { type Ui, fill } from './format.js';
 import { Footer, Layout, PageHeader } from './layout.js';
 import { LeadListSection } from './lead-list.js';
-import { CbsBox, QueueBox, RateLimitsBox, WriteBackBox } from './tables.js';
+import { BackfillsBox, CbsBox, QueueBox, RateLimitsBox, WriteBackBox } from './tables.js';
 
 /**
  * The overview (GET /): the state of the service on top, then failed leads, the
@@ -27,6 +27,7 @@ export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string;
           <WriteBackBox ui={ui} mode={s.mode} />
         </div>
         <DeadLetters ui={ui} dead={s.queue.dead} />
+        <BackfillsBox ui={ui} backfills={s.backfills} />
         <LeadListSection ui={ui} list={s.leads} now={now} />
         <div class="row">
           <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />

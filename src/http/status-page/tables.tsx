@@ -158,3 +158,28 @@ export function CbsBox({ ui, cbs, now }: { ui: Ui; cbs: StatusSnapshot['cbs']; n
     </section>
   );
 }
+
+/** The latest backfills: state, done of total, time left; a preview links its report and CSV. */
+export function BackfillsBox({ ui, backfills }: { ui: Ui; backfills: StatusSnapshot['backfills'] }) {
+  const t = ui.t.backfills;
+  return (
+    <section id="backfills">
+      <h2>{t.heading}</h2>
+      {backfills.length === 0 ? (
+        <p class="small muted">{t.none}</p>
+      ) : (
+        <ul>
+          {backfills.map((b) => (
+            <li>
+              <b>{fill(t.run, { id: b.id, source: b.source, type: b.objectType })}</b> {b.dryRun ? <span class="badge warn">{t.preview}</span> : null}{' '}
+              <span class="muted small">{word(t.states, b.state)}</span>{' '}
+              <span>{fill(t.progress, { done: b.done, total: b.total ?? '?' })}</span>
+              {b.etaSeconds ? <span class="muted small"> · {fill(t.eta, { eta: age(b.etaSeconds) })}</span> : null}{' '}
+              <a href={`/v1/backfills/${b.id}/report`}>{t.report}</a> · <a href={`/v1/backfills/${b.id}/report.csv`}>{t.csv}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -51,7 +51,7 @@ function compare(op: string, a: number, b: number): boolean {
 
 const asMs = (v: unknown) => (/^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v)));
 
-/** A search over `createdate` (the only property the fake indexes), as HubSpot pages it. */
+/** A search over `createdate` and `hs_object_id` (the only properties the fake indexes), as HubSpot pages it. */
 export function searchRecords(pool: SearchRecord[], body: Record<string, any>): Reply {
   const filters: Array<{ propertyName: string; operator: string; value: unknown }> = body.filterGroups?.[0]?.filters ?? [];
   for (const f of filters) {
@@ -63,7 +63,8 @@ export function searchRecords(pool: SearchRecord[], body: Record<string, any>): 
   const sort = body.sorts?.[0];
   const dir = (typeof sort === 'string' ? (sort.startsWith('-') ? 'DESCENDING' : 'ASCENDING') : sort?.direction) === 'DESCENDING' ? -1 : 1;
   // Ties and unsorted queries: by id, as HubSpot's default order.
-  hits.sort((a, b) => (sort ? dir * (a.createdAt - b.createdAt) : 0) || Number(a.id) - Number(b.id));
+  const byId = typeof sort === 'object' && sort?.propertyName === 'hs_object_id';
+  hits.sort((a, b) => (sort && !byId ? dir * (a.createdAt - b.createdAt) : byId ? dir * (Number(a.id) - Number(b.id)) : 0) || Number(a.id) - Number(b.id));
   const offset = Number(body.after ?? 0);
   const size = Math.min(Number(body.limit ?? 10), 200);
   if (offset + size > MAX_RESULTS) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'paging past 10000 results is not supported' } };

@@ -21,6 +21,17 @@ export const en = {
     oldest: 'Oldest waiting job: {age}',
     noneWaiting: 'Oldest waiting job: none waiting',
   },
+  backfills: {
+    heading: 'Backfills',
+    none: 'No backfill has run. Start one with npm run backfill (docs/backfill.md).',
+    run: '#{id} {source} {type}',
+    preview: 'preview',
+    progress: '{done} of {total} done',
+    eta: 'about {eta} left',
+    report: 'Report',
+    csv: 'CSV',
+    states: { listing: 'listing', listed: 'listed', paused: 'paused', cancelled: 'cancelled', failed: 'failed' },
+  },
   setupWait: '{source} account {account}: {jobs} jobs wait for the CRM to be set up.',
   dead: {
     heading: 'Failed leads',

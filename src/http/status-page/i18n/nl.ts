@@ -19,6 +19,17 @@ export const nl: Strings = {
     oldest: 'Oudste wachtende taak: {age}',
     noneWaiting: 'Oudste wachtende taak: er wacht niets',
   },
+  backfills: {
+    heading: 'Bestaande records verrijken',
+    none: 'Er is nog niets verrijkt dat al bestond. Start met npm run backfill (docs/backfill.md).',
+    run: '#{id} {source} {type}',
+    preview: 'voorbeeld',
+    progress: '{done} van {total} klaar',
+    eta: 'nog ongeveer {eta}',
+    report: 'Rapport',
+    csv: 'CSV',
+    states: { listing: 'ophalen', listed: 'opgehaald', paused: 'gepauzeerd', cancelled: 'geannuleerd', failed: 'mislukt' },
+  },
   setupWait: '{source}-account {account}: {jobs} taken wachten tot het CRM is ingericht.',
   dead: {
     heading: 'Mislukte leads',
