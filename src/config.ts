@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
+import { HUBSPOT_API_VERSION_PATTERN, HUBSPOT_DEFAULT_API_VERSION } from './crm/hubspot/paths.js';
 
 /**
  * The whole environment, parsed once at start. Nothing else in the code reads
@@ -181,6 +182,12 @@ export const envSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_CLIENT_SECRET: webhookCredential,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
+  // Date-versioned API (src/crm/hubspot/paths.ts); `v3` keeps the legacy paths, unsupported from September 2027.
+  HUBSPOT_API_VERSION: z
+    .string()
+    .trim()
+    .regex(HUBSPOT_API_VERSION_PATTERN, 'must be v3 or a dated version such as 2026-09')
+    .default(HUBSPOT_DEFAULT_API_VERSION),
   // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
   HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
@@ -276,7 +283,7 @@ export interface Config {
     v4Tables: string[];
     v4BaseUrl: string;
   };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; acceptV1Signature: boolean };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; apiVersion: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   crmRateLimit: RateLimitSpec | undefined;
@@ -342,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
+      apiVersion: e.HUBSPOT_API_VERSION,
       acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {

@@ -35,7 +35,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
   const common = { limiter, metrics, logger };
   const adapters = new Map<Source, CrmAdapter & { http: { close(): Promise<void> } }>();
   if (config.hubspot.accessToken) {
-    adapters.set('hubspot', createHubspotAdapter({ ...common, baseUrl: config.hubspot.baseUrl, accessToken: config.hubspot.accessToken, mapping: mapping.hubspot }));
+    adapters.set('hubspot', createHubspotAdapter({ ...common, baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: config.hubspot.accessToken, mapping: mapping.hubspot }));
   }
   if (config.pipedrive.apiToken) {
     adapters.set('pipedrive', createPipedriveAdapter({ ...common, baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive }));

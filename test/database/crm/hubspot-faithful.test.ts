@@ -9,9 +9,9 @@ import type { JobOutcome } from '../../../src/jobs/types.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
+import { crmKit, hubspotMatrix, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
 
 /** Issue 16 against the faithful fake HubSpot: scopes, whole-batch 400s, the default limit, the account's time zone. */
 
@@ -29,7 +29,7 @@ function readmeScopes(): string[] {
   return [...step1.matchAll(/`((?:crm\.[a-z.]+)|oauth)`/g)].map((m) => m[1]);
 }
 
-describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
+describe.each(hubspotMatrix)('HubSpot as documented on %s, API %s', (flavour, version) => {
   let database: TestDatabase;
   const fakes: FakeHubspot[] = [];
   const fake = async (opts: Parameters<typeof startFakeHubspot>[0] = {}) => {
@@ -38,7 +38,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     return f;
   };
   const kitFor = (hubspot: FakeHubspot) => {
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url, HUBSPOT_API_VERSION: version });
     const kit = crmKit(database, config);
     return { kit, run: createPipeline({ database, config, enrichment, ...kit }) };
   };
@@ -63,6 +63,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), text(outcomes)).toMatchObject({ kind: 'done', detail: { writeStatus: 'written' } });
     expect(hubspot.count(403), 'no call was refused for a missing scope').toBe(0);
+    expect([...hubspot.versions], 'every path on the configured API version').toEqual([version]);
   });
 
   it('a missing scope is named in the error', async () => {
@@ -90,6 +91,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     expect(hubspot.cards.get('company:6102')!.cbs_sbi_code).toBeUndefined();
     const rows = await database.db.select().from(enrichments).where(eq(enrichments.jobId, batch[0].id));
     expect(rows[0].writeStatus).toBe('written');
+    expect([...hubspot.versions]).toEqual([version]);
   });
 
   it('starts at the lowest documented limit (100 / 10 s) and follows the headers up', async () => {
