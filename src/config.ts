@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKey } from './accounts/secret-box.js';
 import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
 import { HUBSPOT_API_VERSION_PATTERN, HUBSPOT_DEFAULT_API_VERSION } from './crm/hubspot/paths.js';
 
@@ -139,6 +140,38 @@ const webhookCredential = z.preprocess(
   z.string().min(16, 'must be at least 16 characters; make one with: openssl rand -base64 24').optional(),
 );
 
+const KEY_HINT = 'must be 32 bytes written as base64 or hex; make one with: openssl rand -base64 32';
+const encryptionKey = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const key = parseKey(v);
+      if (!key) {
+        ctx.addIssue({ code: 'custom', message: KEY_HINT });
+        return z.NEVER;
+      }
+      return key;
+    }),
+);
+const encryptionKeys = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const keys: Buffer[] = [];
+      for (const part of v.split(',').map((k) => k.trim()).filter(Boolean)) {
+        const key = parseKey(part);
+        if (!key) ctx.addIssue({ code: 'custom', message: `each key ${KEY_HINT}` });
+        else keys.push(key);
+      }
+      return keys;
+    }),
+);
+
 const cron = z.preprocess(
   emptyToUndefined,
   z
@@ -213,6 +246,11 @@ export const envSchema = z.object({
   GENERIC_CRM_URL: optionalUrl,
   GENERIC_CRM_TOKEN: optionalString,
 
+  // Seals account credentials at rest (src/accounts/secret-box.ts); needed to register accounts by API or install.
+  ACCOUNTS_ENCRYPTION_KEY: encryptionKey,
+  // Keys retired by a rotation, comma-separated: older rows still open until re-sealed.
+  ACCOUNTS_ENCRYPTION_PREVIOUS_KEYS: encryptionKeys,
+
   CRM_RATE_LIMIT: rateLimit,
   // The longest pause a CRM's Retry-After or reset header may impose (a daily budget waits for its midnight).
   CRM_MAX_PAUSE_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
@@ -286,6 +324,8 @@ export interface Config {
   hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; apiVersion: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
+  /** The account registry's keys: `key` seals, `previousKeys` only open (rotation). No key → no secrets stored. */
+  accounts: { key: Buffer | undefined; previousKeys: Buffer[] };
   crmRateLimit: RateLimitSpec | undefined;
   /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
   crmMaxPauseMs: number;
@@ -360,6 +400,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       budgetProbeMs: e.PIPEDRIVE_BUDGET_PROBE_MS,
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
+    accounts: { key: e.ACCOUNTS_ENCRYPTION_KEY, previousKeys: e.ACCOUNTS_ENCRYPTION_PREVIOUS_KEYS },
     crmRateLimit: e.CRM_RATE_LIMIT,
     crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
@@ -388,5 +429,6 @@ export function configSecrets(config: Config): string[] {
     config.pipedrive.webhookPassword,
     config.generic.webhookSecret,
     config.generic.crmToken,
+    ...[config.accounts.key, ...config.accounts.previousKeys].flatMap((k) => (k ? [k.toString('base64'), k.toString('hex')] : [])),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

@@ -225,3 +225,49 @@ export const adminSessionRevocations = pgTable('admin_session_revocations', {
   mac: text('mac').primaryKey(),
   expiresAt: ts('expires_at').notNull(),
 });
+
+// ─── CRM accounts (issue 24) ──────────────────────────────────────────────────
+
+/**
+ * One row per CRM account the service works for: a HubSpot portal, a Pipedrive
+ * company, a generic target. Credentials and the webhook secret are sealed with
+ * the key of ACCOUNTS_ENCRYPTION_KEY (src/accounts/secret-box.ts); `key_id` names
+ * the key that sealed them, so a rotated key can still open older rows.
+ */
+export const crmAccounts = pgTable(
+  'crm_accounts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** 'hubspot' | 'pipedrive' | 'generic' */
+    source: text('source').notNull(),
+    /** The CRM's own account id: HubSpot portal id, Pipedrive company id, the generic tenant. */
+    accountId: text('account_id').notNull(),
+    /** 'active' | 'needs_reconnect' | 'paused' */
+    state: text('state').notNull().default('active'),
+    /** Why the state is what it is, in words an operator can act on (never a secret). */
+    stateReason: text('state_reason'),
+    /** 'static' (a token pasted by an operator or set in the environment) | 'oauth' (an install) */
+    authKind: text('auth_kind').notNull(),
+    /**
+     * 'environment': registered at start from HUBSPOT_ACCESS_TOKEN and the like, whose
+     * credential stays in the environment and is never copied here; 'registry': by the
+     * admin API or an install, with the credential sealed in `credentials`.
+     */
+    origin: text('origin').notNull(),
+    /** The sealed JSON of the credentials (src/accounts/credentials.ts); null when the environment holds them. */
+    credentials: text('credentials'),
+    /** The sealed webhook secret, where the CRM signs per app (HubSpot client secret). */
+    webhookSecret: text('webhook_secret'),
+    /** The id of the key that sealed `credentials` and `webhook_secret`; null when nothing is sealed. */
+    keyId: text('key_id'),
+    /** Card → CRM property mapping overriding the deployment's, for this account only. */
+    mappingOverride: jsonb('mapping_override'),
+    /** When the OAuth access token expires (null for static tokens). */
+    tokenExpiresAt: ts('token_expires_at'),
+    /** When the credential was last proven to belong to this account (HubSpot account details, Pipedrive /users/me). */
+    lastVerifiedAt: ts('last_verified_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('crm_accounts_source_account_idx').on(t.source, t.accountId)],
+);
