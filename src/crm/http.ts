@@ -92,13 +92,10 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     .filter((v) => v.length >= 6);
   const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const budget = credentialBudget(base, options.authHeaders);
+  const credential = credentialBudget(base, options.authHeaders);
 
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
-    // The CRM counts what a credential spends, whatever account a webhook named: one
-    // token is one budget (a bucket such as HubSpot search is a separate part of it).
-    const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
-    const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
+    const key: LimiterKey = { crm, accountId: budgetKey(accountId, credential, req.bucket?.accountId), spec: req.bucket?.spec };
     const where = `${req.method} ${req.path.split('?')[0]}`;
     const { grantId, probe, askedAt } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
@@ -184,8 +181,27 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
 }
 
 /**
- * The limiter's name for what a CRM counts: the endpoint and the credential
- * (never the credential itself: a short hash, shown on the status page).
+ * The limiter key of one request: the account, as the CRMs count (research
+ * crm-apis-2026.md F-H8, F-P4). HubSpot: an OAuth app's burst window is per
+ * installing account (app and portal), a private or static app's per app, which
+ * serves one portal; the daily limit and search's 5/s are per portal. Pipedrive:
+ * the daily token budget is per company, the burst per token, and a token belongs
+ * to one company. So `{crm, accountId}` is the budget, with a bucket such as HubSpot
+ * search (`${accountId}:search`) a separate part of it. Not a hash of the token: an
+ * OAuth access token changes on every refresh, and its window, pauses and daily
+ * count must not start afresh with it. Every credential serves only its own account
+ * (src/accounts/); a call made before its account is known (the first-use check,
+ * accountId '') counts under the credential.
+ */
+export function budgetKey(accountId: string, credential: string, bucket?: string): string {
+  const owner = accountId || credential;
+  if (!bucket) return owner;
+  return bucket.startsWith(`${accountId}:`) ? owner + bucket.slice(accountId.length) : `${owner}:${bucket}`;
+}
+
+/**
+ * The limiter's name for a credential whose account is not known yet: the
+ * endpoint and the credential (never the credential itself: a short hash).
  */
 export function credentialBudget(baseUrl: string, authHeaders: Record<string, string>): string {
   const h = createHash('sha256').update(baseUrl);
