@@ -231,6 +231,15 @@ export const envSchema = z.object({
   // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
   PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
 
+  // OAuth installs (src/accounts/oauth/): the app's client id (HubSpot's client secret is HUBSPOT_CLIENT_SECRET).
+  HUBSPOT_CLIENT_ID: optionalString,
+  HUBSPOT_OAUTH_AUTHORIZE_URL: httpUrl('https://app.hubspot.com/oauth/authorize'),
+  HUBSPOT_OAUTH_TOKEN_URL: httpUrl('https://api.hubapi.com/oauth/2026-03/token'),
+  PIPEDRIVE_CLIENT_ID: optionalString,
+  PIPEDRIVE_CLIENT_SECRET: optionalString,
+  // Pipedrive's authorization server: /oauth/authorize and /oauth/token below it.
+  PIPEDRIVE_OAUTH_BASE_URL: httpUrl('https://oauth.pipedrive.com'),
+
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
     z
@@ -326,6 +335,11 @@ export interface Config {
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   /** The account registry's keys: `key` seals, `previousKeys` only open (rotation). No key → no secrets stored. */
   accounts: { key: Buffer | undefined; previousKeys: Buffer[] };
+  /** OAuth installs per CRM: set when the app's client id and secret are. */
+  oauth: {
+    hubspot?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+    pipedrive?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+  };
   crmRateLimit: RateLimitSpec | undefined;
   /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
   crmMaxPauseMs: number;
@@ -401,6 +415,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     accounts: { key: e.ACCOUNTS_ENCRYPTION_KEY, previousKeys: e.ACCOUNTS_ENCRYPTION_PREVIOUS_KEYS },
+    oauth: {
+      hubspot:
+        e.HUBSPOT_CLIENT_ID && e.HUBSPOT_CLIENT_SECRET
+          ? { clientId: e.HUBSPOT_CLIENT_ID, clientSecret: e.HUBSPOT_CLIENT_SECRET, authorizeUrl: e.HUBSPOT_OAUTH_AUTHORIZE_URL, tokenUrl: e.HUBSPOT_OAUTH_TOKEN_URL }
+          : undefined,
+      pipedrive:
+        e.PIPEDRIVE_CLIENT_ID && e.PIPEDRIVE_CLIENT_SECRET
+          ? {
+              clientId: e.PIPEDRIVE_CLIENT_ID,
+              clientSecret: e.PIPEDRIVE_CLIENT_SECRET,
+              authorizeUrl: `${e.PIPEDRIVE_OAUTH_BASE_URL.replace(/\/+$/, '')}/oauth/authorize`,
+              tokenUrl: `${e.PIPEDRIVE_OAUTH_BASE_URL.replace(/\/+$/, '')}/oauth/token`,
+            }
+          : undefined,
+    },
     crmRateLimit: e.CRM_RATE_LIMIT,
     crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
@@ -429,6 +458,7 @@ export function configSecrets(config: Config): string[] {
     config.pipedrive.webhookPassword,
     config.generic.webhookSecret,
     config.generic.crmToken,
+    config.oauth.pipedrive?.clientSecret,
     ...[config.accounts.key, ...config.accounts.previousKeys].flatMap((k) => (k ? [k.toString('base64'), k.toString('hex')] : [])),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

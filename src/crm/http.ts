@@ -29,6 +29,13 @@ export interface CrmHttpOptions {
   baseUrl: string;
   /** Auth headers; their values are scrubbed from every message. */
   authHeaders: Record<string, string>;
+  /**
+   * Per-account credentials (an OAuth install), asked before every request instead of
+   * `authHeaders`: fresh headers (refreshed ahead of expiry) and the account's own base URL
+   * where the CRM names one (Pipedrive's `api_domain`). Throws a `CrmError` (`reconnect`)
+   * for an account whose grant is gone.
+   */
+  credentialsFor?(accountId: string, signal?: AbortSignal): Promise<{ headers: Record<string, string>; baseUrl?: string }>;
   limiter: RateLimiter;
   metrics: Metrics;
   logger: Logger;
@@ -90,12 +97,21 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const secrets = Object.values(options.authHeaders)
     .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
     .filter((v) => v.length >= 6);
-  const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
+  const scrubWith = (extra: string[]) => (text: string) => [...secrets, ...extra].reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
   const base = options.baseUrl.replace(/\/+$/, '');
   const credential = credentialBudget(base, options.authHeaders);
 
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
     const key: LimiterKey = { crm, accountId: budgetKey(accountId, credential, req.bucket?.accountId), spec: req.bucket?.spec };
+    // An installed account's own token (refreshed first if it is about to expire), asked before the grant.
+    const own = options.credentialsFor ? await options.credentialsFor(accountId, req.signal) : undefined;
+    const authHeaders = own?.headers ?? options.authHeaders;
+    const origin = own?.baseUrl ? own.baseUrl.replace(/\/+$/, '') : base;
+    const scrub = scrubWith(
+      Object.values(own?.headers ?? {})
+        .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
+        .filter((v) => v.length >= 6),
+    );
     const where = `${req.method} ${req.path.split('?')[0]}`;
     const { grantId, probe, askedAt } = await limiter.acquire(key, { signal: req.signal, maxWaitMs: options.maxWaitMs });
     // The request has arrived by the time it is answered or has failed: count it in the window from then on.
@@ -118,14 +134,14 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let headers: Headers;
     let text: string;
     try {
-      const res = await request(base + req.path, {
+      const res = await request(origin + req.path, {
         method: req.method,
         dispatcher: agent,
         signal,
         headers: {
           accept: 'application/json',
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.authHeaders,
+          ...authHeaders,
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
       });

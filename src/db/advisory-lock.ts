@@ -21,6 +21,8 @@ export const LOCKS = {
   // 727_411_004 and 727_411_005: never used; free, but take a new number rather than these.
   /** One instance sweeps the CRMs for leads whose webhooks never arrived. */
   catchup: 727_411_006,
+  /** One instance refreshes an OAuth access token; the others wait, then read the refreshed row. */
+  oauthRefresh: 727_411_007,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

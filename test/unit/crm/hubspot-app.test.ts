@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hubspotPaths } from '../../../src/crm/hubspot/paths.js';
+import { HUBSPOT_SCOPES } from '../../../src/crm/hubspot/scopes.js';
 import { parseHubSpotEvents } from '../../../src/crm/hubspot/webhook.js';
 import { requiredScope } from '../../support/fakes/hubspot-scopes.js';
 
@@ -88,6 +89,8 @@ describe('hubspot-app/ (HubSpot project, platform 2026.09)', () => {
     }
     expect([...needed].filter((s) => !granted.includes(s)), 'scopes Verrijk needs and the app lacks').toEqual([]);
     expect(granted.filter((s) => !needed.has(s)), 'scopes the app asks for and Verrijk never uses').toEqual([]);
+    // An OAuth install asks for the same scopes (HubSpot refuses an install asking for one the app lacks).
+    expect([...HUBSPOT_SCOPES].sort()).toEqual([...granted].sort());
   });
 
   it('the webhooks: an https target ending in /webhooks/hubspot, more than five concurrent requests, and creation of companies and contacts, active', () => {
