@@ -11,6 +11,8 @@ import { registerOpsCollectors } from './ops/collectors.js';
 import { OPS_DEFAULTS, type OpsHooks } from './ops/hooks.js';
 import { setupReadiness } from './ops/crm-setup.js';
 import { setupCrm } from './crm/setup.js';
+import { createOAuthInstalls } from './accounts/oauth/install.js';
+import { createOAuthTokens, installedCredentials } from './accounts/oauth/tokens.js';
 import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { startRetention } from './jobs/retention.js';
@@ -95,7 +97,11 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     await enrichment.enricher();
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
-  const crm = setupCrm({ config, database, metrics, logger });
+  // OAuth-installed accounts call with their own tokens, refreshed ahead of expiry (src/accounts/oauth/).
+  const installs = createOAuthInstalls({ config, database, logger });
+  const oauthSources = (['hubspot', 'pipedrive'] as const).filter((s) => installs.configured(s));
+  const tokens = installs.box ? createOAuthTokens({ database, box: installs.box, providers: installs.providers, logger }) : undefined;
+  const crm = setupCrm({ config, database, metrics, logger, oauthSources, credentialsFor: tokens ? installedCredentials(database, tokens) : undefined });
   const catchup = createCatchup({ database, crm, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
   starters.push(async () => catchup.start());

@@ -35,7 +35,7 @@ export interface CrmHttpOptions {
    * where the CRM names one (Pipedrive's `api_domain`). Throws a `CrmError` (`reconnect`)
    * for an account whose grant is gone.
    */
-  credentialsFor?(accountId: string, signal?: AbortSignal): Promise<{ headers: Record<string, string>; baseUrl?: string }>;
+  credentialsFor?(accountId: string, signal?: AbortSignal): Promise<AccountCredentials | undefined>;
   limiter: RateLimiter;
   metrics: Metrics;
   logger: Logger;
@@ -53,6 +53,12 @@ export interface CrmHttpOptions {
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Longest the limiter may make a request wait before it becomes a retry; default 30 s. */
   maxWaitMs?: number;
+}
+
+/** An installed account's own headers and base URL; undefined: the configured credential. */
+export interface AccountCredentials {
+  headers: Record<string, string>;
+  baseUrl?: string;
 }
 
 export interface CrmResponse<T = unknown> {
@@ -104,7 +110,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
     const key: LimiterKey = { crm, accountId: budgetKey(accountId, credential, req.bucket?.accountId), spec: req.bucket?.spec };
     // An installed account's own token (refreshed first if it is about to expire), asked before the grant.
-    const own = options.credentialsFor ? await options.credentialsFor(accountId, req.signal) : undefined;
+    const own = options.credentialsFor && accountId ? await options.credentialsFor(accountId, req.signal) : undefined;
     const authHeaders = own?.headers ?? options.authHeaders;
     const origin = own?.baseUrl ? own.baseUrl.replace(/\/+$/, '') : base;
     const scrub = scrubWith(

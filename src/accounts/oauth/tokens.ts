@@ -120,3 +120,25 @@ export function createOAuthTokens(options: OAuthTokensOptions): OAuthTokens {
     },
   };
 }
+
+/** How long an account's auth kind is remembered (an install or a reconnect shows within this). */
+const KIND_TTL_MS = 30_000;
+
+/**
+ * The registry's per-account credentials: an installed (OAuth) account's own
+ * token, refreshed as above; undefined for any other account, which keeps the
+ * configured token. The auth kind is read from the registry, remembered briefly.
+ */
+export function installedCredentials(database: Database, tokens: OAuthTokens) {
+  const kinds = new Map<string, { oauth: boolean; until: number }>();
+  return async (source: OAuthSource, accountId: string, signal?: AbortSignal): Promise<AccountCredentials | undefined> => {
+    const key = `${source}:${accountId}`;
+    let kind = kinds.get(key);
+    if (!kind || kind.until < Date.now()) {
+      const account = await getAccount(database.db, source, accountId);
+      kind = { oauth: account?.authKind === 'oauth', until: Date.now() + KIND_TTL_MS };
+      kinds.set(key, kind);
+    }
+    return kind.oauth ? tokens.credentialsFor(source, accountId, signal) : undefined;
+  };
+}

@@ -76,6 +76,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     throttle: (h, body, now, accountId) => hubspotThrottle(h, body, now, zoneOf(accountId)),
     timeouts: options.timeouts,
     maxWaitMs: options.maxWaitMs,
+    credentialsFor: options.credentialsFor,
   });
   zones = createAccountZones(http, paths, options.logger, options.timeZone ?? 'Europe/Amsterdam');
   const mapped = mappedProperties(options.mapping);

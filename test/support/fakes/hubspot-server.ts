@@ -46,6 +46,8 @@ export interface FakeHubspotOptions {
   timeZone?: string;
   /** The account the token belongs to (`portalId`): in validation messages and the account details. */
   portalId?: number;
+  /** Also accept these bearer tokens (an OAuth install's access tokens, as the fake authorization server issued them). */
+  acceptToken?: (token: string) => boolean;
 }
 
 export type Props = Record<string, string | null>;
@@ -109,7 +111,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     port: opts.port,
     verbose: opts.verbose,
     exempt: isSearch,
-    authorized: (h) => h.authorization === `Bearer ${token}`,
+    authorized: (h) => h.authorization === `Bearer ${token}` || Boolean(opts.acceptToken?.(String(h.authorization ?? '').replace(/^Bearer\s+/i, ''))),
     unauthorized: {
       status: 401,
       body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION', correlationId: randomUUID() },
