@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { parseKey } from './accounts/secret-box.js';
+import { parseKey } from './secret-key.js';
 import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
-import { HUBSPOT_API_VERSION_PATTERN, HUBSPOT_DEFAULT_API_VERSION } from './crm/hubspot/paths.js';
 
 /**
  * The whole environment, parsed once at start. Nothing else in the code reads
@@ -9,6 +8,11 @@ import { HUBSPOT_API_VERSION_PATTERN, HUBSPOT_DEFAULT_API_VERSION } from './crm/
  */
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** HubSpot's API version (src/crm/hubspot/paths.ts): the current dated one, shipped 2026-09-08. */
+export const HUBSPOT_DEFAULT_API_VERSION = '2026-09';
+/** `v3`, or a dated version `YYYY-03` / `YYYY-09` (HubSpot ships one each March and September). */
+export const HUBSPOT_API_VERSION_PATTERN = /^(v3|20\d\d-(03|09))$/;
+
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional());
 const httpUrl = (fallback: string) =>

@@ -39,15 +39,7 @@ export function keyIdOf(key: Buffer): string {
 }
 
 /** A 32-byte key written as base64 (44 characters) or hex (64); undefined if it is neither. */
-export function parseKey(text: string): Buffer | undefined {
-  const t = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) {
-    const key = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    return key.length === 32 ? key : undefined;
-  }
-  return undefined;
-}
+export { parseKey } from '../secret-key.js';
 
 export function createSecretBox(current: Buffer, previous: Buffer[] = []): SecretBox {
   if (current.length !== 32) throw new SecretBoxError('the encryption key must be 32 bytes');

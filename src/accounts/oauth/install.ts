@@ -1,9 +1,8 @@
-import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import { type AccountSummary, registerAccount } from '../repository.js';
 import { createSecretBox, type SecretBox } from '../secret-box.js';
-import { OAuthError, type OAuthProvider, oauthProviders } from './providers.js';
+import { type OAuthConfig, OAuthError, type OAuthProvider, oauthProviders } from './providers.js';
 import { type OAuthSource, signState, stateKey, useState, verifyState } from './state.js';
 
 /**
@@ -33,7 +32,7 @@ export interface OAuthInstalls {
   providers: Partial<Record<OAuthSource, OAuthProvider>>;
 }
 
-export function createOAuthInstalls(deps: { config: Config; database: Database; logger: Logger }): OAuthInstalls {
+export function createOAuthInstalls(deps: { config: OAuthConfig; database: Database; logger: Logger }): OAuthInstalls {
   const { config, database, logger } = deps;
   const providers = oauthProviders(config);
   const key = config.accounts.key;

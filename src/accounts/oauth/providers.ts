@@ -1,5 +1,4 @@
 import { request } from 'undici';
-import type { Config } from '../../config.js';
 import { accountIdOf } from '../../crm/account-id.js';
 import { hubspotPaths } from '../../crm/hubspot/paths.js';
 import { HUBSPOT_SCOPES } from '../../crm/hubspot/scopes.js';
@@ -18,6 +17,18 @@ import type { OAuthSource } from './state.js';
  *   the answer carries `api_domain`, the company's own API host, and may rotate the
  *   refresh token. Access tokens last about an hour. The company: `GET /v1/users/me`.
  */
+
+/** The part of the service's config OAuth reads (src/config.ts `Config` fits it; not imported: config imports accounts/). */
+export interface OAuthConfig {
+  publicUrl: string;
+  accounts: { key: Buffer | undefined; previousKeys: Buffer[] };
+  oauth: {
+    hubspot?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+    pipedrive?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+  };
+  hubspot: { baseUrl: string; apiVersion: string };
+  pipedrive: { baseUrl: string };
+}
 
 export interface TokenSet {
   accessToken: string;
@@ -95,7 +106,7 @@ async function getJson(url: string, token: string): Promise<Record<string, any>>
   return JSON.parse(text) as Record<string, any>;
 }
 
-export function oauthProviders(config: Config): Partial<Record<OAuthSource, OAuthProvider>> {
+export function oauthProviders(config: OAuthConfig): Partial<Record<OAuthSource, OAuthProvider>> {
   const out: Partial<Record<OAuthSource, OAuthProvider>> = {};
   const hs = config.oauth.hubspot;
   if (hs) {

@@ -16,11 +16,9 @@
  * on any 2xx, so both shapes land in the same place.
  */
 
-/** The current dated version when this was written (shipped 2026-09-08). */
-export const HUBSPOT_DEFAULT_API_VERSION = '2026-09';
+import { HUBSPOT_API_VERSION_PATTERN, HUBSPOT_DEFAULT_API_VERSION } from '../../config.js';
 
-/** `v3`, or a dated version `YYYY-03` / `YYYY-09` (HubSpot ships one each March and September). */
-export const HUBSPOT_API_VERSION_PATTERN = /^(v3|20\d\d-(03|09))$/;
+export { HUBSPOT_DEFAULT_API_VERSION };
 
 export interface HubspotPaths {
   version: string;

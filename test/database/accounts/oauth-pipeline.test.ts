@@ -57,7 +57,7 @@ describe.each(flavours)('an OAuth-installed HubSpot portal through the pipeline 
 
     const deps = service.deps;
     expect(deps.crm.configured()).toContain('hubspot');
-    const run = createPipeline({ database, config, enrichment, crm: deps.crm, metrics: deps.metrics, logger: deps.logger });
+    const run = createPipeline({ database, config, enrichment, crm: deps.crm, logger: deps.logger });
     const company = (id: string) => ({ source: 'hubspot' as const, accountId: String(PORTAL), objectType: 'company', objectId: id });
 
     hubspot.seed('company', '9101', { name: 'Installatie BV', sbi_code: '62.01', numberofemployees: '20' });
