@@ -8,6 +8,7 @@ import { registerDocsRoute } from './http/routes/docs.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerLookupRoute } from './http/routes/lookup.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
+import { registerOAuthRoutes } from './http/routes/oauth.js';
 import { registerWebhookRoutes } from './http/routes/webhooks.js';
 
 /**
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): AppRouter {
   registerAdminRoutes(app, deps);
   registerDocsRoute(app);
   registerWebhookRoutes(app, deps);
+  registerOAuthRoutes(app, deps);
   registerLookupRoute(app, deps);
 
   app.doc31('/openapi.json', {

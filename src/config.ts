@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKey } from './secret-key.js';
 import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enrich/figure-spec.js';
 
 /**
@@ -7,6 +8,11 @@ import { DEFAULT_FIGURES_TEXT, type FigureSpec, parseFigureSpecs } from './enric
  */
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** HubSpot's API version (src/crm/hubspot/paths.ts): the current dated one, shipped 2026-09-08. */
+export const HUBSPOT_DEFAULT_API_VERSION = '2026-09';
+/** `v3`, or a dated version `YYYY-03` / `YYYY-09` (HubSpot ships one each March and September). */
+export const HUBSPOT_API_VERSION_PATTERN = /^(v3|20\d\d-(03|09))$/;
+
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional());
 const httpUrl = (fallback: string) =>
@@ -138,17 +144,6 @@ const webhookCredential = z.preprocess(
   z.string().min(16, 'must be at least 16 characters; make one with: openssl rand -base64 24').optional(),
 );
 
-/** ACCOUNTS_ENCRYPTION_KEY: a 32-byte key (src/accounts/secret-box.ts) written as base64 (44 characters) or hex (64); undefined if it is neither. */
-export function parseKey(text: string): Buffer | undefined {
-  const t = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) {
-    const key = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    return key.length === 32 ? key : undefined;
-  }
-  return undefined;
-}
-
 const KEY_HINT = 'must be 32 bytes written as base64 or hex; make one with: openssl rand -base64 32';
 const encryptionKey = z.preprocess(
   emptyToUndefined,
@@ -224,6 +219,12 @@ export const envSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_CLIENT_SECRET: webhookCredential,
   HUBSPOT_BASE_URL: httpUrl('https://api.hubapi.com'),
+  // Date-versioned API (src/crm/hubspot/paths.ts); `v3` keeps the legacy paths, unsupported from September 2027.
+  HUBSPOT_API_VERSION: z
+    .string()
+    .trim()
+    .regex(HUBSPOT_API_VERSION_PATTERN, 'must be v3 or a dated version such as 2026-09')
+    .default(HUBSPOT_DEFAULT_API_VERSION),
   // v1 signatures carry no timestamp (replayable); only for an app that cannot send v3.
   HUBSPOT_ACCEPT_V1_SIGNATURE: bool(false),
 
@@ -233,6 +234,15 @@ export const envSchema = z.object({
   PIPEDRIVE_WEBHOOK_PASSWORD: webhookCredential,
   // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
   PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
+
+  // OAuth installs (src/accounts/oauth/): the app's client id (HubSpot's client secret is HUBSPOT_CLIENT_SECRET).
+  HUBSPOT_CLIENT_ID: optionalString,
+  HUBSPOT_OAUTH_AUTHORIZE_URL: httpUrl('https://app.hubspot.com/oauth/authorize'),
+  HUBSPOT_OAUTH_TOKEN_URL: httpUrl('https://api.hubapi.com/oauth/2026-03/token'),
+  PIPEDRIVE_CLIENT_ID: optionalString,
+  PIPEDRIVE_CLIENT_SECRET: optionalString,
+  // Pipedrive's authorization server: /oauth/authorize and /oauth/token below it.
+  PIPEDRIVE_OAUTH_BASE_URL: httpUrl('https://oauth.pipedrive.com'),
 
   GENERIC_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -339,11 +349,16 @@ export interface Config {
     v4Tables: string[];
     v4BaseUrl: string;
   };
-  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; acceptV1Signature: boolean };
+  hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; apiVersion: string; acceptV1Signature: boolean };
   pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   /** The account registry's keys: `key` seals, `previousKeys` only open (rotation). No key → no secrets stored. */
   accounts: { key: Buffer | undefined; previousKeys: Buffer[] };
+  /** OAuth installs per CRM: set when the app's client id and secret are. */
+  oauth: {
+    hubspot?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+    pipedrive?: { clientId: string; clientSecret: string; authorizeUrl: string; tokenUrl: string };
+  };
   crmRateLimit: RateLimitSpec | undefined;
   /** The longest pause a CRM's Retry-After or reset header may impose; longer ones are cut to it. */
   crmMaxPauseMs: number;
@@ -411,6 +426,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       baseUrl: e.HUBSPOT_BASE_URL,
+      apiVersion: e.HUBSPOT_API_VERSION,
       acceptV1Signature: e.HUBSPOT_ACCEPT_V1_SIGNATURE,
     },
     pipedrive: {
@@ -422,6 +438,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     accounts: { key: e.ACCOUNTS_ENCRYPTION_KEY, previousKeys: e.ACCOUNTS_ENCRYPTION_PREVIOUS_KEYS },
+    oauth: {
+      hubspot:
+        e.HUBSPOT_CLIENT_ID && e.HUBSPOT_CLIENT_SECRET
+          ? { clientId: e.HUBSPOT_CLIENT_ID, clientSecret: e.HUBSPOT_CLIENT_SECRET, authorizeUrl: e.HUBSPOT_OAUTH_AUTHORIZE_URL, tokenUrl: e.HUBSPOT_OAUTH_TOKEN_URL }
+          : undefined,
+      pipedrive:
+        e.PIPEDRIVE_CLIENT_ID && e.PIPEDRIVE_CLIENT_SECRET
+          ? {
+              clientId: e.PIPEDRIVE_CLIENT_ID,
+              clientSecret: e.PIPEDRIVE_CLIENT_SECRET,
+              authorizeUrl: `${e.PIPEDRIVE_OAUTH_BASE_URL.replace(/\/+$/, '')}/oauth/authorize`,
+              tokenUrl: `${e.PIPEDRIVE_OAUTH_BASE_URL.replace(/\/+$/, '')}/oauth/token`,
+            }
+          : undefined,
+    },
     crmRateLimit: e.CRM_RATE_LIMIT,
     crmMaxPauseMs: e.CRM_MAX_PAUSE_MS,
     crmMappingFile: e.CRM_MAPPING_FILE,
@@ -452,6 +483,7 @@ export function configSecrets(config: Config): string[] {
     config.pipedrive.webhookPassword,
     config.generic.webhookSecret,
     config.generic.crmToken,
+    config.oauth.pipedrive?.clientSecret,
     ...[config.accounts.key, ...config.accounts.previousKeys].flatMap((k) => (k ? [k.toString('base64'), k.toString('hex')] : [])),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

@@ -15,6 +15,8 @@ import { setupCrm } from './crm/setup.js';
 import { createAccountBindings } from './accounts/bindings.js';
 import { createSecretBox } from './accounts/secret-box.js';
 import { createBackfills } from './jobs/backfill.js';
+import { createOAuthInstalls } from './accounts/oauth/install.js';
+import { createOAuthTokens, installedCredentials } from './accounts/oauth/tokens.js';
 import { createCatchup } from './jobs/catchup.js';
 import { createPipeline } from './jobs/pipeline.js';
 import { createCardRefresh } from './jobs/refresh.js';
@@ -116,11 +118,16 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     await enrichment.enricher();
   });
   // ── [crm] CRM adapters, shared rate limiter, write-back pipeline, catch-up sweep.
-  const crm = setupCrm({ config, database, metrics, logger });
+  // OAuth-installed accounts call with their own tokens, refreshed ahead of expiry (src/accounts/oauth/).
+  const installs = createOAuthInstalls({ config, database, logger });
+  const oauthSources = (['hubspot', 'pipedrive'] as const).filter((s) => installs.configured(s));
+  const tokens = installs.box ? createOAuthTokens({ database, box: installs.box, providers: installs.providers, logger }) : undefined;
+  const credentialsFor = tokens ? installedCredentials(database, tokens) : undefined;
+  const crm = setupCrm({ config, database, metrics, logger, oauthSources, credentialsFor });
   // ── [accounts] Which credential serves which CRM account (src/accounts/): the environment's
-  // credentials register the account they prove to be; others come from the admin API.
+  // credentials register the account they prove to be; others come from the admin API or an install.
   const box = config.accounts.key ? createSecretBox(config.accounts.key, config.accounts.previousKeys) : undefined;
-  const bindings = createAccountBindings({ config, database, crm, limiter: crm.limiter, box, metrics, logger });
+  const bindings = createAccountBindings({ config, database, crm, limiter: crm.limiter, box, credentialsFor, metrics, logger });
   starters.unshift(() => bindings.registerEnvironment());
   const catchup = createCatchup({ database, crm, registry: bindings, logger, metrics, cron: config.crmCatchupCron, timezone: config.cbs.timezone });
   logger.info({ writesTo: crm.configured(), dryRun: config.dryRun, rolloutPercent: config.rolloutPercent }, 'CRM write-back');
@@ -156,7 +163,7 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     await pool.stop();
   });
   // ── [backfill] Listing existing records into background jobs (after the pool: stopped before it).
-  const backfills = createBackfills({ database, crm, logger, metrics, rateShare: config.background.rateShare, pollMs: config.jobs.pollMs, wake: pool.wake });
+  const backfills = createBackfills({ database, crm, registry: bindings, logger, metrics, rateShare: config.background.rateShare, pollMs: config.jobs.pollMs, wake: pool.wake });
   starters.push(async () => backfills.startListing());
   stoppers.push(() => backfills.stop());
   const cardRefresh = createCardRefresh({

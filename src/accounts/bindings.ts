@@ -4,7 +4,7 @@ import { CrmError } from '../crm/crm-error.js';
 import { createGenericAdapter } from '../crm/generic/api.js';
 import { createHubspotAdapter } from '../crm/hubspot/api.js';
 import { createPipedriveAdapter } from '../crm/pipedrive/api.js';
-import type { CrmRegistry } from '../crm/registry.js';
+import type { CrmRegistry, CrmRegistryOptions } from '../crm/registry.js';
 import type { RateLimiter } from '../crm/rate-limiter.js';
 import type { Database } from '../db/client.js';
 import type { Source } from '../leads/identity.js';
@@ -65,6 +65,11 @@ export interface AccountBindingsOptions {
   limiter: RateLimiter;
   /** undefined without ACCOUNTS_ENCRYPTION_KEY: only environment accounts can be served. */
   box: SecretBox | undefined;
+  /**
+   * An installed (OAuth) account's current access token, refreshed ahead of expiry
+   * (src/accounts/oauth/tokens.ts); undefined for an account on a static credential.
+   */
+  credentialsFor?: CrmRegistryOptions['credentialsFor'];
   metrics: Metrics;
   logger: Logger;
 }
@@ -76,6 +81,16 @@ type Closable = CrmAdapter & { http: { close(): Promise<void> } };
 
 export function createAccountBindings(options: AccountBindingsOptions): AccountBindings {
   const { config, database, crm, limiter, box, metrics, logger } = options;
+  /**
+   * The environment holds a credential of its own for `source` (not only an OAuth app,
+   * whose adapter exists without a static token): only such a credential has an account to learn.
+   */
+  const environmentCredential = (source: Source) =>
+    crm.adapter(source) !== undefined &&
+    (source === 'hubspot' ? Boolean(config.hubspot.accessToken) : source === 'pipedrive' ? Boolean(config.pipedrive.apiToken) : Boolean(config.generic.crmUrl));
+  /** Per request, an installed account's refreshed token wins over the one sealed at install. */
+  const installed = (source: 'hubspot' | 'pipedrive') =>
+    options.credentialsFor ? { credentialsFor: (accountId: string, signal?: AbortSignal) => options.credentialsFor!(source, accountId, signal) } : {};
   const db = database.db;
   /** The account each environment credential proved to be (or was bound to by a signed webhook). */
   const envAccount = new Map<Source, string>();
@@ -87,12 +102,12 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     const common = { limiter, metrics, logger };
     if (source === 'hubspot') {
       const c = credentials as HubspotCredentials;
-      return createHubspotAdapter({ ...common, baseUrl: config.hubspot.baseUrl, accessToken: c.accessToken, mapping: crm.mapping.hubspot });
+      return createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: c.accessToken, mapping: crm.mapping.hubspot });
     }
     if (source === 'pipedrive') {
       const c = credentials as PipedriveCredentials;
       const token = 'apiToken' in c ? c.apiToken : c.accessToken;
-      return createPipedriveAdapter({ ...common, baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: crm.mapping.pipedrive });
+      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: crm.mapping.pipedrive });
     }
     const c = credentials as GenericCredentials;
     return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping: crm.mapping.generic });
@@ -103,7 +118,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     const known = envAccount.get(source);
     if (known) return known;
     const adapter = crm.adapter(source);
-    if (!adapter) return undefined;
+    if (!adapter || !environmentCredential(source)) return undefined;
     if (source === 'generic') {
       // The generic webhook names one tenant, 'default'; its URL is the whole credential.
       envAccount.set(source, 'default');
@@ -133,7 +148,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
 
   async function bindEnvironment(source: Source, accountId: string, signal?: AbortSignal): Promise<Binding | undefined> {
     const adapter = crm.adapter(source);
-    if (!adapter) return undefined;
+    if (!adapter || !environmentCredential(source)) return undefined;
     let own = await learnEnvironment(source, signal);
     if (!own && source === 'hubspot') {
       // HubSpot webhooks are accepted only signed with the app's client secret: the first
@@ -218,7 +233,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     if (!adapter && !registered.length) return { ok: true as const };
     // The environment credential's account is not known yet (HubSpot without the oauth scope,
     // or a CRM that did not answer at start): the worker decides on first use.
-    if (adapter && !envAccount.has(source) && !registered.some((a) => a.origin === 'environment')) return { ok: true as const };
+    if (adapter && environmentCredential(source) && !envAccount.has(source) && !registered.some((a) => a.origin === 'environment')) return { ok: true as const };
     return { ok: false as const, reason: 'unknown_account' as const, why: `no credential is registered for ${source} account ${accountId}` };
   }
 
@@ -242,7 +257,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     accepts,
     check,
     async registerEnvironment(signal) {
-      for (const source of crm.configured()) {
+      for (const source of crm.configured().filter(environmentCredential)) {
         try {
           await learnEnvironment(source, signal);
         } catch (err) {

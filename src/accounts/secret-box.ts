@@ -38,6 +38,9 @@ export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/** A 32-byte key written as base64 (44 characters) or hex (64); undefined if it is neither. */
+export { parseKey } from '../secret-key.js';
+
 export function createSecretBox(current: Buffer, previous: Buffer[] = []): SecretBox {
   if (current.length !== 32) throw new SecretBoxError('the encryption key must be 32 bytes');
   const keys = new Map<string, Buffer>();

@@ -29,7 +29,7 @@ export interface CrmLead {
 export type PerLead<T> = Map<string, T | CrmError>;
 
 /** What every adapter is built from besides its address and credentials: the mapping and the shared HTTP plumbing. */
-export interface AdapterBaseOptions extends Pick<CrmHttpOptions, 'limiter' | 'metrics' | 'logger' | 'timeouts' | 'maxWaitMs'> {
+export interface AdapterBaseOptions extends Pick<CrmHttpOptions, 'limiter' | 'metrics' | 'logger' | 'timeouts' | 'maxWaitMs' | 'credentialsFor'> {
   mapping: CrmMapping;
 }
 

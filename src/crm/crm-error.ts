@@ -19,7 +19,12 @@ export type CrmFailure =
   /** Token missing, wrong or without scope: retrying will not help until someone fixes config. */
   | { kind: 'auth'; status?: number; missingScopes?: string[] }
   /** The request can never succeed (404 lead deleted, 400 validation). */
-  | { kind: 'permanent'; status?: number };
+  | { kind: 'permanent'; status?: number }
+  /**
+   * The account's OAuth grant is gone (a refresh refused, the account marked
+   * needs_reconnect): nothing for it until someone installs again; look again at `until`.
+   */
+  | { kind: 'reconnect'; until: Date };
 
 export class CrmError extends Error {
   constructor(

@@ -30,6 +30,13 @@ export interface CrmHttpOptions {
   baseUrl: string;
   /** Auth headers; their values are scrubbed from every message. */
   authHeaders: Record<string, string>;
+  /**
+   * Per-account credentials (an OAuth install), asked before every request instead of
+   * `authHeaders`: fresh headers (refreshed ahead of expiry) and the account's own base URL
+   * where the CRM names one (Pipedrive's `api_domain`). Throws a `CrmError` (`reconnect`)
+   * for an account whose grant is gone.
+   */
+  credentialsFor?(accountId: string, signal?: AbortSignal): Promise<AccountCredentials | undefined>;
   limiter: RateLimiter;
   metrics: Metrics;
   logger: Logger;
@@ -47,6 +54,12 @@ export interface CrmHttpOptions {
   timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
   /** Longest the limiter may make a request wait before it becomes a retry; default 30 s. */
   maxWaitMs?: number;
+}
+
+/** An installed account's own headers and base URL; undefined: the configured credential. */
+export interface AccountCredentials {
+  headers: Record<string, string>;
+  baseUrl?: string;
 }
 
 export interface CrmResponse<T = unknown> {
@@ -91,15 +104,21 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const secrets = Object.values(options.authHeaders)
     .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
     .filter((v) => v.length >= 6);
-  const scrub = (text: string) => secrets.reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
+  const scrubWith = (extra: string[]) => (text: string) => [...secrets, ...extra].reduce((acc, s) => acc.split(s).join('[Redacted]'), text);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const budget = credentialBudget(base, options.authHeaders);
+  const credential = credentialBudget(base, options.authHeaders);
 
   async function send<T>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>> {
-    // The CRM counts what a credential spends, whatever account a webhook named: one
-    // token is one budget (a bucket such as HubSpot search is a separate part of it).
-    const bucket = req.bucket ? (req.bucket.accountId.startsWith(accountId) ? req.bucket.accountId.slice(accountId.length) : `:${req.bucket.accountId}`) : '';
-    const key: LimiterKey = { crm, accountId: budget + bucket, spec: req.bucket?.spec };
+    const key: LimiterKey = { crm, accountId: budgetKey(accountId, credential, req.bucket?.accountId), spec: req.bucket?.spec };
+    // An installed account's own token (refreshed first if it is about to expire), asked before the grant.
+    const own = options.credentialsFor && accountId ? await options.credentialsFor(accountId, req.signal) : undefined;
+    const authHeaders = own?.headers ?? options.authHeaders;
+    const origin = own?.baseUrl ? own.baseUrl.replace(/\/+$/, '') : base;
+    const scrub = scrubWith(
+      Object.values(own?.headers ?? {})
+        .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
+        .filter((v) => v.length >= 6),
+    );
     const where = `${req.method} ${req.path.split('?')[0]}`;
     // Background work (a backfill, a refresh) first takes a grant of its share of this budget (background-share.ts).
     const share = backgroundShare();
@@ -139,14 +158,14 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let headers: Headers;
     let text: string;
     try {
-      const res = await request(base + req.path, {
+      const res = await request(origin + req.path, {
         method: req.method,
         dispatcher: agent,
         signal,
         headers: {
           accept: 'application/json',
           ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.authHeaders,
+          ...authHeaders,
         },
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
       });
@@ -202,8 +221,27 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
 }
 
 /**
- * The limiter's name for what a CRM counts: the endpoint and the credential
- * (never the credential itself: a short hash, shown on the status page).
+ * The limiter key of one request: the account, as the CRMs count (research
+ * crm-apis-2026.md F-H8, F-P4). HubSpot: an OAuth app's burst window is per
+ * installing account (app and portal), a private or static app's per app, which
+ * serves one portal; the daily limit and search's 5/s are per portal. Pipedrive:
+ * the daily token budget is per company, the burst per token, and a token belongs
+ * to one company. So `{crm, accountId}` is the budget, with a bucket such as HubSpot
+ * search (`${accountId}:search`) a separate part of it. Not a hash of the token: an
+ * OAuth access token changes on every refresh, and its window, pauses and daily
+ * count must not start afresh with it. Every credential serves only its own account
+ * (src/accounts/); a call made before its account is known (the first-use check,
+ * accountId '') counts under the credential.
+ */
+export function budgetKey(accountId: string, credential: string, bucket?: string): string {
+  const owner = accountId || credential;
+  if (!bucket) return owner;
+  return bucket.startsWith(`${accountId}:`) ? owner + bucket.slice(accountId.length) : `${owner}:${bucket}`;
+}
+
+/**
+ * The limiter's name for a credential whose account is not known yet: the
+ * endpoint and the credential (never the credential itself: a short hash).
  */
 export function credentialBudget(baseUrl: string, authHeaders: Record<string, string>): string {
   const h = createHash('sha256').update(baseUrl);

@@ -113,7 +113,7 @@ export interface RateLimiter {
   readonly requestDeadlineMs: number;
   /**
    * Ends a pause (and a spent daily count), and forgets the limit and window the CRM's
-   * headers stated, by its state key, e.g. `pipedrive:cred-…` as the status page shows
+   * headers stated, by its state key, e.g. `pipedrive:12345` as the status page shows
    * it: an operator who knows better than a CRM's header. False when nothing was
    * paused or stated under that key.
    */

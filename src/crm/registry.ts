@@ -8,6 +8,7 @@ import { createHubspotAdapter } from './hubspot/api.js';
 import type { Mapping } from './mapping.js';
 import { createPipedriveAdapter } from './pipedrive/api.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { AccountCredentials } from './http.js';
 
 /**
  * Which CRMs Verrijk can talk to: an adapter exists only for a CRM whose
@@ -28,17 +29,35 @@ export interface CrmRegistryOptions {
   limiter: RateLimiter;
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Installed (OAuth) accounts' own credentials, by account (runtime.ts builds it from
+   * src/accounts/oauth/); undefined for an account on the configured token.
+   */
+  credentialsFor?: (source: 'hubspot' | 'pipedrive', accountId: string, signal?: AbortSignal) => Promise<AccountCredentials | undefined>;
+  /** CRMs with OAuth installs configured: an adapter exists for them without a static token. */
+  oauthSources?: Array<'hubspot' | 'pipedrive'>;
 }
 
 export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
   const { config, mapping, limiter, metrics, logger } = options;
   const common = { limiter, metrics, logger };
   const adapters = new Map<Source, CrmAdapter & { http: { close(): Promise<void> } }>();
-  if (config.hubspot.accessToken) {
-    adapters.set('hubspot', createHubspotAdapter({ ...common, baseUrl: config.hubspot.baseUrl, accessToken: config.hubspot.accessToken, mapping: mapping.hubspot }));
+  const installed = (source: 'hubspot' | 'pipedrive') =>
+    options.credentialsFor && options.oauthSources?.includes(source)
+      ? { credentialsFor: (accountId: string, signal?: AbortSignal) => options.credentialsFor!(source, accountId, signal) }
+      : {};
+  const oauth = (source: 'hubspot' | 'pipedrive') => Boolean(options.credentialsFor && options.oauthSources?.includes(source));
+  if (config.hubspot.accessToken || oauth('hubspot')) {
+    adapters.set(
+      'hubspot',
+      createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: config.hubspot.accessToken ?? '', mapping: mapping.hubspot }),
+    );
   }
-  if (config.pipedrive.apiToken) {
-    adapters.set('pipedrive', createPipedriveAdapter({ ...common, baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive }));
+  if (config.pipedrive.apiToken || oauth('pipedrive')) {
+    adapters.set(
+      'pipedrive',
+      createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken ?? '', budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive }),
+    );
   }
   if (config.generic.crmUrl) {
     adapters.set('generic', createGenericAdapter({ ...common, crmUrl: config.generic.crmUrl, crmToken: config.generic.crmToken, mapping: mapping.generic }));

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { loadMapping } from './mapping.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { createCrmRegistry, type CrmRegistry } from './registry.js';
+import { createCrmRegistry, type CrmRegistry, type CrmRegistryOptions } from './registry.js';
 
 /**
  * Everything runtime.ts [crm] builds, in one call: the mapping (validated:
@@ -12,10 +12,13 @@ import { createCrmRegistry, type CrmRegistry } from './registry.js';
  * adapters of the configured CRMs. The catch-up sweep records leads like intake
  * does, so it is a job of src/jobs/ (catchup.ts), built by runtime.ts from these.
  */
-export function setupCrm(deps: { config: Config; database: Database; metrics: Metrics; logger: Logger }): CrmRegistry & { limiter: RateLimiter } {
+export function setupCrm(
+  deps: { config: Config; database: Database; metrics: Metrics; logger: Logger } & Pick<CrmRegistryOptions, 'credentialsFor' | 'oauthSources'>,
+): CrmRegistry & { limiter: RateLimiter } {
   const { config, database, metrics, logger } = deps;
   const mapping = loadMapping(config.crmMappingFile);
   const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   // The limiter is handed on too: the account registry builds one adapter per account under it (src/accounts/bindings.ts).
-  return { ...createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger }), limiter: rateLimiter };
+  const registry = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger, credentialsFor: deps.credentialsFor, oauthSources: deps.oauthSources });
+  return { ...registry, limiter: rateLimiter };
 }

@@ -25,6 +25,8 @@ export const LOCKS = {
   backfill: 727_411_007,
   /** One instance looks for out-of-date cards to refresh (src/jobs/refresh.ts). */
   cardRefresh: 727_411_008,
+  /** One instance refreshes an OAuth access token; the others wait, then read the refreshed row. */
+  oauthRefresh: 727_411_009,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

@@ -320,3 +320,13 @@ export const crmAccounts = pgTable(
   },
   (t) => [uniqueIndex('crm_accounts_source_account_idx').on(t.source, t.accountId)],
 );
+
+/**
+ * OAuth install states already used (src/accounts/oauth/state.ts): the signed state's
+ * nonce is recorded when its callback is served, so a state works once, on any instance.
+ * Rows older than a state's lifetime prove nothing more and are pruned.
+ */
+export const oauthStates = pgTable('oauth_states', {
+  nonce: text('nonce').primaryKey(),
+  usedAt: ts('used_at').notNull().defaultNow(),
+});

@@ -9,6 +9,8 @@ import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { type BackfillRun, failBackfill, getBackfill, insertBackfill, listingBackfills, recordPage, runJobCount, transitionBackfill } from './backfill-runs.js';
+import type { AccountBindings } from '../accounts/bindings.js';
+import type { CrmAdapter } from '../crm/adapter.js';
 import { type CatchupAccounts, createCatchupAccounts } from './catchup-account.js';
 import { recordWebhook } from './intake.js';
 
@@ -43,6 +45,8 @@ export interface BackfillsOptions {
   wake?: () => void;
   /** Which account a credential belongs to when a request names none (default catchup-account.ts). */
   accounts?: CatchupAccounts;
+  /** The account registry (issue 24): a run lists its account with that account's own credential. */
+  registry?: AccountBindings;
 }
 
 export interface StartBackfill {
@@ -77,9 +81,26 @@ export function createBackfills(options: BackfillsOptions) {
   let ticking: Promise<void> | undefined;
   const stopped = new AbortController();
 
+  /**
+   * The adapter that serves `accountId` with its own credential: the registry's binding when
+   * there is a registry, else the configured one. `wait` when the account is paused or needs a
+   * reconnect; a string says why there is none.
+   */
+  async function adapterOf(source: Source, accountId: string | undefined): Promise<CrmAdapter | { wait: string } | string | undefined> {
+    if (!options.registry || !accountId) return crm.adapter(source);
+    const binding = await options.registry.bind(source, accountId, stopped.signal);
+    if (binding.kind === 'bound') return binding.adapter;
+    if (binding.kind === 'waiting') return { wait: binding.why };
+    if (binding.kind === 'unknown') return binding.why;
+    return undefined;
+  }
+
   /** Validates and stores a new run; the listing starts on the next tick. */
   async function start(input: StartBackfill): Promise<BackfillRun> {
-    const adapter = crm.adapter(input.source);
+    const bound = await adapterOf(input.source, input.accountId);
+    if (typeof bound === 'string') throw new BackfillRefused(bound);
+    if (bound && 'wait' in bound) throw new BackfillRefused(`${input.source} account ${input.accountId}: ${bound.wait}`);
+    const adapter = bound;
     if (!adapter?.listPage) throw new BackfillRefused(`${input.source} is not configured with credentials that can list records`);
     const objectType = OBJECT_TYPES[input.objectType.toLowerCase()];
     if (!objectType || !(adapter.catchupTypes ?? []).includes(objectType)) {
@@ -123,7 +144,10 @@ export function createBackfills(options: BackfillsOptions) {
 
   /** Lists and enqueues one page of `run`; false when it had to wait (backlog) or failed. */
   async function listOnePage(run: BackfillRun): Promise<boolean> {
-    const adapter = crm.adapter(run.source as Source);
+    const bound = await adapterOf(run.source as Source, run.accountId);
+    // A paused account, or one waiting for a reconnect, lists nothing until it is active again.
+    if (bound && typeof bound === 'object' && 'wait' in bound) return false;
+    const adapter = typeof bound === 'string' ? undefined : bound;
     if (!adapter?.listPage) {
       await failBackfill(database.db, run.id, `${run.source} is no longer configured`);
       await transitionBackfill(database.db, run.id, ['listing'], 'failed');

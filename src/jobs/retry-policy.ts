@@ -75,6 +75,8 @@ export function outcomeOfError(err: unknown): JobOutcome {
       // The CRM's limits said "not now": a wait, not a failure (see JobOutcome's `waiting`).
       case 'rate_limited':
       case 'daily_exhausted':
+      // An account waiting for a reconnect: its leads wait with it, never dead-lettered for it.
+      case 'reconnect':
         return { kind: 'retry', error: err.message, notBefore: f.until, waiting: true };
       case 'auth':
       case 'permanent':

@@ -20,7 +20,8 @@ import { startFakeGenericCrm, type FakeGenericCrm } from './fakes/generic-crm-se
 import { startFakeHubspot, type FakeHubspot } from './fakes/hubspot-server.js';
 import { startFakePipedrive, type FakePipedrive } from './fakes/pipedrive-server.js';
 import { testConfig } from './app.js';
-import { createTestDatabase, type Flavour, type TestDatabase } from './db.js';
+import { HUBSPOT_DEFAULT_API_VERSION } from '../../src/crm/hubspot/paths.js';
+import { createTestDatabase, type Flavour, flavours, type TestDatabase } from './db.js';
 
 /** The real enrichment engine over the bundled CBS snapshot (built once per test file). */
 let enricherPromise: Promise<VerrijkEnricher> | undefined;
@@ -126,3 +127,9 @@ export function useCrmFakes(flavour: Flavour, options: { hubspotEnsured?: boolea
     });
   return fakes;
 }
+
+/** The HubSpot API versions every HubSpot test runs on: the current dated one (the default) and the legacy v3. */
+export const HUBSPOT_TEST_VERSIONS = [HUBSPOT_DEFAULT_API_VERSION, 'v3'] as const;
+
+/** Each database flavour with each HubSpot API version, for `describe.each`. */
+export const hubspotMatrix: Array<[Flavour, string]> = flavours.flatMap((f) => HUBSPOT_TEST_VERSIONS.map((v): [Flavour, string] => [f, v]));

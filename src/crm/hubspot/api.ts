@@ -12,11 +12,14 @@ import { ensureHubspotProperties } from './properties.js';
 import { createAccountZones } from './account.js';
 import { listHubspotPage } from './backfill-list.js';
 import { listHubspotSince } from './search.js';
+import { hubspotPaths } from './paths.js';
 
 /**
- * HubSpot CRM v3 objects (research §1.4): read companies and contacts (one
- * GET, or batch read of up to 100), write the mapped properties (PATCH, or
- * batch update of up to 100 with per-record 207 failures).
+ * HubSpot CRM objects (research §1.4), on the API version `paths.ts` builds
+ * paths for: read companies and contacts (one GET, or batch read of up to
+ * 100), write the mapped properties (PATCH, or batch update of up to 100 with
+ * per-record failures: a 207 on v3 and 2026-03, a 200 with `errors[]` from
+ * 2026-09 on; both are read the same way).
  */
 
 export const HUBSPOT_BATCH_MAX = 100;
@@ -33,6 +36,8 @@ const INPUT_PROPERTIES: Record<string, string[]> = {
 export interface HubspotAdapterOptions extends AdapterBaseOptions {
   baseUrl: string;
   accessToken: string;
+  /** `HUBSPOT_API_VERSION`: a dated version (default) or `v3`. */
+  apiVersion?: string;
   /** Until the account details say otherwise: the zone the daily budget resets in. */
   timeZone?: string;
 }
@@ -58,6 +63,7 @@ export type HubspotAdapter = CrmAdapter & { http: CrmHttp };
 
 export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAdapter {
   // Filled in from the account details before an account's first read or write.
+  const paths = hubspotPaths(options.apiVersion);
   let zones: ReturnType<typeof createAccountZones> | undefined;
   const zoneOf = (accountId: string) => zones?.zoneOf(accountId) ?? options.timeZone ?? 'Europe/Amsterdam';
   const http = createCrmHttp({
@@ -71,8 +77,9 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     throttle: (h, body, now, accountId) => hubspotThrottle(h, body, now, zoneOf(accountId)),
     timeouts: options.timeouts,
     maxWaitMs: options.maxWaitMs,
+    credentialsFor: options.credentialsFor,
   });
-  zones = createAccountZones(http, options.logger, options.timeZone ?? 'Europe/Amsterdam');
+  zones = createAccountZones(http, paths, options.logger, options.timeZone ?? 'Europe/Amsterdam');
   const mapped = mappedProperties(options.mapping);
   const propertiesFor = (objectType: string) => [...new Set([...(INPUT_PROPERTIES[objectType] ?? []), ...mapped])];
 
@@ -102,7 +109,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const ref = group[0];
         try {
           const qs = `properties=${properties.map(encodeURIComponent).join(',')}`;
-          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', ref.objectId)}?${qs}`, signal });
+          const res = await http.send<HubspotObject>(accountId, { op: 'read', method: 'GET', path: `${paths.object(segment, idSegment('hubspot', ref.objectId))}?${qs}`, signal });
           out.set(refKey(ref), toLead(ref, res.body));
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
@@ -114,7 +121,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const res = await http.send<BatchResponse>(accountId, {
           op: 'batch_read',
           method: 'POST',
-          path: `/crm/v3/objects/${segment}/batch/read`,
+          path: paths.batchRead(segment),
           body: { properties, inputs: chunk.map((r) => ({ id: r.objectId })) },
           accept: [207],
           signal,
@@ -141,7 +148,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
         const w = group[0];
         let result: true | CrmError = true;
         try {
-          await http.send(accountId, { op: 'update', method: 'PATCH', path: `/crm/v3/objects/${segment}/${idSegment('hubspot', w.ref.objectId)}`, body: { properties: w.properties }, signal });
+          await http.send(accountId, { op: 'update', method: 'PATCH', path: paths.object(segment, idSegment('hubspot', w.ref.objectId)), body: { properties: w.properties }, signal });
         } catch (err) {
           if (!(err instanceof CrmError) || !isPerLead(err)) throw err;
           result = err;
@@ -167,7 +174,7 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
       res = await http.send<BatchResponse>(accountId, {
         op: 'batch_update',
         method: 'POST',
-        path: `/crm/v3/objects/${segment}/batch/update`,
+        path: paths.batchUpdate(segment),
         body: { inputs: chunk.map((w) => ({ id: w.ref.objectId, properties: w.properties })) },
         accept: [207],
         signal,
@@ -199,16 +206,16 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     http,
     readLeads,
     // A property the account lacks is created on first contact (missing-properties.ts).
-    writeCards: withPropertyCreation(writeCards, { http, properties: mapped, segmentOf: pathOf, logger: options.logger }),
-    ensureProperties: (accountId, signal) => ensureHubspotProperties(http, accountId, mapped, signal),
+    writeCards: withPropertyCreation(writeCards, { http, paths, properties: mapped, segmentOf: pathOf, logger: options.logger }),
+    ensureProperties: (accountId, signal) => ensureHubspotProperties(http, paths, accountId, mapped, signal),
     // The webhooks cover company.creation and contact.creation: the sweep lists both.
     catchupTypes: ['company', 'contact'],
-    listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, accountId, pathOf(objectType), objectType, since, limit, signal),
-    listPage: (accountId, objectType, page, signal) => listHubspotPage(http, accountId, pathOf(objectType), objectType, page, signal),
-    // `GET /account-info/v3/details` states the token's `portalId` (scope `oauth`, which a
+    listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, paths, accountId, pathOf(objectType), objectType, since, limit, signal),
+    listPage: (accountId, objectType, page, signal) => listHubspotPage(http, paths, accountId, pathOf(objectType), objectType, page, signal),
+    // `GET /account-info/{version}/details` states the token's `portalId` (scope `oauth`, which a
     // private app may lack: then a 403 CrmError, and the caller decides what else to trust).
     async ownAccount(signal) {
-      const res = await http.send<{ portalId?: unknown }>('', { op: 'account', method: 'GET', path: '/account-info/v3/details', signal });
+      const res = await http.send<{ portalId?: unknown }>('', { op: 'account', method: 'GET', path: paths.accountDetails(), signal });
       return accountIdOf('hubspot', res.body?.portalId, 'portalId');
     },
   };
@@ -227,7 +234,7 @@ function isRecordFault(err: CrmError): boolean {
   return f.kind === 'permanent' || (f.kind === 'auth' && f.status === 403 && !f.missingScopes?.length);
 }
 
-/** Per-record errors of a 207: not found and validation errors are final, anything else is retried. */
+/** Per-record errors of a 207 (v3, 2026-03) or of a 200's `errors[]` (2026-09 on): not found and validation errors are final, anything else is retried. */
 function batchErrors(errors: BatchError[] | undefined): Map<string, CrmError> {
   const out = new Map<string, CrmError>();
   for (const e of errors ?? []) {

@@ -1,5 +1,6 @@
 import type { BackfillPage, BackfillPageRequest } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
+import type { HubspotPaths } from './paths.js';
 import { HUBSPOT_SEARCH_LIMIT } from './search.js';
 
 /**
@@ -20,6 +21,7 @@ interface SearchResponse {
 
 export async function listHubspotPage(
   http: CrmHttp,
+  paths: HubspotPaths,
   accountId: string,
   segment: string,
   objectType: string,
@@ -33,7 +35,7 @@ export async function listHubspotPage(
   const res = await http.send<SearchResponse>(accountId, {
     op: 'search',
     method: 'POST',
-    path: `/crm/v3/objects/${segment}/search`,
+    path: paths.search(segment),
     bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
     body: { filterGroups: [{ filters }], sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }], properties: ['hs_object_id'], limit },
     signal,

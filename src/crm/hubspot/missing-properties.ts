@@ -2,6 +2,7 @@ import type { Logger } from '../../logger.js';
 import { type CardWrite, type CrmAdapter, type PerLead, refKey, type WriteProgress } from '../adapter.js';
 import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
+import type { HubspotPaths } from './paths.js';
 import { ensureHubspotSegment } from './properties.js';
 
 /**
@@ -32,6 +33,7 @@ type WriteCards = CrmAdapter['writeCards'];
 
 export interface PropertyCreationOptions {
   http: CrmHttp;
+  paths: HubspotPaths;
   /** The mapped card properties (HubSpot names). */
   properties: string[];
   /** Our object type → HubSpot's path segment (`company` → `companies`). */
@@ -59,7 +61,7 @@ export function withPropertyCreation(write: WriteCards, options: PropertyCreatio
     if (block && now() < block.until) return block.error;
     let entry = created.get(key);
     if (!entry || now() - entry.at > SETUP_RECHECK_MS) {
-      const done = ensureHubspotSegment(http, accountId, segment, properties, signal).then((report) => {
+      const done = ensureHubspotSegment(http, options.paths, accountId, segment, properties, signal).then((report) => {
         if (report.created.length) logger.info({ crm: 'hubspot', accountId, created: report.created }, 'HubSpot: created the missing mapped properties');
       });
       entry = { at: now(), done };

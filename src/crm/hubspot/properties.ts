@@ -1,5 +1,6 @@
 import type { EnsureReport } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
+import type { HubspotPaths } from './paths.js';
 
 /**
  * The `verrijk` property group and one text property per mapped card field,
@@ -13,10 +14,10 @@ import type { CrmHttp } from '../http.js';
 export const HUBSPOT_GROUP = 'verrijk';
 export const HUBSPOT_PROPERTY_SEGMENTS = ['companies', 'contacts'] as const;
 
-export async function ensureHubspotProperties(http: CrmHttp, accountId: string, properties: string[], signal?: AbortSignal): Promise<EnsureReport> {
+export async function ensureHubspotProperties(http: CrmHttp, paths: HubspotPaths, accountId: string, properties: string[], signal?: AbortSignal): Promise<EnsureReport> {
   const report: EnsureReport = { crm: 'hubspot', existing: [], created: [] };
   for (const segment of HUBSPOT_PROPERTY_SEGMENTS) {
-    const { existing, created } = await ensureHubspotSegment(http, accountId, segment, properties, signal);
+    const { existing, created } = await ensureHubspotSegment(http, paths, accountId, segment, properties, signal);
     report.existing.push(...existing);
     report.created.push(...created);
   }
@@ -26,25 +27,26 @@ export async function ensureHubspotProperties(http: CrmHttp, accountId: string, 
 /** The group and the mapped properties on one object type (`companies` or `contacts`). */
 export async function ensureHubspotSegment(
   http: CrmHttp,
+  paths: HubspotPaths,
   accountId: string,
   segment: string,
   properties: string[],
   signal?: AbortSignal,
 ): Promise<Omit<EnsureReport, 'crm'>> {
   const report: Omit<EnsureReport, 'crm'> = { existing: [], created: [] };
-  const group = await http.send(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}/groups/${HUBSPOT_GROUP}`, accept: [404], signal });
+  const group = await http.send(accountId, { op: 'properties', method: 'GET', path: paths.group(segment, HUBSPOT_GROUP), accept: [404], signal });
   if (group.status === 404) {
     const res = await http.send(accountId, {
       op: 'properties',
       method: 'POST',
-      path: `/crm/v3/properties/${segment}/groups`,
+      path: paths.groups(segment),
       body: { name: HUBSPOT_GROUP, label: 'Verrijk (CBS)', displayOrder: -1 },
       accept: [409],
       signal,
     });
     if (res.status !== 409) report.created.push(`${segment}: group ${HUBSPOT_GROUP}`);
   }
-  const list = await http.send<{ results?: Array<{ name: string }> }>(accountId, { op: 'properties', method: 'GET', path: `/crm/v3/properties/${segment}`, signal });
+  const list = await http.send<{ results?: Array<{ name: string }> }>(accountId, { op: 'properties', method: 'GET', path: paths.properties(segment), signal });
   const have = new Set((list.body?.results ?? []).map((p) => p.name));
   for (const name of properties) {
     if (have.has(name)) {
@@ -54,7 +56,7 @@ export async function ensureHubspotSegment(
     const res = await http.send(accountId, {
       op: 'properties',
       method: 'POST',
-      path: `/crm/v3/properties/${segment}`,
+      path: paths.properties(segment),
       body: {
         name,
         label: labelOf(name),

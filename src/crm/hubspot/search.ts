@@ -1,5 +1,6 @@
 import type { LeadListing, ListedLead } from '../adapter.js';
 import type { CrmHttp } from '../http.js';
+import type { HubspotPaths } from './paths.js';
 
 /**
  * Records of one object type created from a moment on, for the catch-up
@@ -23,6 +24,7 @@ interface SearchResponse {
 
 export async function listHubspotSince(
   http: CrmHttp,
+  paths: HubspotPaths,
   accountId: string,
   segment: string,
   objectType: string,
@@ -41,7 +43,7 @@ export async function listHubspotSince(
     const res = await http.send<SearchResponse>(accountId, {
       op: 'search',
       method: 'POST',
-      path: `/crm/v3/objects/${segment}/search`,
+      path: paths.search(segment),
       bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
       body: {
         filterGroups: [{ filters: [{ propertyName: 'createdate', operator: 'GTE', value: String(since.getTime()) }] }],

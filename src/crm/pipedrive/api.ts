@@ -59,6 +59,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     classify: pipedriveClassify,
     timeouts: options.timeouts,
     maxWaitMs: options.maxWaitMs,
+    credentialsFor: options.credentialsFor,
   });
   const fields = createFieldDirectory(http);
   const mapped = mappedProperties(options.mapping);

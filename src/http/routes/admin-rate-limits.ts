@@ -21,8 +21,8 @@ const releaseRoute = createRoute({
     params: z.object({
       key: z
         .string()
-        .regex(/^(hubspot|pipedrive|generic):[A-Za-z0-9:_-]{1,120}$/, 'must be a rate-limit key such as pipedrive:cred-1a2b3c4d5e6f')
-        .openapi({ param: { name: 'key', in: 'path' }, example: 'pipedrive:cred-1a2b3c4d5e6f' }),
+        .regex(/^(hubspot|pipedrive|generic):[A-Za-z0-9:_-]{1,120}$/, 'must be a rate-limit key such as pipedrive:12345')
+        .openapi({ param: { name: 'key', in: 'path' }, example: 'pipedrive:12345' }),
     }),
   },
   responses: {

@@ -6,9 +6,8 @@ import { enrichments } from '../../../src/db/schema.js';
 import { createPipeline } from '../../../src/jobs/pipeline.js';
 import type { JobOutcome, JobRow } from '../../../src/jobs/types.js';
 import { testConfig } from '../../support/app.js';
-import { flavours } from '../../support/db.js';
 import { cbsProperties } from '../../support/fakes/hubspot-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount, useHubspotFake } from '../../support/crm.js';
+import { crmKit, hubspotMatrix, makeJobs, realEnrichment, uniqueAccount, useHubspotFake } from '../../support/crm.js';
 
 /**
  * A HubSpot batch read that cannot return every record: the lead it could not read gets
@@ -24,7 +23,8 @@ const outcomeText = (m: Map<number, JobOutcome>) => JSON.stringify([...m.entries
 
 /**
  * A loopback HubSpot that answers a batch read without saying why a record is absent:
- * it forwards to the fake and drops the 207's `errors` (a 200 with fewer results).
+ * it forwards to the fake and drops the `errors` of a 207 (v3) or of a 200 (2026-09): a
+ * 200 with fewer results and no reason.
  */
 async function startSilentBatchRead(target: string): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
@@ -37,7 +37,7 @@ async function startSilentBatchRead(target: string): Promise<{ url: string; clos
     });
     let status = upstream.status;
     let text = await upstream.text();
-    if (req.url?.endsWith('/batch/read') && status === 207) {
+    if (req.url?.endsWith('/batch/read') && (status === 207 || status === 200)) {
       const { errors: _dropped, numErrors: _n, ...rest } = JSON.parse(text) as Record<string, unknown>;
       status = 200;
       text = JSON.stringify(rest);
@@ -53,12 +53,12 @@ async function startSilentBatchRead(target: string): Promise<{ url: string; clos
   };
 }
 
-describe.each(flavours)('HubSpot batch read with a record it cannot return, on %s', (flavour) => {
+describe.each(hubspotMatrix)('HubSpot batch read with a record it cannot return, on %s, API %s', (flavour, version) => {
   const fakes = useHubspotFake(flavour, TOKEN);
 
 
   function pipelineAt(baseUrl: string) {
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: baseUrl });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: baseUrl, HUBSPOT_API_VERSION: version });
     return createPipeline({ database: fakes.database, config, enrichment, ...crmKit(fakes.database, config) });
   }
   const company = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
@@ -78,13 +78,16 @@ describe.each(flavours)('HubSpot batch read with a record it cannot return, on %
     return { ids, batch };
   }
 
-  it('a record HubSpot reports not found (207) is dead-lettered alone; the others are read and written in the same batch', async () => {
+  it('a record HubSpot reports not found (207 on v3, 200 + errors[] on 2026-09) is dead-lettered alone; the others are read and written in the same batch', async () => {
     const { ids, batch } = await batchWithAHole('7310');
     const readsBefore = fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length;
 
     const outcomes = await pipelineAt(fakes.hubspot.url)(batch, signal);
 
     expect(fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).length - readsBefore, 'one batch read for all three').toBe(1);
+    const read = fakes.hubspot.requests.filter((r) => r.path.endsWith('/batch/read')).at(-1)!;
+    expect(read.path).toBe(version === 'v3' ? '/crm/v3/objects/companies/batch/read' : `/crm/objects/${version}/companies/batch/read`);
+    expect(read.status, 'the answer shape of this version').toBe(version === 'v3' ? 207 : 200);
     expect(batch.map((j) => outcomes.get(j.id)?.kind), outcomeText(outcomes)).toEqual(['done', 'dead', 'done']);
     expect((outcomes.get(batch[1].id) as { error: string }).error).toMatch(/NOT_FOUND/);
     expect(cbsProperties(fakes.hubspot.cards.get(`company:${ids[0]}`)!).cbs_sbi_code).toBe('1071');

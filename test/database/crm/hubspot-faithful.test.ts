@@ -9,9 +9,9 @@ import type { JobOutcome } from '../../../src/jobs/types.js';
 import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
+import { crmKit, hubspotMatrix, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
 
 /** Issue 16 against the faithful fake HubSpot: scopes, whole-batch 400s, the default limit, the account's time zone. */
 
@@ -21,15 +21,13 @@ const signal = new AbortController().signal;
 const text = (m: Map<number, JobOutcome>) => JSON.stringify([...m.entries()]);
 const company = (accountId: string, objectId: string) => ({ source: 'hubspot' as const, accountId, objectType: 'company', objectId });
 
-/** The scopes the HubSpot guide (docs/crm-hubspot.md, "Steps") tells people to tick. */
-function readmeScopes(): string[] {
-  const readme = readFileSync(new URL('../../../docs/crm-hubspot.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Steps'), readme.indexOf('## Check it'));
-  const step1 = section.slice(section.indexOf('1.'), section.indexOf('\n2.'));
-  return [...step1.matchAll(/`((?:crm\.[a-z.]+)|oauth)`/g)].map((m) => m[1]);
+/** The scopes the shipped HubSpot app asks for (hubspot-app/src/app/app-hsmeta.json; the guide lists the same, test/unit/crm/hubspot-app.test.ts). */
+function appScopes(): string[] {
+  const meta = JSON.parse(readFileSync(new URL('../../../hubspot-app/src/app/app-hsmeta.json', import.meta.url), 'utf8'));
+  return meta.config.auth.requiredScopes;
 }
 
-describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
+describe.each(hubspotMatrix)('HubSpot as documented on %s, API %s', (flavour, version) => {
   let database: TestDatabase;
   const fakes: FakeHubspot[] = [];
   const fake = async (opts: Parameters<typeof startFakeHubspot>[0] = {}) => {
@@ -38,7 +36,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     return f;
   };
   const kitFor = (hubspot: FakeHubspot) => {
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url, HUBSPOT_API_VERSION: version });
     const kit = crmKit(database, config);
     return { kit, run: createPipeline({ database, config, enrichment, ...kit }) };
   };
@@ -50,8 +48,8 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     await database?.drop();
   });
 
-  it('with exactly the README scopes, crm:ensure and a contact write succeed', async () => {
-    const scopes = readmeScopes();
+  it('with exactly the app scopes, crm:ensure, single and batch reads and writes, the sweep search and the account details succeed', async () => {
+    const scopes = appScopes();
     expect(scopes.length).toBeGreaterThan(4);
     const hubspot = await fake({ scopes, ensured: false });
     const { kit, run } = kitFor(hubspot);
@@ -62,7 +60,19 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     const [job] = await makeJobs(database, [{ source: 'hubspot', accountId: account, objectType: 'contact', objectId: '7001' }]);
     const outcomes = await run([job], signal);
     expect(outcomes.get(job.id), text(outcomes)).toMatchObject({ kind: 'done', detail: { writeStatus: 'written' } });
+    // A batch (batch read + batch update), the catch-up search and the account check.
+    for (const id of ['7002', '7003']) hubspot.seed('company', id, { name: `Bedrijf ${id}`, sbi_code: '62.01', numberofemployees: '12' });
+    const batch = await makeJobs(database, ['7002', '7003'].map((id) => company(account, id)));
+    const batchOutcomes = await run(batch, signal);
+    expect(batch.map((j) => batchOutcomes.get(j.id)?.kind), text(batchOutcomes)).toEqual(['done', 'done']);
+    const adapter = kit.crm.adapter('hubspot')!;
+    const listed = await adapter.listSince!(account, 'company', new Date(Date.now() - 3_600_000), 10);
+    expect(listed.leads.map((l) => l.ref.objectId)).toEqual(expect.arrayContaining(['7002', '7003']));
+    expect(await adapter.ownAccount!()).toBe('147000001');
+    const ops = new Set(hubspot.requests.map((r) => `${r.method} ${r.path.replace(/\/\d+$/, '/{id}')}`));
+    for (const op of ['PATCH', 'batch/read', 'batch/update', 'search', 'details', 'groups']) expect([...ops].some((o) => o.includes(op)), `${op} in ${[...ops].join(', ')}`).toBe(true);
     expect(hubspot.count(403), 'no call was refused for a missing scope').toBe(0);
+    expect([...hubspot.versions], 'every path on the configured API version').toEqual([version]);
   });
 
   it('a missing scope is named in the error', async () => {
@@ -90,6 +100,7 @@ describe.each(flavours)('HubSpot as documented on %s', (flavour) => {
     expect(hubspot.cards.get('company:6102')!.cbs_sbi_code).toBeUndefined();
     const rows = await database.db.select().from(enrichments).where(eq(enrichments.jobId, batch[0].id));
     expect(rows[0].writeStatus).toBe('written');
+    expect([...hubspot.versions]).toEqual([version]);
   });
 
   it('starts at the lowest documented limit (100 / 10 s) and follows the headers up', async () => {

@@ -8,9 +8,10 @@ import { createPipeline } from '../../../src/jobs/pipeline.js';
 import type { JobOutcome } from '../../../src/jobs/types.js';
 import { jobsWaitingForSetup, setupReadiness } from '../../../src/ops/crm-setup.js';
 import { memoryLogger, testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { cbsProperties, type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
+import { hubspotPaths } from '../../../src/crm/hubspot/paths.js';
+import { crmKit, hubspotMatrix, makeJobs, realEnrichment, uniqueAccount } from '../../support/crm.js';
 
 /**
  * A HubSpot account whose admin never ran `crm:ensure`: the write path creates
@@ -22,7 +23,8 @@ const TOKEN = 'pat-eu1-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const enrichment = realEnrichment();
 const ALL_SCOPES = ['crm.objects.companies.read', 'crm.objects.companies.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write'];
 
-describe.each(flavours)('HubSpot write-back without the properties on %s', (flavour) => {
+describe.each(hubspotMatrix)('HubSpot write-back without the properties on %s, API %s', (flavour, version) => {
+  const paths = hubspotPaths(version);
   let database: TestDatabase;
   let hubspot: FakeHubspot | undefined;
   beforeAll(async () => {
@@ -40,7 +42,7 @@ describe.each(flavours)('HubSpot write-back without the properties on %s', (flav
   const ref = (accountId: string, objectType: 'company' | 'contact', objectId: string) => ({ source: 'hubspot' as const, accountId, objectType, objectId });
   const text = (m: Map<number, JobOutcome>) => JSON.stringify([...m.entries()]);
   function pipeline(fake: FakeHubspot, logs = memoryLogger()) {
-    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: fake.url });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: fake.url, HUBSPOT_API_VERSION: version });
     const kit = crmKit(database, config, logs.logger());
     return createPipeline({ database, config, enrichment, ...kit });
   }
@@ -49,7 +51,7 @@ describe.each(flavours)('HubSpot write-back without the properties on %s', (flav
   it('the fake answers a write naming a missing property as HubSpot does: 400 VALIDATION_ERROR with PROPERTY_DOESNT_EXIST', async () => {
     hubspot = await startFakeHubspot({ token: TOKEN, ensured: false });
     hubspot.seed('company', '1', { name: 'X' });
-    const res = await fetch(`${hubspot.url}/crm/v3/objects/companies/1`, {
+    const res = await fetch(`${hubspot.url}${paths.object('companies', '1')}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ properties: { cbs_sbi_code: '62.01' } }),
@@ -78,15 +80,15 @@ describe.each(flavours)('HubSpot write-back without the properties on %s', (flav
     for (const segment of ['companies', 'contacts']) {
       expect(hubspot.groups.get(segment)?.has('verrijk')).toBe(true);
       for (const f of CARD_FIELDS) expect(hubspot.properties.get(segment)?.has(f), `${segment}.${f}`).toBe(true);
-      expect(posts(hubspot, `/crm/v3/properties/${segment}`)).toBe(CARD_FIELDS.length);
+      expect(posts(hubspot, paths.properties(segment))).toBe(CARD_FIELDS.length);
     }
 
     // Once per account: the next lead is written without a single property request.
-    const propertyCalls = hubspot.requests.filter((r) => r.path.startsWith('/crm/v3/properties/')).length;
+    const propertyCalls = hubspot.requests.filter((r) => r.path.startsWith(paths.properties(''))).length;
     hubspot.seed('company', '14', { name: 'Nog een B.V.', sbi_code: '4711' });
     const [next] = await makeJobs(database, [ref(account, 'company', '14')]);
     expect((await run([next], signal)).get(next.id)?.kind).toBe('done');
-    expect(hubspot.requests.filter((r) => r.path.startsWith('/crm/v3/properties/')).length).toBe(propertyCalls);
+    expect(hubspot.requests.filter((r) => r.path.startsWith(paths.properties(''))).length).toBe(propertyCalls);
   });
 
   it('without the schema scope: one log line, the jobs wait (not dead), readiness warns; written once the properties exist', async () => {
@@ -119,9 +121,9 @@ describe.each(flavours)('HubSpot write-back without the properties on %s', (flav
 
     // A second lead of the same account: refused from the remembered answer, no second log line.
     const [second] = await makeJobs(database, [ref(account, 'company', '32')]);
-    const propertyPostsBefore = hubspot.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/properties/')).length;
+    const propertyPostsBefore = hubspot.requests.filter((r) => r.method === 'POST' && r.path.startsWith(paths.properties(''))).length;
     expect((await run([second], signal)).get(second.id)).toMatchObject({ kind: 'retry', error: expect.stringContaining(SETUP_WAIT_PREFIX) });
-    expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/properties/')).length).toBe(propertyPostsBefore);
+    expect(hubspot.requests.filter((r) => r.method === 'POST' && r.path.startsWith(paths.properties(''))).length).toBe(propertyPostsBefore);
     expect(logs.lines.filter((l) => l.includes('crm.schemas.companies.write') && l.includes('"level":"error"')).length, logs.lines.join('\n')).toBe(1);
 
     // Someone runs crm:ensure with a token that may (here: the properties appear); the next attempt writes.

@@ -75,3 +75,12 @@ export function searchRecords(pool: SearchRecord[], body: Record<string, any>): 
   const next = offset + size < hits.length ? { paging: { next: { after: String(offset + size) } } } : {};
   return { status: 200, body: { total: hits.length, results: page, ...next } };
 }
+
+/** `/crm/v3/objects/companies/1` and `/crm/objects/2026-09/companies/1` alike: the API family, segment, rest and version. */
+export function matchCrmPath(path: string): { kind: string; segment: string; rest?: string; version: string } | undefined {
+  const legacy = path.match(/^\/crm\/v3\/(objects|properties)\/([a-z]+)(?:\/(.+))?$/);
+  if (legacy) return { kind: legacy[1], segment: legacy[2], rest: legacy[3], version: 'v3' };
+  const dated = path.match(/^\/crm\/(objects|properties)\/(\d{4}-\d{2})\/([a-z]+)(?:\/(.+))?$/);
+  if (dated) return { kind: dated[1], segment: dated[3], rest: dated[4], version: dated[2] };
+  return undefined;
+}

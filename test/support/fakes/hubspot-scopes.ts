@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Reply } from './crm-fake-base.js';
+import { matchCrmPath } from './hubspot-records.js';
 
 /**
  * The scopes HubSpot checks per endpoint, and its 403 for a token without
@@ -28,9 +29,9 @@ export const ALL_VERRIJK_SCOPES = [
 /** The scope one request needs, or undefined for routes without a check. */
 export function requiredScope(method: string, path: string): string | undefined {
   if (path.startsWith('/account-info/')) return 'oauth';
-  const m = path.match(/^\/crm\/v3\/(objects|properties)\/(companies|contacts)(?:\/(.+))?$/);
-  if (!m) return undefined;
-  const [, kind, segment, rest] = m;
+  const m = matchCrmPath(path);
+  if (!m || !['companies', 'contacts'].includes(m.segment)) return undefined;
+  const { kind, segment, rest } = m;
   if (kind === 'properties') return `crm.schemas.${segment}.${method === 'GET' ? 'read' : 'write'}`;
   // Batch read and search are POSTs that only read.
   const reads = method === 'GET' || rest === 'batch/read' || rest === 'search';

@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { CARD_FIELDS } from '../../../src/enrich/types.js';
 import { type FakeBase, type FakeContext, type Reply, notFound, startFakeBase } from './crm-fake-base.js';
 import { ALL_VERRIJK_SCOPES, missingScopes, requiredScope } from './hubspot-scopes.js';
-import { type PropertyDef, type SearchRecord, invalidValue, searchRecords } from './hubspot-records.js';
+import { type PropertyDef, type SearchRecord, invalidValue, matchCrmPath, searchRecords } from './hubspot-records.js';
+import { batchUses207 } from '../../../src/crm/hubspot/paths.js';
 
 /**
- * A fake HubSpot CRM v3 (companies, contacts, batch read/update, properties
+ * A fake HubSpot CRM (companies, contacts, batch read/update, properties
  * and groups, search, account details) keeping records in memory, as the real
  * service documents it (research §1.4–1.6):
+ * - both path families: legacy `/crm/v3/objects/…` and date-versioned
+ *   `/crm/objects/2026-09/…` (`/crm/properties/{v}/…`, `/account-info/{v}/details`);
+ *   a batch with per-record failures answers 207 on v3 and 2026-03, and 200 with
+ *   `errors[]` + `numErrors` from 2026-09 on (the 2026-09 spec declares only 200:
+ *   research crm-apis-2026.md F-H2). `versions` records which were called;
  * - rate-limit headers and 429 bodies with `policyName`; the default window is
  *   the lowest documented one, 100 / 10 s (Free/Starter private apps);
  * - scopes checked per endpoint, 403 MISSING_SCOPES otherwise (hubspot-scopes.ts);
@@ -40,6 +46,8 @@ export interface FakeHubspotOptions {
   timeZone?: string;
   /** The account the token belongs to (`portalId`): in validation messages and the account details. */
   portalId?: number;
+  /** Also accept these bearer tokens (an OAuth install's access tokens, as the fake authorization server issued them). */
+  acceptToken?: (token: string) => boolean;
 }
 
 export type Props = Record<string, string | null>;
@@ -56,6 +64,8 @@ export interface FakeHubspot extends FakeBase {
   defineProperty(segment: 'companies' | 'contacts', name: string, def: PropertyDef): void;
   /** The next batch update fails these ids with a per-record error (207). */
   failInBatch(ids: string[], category?: string): void;
+  /** The API versions the requests named (`v3`, `2026-09` …), account details included. */
+  versions: Set<string>;
 }
 
 const SEGMENTS: Record<string, 'company' | 'contact'> = { companies: 'company', contacts: 'contact' };
@@ -92,6 +102,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   const windowMs = opts.windowMs ?? 10_000;
   const limit = opts.limit ?? 100;
 
+  const versions = new Set<string>();
   const isSearch = (method: string, path: string) => method === 'POST' && path.endsWith('/search');
 
   const base = await startFakeBase({
@@ -100,7 +111,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     port: opts.port,
     verbose: opts.verbose,
     exempt: isSearch,
-    authorized: (h) => h.authorization === `Bearer ${token}`,
+    authorized: (h) => h.authorization === `Bearer ${token}` || Boolean(opts.acceptToken?.(String(h.authorization ?? '').replace(/^Bearer\s+/i, ''))),
     unauthorized: {
       status: 401,
       body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION', correlationId: randomUUID() },
@@ -199,13 +210,18 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   }
 
   function route(ctx: FakeContext): Reply {
-    if (ctx.method === 'GET' && ctx.path === '/account-info/v3/details') {
+    const details = ctx.path.match(/^\/account-info\/(v3|\d{4}-\d{2})\/details$/);
+    if (ctx.method === 'GET' && details) {
+      versions.add(details[1]);
       const timeZone = opts.timeZone ?? 'Europe/Amsterdam';
       return { status: 200, body: { portalId, accountType: 'STANDARD', timeZone, companyCurrency: 'EUR', additionalCurrencies: [], dataHostingLocation: 'eu1', uiDomain: 'app-eu1.hubspot.com', utcOffset: '+01:00', utcOffsetMilliseconds: 3_600_000 } };
     }
-    const m = ctx.path.match(/^\/crm\/v3\/(objects|properties)\/([a-z]+)(?:\/(.+))?$/);
+    const m = matchCrmPath(ctx.path);
     if (!m) return notFound(`No route ${ctx.path}`);
-    const [, kind, segment, rest] = m;
+    const { kind, segment, rest, version } = m;
+    versions.add(version);
+    // Per-record failures: 207 on v3 and 2026-03, 200 with errors[] from 2026-09 on.
+    const partial = batchUses207(version) ? 207 : 200;
     const objectType = SEGMENTS[segment];
     if (!objectType) return notFound(`Unknown object type ${segment}`);
     const body = (ctx.body ?? {}) as Record<string, any>;
@@ -245,7 +261,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         else missing.push(String(input.id));
       }
       const errors = missing.length ? [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some records', context: { ids: missing } }] : [];
-      return { status: errors.length ? 207 : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
+      return { status: errors.length ? partial : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
     }
     if (ctx.method === 'POST' && rest === 'batch/update') {
       const inputs: Array<{ id: unknown; properties?: Record<string, unknown> }> = body.inputs ?? [];
@@ -277,7 +293,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
         write(objectType, id, input.properties ?? {});
         results.push(record(objectType, id, Object.keys(input.properties ?? {})));
       }
-      return { status: errors.length ? 207 : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
+      return { status: errors.length ? partial : 200, body: { status: 'COMPLETE', results, ...(errors.length ? { errors, numErrors: errors.length } : {}) } };
     }
     if (ctx.method === 'POST' && rest === 'search') {
       const pool: SearchRecord[] = [];
@@ -320,6 +336,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
     failInBatch(ids: string[], category = 'INTERNAL_ERROR') {
       batchFailures = { ids: new Set(ids), category };
     },
+    versions,
   });
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSecretBox, keyIdOf, SecretBoxError } from '../../../src/accounts/secret-box.js';
-import { loadConfig, parseKey } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config.js';
+import { parseKey } from '../../../src/secret-key.js';
 
 describe('secret box (AES-256-GCM)', () => {
   const key = randomBytes(32);
