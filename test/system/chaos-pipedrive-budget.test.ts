@@ -12,7 +12,7 @@ import { loadMapping, cardToProperties } from '../../src/crm/mapping.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { LeadInput } from '../../src/enrich/types.js';
 import { leadMix } from '../support/harness/leads.js';
-import { sleep } from '../support/harness/proc.js';
+import { deliverWebhook } from '../support/harness/deliver.js';
 import { Checks, closeRun, jobsPerLead, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
 import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
@@ -85,13 +85,7 @@ async function pipedriveBudgetPhase(): Promise<Checks<Check>> {
           data: { id: d.id, name: fake.cards.get(String(d.id))?.name, custom_fields: {} },
           previous: null,
         });
-        for (;;) {
-          const res = await fetch(`${service.url}/webhooks/pipedrive`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: auth } }).catch(() => undefined);
-          await res?.arrayBuffer();
-          if (res?.ok) break;
-          if (res && res.status < 500) throw new Error(`webhook refused: ${res.status}`);
-          await sleep(100);
-        }
+        await deliverWebhook(`${service.url}/webhooks/pipedrive`, () => ({ body, headers: { 'content-type': 'application/json', authorization: auth } }));
       }
     };
     await Promise.all(Array.from({ length: 4 }, send));

@@ -20,9 +20,11 @@ export interface DeliveryOptions {
   pauseMs?: number;
 }
 
-export async function deliverWebhook(url: string, request: () => RequestInit, options: DeliveryOptions = {}): Promise<void> {
+/** `to` is the URL, or a function giving it per try (a run that restarts its service gets a new port). */
+export async function deliverWebhook(to: string | (() => string), request: () => RequestInit, options: DeliveryOptions = {}): Promise<void> {
   let failures = 0;
   for (;;) {
+    const url = typeof to === 'string' ? to : to();
     let why: string;
     try {
       const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(10_000), ...request() });
