@@ -103,6 +103,41 @@ export function useHubspotFake(flavour: Flavour, token: string): HubspotFakes {
   return fakes;
 }
 
+export interface HubspotPortal {
+  database: TestDatabase;
+  /** The fake of the current test's portal (the one `portal()` last started). */
+  hubspot: FakeHubspot;
+  /**
+   * A fresh portal id (`base` plus a random part) and a fake HubSpot whose token belongs to it,
+   * replacing the last test's; returns the id and a config and kit pointing at that fake.
+   */
+  portal(base: number): Promise<{ portal: string; config: Config; kit: CrmKit }>;
+}
+
+/**
+ * A test database and, per test, a fake HubSpot of a portal of its own, for the catch-up sweep's
+ * tests: the sweep lists the portal the token belongs to (account details), never one a webhook
+ * merely named (review 2026-12, M3), so each test's token must belong to its own portal.
+ */
+export function useHubspotPortal(flavour: Flavour, token: string): HubspotPortal {
+  const fakes = {} as HubspotPortal;
+  beforeAll(async () => {
+    fakes.database = await createTestDatabase(flavour);
+  });
+  afterAll(async () => {
+    await fakes.hubspot?.close();
+    await fakes.database?.drop();
+  });
+  fakes.portal = async (base) => {
+    const portal = String(base + Math.floor(Math.random() * 1_000_000));
+    await fakes.hubspot?.close();
+    fakes.hubspot = await startFakeHubspot({ token, portalId: Number(portal) });
+    const config = testConfig({ HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_URL: fakes.hubspot.url });
+    return { portal, config, kit: crmKit(fakes.database, config) };
+  };
+  return fakes;
+}
+
 /** A test database and the three CRM fakes for one describe block (started in beforeAll, stopped in afterAll). */
 export function useCrmFakes(flavour: Flavour, options: { hubspotEnsured?: boolean } = {}): CrmFakes {
   const fakes = {} as CrmFakes;

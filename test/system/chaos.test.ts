@@ -15,13 +15,13 @@
  */
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows } from '../../src/db/client.js';
-import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PORTAL, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery } from '../support/harness/hubspot.js';
+import { hubspotDedupeKey, HARNESS_HUBSPOT_SECRET, HARNESS_PUBLIC_URL, companyInput, creationEvent, injectRandomFailures, seedCompanies, signedHubspotDelivery, startHarnessHubspot } from '../support/harness/hubspot.js';
 import { seededRandom } from '../support/harness/leads.js';
 import { sleep } from '../support/harness/proc.js';
 import { Checks, cardDifferences, closeRun, expectedHubspotCard, jobsPerLead, lostEvents, serviceEnricher, waitForQuiet } from '../support/harness/verdict.js';
+import { deliverWebhook } from '../support/harness/deliver.js';
 import { describeRun, runLog } from '../support/harness/describe-run.js';
 import { createPostgresDatabase, dropPostgresDatabase } from '../support/db.js';
-import { startFakeHubspot } from '../support/fakes/hubspot-server.js';
 import { type SpawnedService, spawnService } from '../support/spawn-service.js';
 
 const WEBHOOKS = 2_000;
@@ -39,7 +39,7 @@ const log = runLog('chaos');
 async function main(): Promise<Checks<Check>> {
   const started = Date.now();
   const random = seededRandom(2024);
-  const fake = await startFakeHubspot({ limit: LIMIT, windowMs: WINDOW_MS, portalId: Number(HARNESS_PORTAL) });
+  const fake = await startHarnessHubspot({ limit: LIMIT, windowMs: WINDOW_MS });
   const unique = Math.round(WEBHOOKS * (1 - DUPLICATE_SHARE));
   const companies = seedCompanies(fake, unique);
   // Every company once, 10% of them a second time (HubSpot redelivers with another attempt number), shuffled.
@@ -82,19 +82,11 @@ async function main(): Promise<Checks<Check>> {
     const send = async () => {
       while (next < deliveries.length) {
         const d = deliveries[next++];
-        for (;;) {
-          const { body, headers } = signedHubspotDelivery([creationEvent(d.id, d.eventId, d.attempt)]);
-          try {
-            const res = await fetch(`${service.url}/webhooks/hubspot`, { method: 'POST', body, headers, signal: AbortSignal.timeout(10_000) });
-            await res.arrayBuffer();
-            if (res.ok) break;
-            if (res.status < 500) throw new Error(`webhook refused: ${res.status}`);
-          } catch (err) {
-            if ((err as Error).message.startsWith('webhook refused')) throw err;
-          }
-          sendFailures++;
-          await sleep(100);
-        }
+        await deliverWebhook(
+          () => `${service.url}/webhooks/hubspot`,
+          () => signedHubspotDelivery([creationEvent(d.id, d.eventId, d.attempt)]),
+          { onFailure: () => sendFailures++ },
+        );
         acked++;
       }
     };

@@ -1,13 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCatchup } from '../../../src/jobs/catchup.js';
 import { parseHubSpotEvents } from '../../../src/crm/hubspot/webhook.js';
 import { jobs, syncCursors } from '../../../src/db/schema.js';
 import { recordWebhook } from '../../../src/jobs/intake.js';
-import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { startFakeHubspot, type FakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit } from '../../support/crm.js';
+import { flavours } from '../../support/db.js';
+import { useHubspotPortal } from '../../support/crm.js';
 
 /**
  * Review 2026-12, M5: one HubSpot record with a future `createdate` moved the
@@ -17,38 +15,21 @@ import { crmKit } from '../../support/crm.js';
 const TOKEN = 'pat-eu1-catchup-cursor-0123456789';
 
 describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavour) => {
-  let database: TestDatabase;
-  let hubspot: FakeHubspot;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-  });
-  afterAll(async () => {
-    await hubspot?.close();
-    await database?.drop();
-  });
-
-  // The sweep lists the portal the token belongs to (account details), never one a webhook merely
-  // named (review 2026-12, M3): each test gets a fake HubSpot whose token belongs to its own portal.
-  const fakeFor = async (portal: string) => {
-    await hubspot?.close();
-    hubspot = await startFakeHubspot({ token: TOKEN, portalId: Number(portal) });
-  };
+  const fakes = useHubspotPortal(flavour, TOKEN);
 
   const arrived = (portal: string, objectId: number) =>
     recordWebhook(
-      database,
+      fakes.database,
       'hubspot',
       parseHubSpotEvents([{ eventId: objectId, subscriptionId: 1, portalId: Number(portal), occurredAt: Date.now(), subscriptionType: 'company.creation', objectId }]),
     );
   const cursorOf = async (portal: string) =>
-    (await database.db.select().from(syncCursors).where(eq(syncCursors.key, `catchup:hubspot:${portal}:company`)))[0]?.cursor;
-  const jobIds = async (portal: string) => (await database.db.select().from(jobs).where(eq(jobs.accountId, portal))).map((j) => j.objectId).sort();
+    (await fakes.database.db.select().from(syncCursors).where(eq(syncCursors.key, `catchup:hubspot:${portal}:company`)))[0]?.cursor;
+  const jobIds = async (portal: string) => (await fakes.database.db.select().from(jobs).where(eq(jobs.accountId, portal))).map((j) => j.objectId).sort();
 
   it('lists a record from the future but keeps the cursor at the sweep, so a later lost lead is still found', async () => {
-    const portal = String(70_000_000 + Math.floor(Math.random() * 1_000_000));
-    await fakeFor(portal);
-    const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
-    const kit = crmKit(database, cfg);
+    const { portal, kit } = await fakes.portal(70_000_000);
+    const { database, hubspot } = fakes;
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger });
     await arrived(portal, 8801);
     hubspot.seed('company', '8801', { name: 'Arrived BV' }, new Date(Date.now() - 60_000));
@@ -65,10 +46,8 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
   });
 
   it('takes a cursor already stored ahead of the clock back to now', async () => {
-    const portal = String(60_000_000 + Math.floor(Math.random() * 1_000_000));
-    await fakeFor(portal);
-    const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
-    const kit = crmKit(database, cfg);
+    const { portal, kit } = await fakes.portal(60_000_000);
+    const { database, hubspot } = fakes;
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger });
     await arrived(portal, 8901);
     await database.db.insert(syncCursors).values({ key: `catchup:hubspot:${portal}:company`, cursor: '2099-01-01T00:00:00.000Z', ok: true, updatedAt: new Date() });
@@ -80,10 +59,8 @@ describe.each(flavours)('catch-up cursor never passes the clock, on %s', (flavou
   });
 
   it('M4: a sweep whose CRM never answers ends at its deadline, recorded as failed, and the next sweep runs', async () => {
-    const portal = String(50_000_000 + Math.floor(Math.random() * 1_000_000));
-    await fakeFor(portal);
-    const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
-    const kit = crmKit(database, cfg);
+    const { portal, kit } = await fakes.portal(50_000_000);
+    const { database, hubspot } = fakes;
     const catchup = createCatchup({ database, crm: kit.crm, logger: kit.logger, deadlineMs: 1_000 });
     await arrived(portal, 8701);
     hubspot.fail({ hang: true, match: /search$/, times: 1_000 });

@@ -1,14 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCatchup } from '../../../src/jobs/catchup.js';
 import { parseHubSpotEvents } from '../../../src/crm/hubspot/webhook.js';
 import { jobs } from '../../../src/db/schema.js';
 import { recordWebhook } from '../../../src/jobs/intake.js';
 import { enqueueJobs } from '../../../src/jobs/queue.js';
-import { testConfig } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
-import { crmKit } from '../../support/crm.js';
+import { flavours } from '../../support/db.js';
+import { useHubspotPortal } from '../../support/crm.js';
 
 /**
  * The catch-up sweep's "lead already has a job" filter (src/jobs/catchup.ts). The creation
@@ -21,26 +19,11 @@ import { crmKit } from '../../support/crm.js';
 const TOKEN = 'pat-eu1-catchup-known-0123456789';
 
 describe.each(flavours)('catch-up leaves leads that already have a job alone, on %s', (flavour) => {
-  let database: TestDatabase;
-  let hubspot: FakeHubspot;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-  });
-  afterAll(async () => {
-    await hubspot?.close();
-    await database?.drop();
-  });
-
-  // The sweep lists the portal the token belongs to (account details), never one a webhook merely
-  // named (review 2026-12, M3): each test gets a fake HubSpot whose token belongs to its own portal.
-  const fakeFor = async (portal: string) => {
-    await hubspot?.close();
-    hubspot = await startFakeHubspot({ token: TOKEN, portalId: Number(portal) });
-  };
+  const fakes = useHubspotPortal(flavour, TOKEN);
 
   it('enqueues only the lead with no job; a property-change job and an admin re-enrich job count as known', async () => {
-    const portal = String(80_000_000 + Math.floor(Math.random() * 1_000_000));
-    await fakeFor(portal);
+    const { portal, kit } = await fakes.portal(80_000_000);
+    const { database, hubspot } = fakes;
     const t0 = Date.now() - 60_000;
     hubspot.seed('company', '8101', { name: 'Changed BV' }, new Date(t0 + 1_000));
     hubspot.seed('company', '8102', { name: 'Reenriched BV' }, new Date(t0 + 2_000));
@@ -58,8 +41,6 @@ describe.each(flavours)('catch-up leaves leads that already have a job alone, on
     // 8102: a job with no webhook event behind it, as the admin re-enrich makes one.
     await enqueueJobs(database.db, [{ ref: { source: 'hubspot', accountId: portal, objectType: 'company', objectId: '8102' }, reason: 'reenrich', payload: { lead: {}, event: { type: 'reenrich' } } }]);
 
-    const cfg = testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url });
-    const kit = crmKit(database, cfg);
     const report = await createCatchup({ database, crm: kit.crm, logger: kit.logger }).runOnce();
 
     expect(report.ran).toBe(true);

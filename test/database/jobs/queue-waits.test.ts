@@ -1,10 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jobs } from '../../../src/db/schema.js';
 import { type JobHistoryEntry, claimJobs, finishJob, requeueJobs } from '../../../src/jobs/queue.js';
 import { queryRows } from '../../../src/db/client.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { flavours } from '../../support/db.js';
 import { enqueueTestJob } from '../../support/factories.js';
+import { useEmptyQueue } from '../../support/jobs.js';
 
 /**
  * Review 2026-12: M6 (a CRM answering 429 for ever kept its jobs alive for ever,
@@ -13,21 +14,12 @@ import { enqueueTestJob } from '../../support/factories.js';
  */
 
 describe.each(flavours)('waits on a CRM limit, on %s', (flavour) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-  beforeEach(async () => {
-    await database.db.delete(jobs);
-  });
+  const queue = useEmptyQueue(flavour);
   afterEach(() => {
     vi.restoreAllMocks();
   });
 
-  const db = () => database.db;
+  const db = () => queue.database.db;
   const row = async (id: number) => (await db().select().from(jobs).where(eq(jobs.id, id)))[0];
   const wait = (ms = 0) => ({ kind: 'retry' as const, error: '429 TEN_SECONDLY_ROLLING', notBefore: new Date(Date.now() + ms), waiting: true });
   const backoff = { baseMs: 10, capMs: 10, windowMs: 60_000, waitWindowMs: 60_000 };

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobs } from '../../../src/db/schema.js';
 import {
   type JobHistoryEntry,
@@ -15,23 +15,14 @@ import {
   sweepExpiredLeases,
 } from '../../../src/jobs/queue.js';
 import { MAX_LEASE_LOSSES } from '../../../src/jobs/retry-policy.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { flavours } from '../../support/db.js';
 import { enqueueTestJob, uniqueRef } from '../../support/factories.js';
+import { useEmptyQueue } from '../../support/jobs.js';
 
 describe.each(flavours)('queue on %s', (flavour) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour);
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
   // Every test starts from an empty queue: claims pick the oldest ready job of any account.
-  beforeEach(async () => {
-    await database.db.delete(jobs);
-  });
-
-  const db = () => database.db;
+  const queue = useEmptyQueue(flavour);
+  const db = () => queue.database.db;
   const row = async (id: number) => (await db().select().from(jobs).where(eq(jobs.id, id)))[0];
   const history = async (id: number) => (await row(id)).history as JobHistoryEntry[];
 
@@ -83,10 +74,11 @@ describe.each(flavours)('queue on %s', (flavour) => {
 
   it('takes over a job whose lease expired and notes it in the history', async () => {
     const { id } = await enqueueTestJob(db());
-    const [first] = await claimJobs(db(), { workerId: 'crashed', limit: 1, leaseMs: 100 });
-    // Not before the lease runs out, and not before the sweep queued it again.
+    const [first] = await claimJobs(db(), { workerId: 'crashed', limit: 1, leaseMs: 60_000 });
+    // Not before the lease runs out, and not before the sweep queued it again. The lease is ended by
+    // hand: a 100 ms lease could run out between two statements on a loaded machine (issue 28).
     expect(await sweepExpiredLeases(db())).toEqual({ requeued: 0, dead: 0 });
-    await new Promise((r) => setTimeout(r, 150));
+    await db().update(jobs).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(jobs.id, id));
     expect(await claimJobs(db(), { workerId: 'rescuer', limit: 1, leaseMs: 60_000 })).toEqual([]);
     expect(await sweepExpiredLeases(db())).toEqual({ requeued: 1, dead: 0 });
     expect(await row(id)).toMatchObject({ status: 'queued', lockedBy: null, lockedUntil: null, attempts: 1 });

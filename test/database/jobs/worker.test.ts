@@ -1,63 +1,31 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobs } from '../../../src/db/schema.js';
-import { createLogger } from '../../../src/logger.js';
-import { createMetrics } from '../../../src/metrics.js';
 import type { JobHistoryEntry } from '../../../src/jobs/queue.js';
 import type { JobOutcome, JobProcessor, JobRow } from '../../../src/jobs/types.js';
 import { createIntakeGauge } from '../../../src/jobs/intake-gauge.js';
-import { createWorkerPool, type WorkerPoolOptions } from '../../../src/jobs/worker.js';
+import type { WorkerPoolOptions } from '../../../src/jobs/worker.js';
 import { memoryLogger } from '../../support/app.js';
-import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
+import { flavours } from '../../support/db.js';
 import { enqueueTestJob, uniqueRef } from '../../support/factories.js';
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition') {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { testWorkerPool, useEmptyQueue, waitUntil } from '../../support/jobs.js';
 
 const done: JobProcessor = async (batch) => new Map(batch.map((j) => [j.id, { kind: 'done', detail: { by: 'test' } } as JobOutcome]));
 
 describe.each(flavours)('worker pool on %s', (flavour) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(flavour, { poolSize: 10 });
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-  beforeEach(async () => {
-    await database.db.delete(jobs);
-  });
-
-  const pool = (processor: JobProcessor, o: Partial<WorkerPoolOptions> = {}) =>
-    createWorkerPool({
-      database,
-      processor,
-      concurrency: 2,
-      batchSize: 10,
-      leaseMs: 5_000,
-      pollMs: 60_000,
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics(),
-      backoff: { baseMs: 60_000, capMs: 60_000 },
-      ...o,
-    });
-  const statuses = async (ids: number[]) => (await database.db.select().from(jobs).where(inArray(jobs.id, ids))).map((j) => j.status);
+  const queue = useEmptyQueue(flavour, { poolSize: 10 });
+  const pool = (processor: JobProcessor, o: Partial<WorkerPoolOptions> = {}) => testWorkerPool(queue.database, processor, o);
+  const statuses = async (ids: number[]) => (await queue.database.db.select().from(jobs).where(inArray(jobs.id, ids))).map((j) => j.status);
 
   it('wakes promptly on wake(), processes, and logs one line per job outcome', async () => {
     const mem = memoryLogger();
-    const p = pool(done, { logger: mem.logger(), pollMs: 60_000 });
+    const p = pool(done, { logger: mem.logger() });
     p.start();
     // Let the loops find the empty queue and go to sleep on the long poll.
     await new Promise((r) => setTimeout(r, 100));
-    const { id } = await enqueueTestJob(database.db);
+    const { id } = await enqueueTestJob(queue.database.db);
     p.wake();
-    await waitFor(async () => (await statuses([id]))[0] === 'done', 3_000, 'the woken worker');
+    await waitUntil(async () => (await statuses([id]))[0] === 'done', 'the woken worker');
     await p.stop();
     const line = mem.lines.map((l) => JSON.parse(l)).find((l) => l.jobId === id);
     expect(line).toMatchObject({ jobId: id, leadKey: expect.any(String), outcome: 'done', durationMs: expect.any(Number) });
@@ -65,8 +33,8 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
 
   it('retries jobs the processor left out, and the whole batch when it throws', async () => {
     const ref = uniqueRef();
-    const a = await enqueueTestJob(database.db, ref);
-    const b = await enqueueTestJob(database.db, { ...ref, objectId: 'b' });
+    const a = await enqueueTestJob(queue.database.db, ref);
+    const b = await enqueueTestJob(queue.database.db, { ...ref, objectId: 'b' });
     let calls = 0;
     // One loop, so both jobs arrive in one batch.
     const p = pool(async (batch) => {
@@ -76,22 +44,22 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     }, { concurrency: 1 });
     p.start();
     p.wake();
-    await waitFor(async () => {
-      const [r] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    await waitUntil(async () => {
+      const [r] = await queue.database.db.select().from(jobs).where(eq(jobs.id, b.id));
       return r.attempts === 1 && r.status === 'queued';
-    }, 5_000, 'first batch');
+    }, 'first batch');
     expect(await statuses([a.id])).toEqual(['done']);
-    const [rowB] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    const [rowB] = await queue.database.db.select().from(jobs).where(eq(jobs.id, b.id));
     expect(rowB.lastError).toBe('the processor returned no outcome for this job');
     // Make it due again; the processor now throws.
-    await database.db.update(jobs).set({ runAt: new Date(Date.now() - 1000) }).where(eq(jobs.id, b.id));
+    await queue.database.db.update(jobs).set({ runAt: new Date(Date.now() - 1000) }).where(eq(jobs.id, b.id));
     p.wake();
-    await waitFor(async () => {
-      const [r] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    await waitUntil(async () => {
+      const [r] = await queue.database.db.select().from(jobs).where(eq(jobs.id, b.id));
       return r.attempts === 2 && r.status === 'queued';
-    }, 5_000, 'second attempt');
+    }, 'second attempt');
     await p.stop();
-    const [after] = await database.db.select().from(jobs).where(eq(jobs.id, b.id));
+    const [after] = await queue.database.db.select().from(jobs).where(eq(jobs.id, b.id));
     expect(after.lastError).toBe('processor failed: CBS store unavailable');
     expect((after.history as JobHistoryEntry[]).map((h) => h.outcome)).toEqual(['retry', 'retry']);
   });
@@ -99,24 +67,26 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
   it('renews the lease while a slow batch runs, so no other worker takes it over', async () => {
     const ids: number[] = [];
     const ref = uniqueRef();
-    for (let i = 0; i < 4; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `s${i}` })).id);
+    for (let i = 0; i < 4; i++) ids.push((await enqueueTestJob(queue.database.db, { ...ref, objectId: `s${i}` })).id);
     const seen: number[] = [];
     const slow: JobProcessor = async (batch) => {
       seen.push(...batch.map((j) => j.id));
-      await new Promise((r) => setTimeout(r, 2_500));
+      await new Promise((r) => setTimeout(r, 7_500));
       return done(batch, new AbortController().signal);
     };
-    const p1 = pool(slow, { leaseMs: 1_000, pollMs: 50, workerId: 'p1' });
-    const p2 = pool(slow, { leaseMs: 1_000, pollMs: 50, workerId: 'p2' });
+    // The batch outlasts the lease 2.5 times; renewed every second, the lease is lost only if the process
+    // stalls for 2 s (it was 1 s and 0.67 s: a loaded machine's pauses, not a bug, could lose it).
+    const p1 = pool(slow, { leaseMs: 3_000, pollMs: 50, workerId: 'p1' });
+    const p2 = pool(slow, { leaseMs: 3_000, pollMs: 50, workerId: 'p2' });
     p1.start();
     p2.start();
-    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 10_000, 'all done');
+    await waitUntil(async () => (await statuses(ids)).every((s) => s === 'done'), 'all done');
     await Promise.all([p1.stop(), p2.stop()]);
     expect(seen.sort((a, b) => a - b)).toEqual(ids);
   });
 
   it('on stop, lets in-flight batches finish', async () => {
-    const { id } = await enqueueTestJob(database.db);
+    const { id } = await enqueueTestJob(queue.database.db);
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     const p = pool(async (batch) => {
@@ -132,7 +102,7 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
   });
 
   it('on stop, releases what did not finish before the deadline, without counting the attempt', async () => {
-    const { id } = await enqueueTestJob(database.db);
+    const { id } = await enqueueTestJob(queue.database.db);
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     let aborted = false;
@@ -150,7 +120,7 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     await running;
     await p.stop();
     expect(aborted).toBe(true);
-    const [row] = await database.db.select().from(jobs).where(eq(jobs.id, id));
+    const [row] = await queue.database.db.select().from(jobs).where(eq(jobs.id, id));
     expect(row).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
   });
 
@@ -163,38 +133,38 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
       inFlight--;
       return done(batch, signal);
     };
-    const p = pool(slow, { concurrency: 3, batchSize: 5, pollMs: 60_000 });
+    const p = pool(slow, { concurrency: 3, batchSize: 5 });
     p.start();
     // All three loops find the empty queue and sleep on the long poll.
     await new Promise((r) => setTimeout(r, 100));
     const ref = uniqueRef();
     const ids: number[] = [];
-    for (let i = 0; i < 30; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `burst${i}` })).id);
+    for (let i = 0; i < 30; i++) ids.push((await enqueueTestJob(queue.database.db, { ...ref, objectId: `burst${i}` })).id);
     p.wake();
-    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 10_000, '30 jobs done');
+    await waitUntil(async () => (await statuses(ids)).every((s) => s === 'done'), '30 jobs done');
     await p.stop();
     expect(most).toBe(3);
   });
 
   it('dead-letters a job whose last attempt\'s worker died, without running it again', async () => {
-    const { id } = await enqueueTestJob(database.db, uniqueRef(), 1);
+    const { id } = await enqueueTestJob(queue.database.db, uniqueRef(), 1);
     // A worker claimed the job's only attempt and died: its lease ran out a second ago.
-    await database.db.update(jobs).set({ status: 'running', attempts: 1, lockedBy: 'crashed', lockedUntil: new Date(Date.now() - 1000) }).where(eq(jobs.id, id));
+    await queue.database.db.update(jobs).set({ status: 'running', attempts: 1, lockedBy: 'crashed', lockedUntil: new Date(Date.now() - 1000) }).where(eq(jobs.id, id));
     let ran = false;
     const p = pool(async (batch, signal) => {
       ran = true;
       return done(batch, signal);
     }, { pollMs: 50 });
     p.start();
-    await waitFor(async () => (await statuses([id]))[0] === 'dead', 5_000, 'the sweep');
+    await waitUntil(async () => (await statuses([id]))[0] === 'dead', 'the sweep');
     await p.stop();
     expect(ran).toBe(false);
-    const [row] = await database.db.select().from(jobs).where(eq(jobs.id, id));
+    const [row] = await queue.database.db.select().from(jobs).where(eq(jobs.id, id));
     expect(row.lastError).toMatch(/lease expired/);
   });
 
   it('with concurrency 0 (an intake-only instance) takes no job, and stops cleanly', async () => {
-    const { id } = await enqueueTestJob(database.db);
+    const { id } = await enqueueTestJob(queue.database.db);
     let ran = false;
     const p = pool(async (batch, signal) => {
       ran = true;
@@ -211,37 +181,37 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
   it('yields to intake: no claim while webhooks are in flight, but never for longer than yieldMaxMs', async () => {
     const gauge = createIntakeGauge();
     const leave = gauge.enter();
-    const p = pool(done, { intake: gauge, yieldMaxMs: 60_000, pollMs: 20 });
+    const p = pool(done, { intake: gauge, yieldMaxMs: 600_000, pollMs: 20 });
     p.start();
-    const { id } = await enqueueTestJob(database.db);
+    const { id } = await enqueueTestJob(queue.database.db);
     p.wake();
     await new Promise((r) => setTimeout(r, 300));
     expect(await statuses([id])).toEqual(['queued']);
     leave();
-    await waitFor(async () => (await statuses([id]))[0] === 'done', 3_000, 'the job once intake went quiet');
+    await waitUntil(async () => (await statuses([id]))[0] === 'done', 'the job once intake went quiet');
     await p.stop();
 
     // Intake that never stops cannot starve the workers either.
     gauge.enter();
     const bounded = pool(done, { intake: gauge, yieldMaxMs: 100, pollMs: 20 });
     bounded.start();
-    const other = await enqueueTestJob(database.db);
+    const other = await enqueueTestJob(queue.database.db);
     bounded.wake();
-    await waitFor(async () => (await statuses([other.id]))[0] === 'done', 3_000, 'the job despite busy intake');
+    await waitUntil(async () => (await statuses([other.id]))[0] === 'done', 'the job despite busy intake');
     await bounded.stop();
   });
 
   it('under lasting intake, the loops still run every batch (none waits forever)', async () => {
     const gauge = createIntakeGauge();
     gauge.enter(); // intake never goes quiet in this test
-    for (let a = 0; a < 8; a++) await enqueueTestJob(database.db, uniqueRef('generic', `spread-${a}-${Date.now()}`));
+    for (let a = 0; a < 8; a++) await enqueueTestJob(queue.database.db, uniqueRef('generic', `spread-${a}-${Date.now()}`));
     const starts: number[] = [];
     const p = pool(async (batch, signal) => {
       starts.push(performance.now());
       return done(batch, signal);
-    }, { intake: gauge, yieldMaxMs: 800, concurrency: 4, pollMs: 60_000 });
+    }, { intake: gauge, yieldMaxMs: 800, concurrency: 4 });
     p.start();
-    await waitFor(async () => starts.length >= 8, 30_000, 'eight batches');
+    await waitUntil(async () => starts.length >= 8, 'eight batches');
     await p.stop();
     // How far apart they start (800 ms / 4 loops = 200 ms) is the spacer's rule, proven on given instants in
     // test/unit/jobs/start-spacer.test.ts. Measured here, the gaps also held the claim query's latency, which a
@@ -253,7 +223,7 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     const ids: number[] = [];
     for (let a = 0; a < 4; a++) {
       const ref = uniqueRef('generic', `shared-${a}-${Date.now()}`);
-      for (let i = 0; i < 50; i++) ids.push((await enqueueTestJob(database.db, { ...ref, objectId: `m${i}` })).id);
+      for (let i = 0; i < 50; i++) ids.push((await enqueueTestJob(queue.database.db, { ...ref, objectId: `m${i}` })).id);
     }
     const counts = new Map<number, number>();
     const counting: JobProcessor = async (batch: JobRow[]) => {
@@ -265,7 +235,7 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     const p2 = pool(counting, { concurrency: 3, batchSize: 7, pollMs: 50 });
     p1.start();
     p2.start();
-    await waitFor(async () => (await statuses(ids)).every((s) => s === 'done'), 20_000, '200 jobs done');
+    await waitUntil(async () => (await statuses(ids)).every((s) => s === 'done'), '200 jobs done');
     await Promise.all([p1.stop(), p2.stop()]);
     expect(counts.size).toBe(ids.length);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);

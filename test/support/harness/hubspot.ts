@@ -1,5 +1,5 @@
 import type { LeadInput } from '../../../src/enrich/types.js';
-import type { FakeHubspot, Props } from '../fakes/hubspot-server.js';
+import { type FakeHubspot, type FakeHubspotOptions, type Props, startFakeHubspot } from '../fakes/hubspot-server.js';
 import { hubspotV3Headers } from '../signed.js';
 import { leadMix, seededRandom } from './leads.js';
 
@@ -12,6 +12,17 @@ import { leadMix, seededRandom } from './leads.js';
 export const HARNESS_HUBSPOT_SECRET = 'harness-hubspot-client-secret';
 export const HARNESS_PUBLIC_URL = 'https://verrijk.harness.test';
 export const HARNESS_PORTAL = '4242';
+
+/**
+ * The fake HubSpot of a harness run, its token belonging to HARNESS_PORTAL: the portal the deliveries
+ * name. The catch-up sweep lists the portal its token belongs to; with the fake's default portal, a sweep
+ * that fired during a run (every quarter hour by the wall clock, so more often in a run slowed by load)
+ * took the 300 delivered leads for leads of another account it had never heard of and enqueued them all
+ * again: 300 more jobs, skipped as unchanged (the cluster run's "each job ran once", issue 28).
+ */
+export function startHarnessHubspot(options: Omit<FakeHubspotOptions, 'portalId'> = {}): Promise<FakeHubspot> {
+  return startFakeHubspot({ ...options, portalId: Number(HARNESS_PORTAL) });
+}
 
 export interface SeededCompany {
   id: string;
