@@ -16,7 +16,15 @@ describe('LOCKS', () => {
   });
 
   it('keeps the ids the features used before they shared one helper', () => {
-    expect(LOCKS).toEqual({ migration: 727_411_001, cbsRefresh: 727_411_002, cbsBootstrap: 727_411_003, catchup: 727_411_006 });
+    expect(LOCKS).toEqual({
+      migration: 727_411_001,
+      cbsRefresh: 727_411_002,
+      cbsBootstrap: 727_411_003,
+      catchup: 727_411_006,
+      backfill: 727_411_007,
+      cardRefresh: 727_411_008,
+      oauthRefresh: 727_411_009,
+    });
   });
 });
 

@@ -19,6 +19,9 @@ const OPEN_OPERATIONS = [
   'GET /readyz',
   'GET /metrics',
   'GET /docs',
+  // An OAuth install starts in the CRM user's browser and comes back from the CRM: the signed, single-use state is its credential.
+  'GET /oauth/{crm}/install',
+  'GET /oauth/{crm}/callback',
   'GET /v1/lookup',
   'POST /webhooks/hubspot',
   'POST /webhooks/pipedrive',
@@ -42,6 +45,15 @@ const OK_STATUS: Record<string, number> = {
   'POST /v1/accounts': 400,
   'PATCH /v1/accounts/{source}/{accountId}': 404,
   'DELETE /v1/accounts/{source}/{accountId}': 404,
+  'GET /v1/backfills': 200,
+  // No body: an invalid request; no backfill exists to read, report or change.
+  'POST /v1/backfills': 400,
+  'GET /v1/backfills/{id}': 404,
+  'GET /v1/backfills/{id}/report': 404,
+  'GET /v1/backfills/{id}/report.csv': 404,
+  'POST /v1/backfills/{id}/pause': 404,
+  'POST /v1/backfills/{id}/resume': 404,
+  'POST /v1/backfills/{id}/cancel': 404,
 };
 
 /** The HTML pages: secured, but they answer a login form (or how to enable the admin) instead of a 401. */
