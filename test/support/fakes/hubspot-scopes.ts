@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HUBSPOT_SCOPES } from '../../../src/crm/hubspot/scopes.js';
 import type { Reply } from './crm-fake-base.js';
 import { matchCrmPath } from './hubspot-records.js';
 
@@ -14,17 +15,7 @@ import { matchCrmPath } from './hubspot-records.js';
  */
 
 /** Everything Verrijk's HubSpot adapter and crm:ensure call needs (the README's private-app guide lists exactly these). */
-export const ALL_VERRIJK_SCOPES = [
-  'crm.objects.companies.read',
-  'crm.objects.companies.write',
-  'crm.objects.contacts.read',
-  'crm.objects.contacts.write',
-  'crm.schemas.companies.read',
-  'crm.schemas.companies.write',
-  'crm.schemas.contacts.read',
-  'crm.schemas.contacts.write',
-  'oauth',
-];
+export const ALL_VERRIJK_SCOPES: string[] = [...HUBSPOT_SCOPES];
 
 /** The scope one request needs, or undefined for routes without a check. */
 export function requiredScope(method: string, path: string): string | undefined {
