@@ -11,7 +11,16 @@ import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Credentials, GenericCredentials, HubspotCredentials, PipedriveCredentials } from './credentials.js';
-import { type AccountSummary, credentialsOf, getAccount, listAccounts, markNeedsReconnect, markVerified, registerEnvironmentAccount } from './repository.js';
+import {
+  type AccountSummary,
+  credentialsOf,
+  getAccount,
+  listAccounts,
+  markNeedsReconnect,
+  markVerified,
+  registerEnvironmentAccount,
+  webhookSecretsOf,
+} from './repository.js';
 import type { SecretBox } from './secret-box.js';
 
 /**
@@ -50,6 +59,12 @@ export interface AccountBindings {
    * The generic target states no account: `unchecked`.
    */
   check(source: Source, credentials: Credentials, signal?: AbortSignal): Promise<{ accountId: string } | { refused: string } | { unavailable: string } | { unchecked: true }>;
+  /**
+   * The accounts of `source` that sign their webhooks with a secret of their own
+   * (`clientSecret` at registration: HubSpot's per-app client secret), opened; read at
+   * most once per ACCEPT_CACHE_MS. Empty without ACCOUNTS_ENCRYPTION_KEY.
+   */
+  webhookSecrets(source: Source): Promise<Map<string, string>>;
   /** Asks each environment credential which account it belongs to and registers that account. */
   registerEnvironment(signal?: AbortSignal): Promise<void>;
   /** Forgets the adapter built for an account (after its credential changed or it was deleted). */
@@ -225,6 +240,17 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     return snapshot.rows;
   };
 
+  const secrets = new Map<Source, { at: number; value: Promise<Map<string, string>> }>();
+  function webhookSecrets(source: Source): Promise<Map<string, string>> {
+    if (!box) return Promise.resolve(new Map());
+    const held = secrets.get(source);
+    if (held && Date.now() - held.at <= ACCEPT_CACHE_MS) return held.value;
+    const value = webhookSecretsOf(db, box, source);
+    secrets.set(source, { at: Date.now(), value });
+    value.catch(() => secrets.delete(source));
+    return value;
+  }
+
   async function accepts(source: Source, accountId: string) {
     const registered = (await registeredNow()).filter((a) => a.source === source);
     if (registered.some((a) => a.accountId === accountId)) return { ok: true as const };
@@ -256,6 +282,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     bind,
     accepts,
     check,
+    webhookSecrets,
     async registerEnvironment(signal) {
       for (const source of crm.configured().filter(environmentCredential)) {
         try {
@@ -268,6 +295,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     },
     async forget(source, accountId) {
       snapshot = undefined;
+      secrets.delete(source);
       const k = key(source, accountId);
       const cached = built.get(k);
       built.delete(k);

@@ -158,6 +158,14 @@ export async function webhookSecretOf(db: Queryable, box: SecretBox, source: Sou
   return row?.secret ? box.open(row.secret, sealContext(source, accountId, 'webhook_secret')) : undefined;
 }
 
+/** Every account of `source` that has its own webhook secret, opened: accountId → secret. */
+export async function webhookSecretsOf(db: Queryable, box: SecretBox, source: Source): Promise<Map<string, string>> {
+  const rows = await db.select({ accountId: crmAccounts.accountId, secret: crmAccounts.webhookSecret }).from(crmAccounts).where(eq(crmAccounts.source, source));
+  const out = new Map<string, string>();
+  for (const r of rows) if (r.secret) out.set(r.accountId, box.open(r.secret, sealContext(source, r.accountId, 'webhook_secret')));
+  return out;
+}
+
 export interface AccountPatch {
   state?: AccountState;
   stateReason?: string | null;

@@ -34,7 +34,9 @@ const OAUTH = [
   { name: 'hs-oauth-a', portal: 62_000_002, sbi: '47.11' },
   { name: 'hs-oauth-b', portal: 62_000_003, sbi: '56.10' },
 ];
-const HS = [STATIC, ...OAUTH];
+const HS: Array<{ name: string; portal: number; sbi: string; token?: string }> = [STATIC, ...OAUTH];
+/** A static token the portal's fake holds; an installed portal's fake is reached with its OAuth tokens only. */
+const staticTokenOf = (a: (typeof HS)[number]) => a.token ?? `no-static-token-${a.portal}`;
 const PD = [
   { name: 'pd-env', company: 72_000_001, token: 'pipedrive-done-when-one-0123456789' },
   { name: 'pd-api', company: 72_000_002, token: 'pipedrive-done-when-two-0123456789' },
@@ -61,7 +63,7 @@ describe.each(flavours)('issue 24 done-when: two OAuth portals, a static one, tw
     for (const a of HS) {
       const oauth = a !== STATIC;
       const fake = await startFakeHubspot({
-        token: 'token' in a ? a.token : `no-static-token-${a.portal}`,
+        token: staticTokenOf(a),
         portalId: a.portal,
         limit: LIMIT,
         windowMs: 2_000,
@@ -79,7 +81,7 @@ describe.each(flavours)('issue 24 done-when: two OAuth portals, a static one, tw
       Object.fromEntries(
         HS.map((a) => [
           a.name,
-          { url: hubspots.get(a.name)!.url, token: 'token' in a ? a.token : `no-static-token-${a.portal}`, accepts: (t: string) => auth.accountOfToken(t) === String(a.portal) },
+          { url: hubspots.get(a.name)!.url, token: staticTokenOf(a), accepts: (t: string) => auth.accountOfToken(t) === String(a.portal) },
         ]),
       ),
       { status: 401, body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' } },
