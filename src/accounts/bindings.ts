@@ -3,6 +3,7 @@ import type { CrmAdapter } from '../crm/adapter.js';
 import { CrmError } from '../crm/crm-error.js';
 import { createGenericAdapter } from '../crm/generic/api.js';
 import { createHubspotAdapter } from '../crm/hubspot/api.js';
+import { type CrmMapping, parseAccountMapping } from '../crm/mapping.js';
 import { createPipedriveAdapter } from '../crm/pipedrive/api.js';
 import type { CrmRegistry, CrmRegistryOptions } from '../crm/registry.js';
 import type { RateLimiter } from '../crm/rate-limiter.js';
@@ -40,7 +41,8 @@ import type { SecretBox } from './secret-box.js';
  */
 
 export type Binding =
-  | { kind: 'bound'; adapter: CrmAdapter; origin: 'environment' | 'registry' }
+  /** `mapping`: the account's own `mappingOverride`, else the deployment's mapping for the CRM. */
+  | { kind: 'bound'; adapter: CrmAdapter; origin: 'environment' | 'registry'; mapping: CrmMapping }
   /** No credential for this source anywhere: compute, write nothing (as before accounts existed). */
   | { kind: 'no_crm' }
   /** Credentials exist for this source, none for this account: never processed with another's. */
@@ -113,19 +115,22 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
   const built = new Map<string, { adapter: Closable; updatedAt: number }>();
   const key = (source: Source, accountId: string) => `${source}:${accountId}`;
 
-  function adapterFor(source: Source, credentials: Credentials): Closable {
+  /** An account's mapping: its override where it has one (validated when it was stored), else the deployment's. */
+  const mappingOf = (source: Source, override: unknown): CrmMapping => (override == null ? crm.mapping[source] : parseAccountMapping(source, override));
+
+  function adapterFor(source: Source, credentials: Credentials, mapping: CrmMapping = crm.mapping[source]): Closable {
     const common = { limiter, metrics, logger };
     if (source === 'hubspot') {
       const c = credentials as HubspotCredentials;
-      return createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: c.accessToken, mapping: crm.mapping.hubspot });
+      return createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: c.accessToken, mapping });
     }
     if (source === 'pipedrive') {
       const c = credentials as PipedriveCredentials;
       const token = 'apiToken' in c ? c.apiToken : c.accessToken;
-      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: crm.mapping.pipedrive });
+      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping });
     }
     const c = credentials as GenericCredentials;
-    return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping: crm.mapping.generic });
+    return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping });
   }
 
   /** Which account the environment credential of `source` belongs to; undefined when the CRM would not say. */
@@ -175,7 +180,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
       envAccount.set('hubspot', own);
     }
     if (!own) return undefined;
-    if (own === accountId) return { kind: 'bound', adapter, origin: 'environment' };
+    if (own === accountId) return { kind: 'bound', adapter, origin: 'environment', mapping: crm.mapping[source] };
     return undefined;
   }
 
@@ -184,10 +189,11 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     if (row && row.state !== 'active') return { kind: 'waiting', state: row.state, why: row.stateReason ?? `the account is ${row.state}` };
     if (row?.origin === 'registry' && box) {
       const cached = built.get(key(source, accountId));
-      if (cached && cached.updatedAt === row.updatedAt.getTime()) return { kind: 'bound', adapter: cached.adapter, origin: 'registry' };
+      const mapping = mappingOf(source, row.mappingOverride);
+      if (cached && cached.updatedAt === row.updatedAt.getTime()) return { kind: 'bound', adapter: cached.adapter, origin: 'registry', mapping };
       const credentials = await credentialsOf(db, box, source, accountId);
       if (!credentials) return { kind: 'unknown', reason: 'unknown_account', why: 'the account has no stored credential' };
-      const adapter = adapterFor(source, credentials);
+      const adapter = adapterFor(source, credentials, mapping);
       if (cached) await cached.adapter.http.close().catch(() => {});
       // First use: the credential must belong to this very account.
       if (!row.lastVerifiedAt && adapter.ownAccount) {
@@ -215,7 +221,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
       }
       const fresh = await getAccount(db, source, accountId);
       built.set(key(source, accountId), { adapter, updatedAt: (fresh ?? row).updatedAt.getTime() });
-      return { kind: 'bound', adapter, origin: 'registry' };
+      return { kind: 'bound', adapter, origin: 'registry', mapping };
     }
     const env = await bindEnvironment(source, accountId, signal);
     if (env) return env;
