@@ -25,6 +25,9 @@ const OPEN_OPERATIONS = [
   'POST /webhooks/generic',
   'POST /login',
   'POST /logout',
+  // OAuth installs: a browser arrives without the admin token; the signed, single-use state guards the callback.
+  'GET /oauth/{crm}/install',
+  'GET /oauth/{crm}/callback',
 ];
 
 /** What an admin route answers when authorised, for a request valid apart from authentication (on an empty database). */
@@ -42,6 +45,15 @@ const OK_STATUS: Record<string, number> = {
   'POST /v1/accounts': 400,
   'PATCH /v1/accounts/{source}/{accountId}': 404,
   'DELETE /v1/accounts/{source}/{accountId}': 404,
+  'GET /v1/backfills': 200,
+  // No body: an invalid request; no backfill exists to read, report on, pause, resume or cancel.
+  'POST /v1/backfills': 400,
+  'GET /v1/backfills/{id}': 404,
+  'GET /v1/backfills/{id}/report': 404,
+  'GET /v1/backfills/{id}/report.csv': 404,
+  'POST /v1/backfills/{id}/pause': 404,
+  'POST /v1/backfills/{id}/resume': 404,
+  'POST /v1/backfills/{id}/cancel': 404,
 };
 
 /** The HTML pages: secured, but they answer a login form (or how to enable the admin) instead of a 401. */
