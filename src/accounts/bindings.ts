@@ -64,9 +64,10 @@ export interface AccountBindings {
   /**
    * The accounts of `source` that sign their webhooks with a secret of their own
    * (`clientSecret` at registration: HubSpot's per-app client secret), opened; read at
-   * most once per ACCEPT_CACHE_MS. Empty without ACCOUNTS_ENCRYPTION_KEY.
+   * most once per ACCEPT_CACHE_MS. Empty without ACCOUNTS_ENCRYPTION_KEY. A secret that
+   * does not open with the configured keys is listed as undefined (nobody may sign for it).
    */
-  webhookSecrets(source: Source): Promise<Map<string, string>>;
+  webhookSecrets(source: Source): Promise<Map<string, string | undefined>>;
   /** Asks each environment credential which account it belongs to and registers that account. */
   registerEnvironment(signal?: AbortSignal): Promise<void>;
   /** Forgets the adapter built for an account (after its credential changed or it was deleted). */
@@ -246,12 +247,14 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     return snapshot.rows;
   };
 
-  const secrets = new Map<Source, { at: number; value: Promise<Map<string, string>> }>();
-  function webhookSecrets(source: Source): Promise<Map<string, string>> {
+  const secrets = new Map<Source, { at: number; value: Promise<Map<string, string | undefined>> }>();
+  function webhookSecrets(source: Source): Promise<Map<string, string | undefined>> {
     if (!box) return Promise.resolve(new Map());
     const held = secrets.get(source);
     if (held && Date.now() - held.at <= ACCEPT_CACHE_MS) return held.value;
-    const value = webhookSecretsOf(db, box, source);
+    const value = webhookSecretsOf(db, box, source, (accountId) =>
+      logger.error({ source, accountId }, 'the account’s webhook secret does not open with the configured keys: its webhooks are refused until it is set again'),
+    );
     secrets.set(source, { at: Date.now(), value });
     value.catch(() => secrets.delete(source));
     return value;

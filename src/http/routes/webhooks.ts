@@ -131,7 +131,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
   // deployment is configured with, or an account's own `clientSecret` (POST /v1/accounts)
   // where that account installed an app of its own. Which one signed is remembered for
   // the request, and its events may name only the accounts that secret speaks for.
-  const signedBy = new WeakMap<Context<AppEnv>, { account: string | undefined; own: Map<string, string> }>();
+  const signedBy = new WeakMap<Context<AppEnv>, { account: string | undefined; own: Map<string, string | undefined> }>();
   const hubspot: SourceHandler = {
     source: 'hubspot',
     notConfigured: async () =>
@@ -143,7 +143,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
       const own = await deps.accounts.bindings.webhookSecrets('hubspot');
       const candidates: Array<[string | undefined, string]> = [];
       if (config.hubspot.clientSecret) candidates.push([undefined, config.hubspot.clientSecret]);
-      for (const [account, secret] of own) candidates.push([account, secret]);
+      for (const [account, secret] of own) if (secret !== undefined) candidates.push([account, secret]);
       const now = Date.now();
       let verdict: VerifyResult = { ok: false, reason: 'signature', detail: 'The signature does not match.' };
       for (const [account, clientSecret] of candidates) {

@@ -46,7 +46,7 @@ describe.each(flavours)('per-account HubSpot client secrets on %s', (flavour) =>
   async function serviceWith(env: Record<string, string>) {
     const service = await createTestService(
       database,
-      testConfig({ ...env, PUBLIC_URL: SECRETS.publicUrl, ADMIN_TOKEN: ADMIN, ACCOUNTS_ENCRYPTION_KEY: KEY, HUBSPOT_BASE_URL: router.url }),
+      testConfig({ PUBLIC_URL: SECRETS.publicUrl, ADMIN_TOKEN: ADMIN, ACCOUNTS_ENCRYPTION_KEY: KEY, HUBSPOT_BASE_URL: router.url, ...env }),
     );
     return service;
   }
@@ -117,6 +117,23 @@ describe.each(flavours)('per-account HubSpot client secrets on %s', (flavour) =>
     const afterText = await after.text();
     expect(after.status, afterText).toBe(200);
     expect(JSON.parse(afterText)).toMatchObject({ accepted: 1 });
+    await service.runtime.stop();
+  }, 120_000);
+
+  it('an account secret that no configured key opens still keeps the app secret from speaking for that account', async () => {
+    // Another key, and the old one not kept as a previous key: OWN's sealed secret no longer opens.
+    const service = await serviceWith({ HUBSPOT_CLIENT_SECRET: SECURITY_ENV.HUBSPOT_CLIENT_SECRET, ACCOUNTS_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    const asApp = await send(service, SECRETS.hubspot, [hubspotCreation(OWN.portal, 3001)]);
+    const asAppText = await asApp.text();
+    expect(asApp.status, asAppText).toBe(401);
+    expect(asAppText).toContain('own client secret');
+    const asOwn = await send(service, OWN.secret, [hubspotCreation(OWN.portal, 3002)]);
+    expect(asOwn.status, await asOwn.text()).toBe(401);
+    // Every other portal's webhooks go on.
+    const other = await send(service, SECRETS.hubspot, [hubspotCreation(SHARED.portal, 3003)]);
+    const otherText = await other.text();
+    expect(other.status, otherText).toBe(200);
+    expect(JSON.parse(otherText)).toMatchObject({ accepted: 1 });
     await service.runtime.stop();
   }, 120_000);
 });
