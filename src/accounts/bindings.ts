@@ -3,6 +3,7 @@ import type { CrmAdapter } from '../crm/adapter.js';
 import { CrmError } from '../crm/crm-error.js';
 import { createGenericAdapter } from '../crm/generic/api.js';
 import { createHubspotAdapter } from '../crm/hubspot/api.js';
+import { type CrmMapping, parseAccountMapping } from '../crm/mapping.js';
 import { createPipedriveAdapter } from '../crm/pipedrive/api.js';
 import type { CrmRegistry, CrmRegistryOptions } from '../crm/registry.js';
 import type { RateLimiter } from '../crm/rate-limiter.js';
@@ -11,7 +12,16 @@ import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Credentials, GenericCredentials, HubspotCredentials, PipedriveCredentials } from './credentials.js';
-import { type AccountSummary, credentialsOf, getAccount, listAccounts, markNeedsReconnect, markVerified, registerEnvironmentAccount } from './repository.js';
+import {
+  type AccountSummary,
+  credentialsOf,
+  getAccount,
+  listAccounts,
+  markNeedsReconnect,
+  markVerified,
+  registerEnvironmentAccount,
+  webhookSecretsOf,
+} from './repository.js';
 import type { SecretBox } from './secret-box.js';
 
 /**
@@ -31,7 +41,8 @@ import type { SecretBox } from './secret-box.js';
  */
 
 export type Binding =
-  | { kind: 'bound'; adapter: CrmAdapter; origin: 'environment' | 'registry' }
+  /** `mapping`: the account's own `mappingOverride`, else the deployment's mapping for the CRM. */
+  | { kind: 'bound'; adapter: CrmAdapter; origin: 'environment' | 'registry'; mapping: CrmMapping }
   /** No credential for this source anywhere: compute, write nothing (as before accounts existed). */
   | { kind: 'no_crm' }
   /** Credentials exist for this source, none for this account: never processed with another's. */
@@ -50,6 +61,13 @@ export interface AccountBindings {
    * The generic target states no account: `unchecked`.
    */
   check(source: Source, credentials: Credentials, signal?: AbortSignal): Promise<{ accountId: string } | { refused: string } | { unavailable: string } | { unchecked: true }>;
+  /**
+   * The accounts of `source` that sign their webhooks with a secret of their own
+   * (`clientSecret` at registration: HubSpot's per-app client secret), opened; read at
+   * most once per ACCEPT_CACHE_MS. Empty without ACCOUNTS_ENCRYPTION_KEY. A secret that
+   * does not open with the configured keys is listed as undefined (nobody may sign for it).
+   */
+  webhookSecrets(source: Source): Promise<Map<string, string | undefined>>;
   /** Asks each environment credential which account it belongs to and registers that account. */
   registerEnvironment(signal?: AbortSignal): Promise<void>;
   /** Forgets the adapter built for an account (after its credential changed or it was deleted). */
@@ -98,19 +116,22 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
   const built = new Map<string, { adapter: Closable; updatedAt: number }>();
   const key = (source: Source, accountId: string) => `${source}:${accountId}`;
 
-  function adapterFor(source: Source, credentials: Credentials): Closable {
+  /** An account's mapping: its override where it has one (validated when it was stored), else the deployment's. */
+  const mappingOf = (source: Source, override: unknown): CrmMapping => (override == null ? crm.mapping[source] : parseAccountMapping(source, override));
+
+  function adapterFor(source: Source, credentials: Credentials, mapping: CrmMapping = crm.mapping[source]): Closable {
     const common = { limiter, metrics, logger };
     if (source === 'hubspot') {
       const c = credentials as HubspotCredentials;
-      return createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: c.accessToken, mapping: crm.mapping.hubspot });
+      return createHubspotAdapter({ ...common, ...installed('hubspot'), baseUrl: config.hubspot.baseUrl, apiVersion: config.hubspot.apiVersion, accessToken: c.accessToken, mapping });
     }
     if (source === 'pipedrive') {
       const c = credentials as PipedriveCredentials;
       const token = 'apiToken' in c ? c.apiToken : c.accessToken;
-      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: crm.mapping.pipedrive });
+      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping });
     }
     const c = credentials as GenericCredentials;
-    return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping: crm.mapping.generic });
+    return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping });
   }
 
   /** Which account the environment credential of `source` belongs to; undefined when the CRM would not say. */
@@ -160,7 +181,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
       envAccount.set('hubspot', own);
     }
     if (!own) return undefined;
-    if (own === accountId) return { kind: 'bound', adapter, origin: 'environment' };
+    if (own === accountId) return { kind: 'bound', adapter, origin: 'environment', mapping: crm.mapping[source] };
     return undefined;
   }
 
@@ -169,10 +190,11 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     if (row && row.state !== 'active') return { kind: 'waiting', state: row.state, why: row.stateReason ?? `the account is ${row.state}` };
     if (row?.origin === 'registry' && box) {
       const cached = built.get(key(source, accountId));
-      if (cached && cached.updatedAt === row.updatedAt.getTime()) return { kind: 'bound', adapter: cached.adapter, origin: 'registry' };
+      const mapping = mappingOf(source, row.mappingOverride);
+      if (cached && cached.updatedAt === row.updatedAt.getTime()) return { kind: 'bound', adapter: cached.adapter, origin: 'registry', mapping };
       const credentials = await credentialsOf(db, box, source, accountId);
       if (!credentials) return { kind: 'unknown', reason: 'unknown_account', why: 'the account has no stored credential' };
-      const adapter = adapterFor(source, credentials);
+      const adapter = adapterFor(source, credentials, mapping);
       if (cached) await cached.adapter.http.close().catch(() => {});
       // First use: the credential must belong to this very account.
       if (!row.lastVerifiedAt && adapter.ownAccount) {
@@ -200,7 +222,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
       }
       const fresh = await getAccount(db, source, accountId);
       built.set(key(source, accountId), { adapter, updatedAt: (fresh ?? row).updatedAt.getTime() });
-      return { kind: 'bound', adapter, origin: 'registry' };
+      return { kind: 'bound', adapter, origin: 'registry', mapping };
     }
     const env = await bindEnvironment(source, accountId, signal);
     if (env) return env;
@@ -224,6 +246,19 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     }
     return snapshot.rows;
   };
+
+  const secrets = new Map<Source, { at: number; value: Promise<Map<string, string | undefined>> }>();
+  function webhookSecrets(source: Source): Promise<Map<string, string | undefined>> {
+    if (!box) return Promise.resolve(new Map());
+    const held = secrets.get(source);
+    if (held && Date.now() - held.at <= ACCEPT_CACHE_MS) return held.value;
+    const value = webhookSecretsOf(db, box, source, (accountId) =>
+      logger.error({ source, accountId }, 'the account’s webhook secret does not open with the configured keys: its webhooks are refused until it is set again'),
+    );
+    secrets.set(source, { at: Date.now(), value });
+    value.catch(() => secrets.delete(source));
+    return value;
+  }
 
   async function accepts(source: Source, accountId: string) {
     const registered = (await registeredNow()).filter((a) => a.source === source);
@@ -256,6 +291,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     bind,
     accepts,
     check,
+    webhookSecrets,
     async registerEnvironment(signal) {
       for (const source of crm.configured().filter(environmentCredential)) {
         try {
@@ -268,6 +304,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     },
     async forget(source, accountId) {
       snapshot = undefined;
+      secrets.delete(source);
       const k = key(source, accountId);
       const cached = built.get(k);
       built.delete(k);

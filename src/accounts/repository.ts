@@ -158,6 +158,31 @@ export async function webhookSecretOf(db: Queryable, box: SecretBox, source: Sou
   return row?.secret ? box.open(row.secret, sealContext(source, accountId, 'webhook_secret')) : undefined;
 }
 
+/**
+ * Every account of `source` that has its own webhook secret, opened: accountId → secret.
+ * A secret that does not open (sealed with a key no longer configured) maps to undefined:
+ * the account still has a secret of its own, so nothing else may sign for it.
+ */
+export async function webhookSecretsOf(
+  db: Queryable,
+  box: SecretBox,
+  source: Source,
+  onUnreadable?: (accountId: string, err: Error) => void,
+): Promise<Map<string, string | undefined>> {
+  const rows = await db.select({ accountId: crmAccounts.accountId, secret: crmAccounts.webhookSecret }).from(crmAccounts).where(eq(crmAccounts.source, source));
+  const out = new Map<string, string | undefined>();
+  for (const r of rows) {
+    if (!r.secret) continue;
+    try {
+      out.set(r.accountId, box.open(r.secret, sealContext(source, r.accountId, 'webhook_secret')));
+    } catch (err) {
+      out.set(r.accountId, undefined);
+      onUnreadable?.(r.accountId, err as Error);
+    }
+  }
+  return out;
+}
+
 export interface AccountPatch {
   state?: AccountState;
   stateReason?: string | null;

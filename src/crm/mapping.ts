@@ -101,6 +101,17 @@ export function parseMapping(override: unknown): Mapping {
   };
 }
 
+/**
+ * One account's `mappingOverride` (POST/PATCH /v1/accounts): the shape CRM_MAPPING_FILE
+ * gives one CRM, validated the same way; like the file, it replaces that CRM's mapping
+ * for the account (fields it leaves out are not written). Throws MappingError.
+ */
+export function parseAccountMapping(source: Source, override: unknown): CrmMapping {
+  const parsed = mappingSchema.shape[source].safeParse(override);
+  if (!parsed.success) throw new MappingError(parsed.error.issues.map((i) => `mappingOverride${i.path.length ? `.${i.path.join('.')}` : ''} ${i.message}`));
+  return parsed.data ?? DEFAULT_MAPPING[source];
+}
+
 function readMappingFile(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));

@@ -101,6 +101,7 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
     const log = logger.child({ source, accountId, jobs: batch.length });
     const enricher = await deps.enrichment.enricher();
     let adapter = deps.crm.adapter(source);
+    let mapping = deps.crm.mapping[source];
     if (deps.accounts) {
       let binding: Awaited<ReturnType<AccountBindings['bind']>>;
       try {
@@ -123,8 +124,9 @@ export function createPipeline(deps: PipelineDeps): JobProcessor {
         return outcomes;
       }
       adapter = binding.kind === 'bound' ? binding.adapter : undefined;
+      // An account's own mappingOverride (issue 24) decides what its card writes.
+      if (binding.kind === 'bound') mapping = binding.mapping;
     }
-    const mapping = deps.crm.mapping[source];
     const now = new Date();
     const rows: Array<typeof enrichments.$inferInsert> = [];
 

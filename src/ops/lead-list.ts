@@ -29,6 +29,21 @@ export interface LeadList {
   page: number;
   pageSize: number;
   query: string;
+  /** The CRM account the list is limited to (`source:accountId`), '' for every account. */
+  account: string;
+}
+
+/** One CRM account: a HubSpot portal, a Pipedrive company, a generic tenant. */
+export interface AccountFilter {
+  source: string;
+  accountId: string;
+}
+
+/** Leads of one account: their key starts `source:accountId:` (src/leads/identity.ts). */
+function ofAccount(account: AccountFilter | undefined) {
+  if (!account) return undefined;
+  const prefix = `${account.source}:${account.accountId}:`.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return sql`${enrichments.leadKey} like ${`${prefix}%`}`;
 }
 
 export const LEAD_PAGE_SIZE = 50;
@@ -52,10 +67,10 @@ function matches(q: string) {
 /** The latest enrichment of each lead: older ones are its history, on the lead page. */
 const latestPerLead = sql`${enrichments.id} in (select max(e2.id) from enrichments e2 group by e2.lead_key)`;
 
-export async function searchLeads(db: Queryable, opts: { query?: string; page?: number; pageSize?: number } = {}): Promise<LeadList> {
+export async function searchLeads(db: Queryable, opts: { query?: string; page?: number; pageSize?: number; account?: AccountFilter } = {}): Promise<LeadList> {
   const query = (opts.query ?? '').trim().slice(0, MAX_QUERY_LENGTH);
   const pageSize = opts.pageSize ?? LEAD_PAGE_SIZE;
-  const where = and(latestPerLead, matches(query));
+  const where = and(latestPerLead, matches(query), ofAccount(opts.account));
   const [{ n }] = await db
     .select({ n: count() })
     .from(enrichments)
@@ -99,6 +114,7 @@ export async function searchLeads(db: Queryable, opts: { query?: string; page?: 
     page,
     pageSize,
     query,
+    account: opts.account ? `${opts.account.source}:${opts.account.accountId}` : '',
   };
 }
 

@@ -1,13 +1,13 @@
-import { sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/client.js';
-import { rateLimitState } from '../db/schema.js';
+import { crmAccounts, rateLimitState } from '../db/schema.js';
 import { type CbsTableStatus, tableStatus } from '../cbs/status.js';
 import { type CbsRefreshSummary, recentCbsRefreshes } from './cbs-refresh-runs.js';
 import { queueStats } from '../jobs/queue.js';
 import { type SetupWait, jobsWaitingForSetup } from './crm-setup.js';
 import { type DeadJob, latestDeadJobs } from './dead-letters.js';
-import { type LeadList, searchLeads } from './lead-list.js';
+import { type AccountFilter, type LeadList, searchLeads } from './lead-list.js';
 import { backfillProgress, listBackfills } from '../jobs/backfill-runs.js';
 
 /** Everything the status page shows, read in one go. Lead data in here is untrusted text. */
@@ -36,6 +36,32 @@ export interface StatusSnapshot {
   setupWaits: SetupWait[];
   /** The latest backfills with their progress; a preview links its report and CSV. */
   backfills: BackfillView[];
+  /** Every registered CRM account with its state and why (needs reconnect, paused); never a secret. */
+  accounts: AccountView[];
+}
+
+export interface AccountView {
+  source: string;
+  accountId: string;
+  state: string;
+  stateReason: string | null;
+  authKind: string;
+  origin: string;
+}
+
+/** The account registry as the page shows it: no credential, sealed or not, is read. */
+export async function accountViews(db: Queryable): Promise<AccountView[]> {
+  return db
+    .select({
+      source: crmAccounts.source,
+      accountId: crmAccounts.accountId,
+      state: crmAccounts.state,
+      stateReason: crmAccounts.stateReason,
+      authKind: crmAccounts.authKind,
+      origin: crmAccounts.origin,
+    })
+    .from(crmAccounts)
+    .orderBy(asc(crmAccounts.source), asc(crmAccounts.accountId));
 }
 
 export interface BackfillView {
@@ -112,9 +138,9 @@ export async function statusSnapshot(
   db: Queryable,
   config: Config,
   databaseLabel: string,
-  search: { query?: string; page?: number } = {},
+  search: { query?: string; page?: number; account?: AccountFilter } = {},
 ): Promise<StatusSnapshot> {
-  const [queue, dead, leads, tables, refreshes, rateLimits, setupWaits, backfills] = await Promise.all([
+  const [queue, dead, leads, tables, refreshes, rateLimits, setupWaits, backfills, accounts] = await Promise.all([
     queueStats(db),
     latestDeadJobs(db, 5),
     searchLeads(db, search),
@@ -123,6 +149,7 @@ export async function statusSnapshot(
     rateLimitViews(db),
     jobsWaitingForSetup(db),
     backfillViews(db),
+    accountViews(db),
   ]);
   return {
     generatedAt: new Date(),
@@ -134,5 +161,6 @@ export async function statusSnapshot(
     rateLimits,
     setupWaits,
     backfills,
+    accounts,
   };
 }

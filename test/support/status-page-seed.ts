@@ -1,4 +1,5 @@
 import type { Queryable } from '../../src/db/client.js';
+import { crmAccounts } from '../../src/db/schema.js';
 import { createEnricher } from '../../src/enrich/engine.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
@@ -12,7 +13,9 @@ import { leadRef, seedEnrichment, seedJob, seedRateLimit, seedRefreshRun } from 
  * (figures, municipality, match detail, a refused industry with its guess, a
  * size spanning two classes, a postcode outside the PC4 list), a lead with a
  * history of three enrichments and four jobs, failed leads with company names
- * and the CRM errors our client writes, rate limits and refresh runs.
+ * and the CRM errors our client writes, rate limits and refresh runs, and the CRM
+ * accounts box: the two accounts the leads belong to (one paused with its reason) and
+ * an installed portal that needs a reconnect (ACCOUNT_REASONS).
  * Company names and domains are made up; every CBS value comes from the engine.
  */
 
@@ -38,6 +41,13 @@ export const SEEDED_LEADS = NAMES.length;
 export const HISTORY_COMPANY = 'Bakkerij Jansen B.V.';
 
 const domainOf = (name: string, kind: string) => `${`${kind}${name}`.toLowerCase().replace(/[^a-z]/g, '')}.nl`;
+
+/** The accounts box's rows: why an account waits, as src/accounts writes it. */
+export const SEEDED_ACCOUNTS = [
+  { source: 'hubspot', accountId: '12345678', state: 'active', stateReason: null, authKind: 'static', origin: 'environment' },
+  { source: 'hubspot', accountId: '87654321', state: 'needs_reconnect', stateReason: 'the token refresh was refused: BAD_REFRESH_TOKEN; install the app again', authKind: 'oauth', origin: 'registry' },
+  { source: 'pipedrive', accountId: 'acme', state: 'paused', stateReason: 'Pipedrive refused a new organization field: the plan’s custom field limit is reached', authKind: 'static', origin: 'registry' },
+] as const;
 
 export async function seedStatusPage(db: Queryable): Promise<{ historyRef: LeadRef; leadRefs: LeadRef[] }> {
   const enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(), minConfidence: 0.68 });
@@ -74,6 +84,7 @@ export async function seedStatusPage(db: Queryable): Promise<{ historyRef: LeadR
     leadRefs.push(ref);
   }
   await seedFailures(db, leadRefs);
+  await db.insert(crmAccounts).values(SEEDED_ACCOUNTS.map((a) => ({ ...a })));
   await seedRateLimit(db, 'hubspot:12345678', 12);
   await seedRateLimit(db, 'pipedrive:acme', 3);
   await seedRefreshRun(db, 'failed', new Date(Date.now() - 26 * 3600_000));

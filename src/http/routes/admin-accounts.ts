@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AccountSummary } from '../../accounts/repository.js';
 import { ACCOUNT_STATES, deleteAccount, getAccount, listAccounts, markVerified, patchAccount, registerAccount } from '../../accounts/repository.js';
 import type { Credentials } from '../../accounts/credentials.js';
+import { MappingError, parseAccountMapping } from '../../crm/mapping.js';
 import { canonicalObjectId, ID_RULES, isObjectId } from '../../crm/object-id.js';
 import { SOURCES, type Source } from '../../leads/identity.js';
 import type { AppDeps, AppRouter } from '../context.js';
@@ -147,10 +148,27 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
     return 'accountId' in checked;
   }
 
+  /** A mappingOverride is stored only if the pipeline can apply it: the CRM's mapping shape, validated as CRM_MAPPING_FILE is. */
+  function checkMapping(source: Source, override: unknown) {
+    if (override === undefined || override === null) return;
+    try {
+      parseAccountMapping(source, override);
+    } catch (err) {
+      if (err instanceof MappingError) {
+        throw problems.badRequest(
+          `The mappingOverride is not a valid ${source} mapping.`,
+          err.problems.map((p) => ({ field: p.split(' ')[0], message: p.slice(p.indexOf(' ') + 1) })),
+        );
+      }
+      throw err;
+    }
+  }
+
   app.openapi(registerRoute, async (c) => {
     const body = c.req.valid('json');
     body.accountId = checkAccountId(body.source, body.accountId);
     if (!box) throw noKey();
+    checkMapping(body.source, body.mappingOverride);
     const credentials = credentialsFrom(body.source, body as never) as Credentials;
     const verified = await verify(body.source, body.accountId, credentials);
     const summary = await registerAccount(deps.database.db, box, {
@@ -178,6 +196,13 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
     const body = c.req.valid('json');
     const existing = await getAccount(deps.database.db, source, accountId);
     if (!existing) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
+    checkMapping(source, body.mappingOverride);
+    if (body.mappingOverride != null && existing.origin === 'environment') {
+      throw problems.badRequest(
+        `The ${source} account ${accountId} is served by the environment's credential, which follows CRM_MAPPING_FILE; register the account with its own credential (POST /v1/accounts) to give it a mapping of its own.`,
+        [{ field: 'mappingOverride', message: 'not available for an environment account' }],
+      );
+    }
     const credentials = credentialsFrom(source, body);
     if ((credentials || typeof body.clientSecret === 'string') && !box) throw noKey();
     if (credentials) await verify(source, accountId, credentials);

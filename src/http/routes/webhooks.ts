@@ -101,11 +101,16 @@ const genericRoute = route(
 interface SourceHandler {
   source: Source;
   /** A reason the source cannot take requests (its secret is unset), or undefined when configured. */
-  notConfigured(): string | undefined;
+  notConfigured(): string | undefined | Promise<string | undefined>;
   /** What the headers alone can prove wrong; checked before a byte of the body is read. */
   checkHeaders(c: Context<AppEnv>): VerifyResult;
-  verify(c: Context<AppEnv>, rawBody: Uint8Array): VerifyResult;
+  verify(c: Context<AppEnv>, rawBody: Uint8Array): VerifyResult | Promise<VerifyResult>;
   parse(c: Context<AppEnv>, body: unknown): ParsedWebhook;
+  /**
+   * Whether the secret that signed the body may speak for every account its events name
+   * (HubSpot: an account registered with its own client secret is signed with that one only).
+   */
+  authorize?(c: Context<AppEnv>, parsed: ParsedWebhook): VerifyResult;
   /** Sent with a 401 so a client knows which scheme to use. */
   challenge?: string;
   /**
@@ -122,21 +127,57 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
   const { config } = deps;
   const header = (c: Context<AppEnv>) => (name: string) => requestHeader(c, name);
 
+  // HubSpot signs with the app's client secret: HUBSPOT_CLIENT_SECRET for the app this
+  // deployment is configured with, or an account's own `clientSecret` (POST /v1/accounts)
+  // where that account installed an app of its own. Which one signed is remembered for
+  // the request, and its events may name only the accounts that secret speaks for.
+  const signedBy = new WeakMap<Context<AppEnv>, { account: string | undefined; own: Map<string, string | undefined> }>();
   const hubspot: SourceHandler = {
     source: 'hubspot',
-    notConfigured: () => (config.hubspot.clientSecret ? undefined : 'HUBSPOT_CLIENT_SECRET is not set'),
+    notConfigured: async () =>
+      config.hubspot.clientSecret || (await deps.accounts.bindings.webhookSecrets('hubspot')).size > 0
+        ? undefined
+        : 'HUBSPOT_CLIENT_SECRET is not set and no account has a clientSecret',
     checkHeaders: (c) => checkHubSpotHeaders(header(c), Date.now(), config.hubspot.acceptV1Signature),
-    verify: (c, rawBody) =>
-      verifyHubSpotSignature({
-        method: c.req.method,
-        uri: hubspotSignedUri(config.publicUrl, pathAndQuery(c.req.url)),
-        rawBody,
-        header: header(c),
-        clientSecret: config.hubspot.clientSecret!,
-        now: Date.now(),
-        acceptV1: config.hubspot.acceptV1Signature,
-      }),
+    verify: async (c, rawBody) => {
+      const own = await deps.accounts.bindings.webhookSecrets('hubspot');
+      const candidates: Array<[string | undefined, string]> = [];
+      if (config.hubspot.clientSecret) candidates.push([undefined, config.hubspot.clientSecret]);
+      for (const [account, secret] of own) if (secret !== undefined) candidates.push([account, secret]);
+      const now = Date.now();
+      let verdict: VerifyResult = { ok: false, reason: 'signature', detail: 'The signature does not match.' };
+      for (const [account, clientSecret] of candidates) {
+        verdict = verifyHubSpotSignature({
+          method: c.req.method,
+          uri: hubspotSignedUri(config.publicUrl, pathAndQuery(c.req.url)),
+          rawBody,
+          header: header(c),
+          clientSecret,
+          now,
+          acceptV1: config.hubspot.acceptV1Signature,
+        });
+        if (verdict.ok) {
+          signedBy.set(c, { account, own });
+          return verdict;
+        }
+      }
+      return verdict;
+    },
     parse: (_c, body) => parseHubSpotEvents(body),
+    authorize: (c, parsed) => {
+      const signer = signedBy.get(c);
+      if (!signer) return { ok: false, reason: 'signature', detail: 'The signature does not match.' };
+      for (const e of parsed.events) {
+        const account = e.ref.accountId;
+        if (signer.account !== undefined && account !== signer.account) {
+          return { ok: false, reason: 'signature', detail: `Signed with the client secret of HubSpot account ${signer.account}, but an event names account ${account}.` };
+        }
+        if (signer.account === undefined && signer.own.has(account)) {
+          return { ok: false, reason: 'signature', detail: `Events of HubSpot account ${account} must be signed with that account's own client secret.` };
+        }
+      }
+      return { ok: true };
+    },
   };
   const pipedrive: SourceHandler = {
     source: 'pipedrive',
@@ -179,7 +220,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
       return reject(verdict.reason, unauthorized(verdict.detail));
     };
 
-    const missing = h.notConfigured();
+    const missing = await h.notConfigured();
     if (missing) reject('not_configured', unauthorized(`The ${h.source} webhook is not configured (${missing}); every request is refused.`));
     if (!isJson(requestHeader(c, 'content-type'))) {
       reject('invalid', problems.unsupportedMediaType('Send the body as application/json.'));
@@ -196,7 +237,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     });
     let verdict: VerifyResult;
     try {
-      verdict = h.verify(c, held.bytes);
+      verdict = await h.verify(c, held.bytes);
     } finally {
       // Verified (or refused): its bytes are no longer an anonymous client's to hold.
       held.release();
@@ -208,7 +249,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     // hold the workers back (issue 15, finding 12).
     const leave = deps.intake.enter();
     try {
-      return await record(c, h, rawBody);
+      return await record(c, h, rawBody, failed);
     } finally {
       leave();
     }
@@ -233,7 +274,7 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
     return { ...parsed, events, ignored };
   };
 
-  const record = async (c: Context<AppEnv>, h: SourceHandler, rawBody: Uint8Array) => {
+  const record = async (c: Context<AppEnv>, h: SourceHandler, rawBody: Uint8Array, failed: (verdict: Exclude<VerifyResult, { ok: true }>) => never) => {
     const reject = (err: AppError) => refuse(c, h, 'invalid', err);
     const body = parseJson(rawBody);
     if (body instanceof AppError) reject(body);
@@ -244,6 +285,8 @@ export function registerWebhookRoutes(app: AppRouter, deps: AppDeps): void {
       if (err instanceof PayloadError) reject(problems.badRequest(err.message, err.errors));
       throw err;
     }
+    const allowed = h.authorize?.(c, parsed!);
+    if (allowed && !allowed.ok) failed(allowed);
     // Bound to its account (issue 24): an event for an account without a credential is
     // acknowledged, counted and logged as ignored, and never becomes a job.
     parsed = await withoutUnknownAccounts(parsed!, h.source);

@@ -4,13 +4,15 @@ import { type Ui, fill, leadHref, since, word } from './format.js';
 /**
  * The lead list: a search box (company, lead id or domain), one compact row per
  * lead (its latest enrichment) linking to the lead page, and paging by links
- * (`?q=…&page=N`), so it works without scripts and a page can be bookmarked.
+ * (`?q=…&page=N`), so it works without scripts and a page can be bookmarked;
+ * `?account=source:accountId` keeps the list (search and paging too) to one CRM account.
  */
 
 export const WRITE_BADGE: Record<string, string> = { written: 'ok', unchanged: 'ok', dry_run: 'warn', no_crm: 'warn', skipped_rollout: 'warn' };
 
-function pageHref(query: string, page: number): string {
+function pageHref(query: string, page: number, account = ''): string {
   const q = new URLSearchParams();
+  if (account) q.set('account', account);
   if (query) q.set('q', query);
   if (page > 1) q.set('page', String(page));
   const s = q.toString();
@@ -25,11 +27,17 @@ export function LeadListSection({ ui, list, now }: { ui: Ui; list: LeadList; now
   return (
     <section id="leads">
       <h2>{t.heading}</h2>
+      {list.account ? (
+        <p class="small">
+          {fill(t.ofAccount, { account: list.account })} <a href="/#leads">{t.allAccounts}</a>
+        </p>
+      ) : null}
       <form class="search" method="get" action="/">
         <label for="q">{t.searchLabel}</label>
         <input id="q" name="q" type="search" value={list.query} maxlength={100} />
+        {list.account ? <input type="hidden" name="account" value={list.account} /> : null}
         <button type="submit">{t.search}</button>
-        {list.query ? <a href="/#leads">{t.clear}</a> : null}
+        {list.query ? <a href={pageHref('', 1, list.account)}>{t.clear}</a> : null}
       </form>
       {list.rows.length === 0 ? (
         <p class="muted">{list.query ? fill(t.noMatch, { query: list.query }) : t.none}</p>
@@ -80,9 +88,9 @@ export function LeadListSection({ ui, list, now }: { ui: Ui; list: LeadList; now
           </table>
           {pages > 1 ? (
             <nav class="pager">
-              {list.page > 1 ? <a href={pageHref(list.query, list.page - 1)}>{t.previous}</a> : null}
+              {list.page > 1 ? <a href={pageHref(list.query, list.page - 1, list.account)}>{t.previous}</a> : null}
               <span class="small muted">{fill(t.page, { page: list.page, pages })}</span>
-              {list.page < pages ? <a href={pageHref(list.query, list.page + 1)}>{t.next}</a> : null}
+              {list.page < pages ? <a href={pageHref(list.query, list.page + 1, list.account)}>{t.next}</a> : null}
             </nav>
           ) : null}
         </>

@@ -43,6 +43,10 @@ const statusRoute = createRoute({
     query: z.object({
       q: z.string().optional().openapi({ description: 'Search leads by company name, CRM object id or domain' }),
       page: z.string().optional().openapi({ description: 'Page of the lead list (50 a page), from 1' }),
+      account: z
+        .string()
+        .optional()
+        .openapi({ description: 'Only this CRM account’s leads, as `source:accountId` (e.g. `hubspot:4242`, `pipedrive:71000001`)', example: 'hubspot:4242' }),
     }),
   },
   responses: { 200: { description: 'The status page; the login form without a session; without ADMIN_TOKEN, a page saying how to enable the admin', content: html } },
@@ -100,6 +104,18 @@ function leadLookup(source: string, id: string, account: string | undefined, typ
   return { source: source as Source, objectId: id, accountId: account || undefined, objectType: type || undefined };
 }
 
+/** `?account=source:accountId`; anything else is refused (400), never read as "every account". */
+function accountFilter(value: string | undefined): { source: Source; accountId: string } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const at = value.indexOf(':');
+  const source = value.slice(0, at);
+  const accountId = value.slice(at + 1);
+  if (at < 1 || !(SOURCES as readonly string[]).includes(source) || !isObjectId('generic', accountId)) {
+    throw problems.badRequest('account must be source:accountId, e.g. hubspot:4242.', [{ field: 'account', message: 'must be source:accountId' }]);
+  }
+  return { source: source as Source, accountId };
+}
+
 export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: AuthThrottle): void {
   const ui = uiFor(deps.config.uiLanguage);
 
@@ -121,11 +137,12 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
   app.openapi(statusRoute, async (c) => {
     const { nonce, answer } = await gate(c);
     if (answer) return answer;
-    const { q, page } = c.req.valid('query');
+    const { q, page, account } = c.req.valid('query');
     const pageNumber = Number.parseInt(page ?? '1', 10);
     const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, {
       query: q,
       page: Number.isFinite(pageNumber) ? pageNumber : 1,
+      account: accountFilter(account),
     });
     return c.html(<StatusPage s={snapshot} nonce={nonce} ui={ui} />, 200);
   });

@@ -3,7 +3,7 @@ import { DeadLetters } from './dead-letters.js';
 import { type Ui, fill } from './format.js';
 import { Footer, Layout, PageHeader } from './layout.js';
 import { LeadListSection } from './lead-list.js';
-import { BackfillsBox, CbsBox, QueueBox, RateLimitsBox, WriteBackBox } from './tables.js';
+import { AccountsBox, BackfillsBox, CbsBox, QueueBox, RateLimitsBox, WriteBackBox } from './tables.js';
 
 /**
  * The overview (GET /): the state of the service on top, then failed leads, the
@@ -30,6 +30,7 @@ export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string;
         <BackfillsBox ui={ui} backfills={s.backfills} />
         <LeadListSection ui={ui} list={s.leads} now={now} />
         <div class="row">
+          <AccountsBox ui={ui} accounts={s.accounts} selected={s.leads.account} />
           <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />
           <CbsBox ui={ui} cbs={s.cbs} now={now} />
         </div>

@@ -1,7 +1,7 @@
-import type { RateLimitView, StatusSnapshot, WriteMode } from '../../ops/status.js';
+import type { AccountView, RateLimitView, StatusSnapshot, WriteMode } from '../../ops/status.js';
 import { type Ui, age, fill, since, word } from './format.js';
 
-/** The overview's small boxes: queue, write-back, CRM rate limits, CBS tables and their refresh runs. */
+/** The overview's small boxes: queue, write-back, CRM accounts, CRM rate limits, CBS tables and their refresh runs. */
 
 export function QueueBox({ ui, queue }: { ui: Ui; queue: StatusSnapshot['queue'] }) {
   const t = ui.t.queue;
@@ -70,6 +70,55 @@ function RateLimitRow({ ui, r, now }: { ui: Ui; r: RateLimitView; now: Date }) {
       </td>
       <td class="num">{r.dailyLimit ? `${ui.number(r.dailyUsed)} / ${ui.number(r.dailyLimit)}` : ui.number(r.dailyUsed)}</td>
     </tr>
+  );
+}
+
+/** Account states that need someone: shown as a warning with the reason. */
+const ACCOUNT_BADGE: Record<string, string> = { active: 'ok', paused: 'warn', needs_reconnect: 'bad' };
+
+/** The registered CRM accounts, each linking to its own lead list, with its state and why. */
+export function AccountsBox({ ui, accounts, selected }: { ui: Ui; accounts: AccountView[]; selected: string }) {
+  const t = ui.t.accounts;
+  return (
+    <section id="accounts">
+      <h2>{t.heading}</h2>
+      {accounts.length === 0 ? (
+        <p class="muted">{t.none}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t.account}</th>
+              <th>{t.connection}</th>
+              <th>{t.state}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {accounts.map((a) => {
+              const key = `${a.source}:${a.accountId}`;
+              return (
+                <tr>
+                  <td>
+                    {key === selected ? (
+                      <b class="nowrap">{key}</b>
+                    ) : (
+                      <a class="nowrap" href={`/?${new URLSearchParams({ account: key })}#leads`}>
+                        {key}
+                      </a>
+                    )}
+                  </td>
+                  <td class="small">{word(t.connections, a.origin === 'environment' ? 'environment' : a.authKind)}</td>
+                  <td>
+                    <span class={`badge ${ACCOUNT_BADGE[a.state] ?? ''}`}>{word(t.states, a.state)}</span>
+                    {a.state !== 'active' && a.stateReason ? <div class="small muted">{a.stateReason}</div> : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

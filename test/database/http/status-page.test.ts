@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETUP_WAIT_PREFIX } from '../../../src/crm/hubspot/missing-properties.js';
 import { DEFAULT_MAPPING } from '../../../src/crm/mapping.js';
+import { crmAccounts } from '../../../src/db/schema.js';
 import { createEnricher } from '../../../src/enrich/engine.js';
 import { loadSbiList } from '../../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../../src/enrich/service.js';
@@ -130,6 +131,50 @@ describe.each(flavours)('status page on %s', (flavour) => {
       expect(listed((await get(`/?q=${encodeURIComponent(q)}`)).html), q).not.toContain('Zoekbaar 100% B.V.');
     }
     expect((await get('/?q=nergens-te-vinden')).html).toContain('Geen lead gevonden voor “nergens-te-vinden”.');
+  });
+
+  it('limits the lead list and its search to one account with ?account=source:id, and lists the accounts with their state', async () => {
+    const mine = { ...leadRef(), accountId: '5550001' };
+    const theirs = { ...leadRef(), accountId: '5550002' };
+    const lookalike = { ...leadRef(), accountId: '55500011' };
+    for (const [ref, company] of [
+      [mine, 'Eigen Klant B.V.'],
+      [theirs, 'Andere Klant B.V.'],
+      [lookalike, 'Bijna Dezelfde Klant B.V.'],
+    ] as const) {
+      const job = await seedJob(database.db, ref, { payload: { lead: { company }, event: { type: 'company.creation' } } });
+      await seedEnrichment(database.db, ref, job.id);
+    }
+    await database.db.insert(crmAccounts).values([
+      { source: 'hubspot', accountId: '5550001', state: 'active', authKind: 'oauth', origin: 'registry' },
+      { source: 'hubspot', accountId: '5550002', state: 'needs_reconnect', stateReason: 'the token refresh was refused <b>x</b>', authKind: 'oauth', origin: 'registry' },
+      { source: 'pipedrive', accountId: '71000001', state: 'paused', stateReason: 'paused by an operator', authKind: 'static', origin: 'registry' },
+    ]);
+    const one = (await get('/?account=hubspot%3A5550001')).html;
+    expect(listed(one)).toEqual(['Eigen Klant B.V.']);
+    expect(one).toContain('Alleen leads van account hubspot:5550001.');
+    // Search and paging links keep the account.
+    expect(one).toContain('<input type="hidden" name="account" value="hubspot:5550001"');
+    expect(listed((await get('/?account=hubspot%3A5550001&q=Klant')).html)).toEqual(['Eigen Klant B.V.']);
+    expect(listed((await get('/?account=hubspot%3A5550002&q=Eigen')).html)).toEqual([]);
+    // The whole list still shows every account's leads.
+    expect(listed((await page()).html)).toEqual(expect.arrayContaining(['Eigen Klant B.V.', 'Andere Klant B.V.', 'Bijna Dezelfde Klant B.V.']));
+    // The accounts box: each account links to its own list, with its state and why (escaped).
+    const box = one.slice(one.indexOf('id="accounts"'));
+    expect(box).toContain('href="/?account=hubspot%3A5550002#leads"');
+    expect(box).toContain('opnieuw koppelen');
+    expect(box).toContain('the token refresh was refused &lt;b&gt;x&lt;/b&gt;');
+    expect(box).toContain('gepauzeerd');
+    expect(box).toContain('paused by an operator');
+    const english = (await get('/?account=hubspot%3A5550001', { UI_LANGUAGE: 'en' })).html;
+    expect(english).toContain('Leads of account hubspot:5550001 only.');
+    expect(english).toContain('needs reconnect');
+    // Anything but source:accountId is refused in the one error shape, never read as "every account".
+    for (const bad of ['hubspot', 'nosuchcrm:1', 'hubspot:', ':4242', 'hubspot:12%2034']) {
+      const res = await get(`/?account=${bad}`, {}, 400);
+      expect(res.res.headers.get('content-type'), bad).toContain('application/problem+json');
+      expect(res.html, bad).toContain('source:accountId');
+    }
   });
 
   it('lists one row per lead (its latest enrichment) and pages by 50', async () => {

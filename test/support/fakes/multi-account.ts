@@ -15,6 +15,11 @@ export interface AccountTarget {
   url: string;
   /** The header value that proves the token: `Bearer …` (HubSpot, generic) or the Pipedrive `x-api-token`. */
   token: string;
+  /**
+   * Also this account's: tokens issued to it at run time (an OAuth install's access
+   * tokens, as the fake authorization server issued them and still honours).
+   */
+  accepts?: (token: string) => boolean;
 }
 
 export interface MultiAccountCrm {
@@ -35,6 +40,10 @@ const tokenOf = (req: IncomingMessage): string | undefined => {
 
 export async function startMultiAccountCrm(accounts: Record<string, AccountTarget>, unauthorized: { status: number; body: unknown }): Promise<MultiAccountCrm> {
   const byToken = new Map(Object.entries(accounts).map(([name, t]) => [t.token, { name, url: t.url }]));
+  const issued = (token: string) => {
+    const found = Object.entries(accounts).find(([, t]) => t.accepts?.(token));
+    return found ? { name: found[0], url: found[1].url } : undefined;
+  };
   const byAccount = new Map<string, number>();
   let unknownTokens = 0;
   const sockets = new Set<Socket>();
@@ -43,7 +52,7 @@ export async function startMultiAccountCrm(accounts: Record<string, AccountTarge
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const token = tokenOf(req);
-    const target = token === undefined ? undefined : byToken.get(token);
+    const target = token === undefined ? undefined : (byToken.get(token) ?? issued(token));
     if (!target) {
       unknownTokens++;
       res.writeHead(unauthorized.status, { 'content-type': 'application/json' }).end(JSON.stringify(unauthorized.body));

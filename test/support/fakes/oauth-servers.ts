@@ -24,6 +24,8 @@ export interface FakeAuthServer {
   /** The user consents for `account`: the code the CRM would send to the redirect URI. */
   consent(account: string, redirectUri: string): string;
   revoke(account: string): void;
+  /** Every access token issued to `account` so far expires now (its refresh token stays good). */
+  expireAccessTokens(account: string): void;
   /** Successful refresh grants, per account. */
   refreshes: Map<string, number>;
   /** Every token request's grant type and whether it was granted. */
@@ -54,6 +56,9 @@ export async function startFakeAuthServer(kind: 'hubspot' | 'pipedrive', client:
     },
     revoke(account) {
       revoked.add(account);
+    },
+    expireAccessTokens(account) {
+      for (const t of accessTokens.values()) if (t.account === account) t.until = 0;
     },
     refreshes,
     tokenRequests,

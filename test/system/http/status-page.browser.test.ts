@@ -10,7 +10,7 @@ import { type TestService, createTestService, testConfig } from '../../support/a
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { geometryProblems, pageHeight, visibleText } from '../../support/page-geometry.js';
 import { leadRef, seedEnrichment, seedJob } from '../../support/seed.js';
-import { HISTORY_COMPANY, SEEDED_LEADS, seedStatusPage } from '../../support/status-page-seed.js';
+import { HISTORY_COMPANY, SEEDED_ACCOUNTS, SEEDED_LEADS, seedStatusPage } from '../../support/status-page-seed.js';
 
 /**
  * The status page in a real headless Chromium (Debian's package), in both
@@ -128,8 +128,32 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
       expect(failed.join('\n')).toContain(HISTORY_COMPANY);
       expect(failed.join('\n')).toContain(words.dead.kinds.lead_not_found);
       await expect(page.locator('#failed').innerText()).resolves.not.toContain('→ 404');
+      // The accounts box: every account with its state, and why the waiting ones wait, in this language.
+      await expect(page.locator('#accounts tbody tr').count()).resolves.toBe(SEEDED_ACCOUNTS.length);
+      const accountsText = await page.locator('#accounts').innerText();
+      for (const a of SEEDED_ACCOUNTS) {
+        expect(accountsText).toContain(`${a.source}:${a.accountId}`);
+        expect(accountsText).toContain(words.accounts.states[a.state]);
+        if (a.stateReason) expect(accountsText).toContain(a.stateReason);
+      }
       await page.close();
     }, 120_000);
+
+    it(`${lang}: an account's link lists only its leads, keeps it through search and paging, and lays out`, async () => {
+      const page = await signedIn(lang);
+      await Promise.all([page.waitForURL(/account=pipedrive%3Aacme/), page.click('#accounts a:text("pipedrive:acme")')]);
+      const sources = await page.locator('table.leads tbody tr td:first-child .nowrap').allTextContents();
+      expect(sources.length).toBeGreaterThan(0);
+      expect(sources.every((t) => t.trim().startsWith('pipedrive ')), JSON.stringify(sources)).toBe(true);
+      await expect(page.locator('#leads').innerText()).resolves.toContain(words.leads.ofAccount.replace('{account}', 'pipedrive:acme'));
+      await expectLaidOut(page, `overview of one account (${lang})`);
+      // Searching inside the account keeps it; a HubSpot lead's company is not found there.
+      await page.fill('input[name="q"]', 'bakkerij jansen');
+      await Promise.all([page.waitForURL(/q=/), page.click('form.search button')]);
+      expect(page.url()).toContain('account=pipedrive%3Aacme');
+      await expect(page.locator('table.leads tbody tr').count()).resolves.toBe(0);
+      await page.close();
+    }, 60_000);
 
     it(`${lang}: a lead page with history, figures and every answer breaks no word; screenshots kept`, async () => {
       const page = await signedIn(lang);

@@ -79,6 +79,8 @@ export const en = {
     next: 'Older →',
     page: 'Page {page} of {pages}',
     unknownCompany: 'Company unknown',
+    ofAccount: 'Leads of account {account} only.',
+    allAccounts: 'All accounts',
   },
   writeStatus: {
     written: 'written',
@@ -197,6 +199,15 @@ export const en = {
     noRefreshes: 'No refresh has run yet.',
     refreshStatus: { ok: 'ok', failed: 'failed', running: 'running', skipped: 'skipped (another instance ran it)' },
     trigger: { cron: 'scheduled', schedule: 'scheduled', start: 'at start', admin: 'by hand' },
+  },
+  accounts: {
+    heading: 'CRM accounts',
+    none: 'No CRM account registered yet. The environment’s credential registers its own at start; add more with POST /v1/accounts or an OAuth install (docs/accounts.md).',
+    account: 'Account',
+    connection: 'Connected by',
+    state: 'State',
+    connections: { environment: 'environment variable', static: 'token (admin API)', oauth: 'OAuth install' },
+    states: { active: 'active', paused: 'paused', needs_reconnect: 'needs reconnect' },
   },
   rate: {
     heading: 'CRM rate limits',

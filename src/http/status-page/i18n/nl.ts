@@ -77,6 +77,8 @@ export const nl: Strings = {
     next: 'Ouder →',
     page: 'Pagina {page} van {pages}',
     unknownCompany: 'Bedrijf onbekend',
+    ofAccount: 'Alleen leads van account {account}.',
+    allAccounts: 'Alle accounts',
   },
   writeStatus: {
     written: 'geschreven',
@@ -195,6 +197,15 @@ export const nl: Strings = {
     noRefreshes: 'Er is nog geen verversing gedraaid.',
     refreshStatus: { ok: 'gelukt', failed: 'mislukt', running: 'bezig', skipped: 'overgeslagen (ander proces deed het)' },
     trigger: { cron: 'gepland', schedule: 'gepland', start: 'bij start', admin: 'met de hand' },
+  },
+  accounts: {
+    heading: 'CRM-accounts',
+    none: 'Nog geen CRM-account geregistreerd. De sleutel uit de omgeving registreert zijn eigen account bij de start; meer via POST /v1/accounts of een OAuth-installatie (docs/accounts.md).',
+    account: 'Account',
+    connection: 'Gekoppeld via',
+    state: 'Status',
+    connections: { environment: 'omgevingsvariabele', static: 'token (admin-API)', oauth: 'OAuth-installatie' },
+    states: { active: 'actief', paused: 'gepauzeerd', needs_reconnect: 'opnieuw koppelen' },
   },
   rate: {
     heading: 'CRM-limieten',
