@@ -13,6 +13,17 @@ export const SBI2025_LIST_FILE = fileURLToPath(new URL('../../data/sbi2025/sbi20
 
 const LEVELS = new Set<SbiLevel>(['section', 'division', 'group', 'class', 'subclass']);
 
+/**
+ * CBS writes the 21 section titles in capitals ("GROOT- EN DETAILHANDEL"), every other level in
+ * sentence case. A card and the status page show the section when a lead's code is that coarse, so
+ * it is read in the case of the rest ("Groot- en detailhandel"); none of the titles holds an acronym.
+ */
+function sentenceCase(title: string): string {
+  if (title !== title.toUpperCase()) return title;
+  const lower = title.toLocaleLowerCase('nl');
+  return lower.charAt(0).toLocaleUpperCase('nl') + lower.slice(1);
+}
+
 export function parseSbi2025List(csv: string): SbiList {
   const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/);
   const entries: SbiEntry[] = [];
@@ -30,7 +41,7 @@ export function parseSbi2025List(csv: string): SbiList {
       code: dotted,
       digits: isSection ? '' : code,
       level: level as SbiLevel,
-      title,
+      title: isSection ? sentenceCase(title) : title,
       section,
       parents: up ? [...up.parents, up.code] : [],
     };

@@ -11,8 +11,7 @@ import { worstInputs } from '../../support/harness/worst-inputs.js';
  * Issue 15.1: text matching has a bounded cost whatever the input. Before, 300
  * random letters cost ~300 ms of fuzzy search (fuse.js over the vocabulary).
  * The work is counted, not timed: postings walked, trial stems and typo tries
- * (`lastCost()`); the engine test adds a generous wall-clock bound for the
- * worker path. The bench measures the worst inputs in µs ("worst lookup input").
+ * (`lastCost()`); the worker path has only a guard against a stall. The bench measures the worst inputs in µs ("worst lookup input").
  */
 
 const WORST_INPUTS = worstInputs();
@@ -47,12 +46,14 @@ describe('the worker path (engine.resolve) has the same bound', () => {
     enricher = createEnricher({ sbiList: loadSbiList(), tables: await bundledTableVersions(config.cbs.tables), minConfidence: 0.7 });
   });
 
-  it('resolves 200 distinct hostile industry values in well under a second each', () => {
+  it('resolves 200 distinct hostile industry values without a stall', () => {
     const inputs = Object.values(WORST_INPUTS).flatMap((make) => Array.from({ length: 30 }, make)).slice(0, 200);
     const started = performance.now();
     for (const industry of inputs) enricher.resolve({ industry, employees: 12 });
     const ms = performance.now() - started;
-    // Generous: about 1 ms of work each, so 2 s leaves room for a loaded machine; before, 300 letters alone took ~300 ms.
-    expect(ms, `${ms.toFixed(0)} ms for ${inputs.length} inputs`).toBeLessThan(2_000);
+    // A guard against a pathological path (fuse.js once took ~300 ms for 300 letters), not a speed
+    // claim: the work is counted above and the time measured in the bench ("worst lookup input").
+    // 2 s failed on a two-core machine at load 25 (2.6 s); 100 ms an input is a stall on any machine.
+    expect(ms, `${ms.toFixed(0)} ms for ${inputs.length} inputs`).toBeLessThan(20_000);
   });
 });

@@ -35,7 +35,7 @@ describe('reading a code as SBI 2008 or SBI 2025', () => {
   it('reads a code both lists have, and a section letter, in the configured list, naming the other', () => {
     const k = resolve({ sbi: 'K' });
     expect(k.e.cbs_sector?.letter, k.dump).toBe('K');
-    expect(k.e.cbs_sbi_title).toMatch(/^TELECOMMUNICATIE/);
+    expect(k.e.cbs_sbi_title).toMatch(/^Telecommunicatie, computerprogrammering/);
     expect(k.m?.read).toMatchObject({ rule: 'configured', other: { system: 'SBI2008', code: 'K', title: 'Financiële instellingen' } });
     const k2008 = resolve({ sbi: 'K', sbiSystem: 'SBI2008' });
     expect(k2008.m?.read, k2008.dump).toMatchObject({ system: 'SBI2008', code: 'K', other: { system: 'SBI2025', code: 'K' } });
