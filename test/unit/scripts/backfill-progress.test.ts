@@ -3,7 +3,7 @@ import { type Backfill, duration, progressLine } from '../../../scripts/backfill
 
 /** The terminal progress bar of `npm run backfill`: done / total, rate, time left, state. */
 
-function backfill(over: Partial<Backfill> & { progress?: Partial<Backfill['progress']> } = {}): Backfill {
+function backfill(over: Partial<Omit<Backfill, 'progress'>> & { progress?: Partial<Backfill['progress']> } = {}): Backfill {
   const { progress, ...rest } = over;
   return {
     id: 3,
