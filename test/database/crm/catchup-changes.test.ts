@@ -7,6 +7,7 @@ import { createTestService, type TestService, testConfig } from '../../support/a
 import { makeJobs } from '../../support/crm.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
 import { type FakeHubspot, startFakeHubspot } from '../../support/fakes/hubspot-server.js';
+import { type FakePipedrive, startFakePipedrive } from '../../support/fakes/pipedrive-server.js';
 import { waitUntil } from '../../support/service-kit.js';
 
 /**
@@ -18,11 +19,14 @@ import { waitUntil } from '../../support/service-kit.js';
  */
 
 const TOKEN = 'pat-eu1-catchup-changes-token-0123456';
+const PD_TOKEN = 'pipedrive-catchup-changes-token-0123';
 
 describe.each(flavours)('catch-up sweep of changed records (%s)', (flavour) => {
   let database: TestDatabase;
   let hubspot: FakeHubspot;
+  let pipedrive: FakePipedrive;
   let service: TestService;
+  const company = 13_000_000 + Math.floor(Math.random() * 1_000_000);
   const portal = 49_000_000 + Math.floor(Math.random() * 1_000_000);
   const ids = ['640001', '640002', '640003'];
   const key = (id: string) => `hubspot:${portal}:company:${id}`;
@@ -30,21 +34,29 @@ describe.each(flavours)('catch-up sweep of changed records (%s)', (flavour) => {
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
     hubspot = await startFakeHubspot({ token: TOKEN, portalId: portal });
+    pipedrive = await startFakePipedrive({ token: PD_TOKEN, companyId: company });
     service = await createTestService(
       database,
-      testConfig({ HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_BASE_URL: hubspot.url, CRM_CATCHUP_CRON: 'off', CARD_REFRESH_CRON: 'off', JOB_POLL_MS: '50' }),
+      testConfig({
+        HUBSPOT_ACCESS_TOKEN: TOKEN,
+        HUBSPOT_BASE_URL: hubspot.url,
+        PIPEDRIVE_API_TOKEN: PD_TOKEN,
+        PIPEDRIVE_BASE_URL: pipedrive.url,
+        CRM_CATCHUP_CRON: 'off', CARD_REFRESH_CRON: 'off',
+        JOB_POLL_MS: '50',
+      }),
     );
     await service.runtime.start();
   }, 120_000);
   afterAll(async () => {
     await service?.runtime.stop();
-    await hubspot?.close();
+    await Promise.all([hubspot?.close(), pipedrive?.close()]);
     await database?.drop();
   });
 
   const settled = async () =>
     waitUntil(
-      async () => (await database.db.select({ s: jobs.status }).from(jobs).where(eq(jobs.accountId, String(portal)))).every((j) => j.s !== 'queued' && j.s !== 'running'),
+      async () => (await database.db.select({ s: jobs.status }).from(jobs)).every((j) => j.s !== 'queued' && j.s !== 'running'),
       120_000,
       'the jobs',
     );
@@ -86,5 +98,35 @@ describe.each(flavours)('catch-up sweep of changed records (%s)', (flavour) => {
       expect(after.accounts.find((a) => a.objectType === 'company'), JSON.stringify(after)).toMatchObject({ reenriched: 0 });
     }
     for (const id of ids) expect((await jobsOf(id)).length, id).toBe(id === ids[1] ? 2 : 1);
+  }, 300_000);
+
+  it('Pipedrive: an organization changed after Verrijk read it (update_time) is enqueued again; Verrijk’s own writes are not', async () => {
+    const orgs = [750_001, 750_002];
+    for (const id of orgs) pipedrive.seedOrganization(id, `Organisatie ${id} B.V.`);
+    await makeJobs(database, orgs.map((id) => ({ source: 'pipedrive', accountId: String(company), objectType: 'organization', objectId: String(id) })));
+    service.deps.jobs.wake();
+    await settled();
+    const pdJobs = (id: number) => database.db.select().from(jobs).where(eq(jobs.leadKey, `pipedrive:${company}:organization:${id}`));
+    const written = await database.db.select().from(enrichments).where(and(inArray(enrichments.leadKey, orgs.map((id) => `pipedrive:${company}:organization:${id}`)), eq(enrichments.writeStatus, 'written')));
+    expect(written, 'the cards were written (update_time moved)').toHaveLength(2);
+
+    const catchup = createCatchup({ database, crm: service.deps.crm, logger: createLogger({ level: 'silent' }) });
+    const quiet = await catchup.runOnce();
+    expect(quiet.accounts.find((a) => a.source === 'pipedrive' && a.objectType === 'organization'), JSON.stringify(quiet)).toMatchObject({ changed: 2, reenriched: 0 });
+
+    // A person renames one organization in Pipedrive: its update_time moves past Verrijk's last read.
+    const org = pipedrive.cards.get(String(orgs[0]))!;
+    org.name = `Hernoemd ${orgs[0]} B.V.`;
+    org.update_time = new Date(Date.now() + 1_000).toISOString();
+    const changed = await catchup.runOnce(new Date(Date.now() + 2_000));
+    expect(changed.accounts.find((a) => a.source === 'pipedrive' && a.objectType === 'organization'), JSON.stringify(changed)).toMatchObject({ reenriched: 1 });
+    expect((await pdJobs(orgs[0])).map((j) => j.reason).sort()).toEqual(['reenrich', 'webhook']);
+    expect((await pdJobs(orgs[1])).map((j) => j.reason)).toEqual(['webhook']);
+    service.deps.jobs.wake();
+    await settled();
+    // The job read the organization again; nothing of what Verrijk reads changed, so nothing was written and no update time moved.
+    const again = await catchup.runOnce(new Date(Date.now() + 3_000));
+    expect(again.accounts.find((a) => a.source === 'pipedrive' && a.objectType === 'organization'), JSON.stringify(again)).toMatchObject({ reenriched: 0 });
+    expect((await pdJobs(orgs[0])).length).toBe(2);
   }, 300_000);
 });
