@@ -15,6 +15,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { withEnvFile } from '../src/env-file.js';
+import { type Backfill, progressLine } from './backfill/progress.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,19 +31,6 @@ const { values } = parseArgs({
     url: { type: 'string' },
   },
 });
-
-interface Backfill {
-  id: number;
-  state: string;
-  dryRun: boolean;
-  source: string;
-  objectType: string;
-  listed: number;
-  lastError: string | null;
-  progress: { done: number; total: number | null; ratePerSecond: number; etaSeconds: number | null; finished: boolean; jobs: Record<string, number> };
-  reportUrl: string;
-  csvUrl: string;
-}
 
 function usage(): never {
   console.error('usage: npm run backfill -- --source hubspot|pipedrive --object-type <type> [--account <id>] [--dry-run] [--created-before <ISO time>]');
@@ -86,24 +74,6 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new Error(`${method} ${path} → ${res.status}: ${detail}`);
   }
   return JSON.parse(text) as T;
-}
-
-function duration(seconds: number | null): string {
-  if (seconds === null) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-/** One line: `[#####-----] 1200/2000  33.4/s  ETA 24s  (listing)`. */
-export function progressLine(b: Backfill, width = 30): string {
-  const { done, total } = b.progress;
-  const share = total ? Math.min(1, done / total) : 0;
-  const filled = Math.round(share * width);
-  const bar = total ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]` : `[${'?'.repeat(width)}]`;
-  const state = b.state === 'listing' ? `listing, ${b.listed} listed` : b.state;
-  return `${bar} ${done}/${total ?? '?'}  ${b.progress.ratePerSecond.toFixed(1)}/s  ETA ${duration(b.progress.etaSeconds)}  (${state})`;
 }
 
 async function follow(id: number): Promise<void> {

@@ -176,7 +176,10 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
     budget: config.cardRefresh.budget,
     wake: pool.wake,
   });
+  // A CBS refresh that swapped in a table (a new period) runs the card refresh at once, within its budget.
+  const stopRefreshed = cbs.onRefreshed(() => void cardRefresh.trigger('cbs_refresh'));
   starters.push(async () => cardRefresh.start());
+  stoppers.push(async () => stopRefreshed());
   stoppers.push(() => cardRefresh.stop());
   // ── [ops] Metrics collectors and anything the admin surface needs.
   registerOpsCollectors(metrics, database.db, config.cbs.tables, logger);

@@ -49,6 +49,8 @@ export interface CbsStoreOptions {
 }
 
 export type SwapListener = (tableId: string) => void;
+/** Told after a refresh run of this process that swapped in at least one table. */
+export type RefreshedListener = (summary: RefreshSummary) => void;
 
 export type CbsStore = ReturnType<typeof createCbsStore>;
 
@@ -65,6 +67,7 @@ export function createCbsStore(options: CbsStoreOptions) {
   /** The version each table pointed to when we last looked: a difference is a swap. */
   const known = new Map<string, number>();
   const listeners = new Set<SwapListener>();
+  const refreshedListeners = new Set<RefreshedListener>();
   let refreshing: Promise<RefreshSummary> | undefined;
   let poller: NodeJS.Timeout | undefined;
   let cron: Cron | undefined;
@@ -136,9 +139,23 @@ export function createCbsStore(options: CbsStoreOptions) {
         },
       },
       refreshOptions,
-    ).finally(() => {
-      if (refreshing === run) refreshing = undefined;
-    });
+    )
+      .then((summary) => {
+        // A new period (or any reloaded table) can change cards: tell those who keep cards current.
+        if (summary.tables.some((t) => t.action === 'loaded')) {
+          for (const listener of refreshedListeners) {
+            try {
+              listener(summary);
+            } catch (err) {
+              log.error({ err }, 'CBS refresh listener failed');
+            }
+          }
+        }
+        return summary;
+      })
+      .finally(() => {
+        if (refreshing === run) refreshing = undefined;
+      });
     refreshing = run;
     return run;
   }
@@ -159,6 +176,12 @@ export function createCbsStore(options: CbsStoreOptions) {
     onSwap(listener: SwapListener): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    /** Subscribes to refresh runs of this process that loaded a table (after the swap); returns the unsubscribe function. */
+    onRefreshed(listener: RefreshedListener): () => void {
+      refreshedListeners.add(listener);
+      return () => refreshedListeners.delete(listener);
     },
 
     checkForSwaps,

@@ -97,6 +97,21 @@ export interface ListedLead {
   createdAt: string;
 }
 
+/** A record changed since a moment (HubSpot `hs_lastmodifieddate`, Pipedrive `update_time`). */
+export interface ChangedLead {
+  ref: LeadRef;
+  modifiedAt: string;
+}
+
+/** One listing of changed records, in modification order, and how far it got. */
+export interface ChangedListing {
+  changed: ChangedLead[];
+  /** The modification time of the last record listed; undefined when nothing was listed. */
+  reached?: string;
+  /** False when the listing stopped at `limit` with more to come. */
+  complete: boolean;
+}
+
 /** One catch-up listing: the new leads, and how far the listing got in the order the API sorts. */
 export interface LeadListing {
   leads: ListedLead[];
@@ -147,6 +162,12 @@ export interface CrmAdapter {
    * webhooks. For the catch-up sweep.
    */
   listSince?(accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing>;
+  /**
+   * Records of one object type modified from `since` on, oldest change first, at most `limit`: the
+   * catch-up sweep re-enriches leads that changed after Verrijk last read them (any writer,
+   * Verrijk included; the sweep tells its own writes apart).
+   */
+  listChangedSince?(accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<ChangedListing>;
   /**
    * The account the configured credential belongs to, as the CRM states it (Pipedrive
    * `company_id`, HubSpot `portalId`): the one account the catch-up sweep lists and files

@@ -76,6 +76,8 @@ export async function recordPage(
       alreadyQueued: sql`${backfillRuns.alreadyQueued} + ${page.alreadyQueued}`,
       cursor: page.cursor,
       ...(total === null ? {} : { total }),
+      // Listed: a listing error or a wait said before is over.
+      error: null,
       // A run paused or cancelled while its page was listed keeps that state (its counts still add up).
       ...(complete ? { state: sql`case when ${backfillRuns.state} = 'listing' then 'listed' else ${backfillRuns.state} end`, listedAt: sql`now()` } : {}),
       updatedAt: sql`now()`,

@@ -99,20 +99,29 @@ export function createBackfills(options: BackfillsOptions) {
   async function start(input: StartBackfill): Promise<BackfillRun> {
     const bound = await adapterOf(input.source, input.accountId);
     if (typeof bound === 'string') throw new BackfillRefused(bound);
-    if (bound && 'wait' in bound) throw new BackfillRefused(`${input.source} account ${input.accountId}: ${bound.wait}`);
-    const adapter = bound;
-    if (!adapter?.listPage) throw new BackfillRefused(`${input.source} is not configured with credentials that can list records`);
+    // A paused account (or one waiting for a reconnect) gets its run: it lists nothing until the account is active.
+    const waiting = bound && 'wait' in bound ? bound.wait : undefined;
+    const adapter = bound && 'wait' in bound ? crm.adapter(input.source) : bound;
+    if (!waiting && !adapter?.listPage) throw new BackfillRefused(`${input.source} is not configured with credentials that can list records`);
     const objectType = OBJECT_TYPES[input.objectType.toLowerCase()];
-    if (!objectType || !(adapter.catchupTypes ?? []).includes(objectType)) {
-      throw new BackfillRefused(`${input.source} has no object type ${input.objectType}; one of ${(adapter.catchupTypes ?? []).join(', ')}`);
+    const types = adapter?.catchupTypes ?? Object.values(OBJECT_TYPES);
+    if (!objectType || !types.includes(objectType)) {
+      throw new BackfillRefused(`${input.source} has no object type ${input.objectType}; one of ${[...new Set(types)].join(', ')}`);
     }
     let accountId = input.accountId;
     if (!accountId) {
+      // Only a named account can wait (adapterOf), so here the configured adapter is there.
+      if (!adapter) throw new BackfillRefused(`${input.source} is not configured with credentials that can list records`);
       const account = await accounts.accountOf(adapter);
       if ('skipped' in account) throw new BackfillRefused(`the account of the ${input.source} credential is not known (${account.why}); name it with accountId`);
       accountId = account.accountId;
     }
-    const run = await insertBackfill(database.db, { source: input.source, accountId, objectType, dryRun: input.dryRun ?? false, createdBefore: input.createdBefore });
+    let run = await insertBackfill(database.db, { source: input.source, accountId, objectType, dryRun: input.dryRun ?? false, createdBefore: input.createdBefore });
+    if (waiting) {
+      // Said on the run (its `lastError`) until the first page is listed.
+      await failBackfill(database.db, run.id, `waiting: ${input.source} account ${accountId}: ${waiting}`);
+      run = (await getBackfill(database.db, run.id)) ?? run;
+    }
     logger.info({ backfill: run.id, source: run.source, accountId, objectType, dryRun: run.dryRun }, 'backfill started');
     kick();
     return run;
@@ -146,7 +155,10 @@ export function createBackfills(options: BackfillsOptions) {
   async function listOnePage(run: BackfillRun): Promise<boolean> {
     const bound = await adapterOf(run.source as Source, run.accountId);
     // A paused account, or one waiting for a reconnect, lists nothing until it is active again.
-    if (bound && typeof bound === 'object' && 'wait' in bound) return false;
+    if (bound && typeof bound === 'object' && 'wait' in bound) {
+      if (!run.error?.startsWith('waiting:')) await failBackfill(database.db, run.id, `waiting: ${run.source} account ${run.accountId}: ${bound.wait}`);
+      return false;
+    }
     const adapter = typeof bound === 'string' ? undefined : bound;
     if (!adapter?.listPage) {
       await failBackfill(database.db, run.id, `${run.source} is no longer configured`);

@@ -1,11 +1,11 @@
 import { Cron } from 'croner';
 import type { AccountBindings } from '../accounts/bindings.js';
 import { listAccounts } from '../accounts/repository.js';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, max } from 'drizzle-orm';
 import { createCatchupAccounts, type CatchupAccounts, type SweepAccount } from './catchup-account.js';
 import { tryWithAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database } from '../db/client.js';
-import { jobs, syncCursors } from '../db/schema.js';
+import { enrichments, jobs, syncCursors } from '../db/schema.js';
 import { recordWebhook } from './intake.js';
 import { leadKey, type Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
@@ -47,7 +47,17 @@ export const CATCHUP_DEADLINE_MS = 10 * 60_000;
 
 export interface CatchupReport {
   ran: boolean;
-  accounts: Array<{ source: Source; accountId: string; objectType: string; listed: number; enqueued: number; error?: string }>;
+  accounts: Array<{
+    source: Source;
+    accountId: string;
+    objectType: string;
+    listed: number;
+    enqueued: number;
+    /** Records changed since the last sweep (update times), and how many of them were enqueued again. */
+    changed?: number;
+    reenriched?: number;
+    error?: string;
+  }>;
   /** Credentials not swept this time, because the account they belong to is not known (catchup-account.ts). */
   skipped: Array<{ source: Source; reason: Extract<SweepAccount, { skipped: string }>['skipped']; why: string }>;
 }
@@ -138,9 +148,80 @@ export function createCatchup(options: CatchupOptions) {
     }
   }
 
+  /**
+   * The update times: leads whose record changed after Verrijk last read it (its newest row in
+   * `enrichments`, recorded after the read and after any write) are enqueued again (reason
+   * `reenrich`, as a property-change webhook), so their card follows what the CRM holds now. A
+   * change Verrijk wrote itself (the card's properties) is at or before that row: it does not come
+   * back. Should the CRM's clock run ahead of ours, such a write comes back once: the job reads the
+   * lead, finds the card unchanged, writes nothing, and so moves no update time. Leads Verrijk never
+   * read are left to the creation sweep and backfills. The first sweep looks back one overlap only.
+   */
+  async function sweepChanged(adapter: CrmAdapter, source: Source, accountId: string, objectType: string, now: Date, signal: AbortSignal) {
+    const key = `catchup-changed:${source}:${accountId}:${objectType}`;
+    const [saved] = await database.db.select().from(syncCursors).where(eq(syncCursors.key, key));
+    const from = saved && Date.parse(saved.cursor) <= now.getTime() ? Date.parse(saved.cursor) : now.getTime();
+    const since = new Date(from - CATCHUP_OVERLAP_MS);
+    try {
+      signal.throwIfAborted();
+      const listing = await adapter.listChangedSince!(accountId, objectType, since, MAX_PER_SWEEP, signal);
+      const keys = [...new Set(listing.changed.map((c) => leadKey(c.ref)))];
+      const lastRead = new Map<string, number>();
+      const busy = new Set<string>();
+      if (keys.length) {
+        const reads = await database.db
+          .select({ leadKey: enrichments.leadKey, at: max(enrichments.createdAt) })
+          .from(enrichments)
+          .where(inArray(enrichments.leadKey, keys))
+          .groupBy(enrichments.leadKey);
+        for (const r of reads) if (r.at) lastRead.set(r.leadKey, new Date(r.at).getTime());
+        const running = await database.db
+          .selectDistinct({ leadKey: jobs.leadKey })
+          .from(jobs)
+          .where(and(inArray(jobs.leadKey, keys), inArray(jobs.status, ['queued', 'running'])));
+        for (const r of running) busy.add(r.leadKey);
+      }
+      const seen = new Set<string>();
+      const events: LeadEvent[] = [];
+      for (const c of [...listing.changed].reverse()) {
+        const k = leadKey(c.ref);
+        const read = lastRead.get(k);
+        if (seen.has(k) || read === undefined || busy.has(k) || Date.parse(c.modifiedAt) <= read) continue;
+        seen.add(k);
+        events.push({
+          ref: c.ref,
+          reason: 'reenrich',
+          // One job per change: the overlap lists it again without a second job.
+          dedupeKey: `catchup:changed:${k}:${c.modifiedAt}`,
+          eventType: 'catchup.updated',
+          payload: { lead: {}, event: { type: 'catchup.updated', occurredAt: c.modifiedAt } },
+        });
+      }
+      const result = events.length ? await recordWebhook(database, source, { events, ignored: [] }) : { accepted: 0 };
+      // Complete: seen up to now. Cut off at the limit: resume past the overlap from the last change listed
+      // (as the creation sweep does). Never past now, never back.
+      const last = Date.parse(listing.reached ?? '');
+      const reached = listing.complete || Number.isNaN(last) ? now.getTime() : Math.min(now.getTime(), last + CATCHUP_OVERLAP_MS);
+      await saveCursor(key, new Date(Math.max(from, reached)).toISOString(), true, now);
+      return { changed: listing.changed.length, reenriched: result.accepted };
+    } catch (err) {
+      const message = signal.aborted ? `the sweep passed its deadline: ${(err as Error).message}` : (err as Error).message;
+      logger.warn({ source, accountId, objectType, err: { message } }, 'catch-up sweep of changed records failed for an account');
+      return { changed: 0, reenriched: 0, error: message };
+    }
+  }
+
   async function sweepAccount(adapter: CrmAdapter, source: Source, accountId: string, now: Date, signal: AbortSignal) {
     const out = [];
-    for (const objectType of adapter.catchupTypes ?? []) out.push(await sweep(adapter, source, accountId, objectType, now, signal));
+    for (const objectType of adapter.catchupTypes ?? []) {
+      const created = await sweep(adapter, source, accountId, objectType, now, signal);
+      if (!adapter.listChangedSince) {
+        out.push(created);
+        continue;
+      }
+      const changed = await sweepChanged(adapter, source, accountId, objectType, now, signal);
+      out.push({ ...created, changed: changed.changed, reenriched: changed.reenriched, ...(created.error || changed.error ? { error: created.error ?? changed.error } : {}) });
+    }
     return out;
   }
 
@@ -186,6 +267,8 @@ export function createCatchup(options: CatchupOptions) {
       }
       const enqueued = report.accounts.reduce((n, a) => n + a.enqueued, 0);
       if (enqueued) logger.info({ enqueued, accounts: report.accounts.length }, 'catch-up sweep enqueued leads that never arrived as webhooks');
+      const reenriched = report.accounts.reduce((n, a) => n + (a.reenriched ?? 0), 0);
+      if (reenriched) logger.info({ reenriched }, 'catch-up sweep enqueued leads whose records changed in the CRM');
       return report;
     });
     return swept.acquired ? swept.value : { ran: false, accounts: [], skipped: [] };

@@ -11,7 +11,7 @@ import { withPropertyCreation } from './missing-properties.js';
 import { ensureHubspotProperties } from './properties.js';
 import { createAccountZones } from './account.js';
 import { listHubspotPage } from './backfill-list.js';
-import { listHubspotSince } from './search.js';
+import { listHubspotChangedSince, listHubspotSince } from './search.js';
 import { hubspotPaths } from './paths.js';
 
 /**
@@ -211,6 +211,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     // The webhooks cover company.creation and contact.creation: the sweep lists both.
     catchupTypes: ['company', 'contact'],
     listSince: (accountId, objectType, since, limit, signal) => listHubspotSince(http, paths, accountId, pathOf(objectType), objectType, since, limit, signal),
+    listChangedSince: (accountId, objectType, since, limit, signal) =>
+      listHubspotChangedSince(http, paths, accountId, pathOf(objectType), objectType, since, limit, signal),
     listPage: (accountId, objectType, page, signal) => listHubspotPage(http, paths, accountId, pathOf(objectType), objectType, page, signal),
     // `GET /account-info/{version}/details` states the token's `portalId` (scope `oauth`, which a
     // private app may lack: then a 403 CrmError, and the caller decides what else to trust).

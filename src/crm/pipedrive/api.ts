@@ -8,7 +8,7 @@ import { mappedProperties } from '../mapping.js';
 import { fromFieldValue, toFieldValue, unwritable } from './field-values.js';
 import { createFieldDirectory, type PipedriveField } from './fields.js';
 import { createPipedriveThrottle, pipedriveClassify, pipedriveObservation } from './limits.js';
-import { listPipedrivePage, listPipedriveSince } from './list.js';
+import { listPipedriveChangedSince, listPipedrivePage, listPipedriveSince } from './list.js';
 
 /**
  * Pipedrive API v2 (research §2.3): organizations are read and written with
@@ -160,6 +160,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     // The webhooks cover organization and person creation: the sweep lists both.
     catchupTypes: ['organization', 'person'],
     listSince: (accountId, objectType, since, limit, signal) => listPipedriveSince(http, accountId, objectType, since, limit, signal),
+    listChangedSince: (accountId, objectType, since, limit, signal) => listPipedriveChangedSince(http, accountId, objectType, since, limit, signal),
     listPage: (accountId, objectType, page, signal) => listPipedrivePage(http, accountId, objectType, page, signal),
     // `GET /api/v1/users/me` states the company the token's user is bound to (API reference,
     // Users getCurrentUser: "bound company data: company ID, company name, and domain").

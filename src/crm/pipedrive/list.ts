@@ -1,4 +1,4 @@
-import type { BackfillPage, BackfillPageRequest, LeadListing, ListedLead } from '../adapter.js';
+import type { BackfillPage, BackfillPageRequest, ChangedLead, ChangedListing, LeadListing, ListedLead } from '../adapter.js';
 import { CrmError } from '../crm-error.js';
 import type { CrmHttp } from '../http.js';
 
@@ -56,6 +56,39 @@ export async function listPipedriveSince(http: CrmHttp, accountId: string, objec
     if (!cursor) return { leads, reached, complete: true };
     if (seen >= limit || page >= MAX_PAGES) return { leads, reached, complete: false };
     // A cursor we already followed would list the same pages again, for ever.
+    if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
+    cursors.add(cursor);
+  }
+}
+
+/**
+ * Records changed from `since` on (the catch-up sweep's update times): the same list sorted by
+ * `update_time`, every record this time, not only the recently added.
+ */
+export async function listPipedriveChangedSince(http: CrmHttp, accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<ChangedListing> {
+  const path = PATHS[objectType];
+  if (!path) return { changed: [], complete: true };
+  const changed: ChangedLead[] = [];
+  let cursor: string | undefined;
+  const cursors = new Set<string>();
+  for (let page = 1; ; page++) {
+    const qs = new URLSearchParams({
+      updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      sort_by: 'update_time',
+      sort_direction: 'asc',
+      limit: String(Math.min(PAGE, limit)),
+    });
+    if (cursor) qs.set('cursor', cursor);
+    const res = await http.send<{ data?: Listed[]; additional_data?: { next_cursor?: string | null } }>(accountId, { op: 'list', method: 'GET', path: `${path}?${qs}`, signal });
+    for (const rec of res.body?.data ?? []) {
+      const updated = Date.parse(rec.update_time ?? '');
+      if (Number.isNaN(updated) || !/^\d+$/.test(String(rec.id))) continue;
+      changed.push({ ref: { source: 'pipedrive', accountId, objectType, objectId: String(rec.id) }, modifiedAt: new Date(updated).toISOString() });
+    }
+    cursor = res.body?.additional_data?.next_cursor ?? undefined;
+    const reached = changed.at(-1)?.modifiedAt;
+    if (!cursor) return { changed, reached, complete: true };
+    if (changed.length >= limit || page >= MAX_PAGES) return { changed, reached, complete: false };
     if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
     cursors.add(cursor);
   }

@@ -57,7 +57,8 @@ describe.each(flavours)('catch-up sweeps once per credential, on %s', (flavour) 
       expect(report.accounts.map((a) => `${a.accountId}:${a.objectType}:${a.enqueued}`).sort(), JSON.stringify(report)).toEqual([`${company}:organization:5`, `${company}:person:0`]);
       expect(report.skipped, JSON.stringify(report)).toEqual([]);
       const lists = pipedrive.requests.filter((r) => /^\/api\/v2\/(organizations|persons)$/.test(r.path));
-      expect(lists.map((r) => r.path).sort(), 'one listing per object type').toEqual(['/api/v2/organizations', '/api/v2/persons']);
+      // Per object type: the new records, and the changed ones (update times); never once per named company.
+      expect(lists.map((r) => r.path).sort(), 'two listings per object type').toEqual(['/api/v2/organizations', '/api/v2/organizations', '/api/v2/persons', '/api/v2/persons']);
       const cursors = await database.db.select().from(syncCursors).where(like(syncCursors.key, 'catchup:pipedrive:%'));
       expect(cursors.map((c) => c.key).sort()).toEqual([`catchup:pipedrive:${company}:organization`, `catchup:pipedrive:${company}:person`]);
 
@@ -105,7 +106,8 @@ describe.each(flavours)('catch-up sweeps once per credential, on %s', (flavour) 
       const report = await createCatchup({ database, crm: kit.crm, logger: kit.logger }).runOnce();
       expect(report.accounts.map((a) => `${a.accountId}:${a.objectType}`).sort(), JSON.stringify(report)).toEqual([`${portal}:company`, `${portal}:contact`]);
       expect(await jobsOf(['8501'])).toEqual([`8501@${portal}`]);
-      expect(hubspot.requests.filter((r) => r.path.endsWith('/search')).length, 'one search per object type').toBe(2);
+      // Per object type: one search for new records and one for changed records (update times).
+      expect(hubspot.requests.filter((r) => r.path.endsWith('/search')).length, 'two searches per object type').toBe(4);
     } finally {
       await hubspot.close();
     }

@@ -69,6 +69,8 @@ export interface FakeCbs {
   requests: FakeRequest[];
   count(match: (r: FakeRequest) => boolean): number;
   setModified(tableId: string, iso: string): void;
+  /** Serves `data` as the table from now on (a new release: new periods, rows and Modified). */
+  setTable(data: CbsTableData, modified: string): void;
   /**
    * The next `n` requests (that match) fail with `kind`. `retryAfter` is the
    * Retry-After header of a 503/429, computed as it is sent (an HTTP-date
@@ -291,6 +293,9 @@ export async function startFakeCbs(options: FakeCbsOptions = {}): Promise<FakeCb
     url: base,
     requests,
     count: (match) => requests.filter(match).length,
+    setTable(data, modified) {
+      tables.set(data.tableId.toUpperCase(), { id: data.tableId, ...v3SetsFromModel(data, modified) });
+    },
     setModified(tableId, iso) {
       const table = tables.get(tableId.toUpperCase());
       if (!table) throw new Error(`fake CBS has no table ${tableId}`);

@@ -28,6 +28,16 @@ export function invalidValue(def: PropertyDef | undefined, name: string, value: 
 export interface SearchRecord {
   id: string;
   createdAt: number;
+  /** `hs_lastmodifieddate` (default: createdAt). */
+  modifiedAt?: number;
+}
+
+/** The indexed properties the fake filters and sorts on. */
+const INDEXED = ['createdate', 'hs_object_id', 'hs_lastmodifieddate'];
+function valueOf(r: SearchRecord, property: string): number {
+  if (property === 'hs_object_id') return Number(r.id);
+  if (property === 'hs_lastmodifieddate') return r.modifiedAt ?? r.createdAt;
+  return r.createdAt;
 }
 
 const MAX_RESULTS = 10_000;
@@ -51,26 +61,27 @@ function compare(op: string, a: number, b: number): boolean {
 
 const asMs = (v: unknown) => (/^\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v)));
 
-/** A search over `createdate` and `hs_object_id` (the only properties the fake indexes), as HubSpot pages it. */
+/** A search over `createdate`, `hs_lastmodifieddate` and `hs_object_id` (the only properties the fake indexes), as HubSpot pages it. */
 export function searchRecords(pool: SearchRecord[], body: Record<string, any>): Reply {
   const filters: Array<{ propertyName: string; operator: string; value: unknown }> = body.filterGroups?.[0]?.filters ?? [];
   for (const f of filters) {
-    if (f.propertyName !== 'createdate' && f.propertyName !== 'hs_object_id') {
-      return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `the fake indexes createdate only, not ${f.propertyName}` } };
+    if (!INDEXED.includes(f.propertyName)) {
+      return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: `the fake indexes ${INDEXED.join(', ')} only, not ${f.propertyName}` } };
     }
   }
-  const hits = pool.filter((r) => filters.every((f) => compare(f.operator, f.propertyName === 'createdate' ? r.createdAt : Number(r.id), asMs(f.value))));
+  const hits = pool.filter((r) => filters.every((f) => compare(f.operator, valueOf(r, f.propertyName), asMs(f.value))));
   const sort = body.sorts?.[0];
   const dir = (typeof sort === 'string' ? (sort.startsWith('-') ? 'DESCENDING' : 'ASCENDING') : sort?.direction) === 'DESCENDING' ? -1 : 1;
-  // Ties and unsorted queries: by id, as HubSpot's default order.
-  const byId = typeof sort === 'object' && sort?.propertyName === 'hs_object_id';
-  hits.sort((a, b) => (sort && !byId ? dir * (a.createdAt - b.createdAt) : byId ? dir * (Number(a.id) - Number(b.id)) : 0) || Number(a.id) - Number(b.id));
+  // Ties and unsorted queries: by id, as HubSpot's default order. A string sort names createdate.
+  const by = typeof sort === 'object' && INDEXED.includes(sort?.propertyName) ? sort.propertyName : 'createdate';
+  hits.sort((a, b) => (sort ? dir * (valueOf(a, by) - valueOf(b, by)) : 0) || Number(a.id) - Number(b.id));
   const offset = Number(body.after ?? 0);
   const size = Math.min(Number(body.limit ?? 10), 200);
   if (offset + size > MAX_RESULTS) return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', message: 'paging past 10000 results is not supported' } };
   const page = hits.slice(offset, offset + size).map((r) => {
     const at = new Date(r.createdAt).toISOString();
-    return { id: r.id, properties: { createdate: at, hs_object_id: r.id }, createdAt: at, updatedAt: at, archived: false };
+    const mod = new Date(r.modifiedAt ?? r.createdAt).toISOString();
+    return { id: r.id, properties: { createdate: at, hs_object_id: r.id, hs_lastmodifieddate: mod }, createdAt: at, updatedAt: mod, archived: false };
   });
   const next = offset + size < hits.length ? { paging: { next: { after: String(offset + size) } } } : {};
   return { status: 200, body: { total: hits.length, results: page, ...next } };

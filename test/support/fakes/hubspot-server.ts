@@ -60,6 +60,8 @@ export interface FakeHubspot extends FakeBase {
   groups: Map<string, Set<string>>;
   scopes: Set<string>;
   seed(objectType: 'company' | 'contact', id: string, props: Props, createdAt?: Date, opts?: { indexedAt?: Date }): void;
+  /** A person changes a record in HubSpot: its properties, and `hs_lastmodifieddate` moves to now. */
+  edit(objectType: 'company' | 'contact', id: string, props: Props): void;
   /** Gives an existing property a type (number, enumeration with options …): values are checked against it. */
   defineProperty(segment: 'companies' | 'contacts', name: string, def: PropertyDef): void;
   /** The next batch update fails these ids with a per-record error (207). */
@@ -78,6 +80,8 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   const scopes = new Set(opts.scopes ?? ALL_VERRIJK_SCOPES);
   const cards = new Map<string, Props>();
   const created = new Map<string, number>();
+  /** `hs_lastmodifieddate` of each record: set by every write, Verrijk's included. */
+  const modified = new Map<string, number>();
   const indexed = new Map<string, number>();
   const properties = new Map<string, Set<string>>([
     // `zip` is a default HubSpot property on both objects.
@@ -207,6 +211,8 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
   function write(objectType: string, id: string, props: Record<string, unknown>) {
     const card = cards.get(`${objectType}:${id}`)!;
     for (const [k, v] of Object.entries(props)) card[k] = typeof v === 'string' ? v : String(v);
+    // Strictly later than the last modification: two writes in one millisecond still move it.
+    modified.set(`${objectType}:${id}`, Math.max(Date.now(), (modified.get(`${objectType}:${id}`) ?? 0) + 1));
   }
 
   function route(ctx: FakeContext): Reply {
@@ -299,7 +305,7 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       const pool: SearchRecord[] = [];
       for (const [key, at] of created) {
         const [type, id] = key.split(':');
-        if (type === objectType && (indexed.get(key) ?? at) <= Date.now()) pool.push({ id, createdAt: at });
+        if (type === objectType && (indexed.get(key) ?? at) <= Date.now()) pool.push({ id, createdAt: at, modifiedAt: modified.get(key) ?? at });
       }
       return searchRecords(pool, body);
     }
@@ -328,6 +334,11 @@ export async function startFakeHubspot(opts: FakeHubspotOptions = {}): Promise<F
       cards.set(`${objectType}:${id}`, { ...props });
       created.set(`${objectType}:${id}`, createdAt.getTime());
       indexed.set(`${objectType}:${id}`, (seedOpts.indexedAt ?? createdAt).getTime());
+      modified.set(`${objectType}:${id}`, createdAt.getTime());
+    },
+    /** A person changes a record in HubSpot: its properties, and `hs_lastmodifieddate` moves to now. */
+    edit(objectType: 'company' | 'contact', id: string, props: Props) {
+      write(objectType, id, props);
     },
     defineProperty(segment: 'companies' | 'contacts', name: string, def: PropertyDef) {
       properties.get(segment)?.add(name);
