@@ -62,12 +62,17 @@ export interface WorkerPool {
   wake(): void;
 }
 
+/** After aborting the batches still running at stop(), how long they get to record what they finished. */
+const STOP_GRACE_MS = 5_000;
+
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const db = opts.database.db;
   const log = opts.logger.child({ component: 'worker', workerId });
   const inFlight = new Set<AbortController>();
   let running = false;
+  /** Set by stop() once it aborts the batches still running: what they did not finish is released, not failed. */
+  let shuttingDown = false;
   let loops: Promise<void>[] = [];
   // Idle loops, oldest first. A wake with no idle loop is remembered, so a loop
   // that was mid-claim when a job was committed claims again instead of sleeping.
@@ -194,7 +199,20 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       inFlight.delete(controller);
     }
     const durationMs = Math.round(performance.now() - started);
-    const finishes = batch.map((job) => ({ job, outcome: outcomes.get(job.id) ?? NO_OUTCOME }));
+    let finishes = batch.map((job) => ({ job, outcome: outcomes.get(job.id) ?? NO_OUTCOME }));
+    if (shuttingDown && controller.signal.aborted) {
+      // Stopped mid-batch: what the batch finished (a card written, a lead skipped) is recorded
+      // under the lease this worker still holds; the rest goes back to the queue uncounted. Only
+      // then is the lease given up, so no other worker takes a job whose write is still landing.
+      const unfinished = finishes.filter((f) => f.outcome.kind !== 'done' && f.outcome.kind !== 'skipped').map((f) => f.job.id);
+      finishes = finishes.filter((f) => f.outcome.kind === 'done' || f.outcome.kind === 'skipped');
+      try {
+        const released = await releaseJobs(db, workerId, unfinished);
+        if (released > 0) log.info({ released }, 'released the jobs a stopped batch did not finish');
+      } catch (err) {
+        log.error({ err, jobIds: unfinished }, 'releasing the jobs of a stopped batch failed; their leases will expire');
+      }
+    }
     let results: Map<number, FinishResult>;
     try {
       // The lease is renewed until the outcomes are recorded, not just while the processor runs.
@@ -250,15 +268,25 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         new Promise<boolean>((r) => (timer = setTimeout(() => r(false), deadline))),
       ]);
       clearTimeout(timer);
-      if (!finished) log.warn({ batches: inFlight.size }, 'in-flight batches did not finish in time; releasing them');
-      // Release first, then abort: an aborted batch's late outcomes then find no lease and change nothing.
+      if (!finished) {
+        // Abort first, then release: a batch stopped here still holds its lease while its last CRM
+        // answers and its records land (runBatch records what it finished and releases the rest).
+        // Releasing first let another instance take and write a job whose write was still landing:
+        // two writes of one card after a restart under load (issue 27's backfill test).
+        log.warn({ batches: inFlight.size }, 'in-flight batches did not finish in time; stopping them');
+        shuttingDown = true;
+        for (const c of inFlight) c.abort(new Error('shutting down'));
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(loops), new Promise<void>((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
+        clearTimeout(grace);
+      }
+      // Whatever is still held (a batch that did not even answer its abort): its late outcomes find no lease and change nothing.
       try {
         const released = await releaseJobs(db, workerId);
         if (released > 0) log.info({ released }, 'released unfinished jobs');
       } catch (err) {
         log.error({ err }, 'releasing jobs failed; their leases will expire');
       }
-      for (const c of inFlight) c.abort(new Error('shutting down'));
       log.info('workers stopped');
     },
   };

@@ -124,6 +124,43 @@ describe.each(flavours)('worker pool on %s', (flavour) => {
     expect(row).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
   });
 
+  it('on stop, a stopped batch keeps its lease until what it finished is recorded; only the rest is released', async () => {
+    const first = await enqueueTestJob(queue.database.db);
+    const second = await enqueueTestJob(queue.database.db);
+    let started!: () => void;
+    // Both jobs claimed (in one batch or in two loops' batches) before the stop comes.
+    let claimed = 0;
+    const running = new Promise<void>((r) => (started = () => ++claimed === 2 && r()));
+    const heldWhileLanding: Array<string | null> = [];
+    // The first job's CRM write is already under way when the stop comes: it lands after the abort.
+    const landing: JobProcessor = (batch, signal) =>
+      new Promise((resolve) => {
+        for (const _ of batch) started();
+        signal.addEventListener('abort', async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          if (batch.some((j) => j.id === first.id)) {
+            const rows = await queue.database.db.select().from(jobs).where(eq(jobs.id, first.id));
+            heldWhileLanding.push(rows[0]?.lockedBy ?? null);
+          }
+          resolve(
+            new Map(batch.map((j) => [j.id, (j.id === first.id ? { kind: 'done', detail: { written: true } } : { kind: 'retry', error: 'aborted' }) as JobOutcome])),
+          );
+        });
+      });
+    const p = pool(landing, { stopTimeoutMs: 200, batchSize: 10 });
+    p.start();
+    p.wake();
+    await running;
+    await p.stop();
+    // Before, the jobs were released before the abort: another instance could take the first job
+    // and write its card a second time while this write was still landing.
+    expect(heldWhileLanding, 'the lease while the stopped batch finished').toEqual([p.workerId]);
+    const rows = await queue.database.db.select().from(jobs).where(inArray(jobs.id, [first.id, second.id]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(first.id), JSON.stringify(byId.get(first.id))).toMatchObject({ status: 'done', lockedBy: null });
+    expect(byId.get(second.id), JSON.stringify(byId.get(second.id))).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+  });
+
   it('fans a burst out over the loops: one wake, and a loop that found work wakes the next', async () => {
     let inFlight = 0;
     let most = 0;
