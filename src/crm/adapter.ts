@@ -172,8 +172,10 @@ export interface CrmAdapter {
    * The account the configured credential belongs to, as the CRM states it (Pipedrive
    * `company_id`, HubSpot `portalId`): the one account the catch-up sweep lists and files
    * under, whatever account ids webhooks name. Throws a `CrmError` when the CRM refuses.
+   * `likely`: the account the credential was last seen to belong to (the registry's row), so
+   * the call counts in that account's rate-limit window; without one, the credential's own.
    */
-  ownAccount?(signal?: AbortSignal): Promise<string>;
+  ownAccount?(signal?: AbortSignal, likely?: string): Promise<string>;
   /**
    * Every existing record of one object type (one of `catchupTypes`), a page at a time, for a
    * backfill (src/jobs/backfill.ts); resumable from any page's `cursor`.

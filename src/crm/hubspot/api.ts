@@ -216,8 +216,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     listPage: (accountId, objectType, page, signal) => listHubspotPage(http, paths, accountId, pathOf(objectType), objectType, page, signal),
     // `GET /account-info/{version}/details` states the token's `portalId` (scope `oauth`, which a
     // private app may lack: then a 403 CrmError, and the caller decides what else to trust).
-    async ownAccount(signal) {
-      const res = await http.send<{ portalId?: unknown }>('', { op: 'account', method: 'GET', path: paths.accountDetails(), signal });
+    async ownAccount(signal, likely) {
+      const res = await http.send<{ portalId?: unknown }>(likely ?? '', { op: 'account', method: 'GET', path: paths.accountDetails(), signal });
       return accountIdOf('hubspot', res.body?.portalId, 'portalId');
     },
   };

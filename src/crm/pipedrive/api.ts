@@ -164,9 +164,9 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     listPage: (accountId, objectType, page, signal) => listPipedrivePage(http, accountId, objectType, page, signal),
     // `GET /api/v1/users/me` states the company the token's user is bound to (API reference,
     // Users getCurrentUser: "bound company data: company ID, company name, and domain").
-    // There is no account id yet to key the call by: '' (the limiter keys by credential).
-    async ownAccount(signal) {
-      const res = await http.send<{ data?: { company_id?: unknown } }>('', { op: 'account', method: 'GET', path: '/api/v1/users/me', signal });
+    // Without a likely account to key the call by: '' (the limiter keys by credential).
+    async ownAccount(signal, likely) {
+      const res = await http.send<{ data?: { company_id?: unknown } }>(likely ?? '', { op: 'account', method: 'GET', path: '/api/v1/users/me', signal });
       return accountIdOf('pipedrive', res.body?.data?.company_id, 'data.company_id');
     },
   };
