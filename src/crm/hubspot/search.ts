@@ -22,6 +22,54 @@ interface SearchResponse {
   paging?: { next?: { after?: string } };
 }
 
+/**
+ * Every record whose time `property` (`createdate`, `hs_lastmodifieddate`) is `since` or later, in
+ * that order: one search per page under the search budget, never past 10,000 results of one query,
+ * and `complete: false` when the listing stopped early (limit, 10,000, a repeated `after`).
+ * `fallback` names the record's own field when the property is missing from an answer.
+ */
+async function searchFrom(
+  http: CrmHttp,
+  paths: HubspotPaths,
+  accountId: string,
+  segment: string,
+  property: 'createdate' | 'hs_lastmodifieddate',
+  fallback: 'createdAt' | 'updatedAt',
+  since: Date,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<{ found: Array<{ objectId: string; at: string }>; complete: boolean }> {
+  const found: Array<{ objectId: string; at: string }> = [];
+  let after: string | undefined;
+  for (;;) {
+    if (found.length >= limit || Number(after ?? 0) + PAGE > MAX_RESULTS) return { found, complete: false };
+    const res = await http.send<SearchResponse>(accountId, {
+      op: 'search',
+      method: 'POST',
+      path: paths.search(segment),
+      bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
+      body: {
+        filterGroups: [{ filters: [{ propertyName: property, operator: 'GTE', value: String(since.getTime()) }] }],
+        sorts: [{ propertyName: property, direction: 'ASCENDING' }],
+        properties: [property],
+        limit: Math.min(PAGE, limit - found.length),
+        ...(after ? { after } : {}),
+      },
+      signal,
+    });
+    for (const r of res.body?.results ?? []) {
+      const at = r.properties?.[property] ?? r[fallback];
+      if (!at || Number.isNaN(Date.parse(at))) continue;
+      found.push({ objectId: String(r.id), at: new Date(at).toISOString() });
+    }
+    const next = res.body?.paging?.next?.after;
+    if (!next || !(res.body?.results ?? []).length) return { found, complete: true };
+    // The same `after` again would list the same page again.
+    if (next === after) return { found, complete: false };
+    after = next;
+  }
+}
+
 export async function listHubspotSince(
   http: CrmHttp,
   paths: HubspotPaths,
@@ -32,42 +80,8 @@ export async function listHubspotSince(
   limit: number,
   signal?: AbortSignal,
 ): Promise<LeadListing> {
-  const leads: ListedLead[] = [];
-  let after: string | undefined;
-  let complete = true;
-  for (;;) {
-    if (leads.length >= limit || Number(after ?? 0) + PAGE > MAX_RESULTS) {
-      complete = false;
-      break;
-    }
-    const res = await http.send<SearchResponse>(accountId, {
-      op: 'search',
-      method: 'POST',
-      path: paths.search(segment),
-      bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
-      body: {
-        filterGroups: [{ filters: [{ propertyName: 'createdate', operator: 'GTE', value: String(since.getTime()) }] }],
-        sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
-        properties: ['createdate'],
-        limit: Math.min(PAGE, limit - leads.length),
-        ...(after ? { after } : {}),
-      },
-      signal,
-    });
-    for (const r of res.body?.results ?? []) {
-      const createdAt = r.properties?.createdate ?? r.createdAt;
-      if (!createdAt || Number.isNaN(Date.parse(createdAt))) continue;
-      leads.push({ ref: { source: 'hubspot', accountId, objectType, objectId: String(r.id) }, createdAt: new Date(createdAt).toISOString() });
-    }
-    const next = res.body?.paging?.next?.after;
-    // The same `after` again would list the same page again.
-    if (!next || !(res.body?.results ?? []).length) break;
-    if (next === after) {
-      complete = false;
-      break;
-    }
-    after = next;
-  }
+  const { found, complete } = await searchFrom(http, paths, accountId, segment, 'createdate', 'createdAt', since, limit, signal);
+  const leads: ListedLead[] = found.map((r) => ({ ref: { source: 'hubspot', accountId, objectType, objectId: r.objectId }, createdAt: r.at }));
   // Sorted by creation time, so the last lead is as far as the listing got.
   return { leads, reached: leads.at(-1)?.createdAt, complete };
 }
@@ -86,40 +100,7 @@ export async function listHubspotChangedSince(
   limit: number,
   signal?: AbortSignal,
 ): Promise<ChangedListing> {
-  const changed: ChangedLead[] = [];
-  let after: string | undefined;
-  let complete = true;
-  for (;;) {
-    if (changed.length >= limit || Number(after ?? 0) + PAGE > MAX_RESULTS) {
-      complete = false;
-      break;
-    }
-    const res = await http.send<SearchResponse>(accountId, {
-      op: 'search',
-      method: 'POST',
-      path: paths.search(segment),
-      bucket: { accountId: `${accountId}:search`, spec: HUBSPOT_SEARCH_LIMIT },
-      body: {
-        filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(since.getTime()) }] }],
-        sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
-        properties: ['hs_lastmodifieddate'],
-        limit: Math.min(PAGE, limit - changed.length),
-        ...(after ? { after } : {}),
-      },
-      signal,
-    });
-    for (const r of res.body?.results ?? []) {
-      const at = r.properties?.hs_lastmodifieddate ?? r.updatedAt;
-      if (!at || Number.isNaN(Date.parse(at))) continue;
-      changed.push({ ref: { source: 'hubspot', accountId, objectType, objectId: String(r.id) }, modifiedAt: new Date(at).toISOString() });
-    }
-    const next = res.body?.paging?.next?.after;
-    if (!next || !(res.body?.results ?? []).length) break;
-    if (next === after) {
-      complete = false;
-      break;
-    }
-    after = next;
-  }
+  const { found, complete } = await searchFrom(http, paths, accountId, segment, 'hs_lastmodifieddate', 'updatedAt', since, limit, signal);
+  const changed: ChangedLead[] = found.map((r) => ({ ref: { source: 'hubspot', accountId, objectType, objectId: r.objectId }, modifiedAt: r.at }));
   return { changed, reached: changed.at(-1)?.modifiedAt, complete };
 }

@@ -26,25 +26,48 @@ interface Listed {
   update_time?: string;
 }
 
-export async function listPipedriveSince(http: CrmHttp, accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing> {
-  const path = PATHS[objectType];
-  if (!path) return { leads: [], complete: true };
-  const addedFloor = since.getTime() - ADDED_WINDOW_MS;
-  const leads: ListedLead[] = [];
-  let reached: string | undefined;
+/**
+ * The v2 list at `path` sorted by `update_time` from `since` on, a page at a time. The caller reads a
+ * page, then says whether it has enough; `more` is whether the list has another page. A cursor
+ * already followed is refused (it would list the same pages again, for ever), and no listing goes
+ * past MAX_PAGES.
+ */
+async function* updatedSince(
+  http: CrmHttp,
+  accountId: string,
+  path: string,
+  since: Date,
+  pageSize: number,
+  signal?: AbortSignal,
+): AsyncGenerator<{ records: Listed[]; more: boolean; page: number }> {
   let cursor: string | undefined;
-  let seen = 0;
   const cursors = new Set<string>();
   for (let page = 1; ; page++) {
     const qs = new URLSearchParams({
       updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       sort_by: 'update_time',
       sort_direction: 'asc',
-      limit: String(Math.min(PAGE, limit)),
+      limit: String(pageSize),
     });
     if (cursor) qs.set('cursor', cursor);
     const res = await http.send<{ data?: Listed[]; additional_data?: { next_cursor?: string | null } }>(accountId, { op: 'list', method: 'GET', path: `${path}?${qs}`, signal });
-    for (const rec of res.body?.data ?? []) {
+    cursor = res.body?.additional_data?.next_cursor ?? undefined;
+    yield { records: res.body?.data ?? [], more: Boolean(cursor), page };
+    if (!cursor || page >= MAX_PAGES) return;
+    if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
+    cursors.add(cursor);
+  }
+}
+
+export async function listPipedriveSince(http: CrmHttp, accountId: string, objectType: string, since: Date, limit: number, signal?: AbortSignal): Promise<LeadListing> {
+  const path = PATHS[objectType];
+  if (!path) return { leads: [], complete: true };
+  const addedFloor = since.getTime() - ADDED_WINDOW_MS;
+  const leads: ListedLead[] = [];
+  let reached: string | undefined;
+  let seen = 0;
+  for await (const { records, more, page } of updatedSince(http, accountId, path, since, Math.min(PAGE, limit), signal)) {
+    for (const rec of records) {
       const updated = Date.parse(rec.update_time ?? '');
       if (!Number.isNaN(updated)) reached = new Date(updated).toISOString();
       seen++;
@@ -52,13 +75,10 @@ export async function listPipedriveSince(http: CrmHttp, accountId: string, objec
       if (Number.isNaN(added) || added < addedFloor) continue;
       leads.push({ ref: { source: 'pipedrive', accountId, objectType, objectId: String(rec.id) }, createdAt: new Date(added).toISOString() });
     }
-    cursor = res.body?.additional_data?.next_cursor ?? undefined;
-    if (!cursor) return { leads, reached, complete: true };
+    if (!more) return { leads, reached, complete: true };
     if (seen >= limit || page >= MAX_PAGES) return { leads, reached, complete: false };
-    // A cursor we already followed would list the same pages again, for ever.
-    if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
-    cursors.add(cursor);
   }
+  return { leads, reached, complete: true };
 }
 
 /**
@@ -69,29 +89,17 @@ export async function listPipedriveChangedSince(http: CrmHttp, accountId: string
   const path = PATHS[objectType];
   if (!path) return { changed: [], complete: true };
   const changed: ChangedLead[] = [];
-  let cursor: string | undefined;
-  const cursors = new Set<string>();
-  for (let page = 1; ; page++) {
-    const qs = new URLSearchParams({
-      updated_since: since.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      sort_by: 'update_time',
-      sort_direction: 'asc',
-      limit: String(Math.min(PAGE, limit)),
-    });
-    if (cursor) qs.set('cursor', cursor);
-    const res = await http.send<{ data?: Listed[]; additional_data?: { next_cursor?: string | null } }>(accountId, { op: 'list', method: 'GET', path: `${path}?${qs}`, signal });
-    for (const rec of res.body?.data ?? []) {
+  for await (const { records, more, page } of updatedSince(http, accountId, path, since, Math.min(PAGE, limit), signal)) {
+    for (const rec of records) {
       const updated = Date.parse(rec.update_time ?? '');
       if (Number.isNaN(updated) || !/^\d+$/.test(String(rec.id))) continue;
       changed.push({ ref: { source: 'pipedrive', accountId, objectType, objectId: String(rec.id) }, modifiedAt: new Date(updated).toISOString() });
     }
-    cursor = res.body?.additional_data?.next_cursor ?? undefined;
     const reached = changed.at(-1)?.modifiedAt;
-    if (!cursor) return { changed, reached, complete: true };
+    if (!more) return { changed, reached, complete: true };
     if (changed.length >= limit || page >= MAX_PAGES) return { changed, reached, complete: false };
-    if (cursors.has(cursor)) throw new CrmError('pipedrive', { kind: 'retry' }, `pipedrive list: ${path} repeated a next_cursor; listing stopped`);
-    cursors.add(cursor);
   }
+  return { changed, reached: changed.at(-1)?.modifiedAt, complete: true };
 }
 
 /**
