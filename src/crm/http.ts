@@ -153,7 +153,17 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       throw new CrmError(crm, { kind: 'retry' }, `${crm} ${req.op}: ${where} took longer than ${limiter.requestDeadlineMs} ms; the grant came too late to send`);
     }
     const deadline = AbortSignal.timeout(leftMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    // A request that changes the CRM is not abandoned once it is on its way: a stop (or a batch
+    // deadline) aborting it cannot unsend it, the CRM may apply it all the same, and the write then
+    // goes unrecorded and is made again by the next try (issue 27's backfill test: an organization
+    // PATCHed twice across a restart). It runs to its answer, bounded by the request deadline, and the
+    // batch records it; the caller's abort still stops everything not yet sent.
+    const mutates = req.method !== 'GET';
+    if (mutates && req.signal?.aborted) {
+      await settle();
+      throw req.signal.reason ?? new Error('aborted');
+    }
+    const signal = req.signal && !mutates ? AbortSignal.any([req.signal, deadline]) : deadline;
     let status: number;
     let headers: Headers;
     let text: string;
@@ -175,7 +185,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     } catch (err) {
       await settle();
       metrics.crmRequests.inc({ crm, op: req.op, status: 'error' });
-      if (req.signal?.aborted) throw err;
+      if (!mutates && req.signal?.aborted) throw err;
       if (deadline.aborted) {
         throw new CrmError(crm, { kind: 'retry' }, scrub(`${crm} ${req.op}: ${where} took longer than ${limiter.requestDeadlineMs} ms; aborted`));
       }
