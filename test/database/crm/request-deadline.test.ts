@@ -6,7 +6,9 @@ import { createLogger } from '../../../src/logger.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { uniqueAccount } from '../../support/crm.js';
 import { createTestDatabase, flavours, type TestDatabase } from '../../support/db.js';
-import { type FakeGenericCrm, startFakeGenericCrm } from '../../support/fakes/generic-crm-server.js';
+import { mostInAnyWindow } from '../../support/fakes/crm-fake-base.js';
+import { startFakeGenericCrm } from '../../support/fakes/generic-crm-server.js';
+import { type FakeGenericCrmThread, startFakeGenericCrmThread } from '../../support/fakes/generic-crm-thread.js';
 
 /**
  * A granted request can reach the CRM long after its grant: it hangs, or it
@@ -16,6 +18,10 @@ import { type FakeGenericCrm, startFakeGenericCrm } from '../../support/fakes/ge
  * arrived together (the chaos run saw 51 in a window of 50). Every request now
  * has one deadline, the wait for a connection included, and a grant counts in
  * the window until its request has settled, then a window more.
+ *
+ * The first test judges arrival times, so its fake runs on a thread of its own: in this thread a
+ * PGlite query holds the event loop, and on a loaded machine the fake stamped requests that had
+ * reached its socket over seconds as one burst (generic-crm-thread.ts).
  */
 
 const TOKEN = 'generic-crm-deadline-token-0123456789';
@@ -26,11 +32,11 @@ const DEADLINE_MS = 2_000;
 
 describe.each(flavours)('a CRM request on its way counts until it has settled, on %s', (flavour) => {
   let database: TestDatabase;
-  let fake: FakeGenericCrm;
+  let fake: FakeGenericCrmThread;
   beforeAll(async () => {
     database = await createTestDatabase(flavour);
-    fake = await startFakeGenericCrm({ token: TOKEN, limit: LIMIT, windowMs: WINDOW_MS });
-    fake.seed('1', { name: 'Wachtrij BV' });
+    fake = await startFakeGenericCrmThread({ token: TOKEN, limit: LIMIT, windowMs: WINDOW_MS });
+    await fake.seed('1', { name: 'Wachtrij BV' });
   });
   afterAll(async () => {
     await fake?.close();
@@ -52,7 +58,7 @@ describe.each(flavours)('a CRM request on its way counts until it has settled, o
       throttle: (_h, _b, now) => ({ until: new Date(now + WINDOW_MS), policy: '429', daily: false }),
     });
     // The first requests hang and hold every connection; the rest of the first window's grants wait in the pool.
-    fake.fail({ hang: true, times: CRM_CONNECTIONS });
+    await fake.fail({ hang: true, times: CRM_CONNECTIONS });
     const accountId = uniqueAccount('deadline');
     const started = Date.now();
     const results = await Promise.all(
@@ -64,7 +70,8 @@ describe.each(flavours)('a CRM request on its way counts until it has settled, o
       ),
     );
     await http.close();
-    expect(fake.maxInAnyWindow(WINDOW_MS), `arrivals (ms): ${JSON.stringify(fake.requests.map((q) => q.at - started))}`).toBeLessThanOrEqual(LIMIT);
+    const arrivals = await fake.requests();
+    expect(mostInAnyWindow(arrivals, WINDOW_MS), `arrivals (ms): ${JSON.stringify(arrivals.map((q) => q.at - started))}`).toBeLessThanOrEqual(LIMIT);
 
     const aborted = results.filter((r) => 'err' in r);
     const summary = JSON.stringify(results.map((r) => ('err' in r ? `${(r.err as Error).message} @${r.ms}` : `${r.ok} @${r.ms}`)));
@@ -79,7 +86,7 @@ describe.each(flavours)('a CRM request on its way counts until it has settled, o
       expect((r.err as Error).message).toContain(`took longer than ${DEADLINE_MS} ms`);
     }
     for (const r of results) if (!('err' in r)) expect(r.ok, summary).toBe(200);
-    expect(fake.count(429), summary).toBe(0);
+    expect(arrivals.filter((q) => q.status === 429), summary).toEqual([]);
   }, 180_000);
 
   it('does not send a request whose grant reached it after the deadline (a starved process)', async () => {

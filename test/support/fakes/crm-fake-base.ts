@@ -85,6 +85,18 @@ export interface FakeBase {
   close(): Promise<void>;
 }
 
+/** Most of these requests that arrived in any rolling window of `windowMs`. */
+export function mostInAnyWindow(requests: readonly LoggedRequest[], windowMs: number): number {
+  const times = requests.map((r) => r.at).sort((a, b) => a - b);
+  let best = 0;
+  let j = 0;
+  for (let i = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
 export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase> {
   let limit = options.limit;
   let windowMs = options.windowMs;
@@ -167,16 +179,7 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
     port,
     requests,
     fail: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
-    maxInAnyWindow(w = windowMs) {
-      const times = requests.filter((r) => !(options.exempt?.(r.method, r.path) ?? false)).map((r) => r.at).sort((a, b) => a - b);
-      let best = 0;
-      let j = 0;
-      for (let i = 0; i < times.length; i++) {
-        while (times[i] - times[j] >= w) j++;
-        best = Math.max(best, i - j + 1);
-      }
-      return best;
-    },
+    maxInAnyWindow: (w = windowMs) => mostInAnyWindow(requests.filter((r) => !(options.exempt?.(r.method, r.path) ?? false)), w),
     count: (status) => (status === undefined ? requests.length : requests.filter((r) => r.status === status).length),
     setLimit(l, w) {
       limit = l;
