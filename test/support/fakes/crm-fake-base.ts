@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { startWireClock, wireArrival } from './wire-clock.js';
 
 /**
  * What the fake HubSpot, Pipedrive and generic CRM servers share: a real
  * loopback HTTP server, a log of every request, a rolling-window rate limit
  * counted like the CRMs count it, failure injection (status codes, hangs) and
  * `maxInAnyWindow()` so tests can prove no window ever saw more than the limit.
+ * Requests are stamped with their arrival off the wire by a relay on its own
+ * thread (wire-clock.ts), so a stalled test thread cannot bunch them up.
  */
 
 export interface LoggedRequest {
@@ -107,7 +110,8 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
   const hanging = new Set<ServerResponse>();
 
   const server = createServer(async (req, res) => {
-    const at = Date.now();
+    // The wire's moment when the request came through the relay (wire-clock.ts), not this loop's.
+    const at = wireArrival(req.headers) ?? Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const text = await readBody(req);
@@ -172,8 +176,10 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
     return f;
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Clients reach the fake through the relay, which stamps each request with its arrival off the wire.
+  const wire = await startWireClock((server.address() as AddressInfo).port, options.port ?? 0);
+  const port = wire.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -188,6 +194,7 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
     async close() {
       for (const r of hanging) r.destroy();
       for (const s of sockets) s.destroy();
+      await wire.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
