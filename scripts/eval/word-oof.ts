@@ -5,18 +5,25 @@
  * that is ≥ 97% right): that second figure is what a calibration can make of the raw score.
  * With --misses N it prints N misses of each Dutch phrase kind, most confident first, with what
  * the matcher read. Raw scores, no calibration, no threshold; with --calibrated the bundled calibration's
- * confidences instead, and the share wrong among those ≥ 0.9.
+ * confidences instead, and the share wrong among those ≥ 0.9. --every K prints every K-th miss instead (a sample
+ * of all misses, not only the confident ones); --words adds each miss's words as the out-of-fold index reads them
+ * (`word[term+term]`, `**word**` when unknown; an index over the vocabulary without the CBS table titles).
  *
- *   npx tsx scripts/eval/word-oof.ts [--misses 30] [--lang nl] [--kind everyday] [--json out.json]
+ *   npx tsx scripts/eval/word-oof.ts [--misses 30] [--every 8] [--words] [--lang nl] [--kind everyday] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { envSchema } from '../../src/config.js';
 import { calibrator, identity, loadCalibration } from '../../src/enrich/calibration.js';
+import { loadIndustryTables } from '../../src/enrich/industry-tables.js';
+import { buildVocabulary } from '../../src/enrich/industry-vocabulary.js';
 import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../../src/enrich/service.js';
 import { INDUSTRY_KINDS, loadCases, PHRASE_KINDS } from './cases.js';
-import { crossFitEnrichers } from './crossfit.js';
+import { crossFitEnrichers, foldOf, phraseOf } from './crossfit.js';
+import { createTermIndex, type TermIndex } from '../../src/enrich/text-index.js';
+import { normaliseIndustry, textWords } from '../../src/enrich/text-words.js';
+import { DIVISION_KINDS } from '../../src/enrich/term-aliases.js';
 import { codeIsRight, sbi2008Answer } from './score.js';
 
 interface Row {
@@ -28,6 +35,8 @@ interface Row {
   title: string;
   want: string;
   detail: string;
+  /** The phrase a case was made from (its fold decides which out-of-fold index reads it). */
+  phrase?: string;
 }
 
 const pct = (k: number, n: number) => (n === 0 ? '-' : `${((100 * k) / n).toFixed(1)}%`);
@@ -47,7 +56,7 @@ export function coverageAt(rows: ReadonlyArray<{ raw: number; right: boolean }>,
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { misses: { type: 'string', default: '0' }, lang: { type: 'string', default: 'nl' }, kind: { type: 'string' }, json: { type: 'string' }, calibrated: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { misses: { type: 'string', default: '0' }, every: { type: 'string', default: '1' }, words: { type: 'boolean', default: false }, lang: { type: 'string', default: 'nl' }, kind: { type: 'string' }, json: { type: 'string' }, calibrated: { type: 'boolean', default: false } } });
   const sbiList = loadSbiList();
   const tables = await bundledTableVersions(envSchema.shape.CBS_TABLES.parse(undefined));
   const engineFor = crossFitEnrichers({ sbiList, tables, minConfidence: 0, calibrate: values.calibrated ? calibrator(loadCalibration()) : identity });
@@ -67,6 +76,7 @@ async function main(): Promise<void> {
       title: title ?? '',
       want: (c.expect.sbi ?? []).join(','),
       detail: sector?.detail ?? e.problems.map((p) => p.reason).join('; '),
+      phrase: phraseOf(c),
     });
   }
   const groups = [...new Set(rows.map((r) => r.group))];
@@ -82,14 +92,46 @@ async function main(): Promise<void> {
     console.log(`${g.padEnd(24)} ${String(rs.length).padStart(5)}   ${pct(right, rs.length).padStart(8)}            ${pct(at97, rs.length).padStart(8)}   ${wrongSure}`);
   }
   const n = Number(values.misses);
+  const every = Math.max(1, Number(values.every));
+  // The out-of-fold indexes, as crossfit.ts builds the engines' vocabularies (without the CBS table titles).
+  const readers = values.words ? outOfFoldIndexes(sbiList) : undefined;
+  const read = (r: Row) => {
+    if (!readers) return '';
+    const index = readers[r.phrase === undefined ? 2 : foldOf(r.phrase)];
+    const words = textWords(normaliseIndustry(r.text)).map((w) => {
+      const ts = index.read(w.word);
+      return ts.length > 0 ? `${w.word}[${ts.join('+')}]` : `**${w.word}**`;
+    });
+    return `\n        ${words.join(' ')}`;
+  };
   if (n > 0) {
     for (const k of values.kind ? [values.kind] : PHRASE_KINDS) {
       const misses = rows.filter((r) => r.group === `${k}/${values.lang}` && !r.right).sort((a, b) => b.raw - a.raw);
-      console.log(`\n## ${k}/${values.lang}: ${misses.length} misses, most confident first`);
-      for (const r of misses.slice(0, n)) console.log(`${r.raw.toFixed(3)}  ${r.text.slice(0, 90)}\n        → ${r.code} ${r.title.slice(0, 50)} (want ${r.want})  [${r.detail.slice(0, 90)}]`);
+      console.log(`\n## ${k}/${values.lang}: ${misses.length} misses, most confident first${every > 1 ? `, every ${every}th` : ''}`);
+      for (const r of misses.filter((_, i) => i % every === 0).slice(0, n)) {
+        console.log(`${r.raw.toFixed(3)}  ${r.text.slice(0, 90)}\n        → ${r.code} ${r.title.slice(0, 50)} (want ${r.want})  [${r.detail.slice(0, 90)}]${read(r)}`);
+      }
     }
   }
   if (values.json) writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
+}
+
+/** Term indexes over the vocabulary without fold 0, without fold 1, and whole. */
+function outOfFoldIndexes(sbiList: ReturnType<typeof loadSbiList>): TermIndex[] {
+  const full = loadIndustryTables();
+  const tables = [0, 1, 2].map((f) => ({ ...full, activity: (full.activity ?? []).filter((a) => a.id === undefined || foldOf(a.id) !== f) }));
+  return tables.map((t) =>
+    createTermIndex(
+      buildVocabulary(sbiList, t, []).docs.map((d) => ({
+        code: d.entry.code,
+        path: [...d.entry.parents, d.entry.code],
+        text: d.text,
+        heads: d.heads,
+        lends: d.lends,
+        kinds: DIVISION_KINDS.get(d.entry.digits.slice(0, 2)),
+      })),
+    ),
+  );
 }
 
 await main();

@@ -55,6 +55,8 @@ export interface TermIndex {
   lastCost(): number;
   /** The kinds of activity (KIND_TERMS) the last query named, outside "voor/for" customers: what it says it does. */
   lastKinds(): ReadonlySet<string>;
+  /** What the index reads one word of a query as: its known terms, after a typo try (diagnostics: word-oof.ts --words). */
+  read(word: string): string[];
 }
 
 const GENERIC = new Set(GENERIC_HEADS.map(stem));
@@ -258,5 +260,9 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, limit);
   }
 
-  return { terms, search, lastCost: () => cost, lastKinds: () => kinds, known } as TermIndex;
+  const read = (word: string) => {
+    typoTries = 0;
+    return known(word);
+  };
+  return { terms, search, lastCost: () => cost, lastKinds: () => kinds, read };
 }
