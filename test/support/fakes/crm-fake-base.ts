@@ -163,6 +163,10 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
       }
     }
   });
+  // Idle connections stay open longer than the client keeps them (4 s, src/crm/http.ts), as the CRMs'
+  // edges do. With Node's 5 s default the fake closed an idle connection while a client whose event loop
+  // had stalled under load still counted it as open, and its next GET failed with "other side closed".
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
