@@ -120,3 +120,32 @@ describe('hubspot-app/ (HubSpot project, platform 2026.09)', () => {
     expect([...listed].sort()).toEqual([...json('src/app/app-hsmeta.json').config.auth.requiredScopes].sort());
   });
 });
+
+/**
+ * HubSpot's own reading of the project: `@hubspot/project-parsing-lib` is the library `hs project upload`
+ * uses to turn the folder into what it uploads (its intermediate representation). Its schema check needs
+ * HubSpot's servers (the schemas are fetched per platform version), so that step is skipped here; what is
+ * proven is that HubSpot's parser finds both components, skips no `-hsmeta.json` file and reads the scopes
+ * and subscriptions Verrijk relies on.
+ */
+describe('hubspot-app/ as HubSpot’s project parser reads it', () => {
+  it('translates into an application and its webhooks, nothing skipped', async () => {
+    const { translate } = await import('@hubspot/project-parsing-lib/translate');
+    const project = json('hsproject.json');
+    const { intermediateRepresentation: ir, skippedHsMetaFiles } = await translate(
+      { projectSourceDir: path.join(root, project.srcDir), platformVersion: project.platformVersion },
+      { skipValidation: true },
+    );
+    expect(skippedHsMetaFiles).toEqual([]);
+    const nodes = Object.values(ir.intermediateNodesIndexedByUid) as Array<{ uid: string; componentType: string; config: any; componentDeps: Record<string, unknown> }>;
+    expect(nodes.map((n) => n.componentType).sort()).toEqual(['APPLICATION', 'WEBHOOKS']);
+    const app = nodes.find((n) => n.componentType === 'APPLICATION')!;
+    const hooks = nodes.find((n) => n.componentType === 'WEBHOOKS')!;
+    expect(app.config.auth.requiredScopes).toEqual([...HUBSPOT_SCOPES]);
+    expect(hooks.componentDeps.app).toBe(app.uid);
+    expect(hooks.config.subscriptions.crmObjects.map((s: { subscriptionType: string; objectType: string }) => `${s.subscriptionType} ${s.objectType}`).sort()).toEqual([
+      'object.creation company',
+      'object.creation contact',
+    ]);
+  });
+});
