@@ -1,4 +1,5 @@
 import { and, desc, eq } from 'drizzle-orm';
+import { listAccounts } from '../accounts/repository.js';
 import type { Database } from '../db/client.js';
 import { jobs } from '../db/schema.js';
 import { CrmError } from '../crm/crm-error.js';
@@ -65,7 +66,12 @@ export function createCatchupAccounts(options: CatchupAccountsOptions) {
     if ((refusedUntil.get(source) ?? 0) > Date.now()) refusal = 'refused earlier';
     else {
       try {
-        const accountId = await adapter.ownAccount(signal);
+        // Counted in the window of the account this credential had last time, like the check at
+        // start (src/accounts/bindings.ts): asked without it, the first sweep of each instance took
+        // one request outside the portal's window, and three instances at a minute's turn put 13
+        // requests into a window of 12 (the cluster run, two 429s).
+        const likely = (await listAccounts(database.db, { source, origin: 'environment' }))[0]?.accountId ?? (source === 'hubspot' ? await latestSignedHubspotPortal() : undefined);
+        const accountId = await adapter.ownAccount(signal, likely);
         known.set(source, accountId);
         refusedUntil.delete(source);
         logger.info({ source, accountId }, 'catch-up sweep: the credential belongs to this account');

@@ -83,6 +83,8 @@ export interface FakeBase {
   fail(failure: Failure): void;
   /** Most requests (rate-limited ones included) seen in any rolling window of `windowMs`. */
   maxInAnyWindow(windowMs?: number): number;
+  /** The counted requests of the busiest rolling window, oldest first: what a failed window check prints. */
+  busiestWindow(windowMs?: number): LoggedRequest[];
   count(status?: number): number;
   setLimit(limit: number, windowMs?: number): void;
   close(): Promise<void>;
@@ -90,14 +92,18 @@ export interface FakeBase {
 
 /** Most of these requests that arrived in any rolling window of `windowMs`. */
 export function mostInAnyWindow(requests: readonly LoggedRequest[], windowMs: number): number {
-  const times = requests.map((r) => r.at).sort((a, b) => a - b);
-  let best = 0;
+  return busiest(requests, windowMs).length;
+}
+
+function busiest(requests: readonly LoggedRequest[], windowMs: number): LoggedRequest[] {
+  const sorted = [...requests].sort((a, b) => a.at - b.at);
+  let best: [number, number] = [0, 0];
   let j = 0;
-  for (let i = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
+  for (let i = 0; i < sorted.length; i++) {
+    while (sorted[i].at - sorted[j].at >= windowMs) j++;
+    if (i - j + 1 > best[1] - best[0]) best = [j, i + 1];
   }
-  return best;
+  return sorted.slice(best[0], best[1]);
 }
 
 export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase> {
@@ -190,6 +196,7 @@ export async function startFakeBase(options: FakeBaseOptions): Promise<FakeBase>
     requests,
     fail: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
     maxInAnyWindow: (w = windowMs) => mostInAnyWindow(requests.filter((r) => !(options.exempt?.(r.method, r.path) ?? false)), w),
+    busiestWindow: (w = windowMs) => busiest(requests.filter((r) => !(options.exempt?.(r.method, r.path) ?? false)), w),
     count: (status) => (status === undefined ? requests.length : requests.filter((r) => r.status === status).length),
     setLimit(l, w) {
       limit = l;
