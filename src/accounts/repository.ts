@@ -28,6 +28,8 @@ export interface AccountSummary {
   origin: AccountOrigin;
   hasWebhookSecret: boolean;
   mappingOverride: unknown;
+  /** Pipedrive: the plan's custom fields per company, when the operator stated it; null = the deployment's default. */
+  customFieldLimit: number | null;
   tokenExpiresAt: Date | null;
   lastVerifiedAt: Date | null;
   createdAt: Date;
@@ -47,6 +49,7 @@ export function summarize(row: Row): AccountSummary {
     origin: row.origin as AccountOrigin,
     hasWebhookSecret: row.webhookSecret !== null,
     mappingOverride: row.mappingOverride ?? null,
+    customFieldLimit: row.customFieldLimit ?? null,
     tokenExpiresAt: row.tokenExpiresAt,
     lastVerifiedAt: row.lastVerifiedAt,
     createdAt: row.createdAt,
@@ -63,6 +66,7 @@ export interface RegisterInput {
   credentials: Credentials;
   webhookSecret?: string;
   mappingOverride?: unknown;
+  customFieldLimit?: number | null;
   tokenExpiresAt?: Date | null;
 }
 
@@ -91,6 +95,7 @@ export async function registerAccount(db: Queryable, box: SecretBox, input: Regi
     updatedAt: now,
     ...(secret === undefined ? {} : { webhookSecret: secret }),
     ...(input.mappingOverride === undefined ? {} : { mappingOverride: input.mappingOverride }),
+    ...(input.customFieldLimit === undefined ? {} : { customFieldLimit: input.customFieldLimit }),
   };
   const [row] = await db
     .insert(crmAccounts)
@@ -191,6 +196,8 @@ export interface AccountPatch {
   webhookSecret?: string | null;
   /** null removes it. */
   mappingOverride?: unknown;
+  /** null: the deployment's PIPEDRIVE_CUSTOM_FIELD_LIMIT again. */
+  customFieldLimit?: number | null;
 }
 
 /** Changes what `patch` names; undefined when there is no such account. */
@@ -201,6 +208,7 @@ export async function patchAccount(db: Queryable, box: SecretBox | undefined, so
     set.stateReason = patch.stateReason ?? null;
   } else if (patch.stateReason !== undefined) set.stateReason = patch.stateReason;
   if (patch.mappingOverride !== undefined) set.mappingOverride = patch.mappingOverride;
+  if (patch.customFieldLimit !== undefined) set.customFieldLimit = patch.customFieldLimit;
   if (patch.credentials !== undefined || (patch.webhookSecret !== undefined && patch.webhookSecret !== null)) {
     if (!box) throw new Error('no encryption key: secrets cannot be stored');
     if (patch.credentials !== undefined) {
@@ -216,6 +224,12 @@ export async function patchAccount(db: Queryable, box: SecretBox | undefined, so
   if (patch.webhookSecret === null) set.webhookSecret = null;
   const [row] = await db.update(crmAccounts).set(set).where(where(source, accountId)).returning();
   return row ? summarize(row) : undefined;
+}
+
+/** The custom-field limit the operator stated for this account; undefined when none (or no such account). */
+export async function customFieldLimitOf(db: Queryable, source: Source, accountId: string): Promise<number | undefined> {
+  const [row] = await db.select({ limit: crmAccounts.customFieldLimit }).from(crmAccounts).where(where(source, accountId)).limit(1);
+  return row?.limit ?? undefined;
 }
 
 /** Removes the account and its sealed secrets; false when there was none. */

@@ -1,3 +1,4 @@
+import { customFieldLimitOf } from '../accounts/repository.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,8 @@ export function setupCrm(
   const mapping = loadMapping(config.crmMappingFile);
   const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   // The limiter is handed on too: the account registry builds one adapter per account under it (src/accounts/bindings.ts).
-  const registry = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger, credentialsFor: deps.credentialsFor, oauthSources: deps.oauthSources });
+  // A Pipedrive plan's custom-field cap: the account's own (PATCH /v1/accounts), else the deployment's; read when a field must be created.
+  const customFieldLimit = async (accountId: string) => (await customFieldLimitOf(database.db, 'pipedrive', accountId)) ?? config.pipedrive.customFieldLimit;
+  const registry = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger, credentialsFor: deps.credentialsFor, oauthSources: deps.oauthSources, customFieldLimit });
   return { ...registry, limiter: rateLimiter };
 }

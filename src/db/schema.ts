@@ -311,6 +311,11 @@ export const crmAccounts = pgTable(
     keyId: text('key_id'),
     /** Card → CRM property mapping overriding the deployment's, for this account only. */
     mappingOverride: jsonb('mapping_override'),
+    /**
+     * Pipedrive: the company plan's cap on custom fields (Lite 30 … Ultimate 500), which the API does
+     * not state; null = PIPEDRIVE_CUSTOM_FIELD_LIMIT, or unknown. Field setup checks the room against it.
+     */
+    customFieldLimit: integer('custom_field_limit'),
     /** When the OAuth access token expires (null for static tokens). */
     tokenExpiresAt: ts('token_expires_at'),
     /** When the credential was last proven to belong to this account (HubSpot account details, Pipedrive /users/me). */

@@ -21,6 +21,13 @@ const token = z.string().trim().min(1).max(4096);
 const secret = z.string().min(16, 'must be at least 16 characters').max(4096);
 const mapping = z.record(z.string(), z.unknown()).openapi({ description: 'Card → CRM property mapping for this account only (the shape of CRM_MAPPING_FILE for this CRM)' });
 
+const fieldLimit = z
+  .number()
+  .int()
+  .min(0)
+  .max(100_000)
+  .openapi({ description: "Pipedrive: the company plan's cap on custom fields (Lite 30, Growth 100, Premium 300, Ultimate 500); field setup checks the room against it before creating any. Unset: PIPEDRIVE_CUSTOM_FIELD_LIMIT" });
+
 const SourceParam = z.enum(SOURCES as [Source, ...Source[]]).openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' });
 const AccountIdParam = z.string().min(1).max(128).openapi({ param: { name: 'accountId', in: 'path' }, example: '4242' });
 
@@ -28,7 +35,7 @@ const common = { clientSecret: secret.optional().openapi({ description: 'The web
 const RegisterBody = z
   .discriminatedUnion('source', [
     z.strictObject({ source: z.literal('hubspot'), accountId: z.string(), accessToken: token, ...common }),
-    z.strictObject({ source: z.literal('pipedrive'), accountId: z.string(), apiToken: token, ...common }),
+    z.strictObject({ source: z.literal('pipedrive'), accountId: z.string(), apiToken: token, customFieldLimit: fieldLimit.optional(), ...common }),
     z.strictObject({ source: z.literal('generic'), accountId: z.string(), url: z.url({ protocol: /^https?$/ }), token: token.optional(), ...common }),
   ])
   .openapi('AccountRegistration', { example: { source: 'hubspot', accountId: '4242', accessToken: 'pat-eu1-…' } });
@@ -43,6 +50,7 @@ const PatchBody = z
     token: token.optional(),
     clientSecret: secret.nullable().optional(),
     mappingOverride: mapping.nullable().optional(),
+    customFieldLimit: fieldLimit.nullable().optional(),
   })
   .openapi('AccountPatch');
 
@@ -56,6 +64,7 @@ const AccountSchema = z
     origin: z.enum(['environment', 'registry']).openapi({ description: 'environment: a single-account variable holds the credential; registry: sealed in the database' }),
     hasWebhookSecret: z.boolean(),
     mappingOverride: z.unknown().nullable(),
+    customFieldLimit: z.number().int().nullable().openapi({ description: "Pipedrive: the plan's custom-field cap stated for this account; null = the deployment's PIPEDRIVE_CUSTOM_FIELD_LIMIT" }),
     tokenExpiresAt: z.string().nullable(),
     lastVerifiedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -105,7 +114,7 @@ const patchRoute = createRoute({
   method: 'patch',
   path: '/v1/accounts/{source}/{accountId}',
   tags: ['admin'],
-  summary: 'Pause or resume an account, replace its credential or webhook secret, or set its mapping override',
+  summary: 'Pause or resume an account, replace its credential or webhook secret, or set its mapping override or (Pipedrive) custom-field limit',
   request: { params, body: { content: json(PatchBody), required: true } },
   responses: { 200: { description: 'Changed', content: json(AccountSchema) }, ...notFoundResponse, 409: problem('The credential belongs to another account, or no encryption key is configured') },
 });
@@ -178,6 +187,7 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
       credentials,
       webhookSecret: body.clientSecret,
       mappingOverride: body.mappingOverride,
+      customFieldLimit: 'customFieldLimit' in body ? body.customFieldLimit : undefined,
     });
     await bindings.forget(body.source, body.accountId);
     if (verified) await markVerified(deps.database.db, body.source, body.accountId);
@@ -203,6 +213,9 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
         [{ field: 'mappingOverride', message: 'not available for an environment account' }],
       );
     }
+    if (body.customFieldLimit != null && source !== 'pipedrive') {
+      throw problems.badRequest('customFieldLimit is a Pipedrive plan’s cap on custom fields; other CRMs have none here.', [{ field: 'customFieldLimit', message: 'only for pipedrive accounts' }]);
+    }
     const credentials = credentialsFrom(source, body);
     if ((credentials || typeof body.clientSecret === 'string') && !box) throw noKey();
     if (credentials) await verify(source, accountId, credentials);
@@ -212,6 +225,7 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
       credentials,
       webhookSecret: body.clientSecret,
       mappingOverride: body.mappingOverride,
+      customFieldLimit: body.customFieldLimit,
     });
     if (!changed) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
     await bindings.forget(source, accountId);
