@@ -27,6 +27,8 @@ export interface AccountSummary {
   authKind: AuthKind;
   origin: AccountOrigin;
   hasWebhookSecret: boolean;
+  /** Whether a client's read-only viewer token is set (src/accounts/viewer.ts); the token is never stored. */
+  hasViewerToken: boolean;
   mappingOverride: unknown;
   /** Pipedrive: the plan's custom fields per company, when the operator stated it; null = the deployment's default. */
   customFieldLimit: number | null;
@@ -48,6 +50,7 @@ export function summarize(row: Row): AccountSummary {
     authKind: row.authKind as AuthKind,
     origin: row.origin as AccountOrigin,
     hasWebhookSecret: row.webhookSecret !== null,
+    hasViewerToken: row.viewerTokenHash !== null,
     mappingOverride: row.mappingOverride ?? null,
     customFieldLimit: row.customFieldLimit ?? null,
     tokenExpiresAt: row.tokenExpiresAt,
@@ -224,12 +227,6 @@ export async function patchAccount(db: Queryable, box: SecretBox | undefined, so
   if (patch.webhookSecret === null) set.webhookSecret = null;
   const [row] = await db.update(crmAccounts).set(set).where(where(source, accountId)).returning();
   return row ? summarize(row) : undefined;
-}
-
-/** The custom-field limit the operator stated for this account; undefined when none (or no such account). */
-export async function customFieldLimitOf(db: Queryable, source: Source, accountId: string): Promise<number | undefined> {
-  const [row] = await db.select({ limit: crmAccounts.customFieldLimit }).from(crmAccounts).where(where(source, accountId)).limit(1);
-  return row?.limit ?? undefined;
 }
 
 /** Removes the account and its sealed secrets; false when there was none. */

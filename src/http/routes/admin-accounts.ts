@@ -5,6 +5,8 @@ import type { Credentials } from '../../accounts/credentials.js';
 import { MappingError, parseAccountMapping } from '../../crm/mapping.js';
 import { canonicalObjectId, ID_RULES, isObjectId } from '../../crm/object-id.js';
 import { SOURCES, type Source } from '../../leads/identity.js';
+import { issueViewerToken, revokeViewerToken } from '../../accounts/viewer.js';
+import { scopedFilter } from '../admin-auth.js';
 import type { AppDeps, AppRouter } from '../context.js';
 import { notFoundResponse, problem } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
@@ -26,7 +28,7 @@ const fieldLimit = z
   .int()
   .min(0)
   .max(100_000)
-  .openapi({ description: "Pipedrive: the company plan's cap on custom fields (Lite 30, Growth 100, Premium 300, Ultimate 500); field setup checks the room against it before creating any. Unset: PIPEDRIVE_CUSTOM_FIELD_LIMIT" });
+  .openapi({ description: "Pipedrive: the company plan’s cap on custom fields (Lite 30, Growth 100, Premium 300, Ultimate 500); field setup checks the room against it before creating any. Unset: PIPEDRIVE_CUSTOM_FIELD_LIMIT" });
 
 const SourceParam = z.enum(SOURCES as [Source, ...Source[]]).openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' });
 const AccountIdParam = z.string().min(1).max(128).openapi({ param: { name: 'accountId', in: 'path' }, example: '4242' });
@@ -63,8 +65,9 @@ const AccountSchema = z
     authKind: z.enum(['static', 'oauth']),
     origin: z.enum(['environment', 'registry']).openapi({ description: 'environment: a single-account variable holds the credential; registry: sealed in the database' }),
     hasWebhookSecret: z.boolean(),
+    hasViewerToken: z.boolean().openapi({ description: 'A read-only viewer token is set (POST …/viewer-token)' }),
     mappingOverride: z.unknown().nullable(),
-    customFieldLimit: z.number().int().nullable().openapi({ description: "Pipedrive: the plan's custom-field cap stated for this account; null = the deployment's PIPEDRIVE_CUSTOM_FIELD_LIMIT" }),
+    customFieldLimit: z.number().int().nullable().openapi({ description: "Pipedrive: the plan’s custom-field cap stated for this account; null = the deployment’s PIPEDRIVE_CUSTOM_FIELD_LIMIT" }),
     tokenExpiresAt: z.string().nullable(),
     lastVerifiedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -126,6 +129,38 @@ const deleteRoute = createRoute({
   summary: 'Remove an account and its sealed secrets; its webhooks are ignored from then on',
   request: { params },
   responses: { 204: { description: 'Removed' }, ...notFoundResponse },
+});
+
+const viewerTokenRoute = createRoute({
+  method: 'post',
+  path: '/v1/accounts/{source}/{accountId}/viewer-token',
+  tags: ['admin'],
+  summary: "Make (or replace) the account’s read-only viewer token: a client’s view of its own leads. Returned once; only its hash is stored",
+  request: { params },
+  responses: {
+    201: {
+      description: 'The new viewer token (the previous one, and its sessions, stop working)',
+      content: json(
+        z
+          .object({
+            source: z.enum(SOURCES as [Source, ...Source[]]),
+            accountId: z.string(),
+            viewerToken: z.string().openapi({ description: 'Shown this once: give it to the client (Bearer, or sign in at /)' }),
+          })
+          .openapi('ViewerToken'),
+      ),
+    },
+    ...notFoundResponse,
+  },
+});
+
+const revokeViewerTokenRoute = createRoute({
+  method: 'delete',
+  path: '/v1/accounts/{source}/{accountId}/viewer-token',
+  tags: ['admin'],
+  summary: "Revoke the account’s viewer token: it and every session signed in with it stop working",
+  request: { params },
+  responses: { 204: { description: 'Revoked (also when there was none)' }, ...notFoundResponse },
 });
 
 /** The account id as webhooks spell it (HubSpot `00147` is portal `147`), or a 400 naming the rule. */
@@ -198,7 +233,10 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
 
   app.openapi(listRoute, async (c) => {
     const { source, state } = c.req.valid('query');
-    return c.json({ accounts: (await listAccounts(deps.database.db, { source, state })).map(view) }, 200);
+    // A viewer sees its own account's state (why its leads wait), no other.
+    const scope = scopedFilter(c.get('viewer'), { source });
+    const accounts = (await listAccounts(deps.database.db, { source: scope.source, state })).filter((a) => scope.accountId === undefined || a.accountId === scope.accountId);
+    return c.json({ accounts: accounts.map(view) }, 200);
   });
 
   app.openapi(patchRoute, async (c) => {
@@ -231,6 +269,21 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
     await bindings.forget(source, accountId);
     c.get('log').info({ source, accountId, state: changed.state, credentials: credentials !== undefined }, 'account changed');
     return c.json(view(changed), 200);
+  });
+
+  app.openapi(viewerTokenRoute, async (c) => {
+    const { source, accountId } = c.req.valid('param');
+    const viewerToken = await issueViewerToken(deps.database.db, source, accountId);
+    if (!viewerToken) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
+    c.get('log').info({ source, accountId }, 'viewer token made');
+    return c.json({ source, accountId, viewerToken }, 201);
+  });
+
+  app.openapi(revokeViewerTokenRoute, async (c) => {
+    const { source, accountId } = c.req.valid('param');
+    if (!(await revokeViewerToken(deps.database.db, source, accountId))) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
+    c.get('log').info({ source, accountId }, 'viewer token revoked');
+    return c.body(null, 204);
   });
 
   app.openapi(deleteRoute, async (c) => {
