@@ -114,7 +114,24 @@ export function createFieldDirectory(http: CrmHttp, options: FieldDirectoryOptio
     const limit = await options.customFieldLimit?.(accountId, signal);
     if (limit === undefined) return;
     let existing = cache?.custom ?? 0;
-    for (const listing of CUSTOM_FIELD_LISTINGS.slice(1)) existing += (await list(accountId, listing, signal)).filter(isCustom).length;
+    for (const listing of CUSTOM_FIELD_LISTINGS.slice(1)) {
+      let fields: RawField[];
+      try {
+        fields = await list(accountId, listing, signal);
+      } catch (err) {
+        // An OAuth app granted contacts and fields but not deals or products may not list their fields:
+        // the room cannot be counted, and creating blind is what the limit was set to avoid.
+        if (err instanceof CrmError && (err.failure.kind === 'permanent' || err.failure.kind === 'auth')) {
+          throw new CrmError(
+            'pipedrive',
+            err.failure,
+            `${FIELD_ROOM_PREFIX}listing ${listing} to count the company's custom fields against the plan's custom-field limit (${limit}) was refused (${err.failure.status ?? err.failure.kind}): nothing was created. Give the token read access to those fields (OAuth: the deals and products scopes), or clear customFieldLimit to create fields until Pipedrive refuses one; then resume the account`,
+          );
+        }
+        throw err;
+      }
+      existing += fields.filter(isCustom).length;
+    }
     if (existing + missing.length <= limit) return;
     const free = existing + missing.length - limit;
     throw new CrmError(

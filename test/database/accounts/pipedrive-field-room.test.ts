@@ -125,6 +125,22 @@ describe.each(flavours)('Pipedrive field room, on %s', (flavour) => {
     }
   });
 
+  it('with the limit known but a field listing refused (an OAuth app without the deals scope): pauses the account, creating nothing', async () => {
+    const c = await company({ customFieldLimit: 100 }, { customFieldLimit: 100 });
+    try {
+      c.fake.fail({ status: 403, match: /^GET \/api\/v2\/dealFields/, times: 10 });
+      const outcome = await c.once();
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ kind: 'retry', waiting: true });
+      expect(c.fieldPosts()).toBe(0);
+      const account = await getAccount(database.db, 'pipedrive', c.companyId);
+      expect(account?.state).toBe('paused');
+      expect(account?.stateReason).toMatch(/^listing dealFields to count the company's custom fields .* was refused \(403\): nothing was created/);
+      expect(account?.stateReason).toMatch(/clear customFieldLimit/);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('with room enough under the deployment default: creates the fields and writes the card', async () => {
     const c = await company({ customFieldLimit: 30 }, {}, { PIPEDRIVE_CUSTOM_FIELD_LIMIT: '30' });
     try {
