@@ -33,7 +33,7 @@ export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string;
         )}
         <DeadLetters ui={ui} dead={s.queue.dead} readOnly={s.viewer !== undefined} />
         {s.viewer ? null : <BackfillsBox ui={ui} backfills={s.backfills} />}
-        <LeadListSection ui={ui} list={s.leads} now={now} />
+        <LeadListSection ui={ui} list={s.leads} now={now} scoped={s.viewer !== undefined} />
         <div class="row">
           <AccountsBox ui={ui} accounts={s.accounts} selected={s.leads.account} />
           {s.viewer ? null : <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />}
