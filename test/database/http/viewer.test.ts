@@ -184,6 +184,12 @@ describe.each(flavours)('a client’s viewer token on %s', (flavour) => {
     expect((await call('/v1/jobs/retry?status=dead', { method: 'POST', cookie })).status).toBe(403);
     expect((await call(`/v1/leads/hubspot/${onlyB}`, { cookie })).status).toBe(404);
 
+    // Signing out ends that session on the server; the token still signs in again.
+    const other = await signIn(first);
+    expect((await app.request('/logout', { method: 'POST', headers: { cookie: other, origin: 'http://localhost' } })).status).toBe(303);
+    expect((await call('/v1/jobs', { cookie: other })).status).toBe(401);
+    expect((await call('/v1/jobs', { cookie })).status).toBe(200);
+
     // Rotated: the old token and its session stop working, the new one works.
     const second = await issue();
     expect(second).not.toBe(first);
