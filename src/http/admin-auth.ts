@@ -81,7 +81,10 @@ function sessionOf(adminToken: string, value: string | undefined, now = Date.now
   return signatureEqual(m[3], sessionMac(adminToken, expires, m[2])) ? { mac: m[3], expires: new Date(expires * 1000) } : undefined;
 }
 
-/** A viewer session: `v1.<source>.<accountId>.<expires>.<nonce>.<hmac>`, signed over the viewer token's stored hash. */
+/**
+ * A viewer session: `v1.<source>.<accountId, base64url>.<expires>.<nonce>.<hmac>`, signed over the
+ * viewer token's stored hash. The id is encoded: a generic account id may hold `.` and `:`.
+ */
 function viewerMac(adminToken: string, scope: ViewerScope, hash: string, expires: number, nonce: string): string {
   return createHmac('sha256', adminToken).update(`verrijk viewer session v1:${scope.source}:${scope.accountId}:${hash}:${expires}:${nonce}`).digest('base64url');
 }
@@ -89,17 +92,17 @@ function viewerMac(adminToken: string, scope: ViewerScope, hash: string, expires
 export function createViewerSessionValue(adminToken: string, scope: ViewerScope, hash: string, now = Date.now()): string {
   const expires = Math.floor(now / 1000) + SESSION_TTL_SECONDS;
   const nonce = randomBytes(12).toString('base64url');
-  return `v1.${scope.source}.${scope.accountId}.${expires}.${nonce}.${viewerMac(adminToken, scope, hash, expires, nonce)}`;
+  return `v1.${scope.source}.${Buffer.from(scope.accountId, 'utf8').toString('base64url')}.${expires}.${nonce}.${viewerMac(adminToken, scope, hash, expires, nonce)}`;
 }
 
 /** The scope, MAC and expiry of a valid viewer session whose token is still the account's current one. */
 async function viewerSessionOf(adminToken: string, db: Queryable, value: string | undefined, now = Date.now()): Promise<{ scope: ViewerScope; mac: string; expires: Date } | undefined> {
   if (!value) return undefined;
-  const m = /^v1\.([a-z]{1,16})\.([A-Za-z0-9_-]{1,128})\.(\d{1,12})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  const m = /^v1\.([a-z]{1,16})\.([A-Za-z0-9_-]{1,172})\.(\d{1,12})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/.exec(value);
   if (!m || !(SOURCES as readonly string[]).includes(m[1])) return undefined;
   const expires = Number(m[3]);
   if (expires * 1000 <= now) return undefined;
-  const scope = { source: m[1] as Source, accountId: m[2] };
+  const scope = { source: m[1] as Source, accountId: Buffer.from(m[2], 'base64url').toString('utf8') };
   const hash = await viewerHashOf(db, scope.source, scope.accountId);
   if (!hash || !signatureEqual(m[5], viewerMac(adminToken, scope, hash, expires, m[4]))) return undefined;
   return { scope, mac: m[5], expires: new Date(expires * 1000) };

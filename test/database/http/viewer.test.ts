@@ -70,10 +70,10 @@ describe.each(flavours)('a client’s viewer token on %s', (flavour) => {
     const body = await bodyOf(res);
     return { status: res.status, type: res.headers.get('content-type') ?? '', json: body.json as Json, text: body.text, res };
   };
-  const issue = async (accountId = A) => {
-    const res = await call(`/v1/accounts/hubspot/${accountId}/viewer-token`, { method: 'POST', auth: ADMIN });
+  const issue = async (accountId = A, source = 'hubspot') => {
+    const res = await call(`/v1/accounts/${source}/${encodeURIComponent(accountId)}/viewer-token`, { method: 'POST', auth: ADMIN });
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toMatchObject({ source: 'hubspot', accountId });
+    expect(res.json).toMatchObject({ source, accountId });
     return res.json.viewerToken as string;
   };
   const signIn = async (token: string) => {
@@ -211,6 +211,22 @@ describe.each(flavours)('a client’s viewer token on %s', (flavour) => {
     expect(again.status).toBe(401);
   });
 
+  it('keeps a session for an account id with dots and colons (a generic tenant)', async () => {
+    const tenant = 'klant.een:eu';
+    await registerEnvironmentAccount(database.db, 'generic', tenant);
+    const ref = leadRef({ source: 'generic', accountId: tenant, objectType: 'lead' });
+    const job = await seedJob(database.db, ref, { status: 'done', payload: { lead: { company: 'Gamma Tenant B.V.' } } });
+    await seedEnrichment(database.db, ref, job.id);
+    const token = await issue(tenant, 'generic');
+    const cookie = await signIn(token);
+    const jobs = await call('/v1/jobs', { cookie });
+    expect(jobs.status, jobs.text).toBe(200);
+    expect(jobs.json.jobs.map((j: Json) => `${j.source}:${j.accountId}`)).toEqual([`generic:${tenant}`]);
+    const page = await call('/', { cookie, html: true });
+    expect(page.text).toContain('Gamma Tenant B.V.');
+    expect(page.text).not.toContain('Alfa');
+  });
+
   it('leaves the admin seeing every account', async () => {
     const page = await call('/', { auth: ADMIN, html: true });
     for (const name of ['Alfa Gedeeld B.V.', 'Beta Gedeeld B.V.', 'Beta Geheim B.V.', 'Alfa Dood B.V.', 'Beta Dood B.V.']) expect(page.text).toContain(name);
@@ -218,7 +234,7 @@ describe.each(flavours)('a client’s viewer token on %s', (flavour) => {
     expect(page.text).toContain(`/v1/jobs/${deadB}/retry`);
     const lead = await call(`/v1/leads/hubspot/${shared}?account=${B}`, { auth: ADMIN });
     expect(lead.json.lead).toMatchObject({ accountId: B });
-    const jobs = await call('/v1/jobs?limit=100', { auth: ADMIN });
+    const jobs = await call('/v1/jobs?source=hubspot&limit=100', { auth: ADMIN });
     expect(new Set(jobs.json.jobs.map((j: Json) => j.accountId))).toEqual(new Set([A, B]));
   });
 });
