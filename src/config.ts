@@ -234,6 +234,12 @@ export const envSchema = z.object({
   PIPEDRIVE_WEBHOOK_PASSWORD: webhookCredential,
   // While Pipedrive's daily token budget is spent: how often one request checks whether it has reset.
   PIPEDRIVE_BUDGET_PROBE_MS: int(3_600_000, 100, 86_400_000),
+  // The plan's cap on custom fields per company (Lite 30, Growth 100, Premium 300, Ultimate 500; research
+  // F-P5), for every account without its own customFieldLimit. Unset: unknown, fields are created until refused.
+  PIPEDRIVE_CUSTOM_FIELD_LIMIT: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be at least 0').max(100_000, 'must be at most 100000').optional(),
+  ),
 
   // OAuth installs (src/accounts/oauth/): the app's client id (HubSpot's client secret is HUBSPOT_CLIENT_SECRET).
   HUBSPOT_CLIENT_ID: optionalString,
@@ -350,7 +356,8 @@ export interface Config {
     v4BaseUrl: string;
   };
   hubspot: { accessToken?: string; clientSecret?: string; baseUrl: string; apiVersion: string; acceptV1Signature: boolean };
-  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number };
+  /** `customFieldLimit`: the plan's custom fields per company for accounts without their own; undefined = unknown. */
+  pipedrive: { apiToken?: string; baseUrl: string; webhookUser?: string; webhookPassword?: string; budgetProbeMs: number; customFieldLimit?: number };
   generic: { webhookSecret?: string; crmUrl?: string; crmToken?: string };
   /** The account registry's keys: `key` seals, `previousKeys` only open (rotation). No key → no secrets stored. */
   accounts: { key: Buffer | undefined; previousKeys: Buffer[] };
@@ -435,6 +442,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       webhookUser: e.PIPEDRIVE_WEBHOOK_USER,
       webhookPassword: e.PIPEDRIVE_WEBHOOK_PASSWORD,
       budgetProbeMs: e.PIPEDRIVE_BUDGET_PROBE_MS,
+      customFieldLimit: e.PIPEDRIVE_CUSTOM_FIELD_LIMIT,
     },
     generic: { webhookSecret: e.GENERIC_WEBHOOK_SECRET, crmUrl: e.GENERIC_CRM_URL, crmToken: e.GENERIC_CRM_TOKEN },
     accounts: { key: e.ACCOUNTS_ENCRYPTION_KEY, previousKeys: e.ACCOUNTS_ENCRYPTION_PREVIOUS_KEYS },

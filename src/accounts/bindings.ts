@@ -128,7 +128,7 @@ export function createAccountBindings(options: AccountBindingsOptions): AccountB
     if (source === 'pipedrive') {
       const c = credentials as PipedriveCredentials;
       const token = 'apiToken' in c ? c.apiToken : c.accessToken;
-      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping });
+      return createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: token, budgetProbeMs: config.pipedrive.budgetProbeMs, mapping, customFieldLimit: crm.customFieldLimit });
     }
     const c = credentials as GenericCredentials;
     return createGenericAdapter({ ...common, crmUrl: c.url, crmToken: c.token, mapping });

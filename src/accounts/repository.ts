@@ -27,7 +27,11 @@ export interface AccountSummary {
   authKind: AuthKind;
   origin: AccountOrigin;
   hasWebhookSecret: boolean;
+  /** Whether a client's read-only viewer token is set (src/accounts/viewer.ts); the token is never stored. */
+  hasViewerToken: boolean;
   mappingOverride: unknown;
+  /** Pipedrive: the plan's custom fields per company, when the operator stated it; null = the deployment's default. */
+  customFieldLimit: number | null;
   tokenExpiresAt: Date | null;
   lastVerifiedAt: Date | null;
   createdAt: Date;
@@ -46,7 +50,9 @@ export function summarize(row: Row): AccountSummary {
     authKind: row.authKind as AuthKind,
     origin: row.origin as AccountOrigin,
     hasWebhookSecret: row.webhookSecret !== null,
+    hasViewerToken: row.viewerTokenHash !== null,
     mappingOverride: row.mappingOverride ?? null,
+    customFieldLimit: row.customFieldLimit ?? null,
     tokenExpiresAt: row.tokenExpiresAt,
     lastVerifiedAt: row.lastVerifiedAt,
     createdAt: row.createdAt,
@@ -63,6 +69,7 @@ export interface RegisterInput {
   credentials: Credentials;
   webhookSecret?: string;
   mappingOverride?: unknown;
+  customFieldLimit?: number | null;
   tokenExpiresAt?: Date | null;
 }
 
@@ -91,6 +98,7 @@ export async function registerAccount(db: Queryable, box: SecretBox, input: Regi
     updatedAt: now,
     ...(secret === undefined ? {} : { webhookSecret: secret }),
     ...(input.mappingOverride === undefined ? {} : { mappingOverride: input.mappingOverride }),
+    ...(input.customFieldLimit === undefined ? {} : { customFieldLimit: input.customFieldLimit }),
   };
   const [row] = await db
     .insert(crmAccounts)
@@ -191,6 +199,8 @@ export interface AccountPatch {
   webhookSecret?: string | null;
   /** null removes it. */
   mappingOverride?: unknown;
+  /** null: the deployment's PIPEDRIVE_CUSTOM_FIELD_LIMIT again. */
+  customFieldLimit?: number | null;
 }
 
 /** Changes what `patch` names; undefined when there is no such account. */
@@ -201,6 +211,7 @@ export async function patchAccount(db: Queryable, box: SecretBox | undefined, so
     set.stateReason = patch.stateReason ?? null;
   } else if (patch.stateReason !== undefined) set.stateReason = patch.stateReason;
   if (patch.mappingOverride !== undefined) set.mappingOverride = patch.mappingOverride;
+  if (patch.customFieldLimit !== undefined) set.customFieldLimit = patch.customFieldLimit;
   if (patch.credentials !== undefined || (patch.webhookSecret !== undefined && patch.webhookSecret !== null)) {
     if (!box) throw new Error('no encryption key: secrets cannot be stored');
     if (patch.credentials !== undefined) {

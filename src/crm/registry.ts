@@ -16,6 +16,8 @@ import type { AccountCredentials } from './http.js';
  */
 export interface CrmRegistry {
   mapping: Mapping;
+  /** A Pipedrive account's plan cap on custom fields; undefined = unknown. Every Pipedrive adapter asks it. */
+  customFieldLimit(accountId: string, signal?: AbortSignal): Promise<number | undefined>;
   adapter(source: Source): CrmAdapter | undefined;
   configured(): Source[];
   /** Ends the shared rate limiter's pause (and spent daily count) under `key` now; false when nothing was paused. */
@@ -36,6 +38,8 @@ export interface CrmRegistryOptions {
   credentialsFor?: (source: 'hubspot' | 'pipedrive', accountId: string, signal?: AbortSignal) => Promise<AccountCredentials | undefined>;
   /** CRMs with OAuth installs configured: an adapter exists for them without a static token. */
   oauthSources?: Array<'hubspot' | 'pipedrive'>;
+  /** A Pipedrive account's plan cap on custom fields (setup.ts: its registry row, else PIPEDRIVE_CUSTOM_FIELD_LIMIT). */
+  customFieldLimit?: (accountId: string, signal?: AbortSignal) => Promise<number | undefined>;
 }
 
 export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
@@ -46,6 +50,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
     options.credentialsFor && options.oauthSources?.includes(source)
       ? { credentialsFor: (accountId: string, signal?: AbortSignal) => options.credentialsFor!(source, accountId, signal) }
       : {};
+  const customFieldLimit = options.customFieldLimit ?? (async () => config.pipedrive.customFieldLimit);
   const oauth = (source: 'hubspot' | 'pipedrive') => Boolean(options.credentialsFor && options.oauthSources?.includes(source));
   if (config.hubspot.accessToken || oauth('hubspot')) {
     adapters.set(
@@ -56,7 +61,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
   if (config.pipedrive.apiToken || oauth('pipedrive')) {
     adapters.set(
       'pipedrive',
-      createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken ?? '', budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive }),
+      createPipedriveAdapter({ ...common, ...installed('pipedrive'), baseUrl: config.pipedrive.baseUrl, apiToken: config.pipedrive.apiToken ?? '', budgetProbeMs: config.pipedrive.budgetProbeMs, mapping: mapping.pipedrive, customFieldLimit }),
     );
   }
   if (config.generic.crmUrl) {
@@ -64,6 +69,7 @@ export function createCrmRegistry(options: CrmRegistryOptions): CrmRegistry {
   }
   return {
     mapping,
+    customFieldLimit,
     adapter: (source) => adapters.get(source),
     configured: () => [...adapters.keys()],
     releaseRateLimit: (key) => limiter.release(key),

@@ -1,4 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
+import { crmAccounts } from '../db/schema.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +21,16 @@ export function setupCrm(
   const mapping = loadMapping(config.crmMappingFile);
   const rateLimiter = createRateLimiter({ database, metrics, logger, limits: config.crmRateLimit ? { all: config.crmRateLimit } : undefined, maxPauseMs: config.crmMaxPauseMs });
   // The limiter is handed on too: the account registry builds one adapter per account under it (src/accounts/bindings.ts).
-  const registry = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger, credentialsFor: deps.credentialsFor, oauthSources: deps.oauthSources });
+  // A Pipedrive plan's custom-field cap: the account's own (PATCH /v1/accounts), else the deployment's; read when a field must be created.
+  // (Read here rather than through src/accounts/, which imports this folder.)
+  const customFieldLimit = async (accountId: string) => {
+    const [row] = await database.db
+      .select({ limit: crmAccounts.customFieldLimit })
+      .from(crmAccounts)
+      .where(and(eq(crmAccounts.source, 'pipedrive'), eq(crmAccounts.accountId, accountId)))
+      .limit(1);
+    return row?.limit ?? config.pipedrive.customFieldLimit;
+  };
+  const registry = createCrmRegistry({ config, mapping, limiter: rateLimiter, metrics, logger, credentialsFor: deps.credentialsFor, oauthSources: deps.oauthSources, customFieldLimit });
   return { ...registry, limiter: rateLimiter };
 }

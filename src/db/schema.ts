@@ -311,6 +311,16 @@ export const crmAccounts = pgTable(
     keyId: text('key_id'),
     /** Card → CRM property mapping overriding the deployment's, for this account only. */
     mappingOverride: jsonb('mapping_override'),
+    /**
+     * Pipedrive: the company plan's cap on custom fields (Lite 30 … Ultimate 500), which the API does
+     * not state; null = PIPEDRIVE_CUSTOM_FIELD_LIMIT, or unknown. Field setup checks the room against it.
+     */
+    customFieldLimit: integer('custom_field_limit'),
+    /**
+     * SHA-256 (hex) of the account's read-only viewer token (src/accounts/viewer.ts): a client's
+     * view of its own leads. Never the token itself; null = no viewer token.
+     */
+    viewerTokenHash: text('viewer_token_hash'),
     /** When the OAuth access token expires (null for static tokens). */
     tokenExpiresAt: ts('token_expires_at'),
     /** When the credential was last proven to belong to this account (HubSpot account details, Pipedrive /users/me). */
@@ -318,7 +328,7 @@ export const crmAccounts = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('crm_accounts_source_account_idx').on(t.source, t.accountId)],
+  (t) => [uniqueIndex('crm_accounts_source_account_idx').on(t.source, t.accountId), uniqueIndex('crm_accounts_viewer_token_idx').on(t.viewerTokenHash)],
 );
 
 /**

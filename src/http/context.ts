@@ -3,6 +3,7 @@ import type { CbsStore } from '../cbs/store.js';
 import type { Config } from '../config.js';
 import type { AccountBindings } from '../accounts/bindings.js';
 import type { SecretBox } from '../accounts/secret-box.js';
+import type { ViewerScope } from '../accounts/viewer.js';
 import type { CrmRegistry } from '../crm/registry.js';
 import type { Database } from '../db/client.js';
 import type { EnrichmentService } from '../enrich/service.js';
@@ -25,6 +26,8 @@ export interface AppEnv {
     log: Logger;
     /** Fields a handler adds to the request's one completion line (instead of logging a second line). */
     logFields?: Record<string, unknown>;
+    /** Set when a client's viewer token authenticated the request: the one account it may see (src/accounts/viewer.ts). */
+    viewer?: ViewerScope;
   };
 }
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'admin-disabled',
   'cross-origin',
+  'viewer-forbidden',
   'too-many-attempts',
   'busy',
   'cbs-refresh-failed',

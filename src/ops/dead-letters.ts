@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { jobs } from '../db/schema.js';
 import { type FailureReason, failureReason } from './failure-reason.js';
@@ -23,8 +23,8 @@ export interface DeadJob {
   updatedAt: Date;
 }
 
-/** The latest dead letters, newest first. */
-export async function latestDeadJobs(db: Queryable, limit = 5): Promise<DeadJob[]> {
+/** The latest dead letters, newest first; only one account's with `account` (a client's view). */
+export async function latestDeadJobs(db: Queryable, limit = 5, account?: { source: string; accountId: string }): Promise<DeadJob[]> {
   const rows = await db
     .select({
       id: jobs.id,
@@ -38,7 +38,7 @@ export async function latestDeadJobs(db: Queryable, limit = 5): Promise<DeadJob[
       updatedAt: jobs.updatedAt,
     })
     .from(jobs)
-    .where(eq(jobs.status, 'dead'))
+    .where(account ? and(eq(jobs.status, 'dead'), eq(jobs.source, account.source), eq(jobs.accountId, account.accountId)) : eq(jobs.status, 'dead'))
     .orderBy(desc(jobs.updatedAt), desc(jobs.id))
     .limit(limit);
   const companies = await companiesOf(db, [...new Set(rows.map((r) => r.leadKey))]);

@@ -38,6 +38,8 @@ export interface StatusSnapshot {
   backfills: BackfillView[];
   /** Every registered CRM account with its state and why (needs reconnect, paused); never a secret. */
   accounts: AccountView[];
+  /** Set on a client's view: the one account shown; the queue, backfills, rate limits and CBS boxes are not read. */
+  viewer?: AccountFilter;
 }
 
 export interface AccountView {
@@ -139,7 +141,31 @@ export async function statusSnapshot(
   config: Config,
   databaseLabel: string,
   search: { query?: string; page?: number; account?: AccountFilter } = {},
+  /** A client's view (a viewer token): that account's leads, dead letters, waits and state only; nothing else is read. */
+  viewer?: AccountFilter,
 ): Promise<StatusSnapshot> {
+  if (viewer) {
+    const ofViewer = <T extends { source: string; accountId: string }>(rows: T[]) => rows.filter((r) => r.source === viewer.source && r.accountId === viewer.accountId);
+    const [dead, leads, setupWaits, accounts] = await Promise.all([
+      latestDeadJobs(db, 5, viewer),
+      searchLeads(db, { ...search, account: viewer }),
+      jobsWaitingForSetup(db),
+      accountViews(db),
+    ]);
+    return {
+      generatedAt: new Date(),
+      database: databaseLabel,
+      mode: writeModeOf(config),
+      queue: { counts: {}, oldestWaitingSeconds: 0, dead },
+      leads,
+      cbs: { tables: [], refreshes: [] },
+      rateLimits: [],
+      setupWaits: ofViewer(setupWaits),
+      backfills: [],
+      accounts: ofViewer(accounts),
+      viewer,
+    };
+  }
   const [queue, dead, leads, tables, refreshes, rateLimits, setupWaits, backfills, accounts] = await Promise.all([
     queueStats(db),
     latestDeadJobs(db, 5),

@@ -6,7 +6,7 @@ import { idSegment } from '../object-id.js';
 import { createCrmHttp, type CrmHttp } from '../http.js';
 import { mappedProperties } from '../mapping.js';
 import { fromFieldValue, toFieldValue, unwritable } from './field-values.js';
-import { createFieldDirectory, type PipedriveField } from './fields.js';
+import { createFieldDirectory, type FieldDirectoryOptions, type PipedriveField } from './fields.js';
 import { createPipedriveThrottle, pipedriveClassify, pipedriveObservation } from './limits.js';
 import { listPipedriveChangedSince, listPipedrivePage, listPipedriveSince } from './list.js';
 
@@ -22,6 +22,8 @@ export interface PipedriveAdapterOptions extends AdapterBaseOptions {
   apiToken: string;
   /** While the daily token budget is spent, how often one request checks whether it has reset (default 1 h). */
   budgetProbeMs?: number;
+  /** The plan's custom fields per company for an account (its customFieldLimit, else PIPEDRIVE_CUSTOM_FIELD_LIMIT); undefined = unknown. */
+  customFieldLimit?: FieldDirectoryOptions['customFieldLimit'];
 }
 
 /** The input fields, by the names people give them (DESIGN.md "Reading the lead"). */
@@ -61,7 +63,7 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     maxWaitMs: options.maxWaitMs,
     credentialsFor: options.credentialsFor,
   });
-  const fields = createFieldDirectory(http);
+  const fields = createFieldDirectory(http, { customFieldLimit: options.customFieldLimit });
   const mapped = mappedProperties(options.mapping);
 
   async function readOne(accountId: string, ref: LeadRef, signal?: AbortSignal): Promise<CrmLead> {

@@ -5,6 +5,8 @@ import type { Credentials } from '../../accounts/credentials.js';
 import { MappingError, parseAccountMapping } from '../../crm/mapping.js';
 import { canonicalObjectId, ID_RULES, isObjectId } from '../../crm/object-id.js';
 import { SOURCES, type Source } from '../../leads/identity.js';
+import { issueViewerToken, revokeViewerToken } from '../../accounts/viewer.js';
+import { scopedFilter } from '../admin-auth.js';
 import type { AppDeps, AppRouter } from '../context.js';
 import { notFoundResponse, problem } from '../openapi.js';
 import { AppError, problems } from '../problem.js';
@@ -21,6 +23,13 @@ const token = z.string().trim().min(1).max(4096);
 const secret = z.string().min(16, 'must be at least 16 characters').max(4096);
 const mapping = z.record(z.string(), z.unknown()).openapi({ description: 'Card → CRM property mapping for this account only (the shape of CRM_MAPPING_FILE for this CRM)' });
 
+const fieldLimit = z
+  .number()
+  .int()
+  .min(0)
+  .max(100_000)
+  .openapi({ description: "Pipedrive: the company plan’s cap on custom fields (Lite 30, Growth 100, Premium 300, Ultimate 500); field setup checks the room against it before creating any. Unset: PIPEDRIVE_CUSTOM_FIELD_LIMIT" });
+
 const SourceParam = z.enum(SOURCES as [Source, ...Source[]]).openapi({ param: { name: 'source', in: 'path' }, example: 'hubspot' });
 const AccountIdParam = z.string().min(1).max(128).openapi({ param: { name: 'accountId', in: 'path' }, example: '4242' });
 
@@ -28,7 +37,7 @@ const common = { clientSecret: secret.optional().openapi({ description: 'The web
 const RegisterBody = z
   .discriminatedUnion('source', [
     z.strictObject({ source: z.literal('hubspot'), accountId: z.string(), accessToken: token, ...common }),
-    z.strictObject({ source: z.literal('pipedrive'), accountId: z.string(), apiToken: token, ...common }),
+    z.strictObject({ source: z.literal('pipedrive'), accountId: z.string(), apiToken: token, customFieldLimit: fieldLimit.optional(), ...common }),
     z.strictObject({ source: z.literal('generic'), accountId: z.string(), url: z.url({ protocol: /^https?$/ }), token: token.optional(), ...common }),
   ])
   .openapi('AccountRegistration', { example: { source: 'hubspot', accountId: '4242', accessToken: 'pat-eu1-…' } });
@@ -43,6 +52,7 @@ const PatchBody = z
     token: token.optional(),
     clientSecret: secret.nullable().optional(),
     mappingOverride: mapping.nullable().optional(),
+    customFieldLimit: fieldLimit.nullable().optional(),
   })
   .openapi('AccountPatch');
 
@@ -55,7 +65,9 @@ const AccountSchema = z
     authKind: z.enum(['static', 'oauth']),
     origin: z.enum(['environment', 'registry']).openapi({ description: 'environment: a single-account variable holds the credential; registry: sealed in the database' }),
     hasWebhookSecret: z.boolean(),
+    hasViewerToken: z.boolean().openapi({ description: 'A read-only viewer token is set (POST …/viewer-token)' }),
     mappingOverride: z.unknown().nullable(),
+    customFieldLimit: z.number().int().nullable().openapi({ description: "Pipedrive: the plan’s custom-field cap stated for this account; null = the deployment’s PIPEDRIVE_CUSTOM_FIELD_LIMIT" }),
     tokenExpiresAt: z.string().nullable(),
     lastVerifiedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -105,7 +117,7 @@ const patchRoute = createRoute({
   method: 'patch',
   path: '/v1/accounts/{source}/{accountId}',
   tags: ['admin'],
-  summary: 'Pause or resume an account, replace its credential or webhook secret, or set its mapping override',
+  summary: 'Pause or resume an account, replace its credential or webhook secret, or set its mapping override or (Pipedrive) custom-field limit',
   request: { params, body: { content: json(PatchBody), required: true } },
   responses: { 200: { description: 'Changed', content: json(AccountSchema) }, ...notFoundResponse, 409: problem('The credential belongs to another account, or no encryption key is configured') },
 });
@@ -117,6 +129,38 @@ const deleteRoute = createRoute({
   summary: 'Remove an account and its sealed secrets; its webhooks are ignored from then on',
   request: { params },
   responses: { 204: { description: 'Removed' }, ...notFoundResponse },
+});
+
+const viewerTokenRoute = createRoute({
+  method: 'post',
+  path: '/v1/accounts/{source}/{accountId}/viewer-token',
+  tags: ['admin'],
+  summary: "Make (or replace) the account’s read-only viewer token: a client’s view of its own leads. Returned once; only its hash is stored",
+  request: { params },
+  responses: {
+    201: {
+      description: 'The new viewer token (the previous one, and its sessions, stop working)',
+      content: json(
+        z
+          .object({
+            source: z.enum(SOURCES as [Source, ...Source[]]),
+            accountId: z.string(),
+            viewerToken: z.string().openapi({ description: 'Shown this once: give it to the client (Bearer, or sign in at /)' }),
+          })
+          .openapi('ViewerToken'),
+      ),
+    },
+    ...notFoundResponse,
+  },
+});
+
+const revokeViewerTokenRoute = createRoute({
+  method: 'delete',
+  path: '/v1/accounts/{source}/{accountId}/viewer-token',
+  tags: ['admin'],
+  summary: "Revoke the account’s viewer token: it and every session signed in with it stop working",
+  request: { params },
+  responses: { 204: { description: 'Revoked (also when there was none)' }, ...notFoundResponse },
 });
 
 /** The account id as webhooks spell it (HubSpot `00147` is portal `147`), or a 400 naming the rule. */
@@ -178,6 +222,7 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
       credentials,
       webhookSecret: body.clientSecret,
       mappingOverride: body.mappingOverride,
+      customFieldLimit: 'customFieldLimit' in body ? body.customFieldLimit : undefined,
     });
     await bindings.forget(body.source, body.accountId);
     if (verified) await markVerified(deps.database.db, body.source, body.accountId);
@@ -188,7 +233,10 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
 
   app.openapi(listRoute, async (c) => {
     const { source, state } = c.req.valid('query');
-    return c.json({ accounts: (await listAccounts(deps.database.db, { source, state })).map(view) }, 200);
+    // A viewer sees its own account's state (why its leads wait), no other.
+    const scope = scopedFilter(c.get('viewer'), { source });
+    const accounts = (await listAccounts(deps.database.db, { source: scope.source, state })).filter((a) => scope.accountId === undefined || a.accountId === scope.accountId);
+    return c.json({ accounts: accounts.map(view) }, 200);
   });
 
   app.openapi(patchRoute, async (c) => {
@@ -203,6 +251,9 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
         [{ field: 'mappingOverride', message: 'not available for an environment account' }],
       );
     }
+    if (body.customFieldLimit != null && source !== 'pipedrive') {
+      throw problems.badRequest('customFieldLimit is a Pipedrive plan’s cap on custom fields; other CRMs have none here.', [{ field: 'customFieldLimit', message: 'only for pipedrive accounts' }]);
+    }
     const credentials = credentialsFrom(source, body);
     if ((credentials || typeof body.clientSecret === 'string') && !box) throw noKey();
     if (credentials) await verify(source, accountId, credentials);
@@ -212,11 +263,27 @@ export function registerAdminAccountRoutes(app: AppRouter, deps: AppDeps): void 
       credentials,
       webhookSecret: body.clientSecret,
       mappingOverride: body.mappingOverride,
+      customFieldLimit: body.customFieldLimit,
     });
     if (!changed) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
     await bindings.forget(source, accountId);
     c.get('log').info({ source, accountId, state: changed.state, credentials: credentials !== undefined }, 'account changed');
     return c.json(view(changed), 200);
+  });
+
+  app.openapi(viewerTokenRoute, async (c) => {
+    const { source, accountId } = c.req.valid('param');
+    const viewerToken = await issueViewerToken(deps.database.db, source, accountId);
+    if (!viewerToken) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
+    c.get('log').info({ source, accountId }, 'viewer token made');
+    return c.json({ source, accountId, viewerToken }, 201);
+  });
+
+  app.openapi(revokeViewerTokenRoute, async (c) => {
+    const { source, accountId } = c.req.valid('param');
+    if (!(await revokeViewerToken(deps.database.db, source, accountId))) throw problems.notFound(`No ${source} account ${accountId} is registered.`);
+    c.get('log').info({ source, accountId }, 'viewer token revoked');
+    return c.body(null, 204);
   });
 
   app.openapi(deleteRoute, async (c) => {

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { scopedFilter } from '../admin-auth.js';
 import type { AppDeps, AppRouter } from '../context.js';
 import { JOB_STATUSES, listJobs, requeueJobs } from '../../jobs/queue.js';
 import { notFoundResponse } from '../openapi.js';
@@ -93,7 +94,9 @@ export function registerAdminJobRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     if (q.account !== undefined && !q.source) throw problems.badRequest('account needs source: an account id means something only within its CRM.', [{ field: 'account', message: 'needs source' }]);
-    const rows = await listJobs(deps.database.db, { status: q.status, source: q.source, accountId: q.account, limit: q.limit, beforeId: q.before });
+    // A viewer sees its own account's jobs only (another account asked for: 403).
+    const scope = scopedFilter(c.get('viewer'), { source: q.source, accountId: q.account });
+    const rows = await listJobs(deps.database.db, { status: q.status, source: scope.source, accountId: scope.accountId, limit: q.limit, beforeId: q.before });
     const jobs = rows.map((j) => ({
       id: j.id,
       source: j.source,

@@ -112,7 +112,10 @@ export function registerAdminLeadRoutes(app: AppRouter, deps: AppDeps): void {
   app.openapi(getLead, async (c) => {
     const { source, id } = c.req.valid('param');
     const { account, type } = c.req.valid('query');
-    const found = await leadHistory(deps.database.db, { source, objectId: id, accountId: account, objectType: type });
+    // A viewer reads only its own account's leads; any other is answered as if it did not exist.
+    const viewer = c.get('viewer');
+    const foreign = viewer !== undefined && (source !== viewer.source || (account !== undefined && account !== viewer.accountId));
+    const found = foreign ? undefined : await leadHistory(deps.database.db, { source, objectId: id, accountId: viewer?.accountId ?? account, objectType: type });
     if (!found) throw problems.notFound(`No ${source} lead ${id} has been seen.`);
     const enrichments = found.enrichments.map((e) => ({
       id: e.id,

@@ -23,7 +23,8 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
   // One throttle for Bearer guesses and sign-in attempts alike (per client, in memory).
   const throttle = createAuthThrottle();
   // The database is looked up per request: only a cookie session needs it (ended sessions).
-  const admin = createAdminRouter(requireAdmin(deps.config, () => deps.database.db, throttle));
+  const auth = (viewerMay: boolean) => requireAdmin(deps.config, () => deps.database.db, throttle, viewerMay);
+  const admin = createAdminRouter({ admin: auth(false), viewer: auth(true) });
   registerAdminLeadRoutes(admin, deps);
   registerAdminJobRoutes(admin, deps);
   registerAdminCbsRoutes(admin, deps);
@@ -38,6 +39,13 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
 }
 
 /**
+ * The admin API routes a client's viewer token may read (docs/accounts.md "A client's view"):
+ * each one scopes what it answers to `c.get('viewer')`. Every other admin route, and every
+ * write, answers a viewer 403.
+ */
+export const VIEWER_ROUTES = new Set(['GET /v1/leads/{source}/{id}', 'GET /v1/jobs', 'GET /v1/accounts']);
+
+/**
  * The one place every admin API route gets its authentication and its OpenAPI
  * `security` and admin error responses: `admin.openapi(route, handler)` adds them
  * to each route. Per route, not `admin.use('*')`: mounted at '/', a sub-router's
@@ -45,14 +53,15 @@ export function registerAdminRoutes(app: AppRouter, deps: AppDeps): void {
  * The auth runs before the validators, so a caller without credentials learns
  * nothing about the parameters (401 before 400).
  */
-function createAdminRouter(auth: MiddlewareHandler<AppEnv>): AppRouter {
+function createAdminRouter(auth: { admin: MiddlewareHandler<AppEnv>; viewer: MiddlewareHandler<AppEnv> }): AppRouter {
   const admin = createRouter();
   // Typed loosely inside: the route's own types reach the handler unchanged (the added
   // responses are errors, thrown as AppError, never returned by a handler).
   const register = admin.openapi as (route: RouteConfig, handler: unknown, hook?: unknown) => AppRouter;
   admin.openapi = ((route: RouteConfig, handler: unknown, hook?: unknown) => {
     const own = route.middleware ? [route.middleware].flat() : [];
-    return register({ ...route, security: ADMIN_SECURITY, responses: { ...adminErrorResponses, ...route.responses }, middleware: [auth, ...own] }, handler, hook);
+    const guard = VIEWER_ROUTES.has(`${route.method.toUpperCase()} ${route.path}`) ? auth.viewer : auth.admin;
+    return register({ ...route, security: ADMIN_SECURITY, responses: { ...adminErrorResponses, ...route.responses }, middleware: [guard, ...own] }, handler, hook);
   }) as typeof admin.openapi;
   return admin;
 }

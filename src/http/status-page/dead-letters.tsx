@@ -23,7 +23,8 @@ function Reason({ ui, j }: { ui: Ui; j: DeadJob }) {
   );
 }
 
-export function DeadLetters({ ui, dead }: { ui: Ui; dead: DeadJob[] }) {
+/** `readOnly`: a client's view, which may not retry (the admin API refuses it a write anyway). */
+export function DeadLetters({ ui, dead, readOnly = false }: { ui: Ui; dead: DeadJob[]; readOnly?: boolean }) {
   const t = ui.t.dead;
   return (
     <section id="failed">
@@ -52,19 +53,23 @@ export function DeadLetters({ ui, dead }: { ui: Ui; dead: DeadJob[] }) {
                     <Reason ui={ui} j={j} />
                   </td>
                   <td>
-                    <form method="post" action={`/v1/jobs/${j.id}/retry`}>
-                      <button type="submit">{t.retry}</button>
-                    </form>
+                    {readOnly ? null : (
+                      <form method="post" action={`/v1/jobs/${j.id}/retry`}>
+                        <button type="submit">{t.retry}</button>
+                      </form>
+                    )}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <form method="post" action="/v1/jobs/retry?status=dead">
-            <p class="actions">
-              <button type="submit">{t.retryAll}</button>
-            </p>
-          </form>
+          {readOnly ? null : (
+            <form method="post" action="/v1/jobs/retry?status=dead">
+              <p class="actions">
+                <button type="submit">{t.retryAll}</button>
+              </p>
+            </form>
+          )}
         </>
       )}
     </section>

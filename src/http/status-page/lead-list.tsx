@@ -19,7 +19,8 @@ function pageHref(query: string, page: number, account = ''): string {
   return s ? `/?${s}#leads` : '/#leads';
 }
 
-export function LeadListSection({ ui, list, now }: { ui: Ui; list: LeadList; now: Date }) {
+/** `scoped`: a client's view, which has no other accounts to go back to. */
+export function LeadListSection({ ui, list, now, scoped = false }: { ui: Ui; list: LeadList; now: Date; scoped?: boolean }) {
   const t = ui.t.leads;
   const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
   const from = list.total === 0 ? 0 : (list.page - 1) * list.pageSize + 1;
@@ -29,7 +30,7 @@ export function LeadListSection({ ui, list, now }: { ui: Ui; list: LeadList; now
       <h2>{t.heading}</h2>
       {list.account ? (
         <p class="small">
-          {fill(t.ofAccount, { account: list.account })} <a href="/#leads">{t.allAccounts}</a>
+          {fill(t.ofAccount, { account: list.account })} {scoped ? null : <a href="/#leads">{t.allAccounts}</a>}
         </p>
       ) : null}
       <form class="search" method="get" action="/">

@@ -108,7 +108,8 @@ function History({ ui, d }: { ui: Ui; d: LeadPageData }) {
   );
 }
 
-export function LeadPage({ ui, nonce, mode, d, now, database }: { ui: Ui; nonce: string; mode: WriteMode; d: LeadPageData; now: Date; database: string }) {
+/** `readOnly`: a client's view (a viewer token): no re-enrich button. */
+export function LeadPage({ ui, nonce, mode, d, now, database, readOnly = false }: { ui: Ui; nonce: string; mode: WriteMode; d: LeadPageData; now: Date; database: string; readOnly?: boolean }) {
   const t = ui.t.lead;
   const name = d.company ?? ui.t.leads.unknownCompany;
   const c = d.current;
@@ -141,14 +142,16 @@ export function LeadPage({ ui, nonce, mode, d, now, database }: { ui: Ui; nonce:
               ))}
             </p>
           ) : null}
-          <form method="post" action={`/v1/leads/${encodeURIComponent(l.source)}/${encodeURIComponent(l.objectId)}/enrich?${new URLSearchParams(l.accountId ? { account: l.accountId, type: l.objectType } : { type: l.objectType })}`}>
-            <div class="actions">
-              <button class="primary" type="submit">
-                {t.reenrich}
-              </button>
-              <span class="small muted">{t.reenrichHint}</span>
-            </div>
-          </form>
+          {readOnly ? null : (
+            <form method="post" action={`/v1/leads/${encodeURIComponent(l.source)}/${encodeURIComponent(l.objectId)}/enrich?${new URLSearchParams(l.accountId ? { account: l.accountId, type: l.objectType } : { type: l.objectType })}`}>
+              <div class="actions">
+                <button class="primary" type="submit">
+                  {t.reenrich}
+                </button>
+                <span class="small muted">{t.reenrichHint}</span>
+              </div>
+            </form>
+          )}
         </section>
         {c ? (
           <>

@@ -9,7 +9,8 @@ import type { LeadLookup } from '../../ops/leads.js';
 import { statusSnapshot, writeModeOf } from '../../ops/status.js';
 import { bodyLimitFor, isBodyLimitError } from '../body-limit.js';
 import { AppError, problems } from '../problem.js';
-import { authenticateAdmin, clearSessionCookie, revokeSession, setSessionCookie, tokenMatches } from '../admin-auth.js';
+import { authenticateAdmin, clearSessionCookie, revokeSession, scopedFilter, setSessionCookie, setViewerSessionCookie, tokenMatches } from '../admin-auth.js';
+import { type ViewerScope, viewerOfToken } from '../../accounts/viewer.js';
 import { type AuthThrottle, clientOf } from '../auth-throttle.js';
 import { ADMIN_SECURITY } from '../routes/admin-common.js';
 import { fill, uiFor } from './format.js';
@@ -78,7 +79,7 @@ const loginRoute = createRoute({
   method: 'post',
   path: '/login',
   tags: ['admin'],
-  summary: 'Exchange the admin token (form field `token`) for an HttpOnly session cookie',
+  summary: 'Exchange the admin token, or an account’s viewer token, (form field `token`) for an HttpOnly session cookie',
   request: { body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string() }) } }, required: true } },
   responses: {
     303: { description: 'Signed in: back to /' },
@@ -120,13 +121,15 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
   const ui = uiFor(deps.config.uiLanguage);
 
   /** The page's nonce and headers, then: a page to answer instead (admin off, or not signed in), or undefined to go on. */
-  async function gate(c: Context): Promise<{ nonce: string; answer?: Response }> {
+  /** `viewer`: a client's viewer token signed in; the page shows that account only. */
+  async function gate(c: Context): Promise<{ nonce: string; answer?: Response; viewer?: ViewerScope }> {
     const nonce = randomBytes(16).toString('base64');
     securityHeaders(c, nonce);
     // A newcomer's first look at the service: say how to turn the admin on, for browsers and curl alike.
     if (!deps.config.adminToken) return { nonce, answer: await c.html(<AdminDisabledPage nonce={nonce} ui={ui} />, 200) };
     try {
-      await authenticateAdmin(c, deps.config, deps.database.db, throttle);
+      const auth = await authenticateAdmin(c, deps.config, deps.database.db, throttle);
+      if (auth.kind === 'viewer') return { nonce, viewer: auth.scope };
     } catch (err) {
       if (err instanceof AppError && err.status === 401 && !c.req.header('authorization')) return { nonce, answer: await c.html(<LoginPage nonce={nonce} ui={ui} />, 200) };
       throw err;
@@ -135,28 +138,35 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
   }
 
   app.openapi(statusRoute, async (c) => {
-    const { nonce, answer } = await gate(c);
+    const { nonce, answer, viewer } = await gate(c);
     if (answer) return answer;
     const { q, page, account } = c.req.valid('query');
     const pageNumber = Number.parseInt(page ?? '1', 10);
-    const snapshot = await statusSnapshot(deps.database.db, deps.config, deps.database.label, {
-      query: q,
-      page: Number.isFinite(pageNumber) ? pageNumber : 1,
-      account: accountFilter(account),
-    });
+    const asked = accountFilter(account);
+    // A viewer's list is its own account's; asking for another is refused (403), not answered empty.
+    if (viewer && asked) scopedFilter(viewer, asked);
+    const snapshot = await statusSnapshot(
+      deps.database.db,
+      deps.config,
+      deps.database.label,
+      { query: q, page: Number.isFinite(pageNumber) ? pageNumber : 1, account: viewer ?? asked },
+      viewer,
+    );
     return c.html(<StatusPage s={snapshot} nonce={nonce} ui={ui} />, 200);
   });
 
   app.openapi(leadPageRoute, async (c) => {
-    const { nonce, answer } = await gate(c);
+    const { nonce, answer, viewer } = await gate(c);
     if (answer) return answer;
     const { source, id } = c.req.valid('param');
     const { account, type } = c.req.valid('query');
     const mode = writeModeOf(deps.config);
-    const lookup = leadLookup(source, id, account, type);
+    // A viewer sees its own account's lead or none: another account's is "not found", never "forbidden".
+    const foreign = viewer !== undefined && (source !== viewer.source || (account !== undefined && account !== '' && account !== viewer.accountId));
+    const lookup = foreign ? undefined : leadLookup(source, id, viewer?.accountId ?? account, type);
     const data = lookup ? await leadPageData(deps.database.db, lookup, deps.crm.mapping) : undefined;
     if (!data) return c.html(<LeadNotFound ui={ui} nonce={nonce} mode={mode} source={source} id={id} />, 404);
-    return c.html(<LeadPage ui={ui} nonce={nonce} mode={mode} d={data} now={new Date()} database={deps.database.label} />, 200);
+    return c.html(<LeadPage ui={ui} nonce={nonce} mode={mode} d={data} now={new Date()} database={deps.database.label} readOnly={viewer !== undefined} />, 200);
   });
 
   // The form is parsed by hand: a missing or odd field should show the form again, not a JSON error.
@@ -184,13 +194,21 @@ export function registerStatusPage(app: AppRouter, deps: AppDeps, throttle: Auth
       if (isBodyLimitError(err)) throw problems.tooLarge(bodyLimitFor('/login'));
       token = undefined;
     }
-    if (!tokenMatches(deps.config, token)) {
-      c.get('log').warn({ event: 'admin_login_failed' }, 'admin login failed');
-      return c.html(<LoginPage nonce={nonce} ui={ui} error={ui.t.login.wrong} />, 401);
+    if (tokenMatches(deps.config, token)) {
+      throttle.refund(client);
+      setSessionCookie(c, deps.config);
+      return c.redirect('/', 303);
     }
-    throttle.refund(client);
-    setSessionCookie(c, deps.config);
-    return c.redirect('/', 303);
+    // A client's viewer token signs in as a viewer of its account.
+    const viewer = token ? await viewerOfToken(deps.database.db, token) : undefined;
+    if (viewer) {
+      throttle.refund(client);
+      setViewerSessionCookie(c, deps.config, { source: viewer.source, accountId: viewer.accountId }, viewer.hash);
+      c.get('log').info({ event: 'viewer_login', source: viewer.source, accountId: viewer.accountId }, 'viewer signed in');
+      return c.redirect('/', 303);
+    }
+    c.get('log').warn({ event: 'admin_login_failed' }, 'admin login failed');
+    return c.html(<LoginPage nonce={nonce} ui={ui} error={ui.t.login.wrong} />, 401);
   });
 
   app.openAPIRegistry.registerPath(logoutRoute);

@@ -10,6 +10,9 @@ import { AccountsBox, BackfillsBox, CbsBox, QueueBox, RateLimitsBox, WriteBackBo
  * lead list with search and paging, and the CBS tables. Every string that came
  * from a CRM or a webhook is rendered as a JSX child or attribute, which
  * hono/jsx escapes; nothing here uses raw().
+ *
+ * A client's view (a viewer token, `s.viewer`) shows that account's failed leads (no
+ * retry buttons), waits, lead list and state; the service-wide boxes are left out.
  */
 export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string; ui: Ui }) {
   const now = s.generatedAt;
@@ -22,17 +25,19 @@ export function StatusPage({ s, nonce, ui }: { s: StatusSnapshot; nonce: string;
             <b>{fill(ui.t.setupWait, { source: w.source, account: w.accountId, jobs: w.jobs })}</b> <span class="small">{w.error}</span>
           </section>
         ))}
-        <div class="row">
-          <QueueBox ui={ui} queue={s.queue} />
-          <WriteBackBox ui={ui} mode={s.mode} />
-        </div>
-        <DeadLetters ui={ui} dead={s.queue.dead} />
-        <BackfillsBox ui={ui} backfills={s.backfills} />
-        <LeadListSection ui={ui} list={s.leads} now={now} />
+        {s.viewer ? null : (
+          <div class="row">
+            <QueueBox ui={ui} queue={s.queue} />
+            <WriteBackBox ui={ui} mode={s.mode} />
+          </div>
+        )}
+        <DeadLetters ui={ui} dead={s.queue.dead} readOnly={s.viewer !== undefined} />
+        {s.viewer ? null : <BackfillsBox ui={ui} backfills={s.backfills} />}
+        <LeadListSection ui={ui} list={s.leads} now={now} scoped={s.viewer !== undefined} />
         <div class="row">
           <AccountsBox ui={ui} accounts={s.accounts} selected={s.leads.account} />
-          <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />
-          <CbsBox ui={ui} cbs={s.cbs} now={now} />
+          {s.viewer ? null : <RateLimitsBox ui={ui} rateLimits={s.rateLimits} now={now} />}
+          {s.viewer ? null : <CbsBox ui={ui} cbs={s.cbs} now={now} />}
         </div>
       </main>
       <Footer ui={ui} generatedAt={now} database={s.database} />

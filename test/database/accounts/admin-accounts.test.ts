@@ -104,6 +104,25 @@ describe.each(flavours)('admin API /v1/accounts on %s', (flavour) => {
     expect((await call(`/v1/accounts/hubspot/${PORTAL}`, { method: 'DELETE' })).status).toBe(404);
   });
 
+  it("stores a Pipedrive company's customFieldLimit, shows it, changes and clears it, and refuses it elsewhere", async () => {
+    const created = await call('/v1/accounts', { method: 'POST', body: JSON.stringify({ source: 'pipedrive', accountId: String(COMPANY), apiToken: PD_TOKEN, customFieldLimit: 30 }) });
+    expect(created.status, created.text).toBe(201);
+    expect(JSON.parse(created.text)).toMatchObject({ accountId: String(COMPANY), customFieldLimit: 30 });
+    const listed = JSON.parse((await call('/v1/accounts?source=pipedrive')).text).accounts;
+    expect(listed).toEqual([expect.objectContaining({ accountId: String(COMPANY), customFieldLimit: 30 })]);
+    const raised = await call(`/v1/accounts/pipedrive/${COMPANY}`, { method: 'PATCH', body: JSON.stringify({ customFieldLimit: 100 }) });
+    expect(JSON.parse(raised.text)).toMatchObject({ customFieldLimit: 100 });
+    const cleared = await call(`/v1/accounts/pipedrive/${COMPANY}`, { method: 'PATCH', body: JSON.stringify({ customFieldLimit: null }) });
+    expect(JSON.parse(cleared.text)).toMatchObject({ customFieldLimit: null });
+    for (const bad of [-1, 1.5, '30']) {
+      const res = await call(`/v1/accounts/pipedrive/${COMPANY}`, { method: 'PATCH', body: JSON.stringify({ customFieldLimit: bad }) });
+      expect(res.status, `${bad}: ${res.text}`).toBe(400);
+    }
+    const hubspotLimit = await call('/v1/accounts', { method: 'POST', body: JSON.stringify({ source: 'hubspot', accountId: String(PORTAL), accessToken: HS_TOKEN, customFieldLimit: 30 }) });
+    expect(hubspotLimit.status, hubspotLimit.text).toBe(400);
+    expect((await call(`/v1/accounts/pipedrive/${COMPANY}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('without ACCOUNTS_ENCRYPTION_KEY stores no credential (409, saying why)', async () => {
     const res = await call('/v1/accounts', { method: 'POST', env: { ...env(), ACCOUNTS_ENCRYPTION_KEY: '' }, body: JSON.stringify({ source: 'hubspot', accountId: String(PORTAL), accessToken: HS_TOKEN }) });
     expect(res.status, res.text).toBe(409);

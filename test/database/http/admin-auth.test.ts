@@ -45,6 +45,9 @@ const OK_STATUS: Record<string, number> = {
   'POST /v1/accounts': 400,
   'PATCH /v1/accounts/{source}/{accountId}': 404,
   'DELETE /v1/accounts/{source}/{accountId}': 404,
+  // No account is registered to give a viewer token to (or take it from).
+  'POST /v1/accounts/{source}/{accountId}/viewer-token': 404,
+  'DELETE /v1/accounts/{source}/{accountId}/viewer-token': 404,
   'GET /v1/backfills': 200,
   // No body: an invalid request; no backfill exists to read, report or change.
   'POST /v1/backfills': 400,

@@ -6,7 +6,9 @@ import { type FakeField, rejectValue } from './pipedrive-fields.js';
 /**
  * A fake Pipedrive API v2 as Pipedrive documents it: organizations and
  * persons with `custom_fields` keyed by 40-character field codes,
- * organizationFields (list, create) with types and options by id, values
+ * organizationFields (list, create) with types and options by id, the
+ * company's other custom-field listings (person, deal, product) and the plan's
+ * cap on custom fields across them, values
  * checked by type (pipedrive-fields.ts), lists with cursor pagination
  * (`limit` ≤ 500, `cursor`, `additional_data.next_cursor`, `sort_by`
  * id|update_time|add_time, `updated_since`: v2 API reference in
@@ -27,11 +29,26 @@ export interface FakePipedriveOptions extends BudgetOptions {
   /** The company the token's user is bound to (`GET /api/v1/users/me` → `data.company_id`). */
   companyId?: number;
   /**
-   * The plan's cap on custom organization fields (Lite 30, research F-P5); a create past it is
-   * refused. Pipedrive's exact answer is not documented (research: UNVERIFIED): a 403 here.
+   * The plan's cap on custom fields per company — organization, person, deal and product
+   * fields together (Lite 30, research F-P5); a create past it is refused. Pipedrive's exact
+   * answer is not documented (research: UNVERIFIED): a 403 here. `setCustomFieldLimit` changes it.
    */
   customFieldLimit?: number;
 }
+
+/** The v2 field listings besides organizationFields; their custom fields count against the same cap. */
+export type OtherFieldListing = 'personFields' | 'dealFields' | 'productFields';
+
+/**
+ * Pipedrive's own organization fields, listed before the custom ones with `is_custom_field: false`
+ * (API v2 field object: `field_code`, `field_name`, `field_type`, `is_custom_field`; the client's
+ * organization-fields-api.ts). They never count against the plan's cap.
+ */
+const BUILT_IN_ORGANIZATION_FIELDS = [
+  { field_code: 'name', field_name: 'Name', field_type: 'varchar', options: null, is_custom_field: false },
+  { field_code: 'owner_id', field_name: 'Owner', field_type: 'user', options: null, is_custom_field: false },
+  { field_code: 'address', field_name: 'Address', field_type: 'address', options: null, is_custom_field: false },
+];
 
 export interface Organization {
   id: number;
@@ -59,6 +76,13 @@ export interface FakePipedrive extends FakeBase {
   fields: FakeField[];
   addField(name: string, type?: string, options?: Array<{ id: number; label: string }>): string;
   fieldKey(name: string): string | undefined;
+  /** Custom fields of persons, deals and products (the company's other custom fields). */
+  otherFields: Record<OtherFieldListing, FakeField[]>;
+  addOtherField(listing: OtherFieldListing, name: string): string;
+  /** The plan's cap on all custom fields; undefined = none. */
+  setCustomFieldLimit(limit: number | undefined): void;
+  /** All the company's custom fields (organization, person, deal, product). */
+  customFieldCount(): number;
   seedOrganization(id: number, name: string, custom?: Record<string, unknown>, addedAt?: Date, updatedAt?: Date): void;
   seedPerson(id: number, name: string, orgId: number | null, addedAt?: Date, updatedAt?: Date): void;
   /** An organization's custom fields by field NAME, for readable assertions. */
@@ -85,6 +109,9 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
   const cards = new Map<string, Organization>();
   const persons = new Map<string, Person>();
   const fields: FakeField[] = [];
+  const otherFields: Record<OtherFieldListing, FakeField[]> = { personFields: [], dealFields: [], productFields: [] };
+  let customFieldLimit = opts.customFieldLimit;
+  const customFieldCount = () => fields.length + Object.values(otherFields).reduce((n, list) => n + list.length, 0);
   const budget = createBudget(opts);
   let repeating: RegExp | null = null;
   const companyId = opts.companyId ?? 13_000_001;
@@ -111,6 +138,19 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     const field_code = randomBytes(20).toString('hex');
     fields.push({ field_code, field_name: name, field_type: type, options: options ?? null });
     return field_code;
+  };
+  const addOtherField = (listing: OtherFieldListing, name: string) => {
+    const field_code = randomBytes(20).toString('hex');
+    otherFields[listing].push({ field_code, field_name: name, field_type: 'varchar', options: null });
+    return field_code;
+  };
+  /** One page of a field listing (v2 cursor paging, `limit` ≤ 500), custom fields marked as such. */
+  const fieldPage = (ctx: FakeContext, all: Array<FakeField & { is_custom_field?: boolean }>): Reply => {
+    const size = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, MAX_LIMIT);
+    const offset = offsetOf(ctx.query.get('cursor'));
+    const next = offset + size < all.length ? cursorOf(offset + size) : null;
+    const data = all.slice(offset, offset + size).map((f) => ({ is_custom_field: true, ...f }));
+    return { status: 200, body: { success: true, data, additional_data: { next_cursor: next } } };
   };
   const tooMany = (failure?: { headers?: Record<string, string> }): Reply => {
     budget.noteTooMany();
@@ -160,21 +200,18 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
   function route(ctx: FakeContext): Reply {
     const body = (ctx.body ?? {}) as Record<string, any>;
     if (ctx.path === '/api/v2/organizationFields') {
-      if (ctx.method === 'GET') {
-        const size = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, MAX_LIMIT);
-        const offset = offsetOf(ctx.query.get('cursor'));
-        const next = offset + size < fields.length ? cursorOf(offset + size) : null;
-        return { status: 200, body: { success: true, data: fields.slice(offset, offset + size), additional_data: { next_cursor: next } } };
-      }
+      if (ctx.method === 'GET') return fieldPage(ctx, [...BUILT_IN_ORGANIZATION_FIELDS, ...fields]);
       if (ctx.method === 'POST') {
         if (!body.field_name || !body.field_type) return { status: 400, body: { success: false, error: 'field_name and field_type are required' } };
-        if (opts.customFieldLimit !== undefined && fields.length >= opts.customFieldLimit) {
+        if (customFieldLimit !== undefined && customFieldCount() >= customFieldLimit) {
           return { status: 403, body: { success: false, error: 'Custom field limit of your plan reached', errorCode: 403 } };
         }
         const code = addField(body.field_name, body.field_type);
         return { status: 200, body: { success: true, data: fields.find((f) => f.field_code === code) } };
       }
     }
+    const listing = ctx.path.match(/^\/api\/v2\/(personFields|dealFields|productFields)$/)?.[1] as OtherFieldListing | undefined;
+    if (listing && ctx.method === 'GET') return fieldPage(ctx, otherFields[listing]);
     if (ctx.path === '/api/v2/organizations' && ctx.method === 'GET') return list(ctx, [...cards.values()]);
     if (ctx.path === '/api/v2/persons' && ctx.method === 'GET') return list(ctx, [...persons.values()]);
     let m = ctx.path.match(/^\/api\/v2\/organizations\/(\d+)$/);
@@ -212,6 +249,12 @@ export async function startFakePipedrive(opts: FakePipedriveOptions = {}): Promi
     persons,
     fields,
     addField,
+    otherFields,
+    addOtherField,
+    setCustomFieldLimit(limit: number | undefined) {
+      customFieldLimit = limit;
+    },
+    customFieldCount,
     fieldKey: (name: string) => fields.find((f) => f.field_name.toLowerCase() === name.toLowerCase())?.field_code,
     seedOrganization(id: number, name: string, custom: Record<string, unknown> = {}, addedAt = new Date(), updatedAt = addedAt) {
       cards.set(String(id), { id, name, custom_fields: { ...custom }, add_time: stamp(addedAt), update_time: stamp(updatedAt) });

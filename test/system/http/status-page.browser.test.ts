@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueViewerToken } from '../../../src/accounts/viewer.js';
 import { DEFAULT_FIGURES } from '../../../src/enrich/figure-spec.js';
 import { en } from '../../../src/http/status-page/i18n/en.js';
 import { nl } from '../../../src/http/status-page/i18n/nl.js';
@@ -193,6 +194,26 @@ describe.skipIf(!haveChromium && !inCi)('status page in Chromium', () => {
       await page.close();
     }, 180_000);
   }
+
+  it("a client's viewer token signs in to its account's leads only, without the service-wide boxes, laid out; screenshot kept", async () => {
+    const token = await issueViewerToken(database.db, 'pipedrive', 'acme');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${base.en}/`);
+    await page.fill('input[name="token"]', token!);
+    await Promise.all([page.waitForURL(`${base.en}/`), page.click('button[type="submit"]')]);
+    const sources = await page.locator('table.leads tbody tr td:first-child .nowrap').allTextContents();
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.every((t) => t.trim().startsWith('pipedrive ')), JSON.stringify(sources)).toBe(true);
+    await expect(page.locator('#accounts tbody tr').count()).resolves.toBe(1);
+    await expect(page.locator('#write-back').count()).resolves.toBe(0);
+    await expect(page.locator('#backfills').count()).resolves.toBe(0);
+    await expect(page.locator('form[action*="/retry"]').count()).resolves.toBe(0);
+    // No "all accounts" link: a viewer has one.
+    await expect(page.locator('#leads a[href="/#leads"]').count()).resolves.toBe(0);
+    await page.screenshot({ path: `${ARTIFACTS}/status-page-viewer.png`, fullPage: true });
+    await expectLaidOut(page, 'viewer overview');
+    await page.close();
+  }, 60_000);
 
   it('without ADMIN_TOKEN, / says how to enable the admin and links the API docs', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

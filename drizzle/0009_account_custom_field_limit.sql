@@ -1,0 +1,1 @@
+ALTER TABLE "crm_accounts" ADD COLUMN "custom_field_limit" integer;
