@@ -59,24 +59,33 @@ if (hasSources) {
   if (stale && tsc) build(tsc);
   else if (stale && existsSync(entry)) process.stderr.write('verrijk: src/ is newer than dist/, but TypeScript is not installed to rebuild it\n');
 }
-// The packed empty embedded database (src/db/pglite-base.ts): a first start on PGlite unpacks it
-// instead of running initdb. Made once per PGlite version, beside the build (the name is
-// computed here, so a start that has one spawns nothing); without it the first start runs
-// initdb, as before, so a failure here is reported and not fatal.
-function pgliteBaseFile() {
+// The migrated empty embedded database (src/db/pglite-base.ts): a first start on PGlite copies
+// it instead of running initdb and every migration. Made once per PGlite version, beside the
+// build, and again when drizzle/ has a newer migration than it (an older base still works: the
+// start applies what it lacks). The name is computed here, so a start that has a current one
+// spawns nothing; without one the first start runs initdb, as before, so a failure here is
+// reported and not fatal.
+function pgliteBaseDir() {
   try {
     const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
-    return path.join(root, 'dist', `pglite-base-${version}.tar.gz`);
+    return path.join(root, 'dist', `pglite-base-${version}`);
   } catch {
     return undefined;
   }
 }
-const base = pgliteBaseFile();
-if (base && !existsSync(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {
-  process.stderr.write('verrijk: packing an empty embedded database for fast first starts (once)\n');
+function baseIsCurrent(dir) {
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  const journal = path.join(root, 'drizzle', 'meta', '_journal.json');
+  return !existsSync(journal) || statSync(journal).mtimeMs <= statSync(dir).mtimeMs;
+}
+const base = pgliteBaseDir();
+if (base && !baseIsCurrent(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {
+  process.stderr.write('verrijk: making a migrated empty embedded database for fast first starts (once)\n');
   const code = `const m = await import('./dist/db/pglite-base.js'); await m.writePgliteBase(${JSON.stringify(base)});`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) process.stderr.write('verrijk: could not pack it; a first start on PGlite runs initdb instead\n');
+  if (r.status !== 0) process.stderr.write('verrijk: could not make it; a first start on PGlite runs initdb instead\n');
+  // The packed tarball of the empty cluster that earlier builds made: replaced by the folder.
+  for (const old of readdirSync(path.join(root, 'dist'))) if (/^pglite-base-.*\.tar\.gz$/.test(old)) rmSync(path.join(root, 'dist', old), { force: true });
 }
 if (!buildOnly) {
   if (!existsSync(entry)) {
