@@ -1,5 +1,4 @@
-import { type Agent, errors as undiciErrors, request } from 'undici';
-import { createAgent, type HttpTimeouts } from '../outbound/agent.js';
+import { createAgent, type HttpTimeouts, type OutboundAgent, undici, undiciIfLoaded } from '../outbound/agent.js';
 import { type BackoffPolicy, backoffDelay, parseRetryAfter, sleep as realSleep } from '../outbound/retry.js';
 
 /**
@@ -67,12 +66,12 @@ class TooLargeError extends Error {}
 class AbortedError extends Error {}
 
 /** CBS's connection pool: a few connections, generous timeouts (feed pages are large and slow). */
-export function createCbsAgent(timeouts: HttpTimeouts = DEFAULT_TIMEOUTS, connections = 4): Agent {
+export function createCbsAgent(timeouts: HttpTimeouts = DEFAULT_TIMEOUTS, connections = 4): OutboundAgent {
   return createAgent({ ...timeouts, connections, keepAliveMs: 10_000 });
 }
 
 export interface GetJsonOptions {
-  agent: Agent;
+  agent: OutboundAgent;
   retry: RetryPolicy;
   tableId: string;
   /** Called before each retry (for logs and progress). */
@@ -125,12 +124,13 @@ interface Limits {
   signal?: AbortSignal;
 }
 
-async function getOnce(url: string, agent: Agent, limits: Limits): Promise<unknown> {
+async function getOnce(url: string, agent: OutboundAgent, limits: Limits): Promise<unknown> {
   const deadline = AbortSignal.timeout(limits.deadlineMs);
   const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
+  const { request } = await undici();
   const res = await request(url, {
     method: 'GET',
-    dispatcher: agent,
+    dispatcher: await agent.dispatcher(),
     signal,
     headers: { accept: 'application/json', 'user-agent': 'verrijk (CBS StatLine cache)' },
   });
@@ -176,7 +176,9 @@ function reasonOf(signal: AbortSignal | undefined): string {
 function isRetryable(err: unknown): boolean {
   if (err instanceof HttpStatusError) return err.status >= 500 || err.status === 429 || err.status === 408;
   if (err instanceof BadBodyError || err instanceof TooLargeError || err instanceof AbortedError) return false;
-  if (err instanceof undiciErrors.InvalidArgumentError) return false;
+  // (Only a request through undici gets here with one of its errors, so it is loaded by then.)
+  const errors = undiciIfLoaded()?.errors;
+  if (errors && err instanceof errors.InvalidArgumentError) return false;
   // Connection resets, refused connections, "other side closed" and every undici timeout.
   return true;
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { errors as undiciErrors, request } from 'undici';
 import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { createAgent } from '../outbound/agent.js';
+import { createAgent, undici } from '../outbound/agent.js';
 import { parseRetryAfter } from '../outbound/retry.js';
 import { backgroundShare, backgroundSpec } from './background-share.js';
 import { CrmError, type CrmFailure } from './crm-error.js';
@@ -157,10 +156,11 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let status: number;
     let headers: Headers;
     let text: string;
+    const { errors: undiciErrors, request } = await undici();
     try {
       const res = await request(origin + req.path, {
         method: req.method,
-        dispatcher: agent,
+        dispatcher: await agent.dispatcher(),
         signal,
         headers: {
           accept: 'application/json',
