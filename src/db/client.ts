@@ -149,12 +149,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     lock?.release();
     throw err;
   }
+  // A live timer while PGlite starts: it compiles its wasm in V8's background threads, and with
+  // nothing else to keep node's event loop alive the loop ran dry meanwhile, after which node's
+  // platform waited for those threads and the first turn of the loop after the open stalled
+  // 0.6-0.9 s on this machine (docs/performance.md, "Where a start's time goes").
+  const keepLoop = setInterval(() => {}, 60_000);
   const client = new PGlite(dataDir);
   try {
     await client.waitReady;
   } catch (err) {
     lock?.release();
     throw err;
+  } finally {
+    clearInterval(keepLoop);
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
