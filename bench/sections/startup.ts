@@ -80,6 +80,8 @@ interface StartTiming {
   enrichingMs?: number;
   /** Milliseconds from spawn to each step's log line. */
   marks: Map<string, number>;
+  /** What the service's own log says of the first step (src/index.ts, src/runtime.ts), in ms. */
+  split?: { npmMs: number; modulesMs: number; openMs: number; migrationsMs: number };
   /** The service process's VmRSS after IDLE_MS idle, and its VmHWM then, in MiB. */
   idleRssMiB?: number;
   peakRssMiB?: number;
@@ -126,6 +128,7 @@ async function timeStart(repo: string, extraEnv: Record<string, string> = {}): P
   const started = performance.now();
   const child = spawn('npm', ['start'], { cwd: repo, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const marks = new Map<string, number>();
+  const fields = new Map<string, Record<string, unknown>>();
   let stderr = '';
   let buffered = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -134,8 +137,11 @@ async function timeStart(repo: string, extraEnv: Record<string, string> = {}): P
     buffered = lines.pop() ?? '';
     for (const line of lines) {
       try {
-        const entry = JSON.parse(line) as { msg?: string; time?: string };
-        if (entry.msg && entry.time && !marks.has(entry.msg)) marks.set(entry.msg, Date.parse(entry.time) - startedWall);
+        const entry = JSON.parse(line) as { msg?: string; time?: string } & Record<string, unknown>;
+        if (entry.msg && entry.time && !marks.has(entry.msg)) {
+          marks.set(entry.msg, Date.parse(entry.time) - startedWall);
+          fields.set(entry.msg, entry);
+        }
       } catch {
         // npm's banner
       }
@@ -159,7 +165,7 @@ async function timeStart(repo: string, extraEnv: Record<string, string> = {}): P
             await sleep(50);
           }
           await sleep(IDLE_MS);
-          return { totalMs, enrichingMs: marks.get(ENRICHING), marks, ...memoryMiB(servicePid(child.pid!)) };
+          return { totalMs, enrichingMs: marks.get(ENRICHING), marks, split: firstStepSplit(marks, fields), ...memoryMiB(servicePid(child.pid!)) };
         }
       } catch {
         // not listening yet
@@ -193,13 +199,28 @@ function timeParts(repo: string): { modulesMs: number; modulesRssMiB: number; ts
   return { modulesMs, modulesRssMiB, tsxModulesMs, tsxModulesRssMiB, pgliteFreshMs, pgliteExistingMs, pgliteBaseMs, pgliteRssMiB };
 }
 
+/**
+ * The first step split by the service's own log: `listening` says when, since its node process
+ * started, the modules were loaded and it listened (so the rest of the time since spawn is npm and
+ * the process start), `database ready` how long opening the database and the migrations took.
+ */
+function firstStepSplit(marks: Map<string, number>, fields: Map<string, Record<string, unknown>>): StartTiming['split'] {
+  const since = fields.get('listening')?.sinceProcessStartMs as { modulesLoaded?: number; listening?: number } | undefined;
+  const ready = fields.get('database ready') as { openMs?: number; migrationsMs?: number } | undefined;
+  const listeningAt = marks.get('listening');
+  if (since?.modulesLoaded === undefined || since.listening === undefined || listeningAt === undefined || ready?.openMs === undefined || ready.migrationsMs === undefined) return undefined;
+  return { npmMs: listeningAt - since.listening, modulesMs: since.modulesLoaded, openMs: ready.openMs, migrationsMs: ready.migrationsMs };
+}
+
 function stepNote(t: StartTiming): string {
   let prev = 0;
   const parts: string[] = [];
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   for (const [msg, label] of STEPS) {
     const at = t.marks.get(msg);
     if (at === undefined) continue;
-    parts.push(`${label} ${((at - prev) / 1000).toFixed(2)} s`);
+    const split = msg === 'database ready' && t.split ? ` (npm ${s(t.split.npmMs)}, node and modules ${s(t.split.modulesMs)}, database open ${s(t.split.openMs)}, migrations ${s(t.split.migrationsMs)})` : '';
+    parts.push(`${label} ${s(at - prev)}${split}`);
     prev = at;
   }
   parts.push(`to ready ${((t.totalMs - prev) / 1000).toFixed(2)} s`);
