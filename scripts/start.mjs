@@ -16,17 +16,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
 const buildOnly = process.argv.includes('--build-only');
 
-/** Newest modification time of the build's inputs, in ms. */
-function newestInput() {
+/** Newest modification time of the files under a folder, in ms (0 when it has none). */
+function newestUnder(dir) {
   let newest = 0;
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  walk(path.join(root, 'src'));
+  if (existsSync(dir)) walk(dir);
+  return newest;
+}
+
+/** Newest modification time of the build's inputs, in ms. */
+function newestInput() {
+  let newest = newestUnder(path.join(root, 'src'));
   for (const f of ['tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
   return newest;
 }
@@ -61,7 +67,7 @@ if (hasSources) {
 }
 // The migrated empty embedded database (src/db/pglite-base.ts): a first start on PGlite copies
 // it instead of running initdb and every migration. Made once per PGlite version, beside the
-// build, and again when drizzle/ has a newer migration than it (an older base still works: the
+// build, and again when a file under drizzle/ is newer than it (an older base still works: the
 // start applies what it lacks). The name is computed here, so a start that has a current one
 // spawns nothing; without one the first start runs initdb, as before, so a failure here is
 // reported and not fatal.
@@ -75,8 +81,7 @@ function pgliteBaseDir() {
 }
 function baseIsCurrent(dir) {
   if (!existsSync(path.join(dir, 'PG_VERSION'))) return false;
-  const journal = path.join(root, 'drizzle', 'meta', '_journal.json');
-  return !existsSync(journal) || statSync(journal).mtimeMs <= statSync(dir).mtimeMs;
+  return newestUnder(path.join(root, 'drizzle')) <= statSync(dir).mtimeMs;
 }
 const base = pgliteBaseDir();
 if (base && !baseIsCurrent(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {

@@ -1,4 +1,5 @@
-import { createAgent, type HttpTimeouts, type OutboundAgent, undici, undiciIfLoaded } from '../outbound/agent.js';
+import { errors as undiciErrors, request } from 'undici';
+import { createAgent, type HttpTimeouts, type OutboundAgent } from '../outbound/agent.js';
 import { type BackoffPolicy, backoffDelay, parseRetryAfter, sleep as realSleep } from '../outbound/retry.js';
 
 /**
@@ -127,7 +128,6 @@ interface Limits {
 async function getOnce(url: string, agent: OutboundAgent, limits: Limits): Promise<unknown> {
   const deadline = AbortSignal.timeout(limits.deadlineMs);
   const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
-  const { request } = await undici();
   const res = await request(url, {
     method: 'GET',
     dispatcher: await agent.dispatcher(),
@@ -176,9 +176,7 @@ function reasonOf(signal: AbortSignal | undefined): string {
 function isRetryable(err: unknown): boolean {
   if (err instanceof HttpStatusError) return err.status >= 500 || err.status === 429 || err.status === 408;
   if (err instanceof BadBodyError || err instanceof TooLargeError || err instanceof AbortedError) return false;
-  // (Only a request through undici gets here with one of its errors, so it is loaded by then.)
-  const errors = undiciIfLoaded()?.errors;
-  if (errors && err instanceof errors.InvalidArgumentError) return false;
+  if (err instanceof undiciErrors.InvalidArgumentError) return false;
   // Connection resets, refused connections, "other side closed" and every undici timeout.
   return true;
 }

@@ -100,6 +100,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     connections: CRM_CONNECTIONS,
     keepAliveMs: 4_000,
   });
+  // undici is imported on the first outbound request (src/outbound/agent.ts); a process with a CRM
+  // client starts loading it now, in the background, so that it is there before a grant's deadline runs.
+  undici().catch(() => undefined);
   const secrets = Object.values(options.authHeaders)
     .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
     .filter((v) => v.length >= 6);
@@ -156,6 +159,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let status: number;
     let headers: Headers;
     let text: string;
+    // Loaded since this client was made (below), unless this is the very first request of a process.
     const { errors: undiciErrors, request } = await undici();
     try {
       const res = await request(origin + req.path, {

@@ -32,19 +32,11 @@ export interface AgentOptions extends HttpTimeouts {
 const importUndici = () => import('undici');
 type Undici = Awaited<ReturnType<typeof importUndici>>;
 let loading: Promise<Undici> | undefined;
-let loaded: Undici | undefined;
 export function undici(): Promise<Undici> {
   if (!loading) {
-    loading = importUndici().then((m) => {
-      loaded = m;
-      return m;
-    });
+    loading = importUndici();
   }
   return loading;
-}
-/** undici when a request has loaded it already (for a synchronous look at one of its errors). */
-export function undiciIfLoaded(): Undici | undefined {
-  return loaded;
 }
 
 /** A connection pool made on its first request (see `undici`). */
