@@ -25,9 +25,9 @@ export interface AgentOptions extends HttpTimeouts {
 }
 
 /**
- * undici, imported on the first outbound request rather than with the service's modules: loading
- * it is 0.2-0.4 s of a start on this machine (docs/performance.md), and a start sends nothing
- * before it listens, nor anything at all without a CRM or a CBS refresh.
+ * undici, imported on first use rather than with the service's modules: loading it is 0.2-0.4 s
+ * of a start on this machine (docs/performance.md), and a start sends nothing before it listens,
+ * nor anything at all without a CRM or a CBS refresh (see README.md for who calls this when).
  */
 const importUndici = () => import('undici');
 type Undici = Awaited<ReturnType<typeof importUndici>>;
