@@ -9,6 +9,9 @@ COPY scripts/start.mjs ./scripts/start.mjs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also makes the migrated empty embedded database a first start copies (dist/pglite-base-*/):
+# it needs the migrations.
+COPY drizzle ./drizzle
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

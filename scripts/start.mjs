@@ -16,17 +16,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
 const buildOnly = process.argv.includes('--build-only');
 
-/** Newest modification time of the build's inputs, in ms. */
-function newestInput() {
+/** Newest modification time of the files under a folder, in ms (0 when it has none). */
+function newestUnder(dir) {
   let newest = 0;
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  walk(path.join(root, 'src'));
+  if (existsSync(dir)) walk(dir);
+  return newest;
+}
+
+/** Newest modification time of the build's inputs, in ms. */
+function newestInput() {
+  let newest = newestUnder(path.join(root, 'src'));
   for (const f of ['tsconfig.json', 'tsconfig.build.json']) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
   return newest;
 }
@@ -59,24 +65,32 @@ if (hasSources) {
   if (stale && tsc) build(tsc);
   else if (stale && existsSync(entry)) process.stderr.write('verrijk: src/ is newer than dist/, but TypeScript is not installed to rebuild it\n');
 }
-// The packed empty embedded database (src/db/pglite-base.ts): a first start on PGlite unpacks it
-// instead of running initdb. Made once per PGlite version, beside the build (the name is
-// computed here, so a start that has one spawns nothing); without it the first start runs
-// initdb, as before, so a failure here is reported and not fatal.
-function pgliteBaseFile() {
+// The migrated empty embedded database (src/db/pglite-base.ts): a first start on PGlite copies
+// it instead of running initdb and every migration. Made once per PGlite version, beside the
+// build, and again when a file under drizzle/ is newer than it (an older base still works: the
+// start applies what it lacks). The name is computed here, so a start that has a current one
+// spawns nothing; without one the first start runs initdb, as before, so a failure here is
+// reported and not fatal.
+function pgliteBaseDir() {
   try {
     const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
-    return path.join(root, 'dist', `pglite-base-${version}.tar.gz`);
+    return path.join(root, 'dist', `pglite-base-${version}`);
   } catch {
     return undefined;
   }
 }
-const base = pgliteBaseFile();
-if (base && !existsSync(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {
-  process.stderr.write('verrijk: packing an empty embedded database for fast first starts (once)\n');
+function baseIsCurrent(dir) {
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) return false;
+  return newestUnder(path.join(root, 'drizzle')) <= statSync(dir).mtimeMs;
+}
+const base = pgliteBaseDir();
+if (base && !baseIsCurrent(base) && existsSync(path.join(root, 'dist', 'db', 'pglite-base.js'))) {
+  process.stderr.write('verrijk: making a migrated empty embedded database for fast first starts (once)\n');
   const code = `const m = await import('./dist/db/pglite-base.js'); await m.writePgliteBase(${JSON.stringify(base)});`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) process.stderr.write('verrijk: could not pack it; a first start on PGlite runs initdb instead\n');
+  if (r.status !== 0) process.stderr.write('verrijk: could not make it; a first start on PGlite runs initdb instead\n');
+  // The packed tarball of the empty cluster that earlier builds made: replaced by the folder.
+  for (const old of readdirSync(path.join(root, 'dist'))) if (/^pglite-base-.*\.tar\.gz$/.test(old)) rmSync(path.join(root, 'dist', old), { force: true });
 }
 if (!buildOnly) {
   if (!existsSync(entry)) {

@@ -64,6 +64,7 @@ export interface RuntimeInjections {
 
 export async function buildRuntime(config: Config, logger: Logger, inject: RuntimeInjections = {}): Promise<Runtime> {
   const ownDatabase = !inject.database;
+  const opening = performance.now();
   const database =
     inject.database ??
     (await openDatabase({
@@ -74,8 +75,10 @@ export async function buildRuntime(config: Config, logger: Logger, inject: Runti
       onLockTakeover: (why) => logger.warn({ why }, 'embedded database: took over the lock of a process that is gone'),
     }));
   if (ownDatabase) {
+    const migrating = performance.now();
     await runMigrations(database);
-    logger.info({ database: database.label }, 'database ready');
+    const ms = (since: number, until = performance.now()) => Math.round(until - since);
+    logger.info({ database: database.label, openMs: ms(opening, migrating), migrationsMs: ms(migrating) }, 'database ready');
     if (database.notice) logger.warn({ database: database.label }, database.notice);
   }
 

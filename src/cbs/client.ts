@@ -1,4 +1,3 @@
-import type { Agent } from 'undici';
 import type { z } from 'zod';
 import type { HttpTimeouts } from '../outbound/agent.js';
 import {
@@ -60,7 +59,7 @@ export type CbsClient = ReturnType<typeof createCbsClient>;
 
 export function createCbsClient(options: CbsClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
-  const agent: Agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
+  const agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
   const retry = options.retry ?? DEFAULT_RETRY;
 
   const get = (tableId: string, url: string) => getJson(url, { ...requestOptions(options), agent, retry, tableId });

@@ -1,5 +1,5 @@
-import { type Agent, errors as undiciErrors, request } from 'undici';
-import { createAgent, type HttpTimeouts } from '../outbound/agent.js';
+import { errors as undiciErrors, request } from 'undici';
+import { createAgent, type HttpTimeouts, type OutboundAgent } from '../outbound/agent.js';
 import { type BackoffPolicy, backoffDelay, parseRetryAfter, sleep as realSleep } from '../outbound/retry.js';
 
 /**
@@ -67,12 +67,12 @@ class TooLargeError extends Error {}
 class AbortedError extends Error {}
 
 /** CBS's connection pool: a few connections, generous timeouts (feed pages are large and slow). */
-export function createCbsAgent(timeouts: HttpTimeouts = DEFAULT_TIMEOUTS, connections = 4): Agent {
+export function createCbsAgent(timeouts: HttpTimeouts = DEFAULT_TIMEOUTS, connections = 4): OutboundAgent {
   return createAgent({ ...timeouts, connections, keepAliveMs: 10_000 });
 }
 
 export interface GetJsonOptions {
-  agent: Agent;
+  agent: OutboundAgent;
   retry: RetryPolicy;
   tableId: string;
   /** Called before each retry (for logs and progress). */
@@ -125,12 +125,12 @@ interface Limits {
   signal?: AbortSignal;
 }
 
-async function getOnce(url: string, agent: Agent, limits: Limits): Promise<unknown> {
+async function getOnce(url: string, agent: OutboundAgent, limits: Limits): Promise<unknown> {
   const deadline = AbortSignal.timeout(limits.deadlineMs);
   const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
   const res = await request(url, {
     method: 'GET',
-    dispatcher: agent,
+    dispatcher: await agent.dispatcher(),
     signal,
     headers: { accept: 'application/json', 'user-agent': 'verrijk (CBS StatLine cache)' },
   });

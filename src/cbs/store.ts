@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import { bootstrapSnapshot, bundledTableIds } from './bootstrap.js';
 import type { CbsClientOptions } from './client.js';
 import type { CbsTableVersion } from './model.js';
-import { type RefreshOptions, type RefreshSummary, runRefresh } from './refresh.js';
+import type { RefreshOptions, RefreshSummary } from './refresh.js';
 import { currentPointers, readCurrentTable, tablesWithVersions } from './repository.js';
 import { SNAPSHOT_DIR } from './snapshot.js';
 import { type CbsTableStatus, tableStatus } from './status.js';
@@ -125,21 +125,22 @@ export function createCbsStore(options: CbsStoreOptions) {
 
   function refresh(refreshOptions: RefreshOptions): Promise<RefreshSummary> {
     if (refreshing) return refreshing;
-    const run = runRefresh(
-      {
-        database,
-        logger: log,
-        metrics,
-        tables,
-        instance,
-        client: clientOptions,
-        v4: { tables: options.config.cbs.v4Tables, client: { ...clientOptions, baseUrl: options.config.cbs.v4BaseUrl } },
-        onSwapped: async () => {
-          await checkForSwaps();
-        },
+    // The refresh and its HTTP client (undici) are imported on the first refresh, not with the
+    // service's modules: loading them is part of no start (docs/performance.md).
+    const deps = {
+      database,
+      logger: log,
+      metrics,
+      tables,
+      instance,
+      client: clientOptions,
+      v4: { tables: options.config.cbs.v4Tables, client: { ...clientOptions, baseUrl: options.config.cbs.v4BaseUrl } },
+      onSwapped: async () => {
+        await checkForSwaps();
       },
-      refreshOptions,
-    )
+    };
+    const run = import('./refresh.js')
+      .then(({ runRefresh }) => runRefresh(deps, refreshOptions))
       .then((summary) => {
         // A new period (or any reloaded table) can change cards: tell those who keep cards current.
         if (summary.tables.some((t) => t.action === 'loaded')) {

@@ -1,4 +1,3 @@
-import type { Agent } from 'undici';
 import { z } from 'zod';
 import { CbsInvalidResponseError, type CbsClientOptions, type FeedPage, requestOptions, validateRows } from './client.js';
 import { createCbsAgent, DEFAULT_RETRY, DEFAULT_TIMEOUTS, getJson } from './http.js';
@@ -75,7 +74,7 @@ export type CbsV4Client = ReturnType<typeof createCbsV4Client>;
 export function createCbsV4Client(options: CbsV4ClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const catalog = options.catalog ?? 'CBS';
-  const agent: Agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
+  const agent = createCbsAgent(options.timeouts ?? DEFAULT_TIMEOUTS, options.connections ?? 4);
   const retry = options.retry ?? DEFAULT_RETRY;
   const get = (tableId: string, url: string) => getJson(url, { ...requestOptions(options), agent, retry, tableId });
   const tableUrl = (tableId: string) => `${base}/${encodeURIComponent(catalog)}/${encodeURIComponent(tableId)}`;

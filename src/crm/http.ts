@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { errors as undiciErrors, request } from 'undici';
 import type { Source } from '../leads/identity.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { createAgent } from '../outbound/agent.js';
+import { createAgent, undici } from '../outbound/agent.js';
 import { parseRetryAfter } from '../outbound/retry.js';
 import { backgroundShare, backgroundSpec } from './background-share.js';
 import { CrmError, type CrmFailure } from './crm-error.js';
@@ -101,6 +100,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     connections: CRM_CONNECTIONS,
     keepAliveMs: 4_000,
   });
+  // undici is imported on the first outbound request (src/outbound/agent.ts); a process with a CRM
+  // client starts loading it now, in the background, so that it is there before a grant's deadline runs.
+  undici().catch(() => undefined);
   const secrets = Object.values(options.authHeaders)
     .flatMap((v) => [v, v.replace(/^Bearer\s+/i, '')])
     .filter((v) => v.length >= 6);
@@ -167,10 +169,12 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let status: number;
     let headers: Headers;
     let text: string;
+    // Loaded since this client was made (below), unless this is the very first request of a process.
+    const { errors: undiciErrors, request } = await undici();
     try {
       const res = await request(origin + req.path, {
         method: req.method,
-        dispatcher: agent,
+        dispatcher: await agent.dispatcher(),
         signal,
         headers: {
           accept: 'application/json',

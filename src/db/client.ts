@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { holdsDatabase, readPgliteBase } from './pglite-base.js';
+import { copyPgliteBase, findPgliteBase, holdsDatabase } from './pglite-base.js';
 import { choosePgliteDir } from './pglite-dir.js';
 import { lockFolder } from './pglite-lock.js';
 import * as schema from './schema.js';
@@ -46,7 +46,7 @@ export interface DatabaseOptions {
   /** Max PostgreSQL connections per process. */
   poolSize?: number;
   /**
-   * The packed empty cluster an empty embedded folder starts from instead of initdb
+   * The migrated base folder an empty embedded folder is copied from instead of running initdb
    * (pglite-base.ts); default the one the build wrote for the installed PGlite, `false` for none.
    */
   pgliteBase?: string | false;
@@ -140,14 +140,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // Before PGlite touches the folder: a second process on it corrupts it (pglite-lock.ts).
   const lock = dataDir ? lockFolder(dataDir, { onTakeover: options.onLockTakeover }) : undefined;
 
-  // An empty folder starts from the packed base when the build made one: initdb is most of a first start.
-  const base = dataDir && options.pgliteBase !== false && !holdsDatabase(dataDir) ? readPgliteBase(options.pgliteBase || undefined) : undefined;
-  const client = new PGlite(dataDir, base ? { loadDataDir: base } : {});
+  // An empty folder starts as a copy of the migrated base when the build made one: initdb and the
+  // migrations are most of a first start. Under the lock, so no other process sees a half copy.
+  const base = dataDir && options.pgliteBase !== false && !holdsDatabase(dataDir) ? findPgliteBase(options.pgliteBase || undefined) : undefined;
+  try {
+    if (dataDir && base) copyPgliteBase(base, dataDir);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  // A live timer while PGlite starts: it compiles its wasm in V8's background threads, and with
+  // nothing else to keep node's event loop alive the loop ran dry meanwhile, after which node's
+  // platform waited for those threads and the first turn of the loop after the open stalled
+  // 0.6-0.9 s on this machine (docs/performance.md, "Where a start's time goes").
+  const keepLoop = setInterval(() => {}, 60_000);
+  const client = new PGlite(dataDir);
   try {
     await client.waitReady;
   } catch (err) {
     lock?.release();
     throw err;
+  } finally {
+    clearInterval(keepLoop);
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

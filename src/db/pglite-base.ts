@@ -1,19 +1,25 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 
 /**
- * A freshly initialised embedded database folder, packed once at build time (`npm ci` or
- * `npm run build`, through scripts/start.mjs) so that the first start unpacks it instead of
- * running PostgreSQL's initdb inside PGlite, which is most of a first start's time (bench:
- * "PGlite on an empty folder" against "on an existing folder"). It holds the empty cluster
- * only, no table of ours: the migrations run on it at start as on any database, so a base
- * built before a new migration is still right. Its name carries the PGlite version that made
- * it; another version's base is not used (initdb runs as before).
+ * A freshly initialised and migrated embedded database folder, made once at build time (`npm ci`
+ * or `npm run build`, through scripts/start.mjs), that a first start copies into its empty
+ * folder and then opens like any existing database. Without it a first start runs PostgreSQL's
+ * initdb inside PGlite and then every migration, most of a first start's time (bench: "PGlite
+ * on an empty folder" against "on an existing folder"; docs/performance.md).
+ *
+ * It is a plain folder, not an archive: copying ~28 MB of files costs a fraction of what
+ * PGlite's own `loadDataDir` costs to unpack the same cluster from a tarball through its
+ * emulated file system. It holds our tables as the migrations of drizzle/ left them when it was
+ * made, no rows: the migrations still run at start as on any database and apply whatever came
+ * after the base was made, so an old base is never wrong, only slower. Its name carries the
+ * PGlite version that made it; another version's base is not used (initdb runs as before).
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The file PostgreSQL writes first into a data folder, and that the copy writes last. */
+const PG_VERSION = 'PG_VERSION';
 
 /** The installed PGlite's version (its package.json; the package does not export it). */
 export function pgliteVersion(): string {
@@ -21,37 +27,59 @@ export function pgliteVersion(): string {
   return pkg.version;
 }
 
-/** dist/pglite-base-<version>.tar.gz at the repository root, whether we run from src/ or dist/. */
-export function defaultPgliteBaseFile(): string {
-  return path.join(ROOT, 'dist', `pglite-base-${pgliteVersion()}.tar.gz`);
+/** dist/pglite-base-<version>/ at the repository root, whether we run from src/ or dist/. */
+export function defaultPgliteBase(): string {
+  return path.join(ROOT, 'dist', `pglite-base-${pgliteVersion()}`);
 }
 
 /** Whether a folder already holds a database (PostgreSQL writes PG_VERSION first thing). */
 export function holdsDatabase(dataDir: string): boolean {
-  return existsSync(path.join(dataDir, 'PG_VERSION'));
+  return existsSync(path.join(dataDir, PG_VERSION));
 }
 
-/** The base to unpack into an empty folder, when one was built for this PGlite (none when anything is missing). */
-export function readPgliteBase(file?: string): Blob | undefined {
+/** The base to start an empty folder from, when one was made for this PGlite (undefined when there is none). */
+export function findPgliteBase(base?: string): string | undefined {
+  const dir = base ?? defaultPgliteBase();
   try {
-    return new Blob([readFileSync(file ?? defaultPgliteBaseFile())]);
+    return statSync(dir).isDirectory() && holdsDatabase(dir) ? dir : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Runs initdb in memory and writes the packed folder (atomically: a half-written file is never read). */
-export async function writePgliteBase(file = defaultPgliteBaseFile()): Promise<string> {
-  const db = new PGlite();
-  try {
-    await db.waitReady;
-    const packed = await db.dumpDataDir('gzip');
-    mkdirSync(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, Buffer.from(await packed.arrayBuffer()));
-    renameSync(partial, file);
-    return file;
-  } finally {
-    await db.close();
+/**
+ * Copies the base into an empty data folder. PG_VERSION goes last: a copy cut short leaves a
+ * folder that does not hold a database, so the next start copies again over it.
+ */
+export function copyPgliteBase(base: string, dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  for (const name of readdirSync(base)) {
+    if (name === PG_VERSION) continue;
+    cpSync(path.join(base, name), path.join(dataDir, name), { recursive: true, force: true });
   }
+  cpSync(path.join(base, PG_VERSION), path.join(dataDir, PG_VERSION));
+}
+
+/**
+ * Runs initdb and the migrations of drizzle/ in a new folder and moves it into place at `dir`
+ * (atomically: a half-made base is never used).
+ */
+export async function writePgliteBase(dir = defaultPgliteBase()): Promise<string> {
+  // Imported here: client.ts imports this file for the copy.
+  const { openDatabase } = await import('./client.js');
+  const { runMigrations } = await import('./migrate.js');
+  const partial = `${dir}.${process.pid}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const database = await openDatabase({ url: `file://${partial}`, pgliteBase: false });
+  try {
+    await runMigrations(database);
+  } finally {
+    await database.close();
+  }
+  // The closed database's pid file names this process: nothing to hand to every first start.
+  rmSync(path.join(partial, 'postmaster.pid'), { force: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  return dir;
 }

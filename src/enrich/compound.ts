@@ -1,3 +1,4 @@
+import { ITEMS_PER_STEP, runSteps, type Steps } from './steps.js';
 import { MAX_WORD, stem } from './text-words.js';
 
 /**
@@ -52,6 +53,11 @@ const WORK_PER_QUERY = 80;
  * so "autoschadeherstel" is not read as ending in English "steel".
  */
 export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: ReadonlySet<string>): CompoundSplitter {
+  return runSteps(compoundSplitterSteps(surfaceWords, stop));
+}
+
+/** `createCompoundSplitter` in slices (steps.ts): the same words added in the same order. */
+export function* compoundSplitterSteps(surfaceWords: ReadonlySet<string>, stop: ReadonlySet<string>): Steps<CompoundSplitter> {
   // surface form → stem, for words long enough to be a head (4+ letters).
   const heads = new Map<string, string>();
   const stems = new Set<string>();
@@ -71,8 +77,15 @@ export function createCompoundSplitter(surfaceWords: ReadonlySet<string>, stop: 
     starts.add(s.slice(0, 4));
   };
   // Short stems ("hei" of "heien", "dak") are known modifiers, never heads.
-  for (const w of surfaceWords) if (w.length >= 3 && !/\d/.test(w)) stems.add(stem(w));
-  for (const w of surfaceWords) add(w);
+  let done = 0;
+  for (const w of surfaceWords) {
+    if (w.length >= 3 && !/\d/.test(w)) stems.add(stem(w));
+    if (++done % ITEMS_PER_STEP === 0) yield;
+  }
+  for (const w of surfaceWords) {
+    add(w);
+    if (++done % ITEMS_PER_STEP === 0) yield;
+  }
   for (const w of [...GENERIC_HEADS, ...KIND_HEADS]) add(w);
   let work = 0;
   let budget = 0;

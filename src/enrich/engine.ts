@@ -5,7 +5,7 @@ import { type SnapshotNote, snapshotNotes } from '../cbs/snapshot.js';
 import { enrichmentCard } from './card.js';
 import { type Calibrate, calibrator, loadCalibration } from './calibration.js';
 import { type CoropIndex, loadCoropIndex } from './corop.js';
-import { createIndustryMatcher } from './industry-text.js';
+import { industryMatcherSteps } from './industry-text.js';
 import { DEFAULT_FIGURES, type FigureSpec } from './figure-spec.js';
 import { buildFigureIndexes, codeFor, configuredFigure, tableFigure, tableSizeClass } from './figures.js';
 import type { IndustryTables } from './industry-tables.js';
@@ -16,6 +16,7 @@ import { DEFAULT_INPUT_SYSTEMS, type InputSystems, type Problem, resolveSector, 
 import { type Classifications, loadClassifications } from './sbi-correspondence.js';
 import { sbiChain, type SbiList } from './sbi-list.js';
 import { euSizeCategory, parseEmployees, type EmployeeRange } from './size-class.js';
+import { runSteps, runStepsYielding, type Steps } from './steps.js';
 import { buildTableIndex, type TableIndex } from './table-index.js';
 import type { Enricher, LeadInput } from './types.js';
 
@@ -146,19 +147,42 @@ const INDUSTRY_KEPT = MAX_TEXT * 2;
 const calibrate = calibrator(loadCalibration());
 
 export function createEnricher(options: EnricherOptions): VerrijkEnricher {
+  return runSteps(enricherSteps(options));
+}
+
+/**
+ * `createEnricher` without holding the event loop: the same build (steps.ts) with a turn for
+ * the loop after every `sliceMs` of it, so that a service that builds it after listening keeps
+ * answering meanwhile. About a second of CPU, most of it the industry matcher's index.
+ */
+export function buildEnricher(options: EnricherOptions, sliceMs?: number): Promise<VerrijkEnricher> {
+  return runStepsYielding(enricherSteps(options), sliceMs);
+}
+
+function* enricherSteps(options: EnricherOptions): Steps<VerrijkEnricher> {
   const { sbiList } = options;
   const classifications = options.classifications ?? loadClassifications();
   const inputSystems = options.inputSystems ?? DEFAULT_INPUT_SYSTEMS;
   const lists = { SBI2008: sbiList, SBI2025: classifications.sbi2025 };
-  const indexes = options.tables.map((t) => buildTableIndex(t, lists)).filter((x): x is TableIndex => x !== undefined);
+  yield;
+  const indexes: TableIndex[] = [];
+  for (const t of options.tables) {
+    const ix = buildTableIndex(t, lists);
+    if (ix !== undefined) indexes.push(ix);
+    yield;
+  }
   // Table rows that name a real SBI code ("62 IT-dienstverlening") are extra wording for the free-text matcher.
   const extraTitles = indexes.flatMap((ix) =>
     // (SBI 2008 tables only: the matcher answers in SBI 2008.)
     (ix.system === 'SBI2008' ? ix.categories : []).filter((c) => !c.aggregate && c.level !== 'total' && sbiList.byCode.has(c.code)).map((c) => ({ code: c.code, title: c.label })),
   );
-  const industry = createIndustryMatcher(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
+  yield;
+  const industry = yield* industryMatcherSteps(sbiList, options.minConfidence, { extraTitles, tables: options.industryTables, calibrate: options.calibrate ?? calibrate });
+  yield;
   const figureIndexes = buildFigureIndexes(options.figures ?? DEFAULT_FIGURES, options.tables, lists, indexes, options.snapshotNotes ?? snapshotNotes());
+  yield;
   const pc4 = options.pc4 ?? loadPc4Index();
+  yield;
   const corops = options.corop ?? loadCoropIndex();
   const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const sizes = new WeakMap<Enrichment, number>();

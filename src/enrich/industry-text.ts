@@ -1,10 +1,11 @@
 import { type Calibrate, identity } from './calibration.js';
 import { loadIndustryTables } from './industry-tables.js';
-import { buildVocabulary, type IndustryTables, type IndustryVocabulary, type Source } from './industry-vocabulary.js';
+import { type IndustryTables, type IndustryVocabulary, type Source, vocabularySteps } from './industry-vocabulary.js';
 import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
 import { DIVISION_KINDS } from './term-aliases.js';
-import { createTermIndex, type TermIndex } from './text-index.js';
+import { runSteps, type Steps } from './steps.js';
+import { type TermIndex, termIndexSteps } from './text-index.js';
 import { labelKey, MAX_TEXT, normaliseIndustry, textWords } from './text-words.js';
 
 /**
@@ -93,7 +94,7 @@ function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefine
  */
 const built = new WeakMap<SbiList, WeakMap<IndustryTables, Map<string, { vocabulary: IndustryVocabulary; index: TermIndex }>>>();
 
-function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyArray<{ code: string; title: string }>) {
+function* indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyArray<{ code: string; title: string }>): Steps<{ vocabulary: IndustryVocabulary; index: TermIndex }> {
   let byTables = built.get(list);
   if (!byTables) built.set(list, (byTables = new WeakMap()));
   let byExtra = byTables.get(tables);
@@ -101,8 +102,8 @@ function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyAr
   const key = JSON.stringify(extraTitles);
   let found = byExtra.get(key);
   if (!found) {
-    const vocabulary = buildVocabulary(list, tables, extraTitles);
-    const index = createTermIndex(
+    const vocabulary = yield* vocabularySteps(list, tables, extraTitles);
+    const index = yield* termIndexSteps(
       vocabulary.docs.map((d) => ({
         code: d.entry.code,
         path: [...d.entry.parents, d.entry.code],
@@ -120,8 +121,18 @@ function indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyAr
 }
 
 export function createIndustryMatcher(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): IndustryMatcher {
+  return runSteps(industryMatcherSteps(list, minConfidence, options));
+}
+
+/** `createIndustryMatcher` in slices (steps.ts): building its index is most of building an enricher. */
+export function* industryMatcherSteps(list: SbiList, minConfidence: number, options: IndustryMatcherOptions = {}): Steps<IndustryMatcher> {
   const calibrate = options.calibrate ?? identity;
-  const { vocabulary, index } = indexFor(list, options.tables ?? loadIndustryTables(), options.extraTitles ?? []);
+  yield;
+  // Read from data/vocabulary/ on the first build of a process (~0.6 MB of CSV), shared after.
+  const tables = options.tables ?? loadIndustryTables();
+  yield;
+  const { vocabulary, index } = yield* indexFor(list, tables, options.extraTitles ?? []);
+  yield;
 
   // A section letter is evidence of another kind: too coarse for a market figure, and rarely what a label means.
   const candidate = (entry: SbiEntry, raw: number, via: IndustryCandidate['via'], matched: string, words = 0): IndustryCandidate => ({

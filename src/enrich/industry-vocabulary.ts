@@ -1,5 +1,6 @@
 import { INDUSTRY_SYNONYMS } from './industry-synonyms.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
+import { ITEMS_PER_STEP, runSteps, type Steps } from './steps.js';
 import { labelKey } from './text-words.js';
 
 /**
@@ -65,8 +66,19 @@ export function buildVocabulary(
   tables: IndustryTables | undefined,
   extraTitles: ReadonlyArray<{ code: string; title: string }>,
 ): IndustryVocabulary {
+  return runSteps(vocabularySteps(list, tables, extraTitles));
+}
+
+/** `buildVocabulary` in slices (steps.ts): the same labels and documents in the same order. */
+export function* vocabularySteps(
+  list: SbiList,
+  tables: IndustryTables | undefined,
+  extraTitles: ReadonlyArray<{ code: string; title: string }>,
+): Steps<IndustryVocabulary> {
   const labels = new Map<string, LabelHit>();
   const docs: VocabularyDoc[] = [];
+  let done = 0;
+  const pause = () => ++done % ITEMS_PER_STEP === 0;
   // First come, first served: the sources are added strongest first.
   const label = (text: string, code: string, source: Source, indexed = true, heads = false, lends = true) => {
     const key = labelKey(text);
@@ -78,15 +90,34 @@ export function buildVocabulary(
   for (const h of tables?.hubspot ?? []) {
     label(h.value, h.sbi, 'hubspot', false);
     label(h.label, h.sbi, 'hubspot');
+    if (pause()) yield;
   }
-  for (const l of tables?.linkedin ?? []) label(l.label, l.sbi, 'linkedin');
-  for (const [term, code] of Object.entries(INDUSTRY_SYNONYMS)) label(term, code, 'synonym', true, true);
-  for (const t of tables?.searchTerms ?? []) label(t.term, t.sbi, 'synonym', true, true);
-  for (const e of list.entries) label(e.title, e.code, 'title', true, true);
+  for (const l of tables?.linkedin ?? []) {
+    label(l.label, l.sbi, 'linkedin');
+    if (pause()) yield;
+  }
+  for (const [term, code] of Object.entries(INDUSTRY_SYNONYMS)) {
+    label(term, code, 'synonym', true, true);
+    if (pause()) yield;
+  }
+  for (const t of tables?.searchTerms ?? []) {
+    label(t.term, t.sbi, 'synonym', true, true);
+    if (pause()) yield;
+  }
+  for (const e of list.entries) {
+    label(e.title, e.code, 'title', true, true);
+    if (pause()) yield;
+  }
   // NACE codes are SBI's first four digits (section letters alike); a NACE class SBI does not list falls to its parent.
-  for (const n of tables?.nace ?? []) label(n.title, n.code, 'title');
+  for (const n of tables?.nace ?? []) {
+    label(n.title, n.code, 'title');
+    if (pause()) yield;
+  }
   // Dutch phrases lend their words to compound splitting, as the SBI titles do; English ones do not.
-  for (const a of tables?.activity ?? []) label(a.phrase, a.sbi, 'title', true, a.lang === 'nl', false);
+  for (const a of tables?.activity ?? []) {
+    label(a.phrase, a.sbi, 'title', true, a.lang === 'nl', false);
+    if (pause()) yield;
+  }
   for (const x of extraTitles) {
     const entry = list.byCode.get(x.code);
     if (entry) docs.push({ entry, source: 'title', text: x.title, heads: true, lends: true });

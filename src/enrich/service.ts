@@ -1,7 +1,7 @@
 import type { CbsTableVersion } from '../cbs/model.js';
 import { loadBundledSnapshot } from '../cbs/snapshot.js';
 import type { Logger } from '../logger.js';
-import { createEnricher, type VerrijkEnricher } from './engine.js';
+import { buildEnricher, type VerrijkEnricher } from './engine.js';
 import type { FigureSpec } from './figure-spec.js';
 import { loadSbiList, type SbiList } from './sbi-list.js';
 import type { SbiInputSystems } from './types.js';
@@ -38,7 +38,9 @@ export function createEnrichmentService(options: EnrichmentServiceOptions): Enri
   async function build(gen: number): Promise<VerrijkEnricher> {
     const started = performance.now();
     const tables = await options.getTables();
-    const enricher = createEnricher({
+    // In slices that let the event loop run: a service builds it after it listens (src/runtime.ts),
+    // and a webhook or /readyz that comes meanwhile is answered, not held for the whole build.
+    const enricher = await buildEnricher({
       sbiList: options.sbiList ?? loadSbiList(),
       tables,
       minConfidence: options.minConfidence,

@@ -1,4 +1,5 @@
-import { createCompoundSplitter, GENERIC_HEADS } from './compound.js';
+import { compoundSplitterSteps, GENERIC_HEADS } from './compound.js';
+import { ITEMS_PER_STEP, runSteps, type Steps } from './steps.js';
 import { KIND_TERMS, TERM_ALIASES } from './term-aliases.js';
 import { modifierForm, normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
@@ -92,12 +93,25 @@ function deletions(w: string): string[] {
 }
 
 export function createTermIndex(docs: IndexDoc[]): TermIndex {
+  return runSteps(termIndexSteps(docs));
+}
+
+/** `createTermIndex` in slices (steps.ts): the same terms, postings and weights, computed in the same order. */
+export function* termIndexSteps(docs: IndexDoc[]): Steps<TermIndex> {
+  let done = 0;
+  const pause = () => ++done % ITEMS_PER_STEP === 0;
   const surface = new Set<string>();
-  for (const d of docs) if (d.heads) for (const w of normaliseIndustry(d.text).split(' ')) surface.add(w);
-  const splitter = createCompoundSplitter(surface, STOP);
+  for (const d of docs) {
+    if (d.heads) for (const w of normaliseIndustry(d.text).split(' ')) surface.add(w);
+    if (pause()) yield;
+  }
+  const splitter = yield* compoundSplitterSteps(surface, STOP);
   // One letter dropped from a known Dutch word → that word ("autobdrijf" → "autobedrijf").
   const typos = new Map<string, string>();
-  for (const w of surface) if (w.length >= 7) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
+  for (const w of surface) {
+    if (w.length >= 7) for (const d of deletions(w)) if (!typos.has(d)) typos.set(d, w);
+    if (pause()) yield;
+  }
 
   // A word that is an alias whole ("verkopen", "factory") is that concept, never split ("verk" + "open").
   const wordTerms = (word: string) => {
@@ -110,7 +124,11 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
     return [...out];
   }
 
-  const docTerms = docs.map((d) => terms(d.text));
+  const docTerms: string[][] = [];
+  for (const d of docs) {
+    docTerms.push(terms(d.text));
+    if (pause()) yield;
+  }
   const postings = new Map<string, number[]>();
   docTerms.forEach((ts, i) => {
     for (const t of ts) {
@@ -119,12 +137,15 @@ export function createTermIndex(docs: IndexDoc[]): TermIndex {
       else postings.set(t, [i]);
     }
   });
+  yield;
   const weights = new Map<string, number>();
   for (const [t, list] of postings) {
     const idf = Math.log(1 + docs.length / list.length);
     weights.set(t, GENERIC.has(t) ? idf * GENERIC_WEIGHT : KIND.has(t) ? Math.max(idf, KIND_WEIGHT) : idf);
   }
+  yield;
   const docWeight = docTerms.map((ts) => ts.reduce((s, t) => s + (weights.get(t) ?? 0), 0));
+  yield;
   // Terms in many documents ("groothandel", "vervaardiging") are not walked: they only add to documents
   // a rarer term found, and to the short labels that consist of them ("Wholesale", "Manufacturing").
   const shortDocs = new Map<string, number[]>();

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { undici } from '../../outbound/agent.js';
 import { accountIdOf } from '../../crm/account-id.js';
 import { hubspotPaths } from '../../crm/hubspot/paths.js';
 import { HUBSPOT_SCOPES } from '../../crm/hubspot/scopes.js';
@@ -64,6 +64,7 @@ const TIMEOUTS = { headersTimeout: 10_000, bodyTimeout: 10_000 };
 async function post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<TokenSet> {
   let status: number;
   let body: Record<string, unknown>;
+  const { request } = await undici();
   try {
     const res = await request(url, {
       method: 'POST',
@@ -100,6 +101,7 @@ async function post(url: string, form: Record<string, string>, headers: Record<s
 }
 
 async function getJson(url: string, token: string): Promise<Record<string, any>> {
+  const { request } = await undici();
   const res = await request(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, ...TIMEOUTS });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new OAuthError(res.statusCode < 500, `${new URL(url).pathname} answered ${res.statusCode}`);

@@ -9,17 +9,18 @@ import { syncCursors } from '../../../src/db/schema.js';
 import { holdsDatabase, writePgliteBase } from '../../../src/db/pglite-base.js';
 
 /**
- * The packed empty cluster a first start on the embedded database unpacks instead of running
- * initdb (src/db/pglite-base.ts): a folder started from it is a working database that takes
- * the migrations and keeps its data across a reopen, and a folder that already holds a
- * database is opened as it is, never overwritten by the base.
+ * The migrated empty database a first start on the embedded database copies instead of running
+ * initdb and the migrations (src/db/pglite-base.ts): a folder started from it already has our
+ * tables, is a working database that takes the migrations (none pending) and keeps its data
+ * across a reopen, and a folder that already holds a database is opened as it is, never
+ * overwritten by the base.
  */
-describe('embedded database from the packed base', () => {
+describe('embedded database from the migrated base', () => {
   let dir: string;
   let base: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'verrijk-pglite-base-'));
-    base = await writePgliteBase(path.join(dir, 'base.tar.gz'));
+    base = await writePgliteBase(path.join(dir, 'base'));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,6 +30,9 @@ describe('embedded database from the packed base', () => {
     const first = await openDatabase({ url: undefined, pgliteDir: folder, pgliteBase: base });
     try {
       expect(holdsDatabase(folder)).toBe(true);
+      // Our tables are there before any migration runs at start: the base was migrated when it was made.
+      const before = await first.db.select({ cursor: syncCursors.cursor }).from(syncCursors);
+      expect(before).toEqual([]);
       await runMigrations(first);
       await first.db.insert(syncCursors).values({ key: 'base-test', cursor: 'kept' });
     } finally {
