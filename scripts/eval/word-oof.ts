@@ -23,7 +23,7 @@ import { INDUSTRY_KINDS, loadCases, PHRASE_KINDS } from './cases.js';
 import { crossFitEnrichers, foldOf, phraseOf } from './crossfit.js';
 import { createTermIndex, type TermIndex } from '../../src/enrich/text-index.js';
 import { normaliseIndustry, textWords } from '../../src/enrich/text-words.js';
-import { DIVISION_KINDS } from '../../src/enrich/term-aliases.js';
+import { indexDocsOf } from '../../src/enrich/industry-text.js';
 import { codeIsRight, sbi2008Answer } from './score.js';
 
 interface Row {
@@ -120,18 +120,7 @@ async function main(): Promise<void> {
 function outOfFoldIndexes(sbiList: ReturnType<typeof loadSbiList>): TermIndex[] {
   const full = loadIndustryTables();
   const tables = [0, 1, 2].map((f) => ({ ...full, activity: (full.activity ?? []).filter((a) => a.id === undefined || foldOf(a.id) !== f) }));
-  return tables.map((t) =>
-    createTermIndex(
-      buildVocabulary(sbiList, t, []).docs.map((d) => ({
-        code: d.entry.code,
-        path: [...d.entry.parents, d.entry.code],
-        text: d.text,
-        heads: d.heads,
-        lends: d.lends,
-        kinds: DIVISION_KINDS.get(d.entry.digits.slice(0, 2)),
-      })),
-    ),
-  );
+  return tables.map((t) => createTermIndex(indexDocsOf(buildVocabulary(sbiList, t, []))));
 }
 
 await main();

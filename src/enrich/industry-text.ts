@@ -5,7 +5,7 @@ import { notAnIndustry } from './not-an-industry.js';
 import type { SbiEntry, SbiList } from './sbi-list.js';
 import { DIVISION_KINDS } from './term-aliases.js';
 import { runSteps, type Steps } from './steps.js';
-import { type TermIndex, termIndexSteps } from './text-index.js';
+import { type IndexDoc, type TermIndex, termIndexSteps } from './text-index.js';
 import { labelKey, MAX_TEXT, normaliseIndustry, textWords } from './text-words.js';
 
 /**
@@ -94,6 +94,18 @@ function commonAncestor(list: SbiList, entries: SbiEntry[]): SbiEntry | undefine
  */
 const built = new WeakMap<SbiList, WeakMap<IndustryTables, Map<string, { vocabulary: IndustryVocabulary; index: TermIndex }>>>();
 
+/** The vocabulary's documents as the term index takes them: each code with its path, text and division kinds. */
+export function indexDocsOf(vocabulary: Pick<IndustryVocabulary, 'docs'>): IndexDoc[] {
+  return vocabulary.docs.map((d) => ({
+    code: d.entry.code,
+    path: [...d.entry.parents, d.entry.code],
+    text: d.text,
+    heads: d.heads,
+    lends: d.lends,
+    kinds: DIVISION_KINDS.get(d.entry.digits.slice(0, 2)),
+  }));
+}
+
 function* indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyArray<{ code: string; title: string }>): Steps<{ vocabulary: IndustryVocabulary; index: TermIndex }> {
   let byTables = built.get(list);
   if (!byTables) built.set(list, (byTables = new WeakMap()));
@@ -103,16 +115,7 @@ function* indexFor(list: SbiList, tables: IndustryTables, extraTitles: ReadonlyA
   let found = byExtra.get(key);
   if (!found) {
     const vocabulary = yield* vocabularySteps(list, tables, extraTitles);
-    const index = yield* termIndexSteps(
-      vocabulary.docs.map((d) => ({
-        code: d.entry.code,
-        path: [...d.entry.parents, d.entry.code],
-        text: d.text,
-        heads: d.heads,
-        lends: d.lends,
-        kinds: DIVISION_KINDS.get(d.entry.digits.slice(0, 2)),
-      })),
-    );
+    const index = yield* termIndexSteps(indexDocsOf(vocabulary));
     found = { vocabulary, index };
     if (byExtra.size >= 4) byExtra.delete(byExtra.keys().next().value!);
     byExtra.set(key, found);
