@@ -83,6 +83,13 @@ export interface RequestOptions {
 
 export interface CrmHttp {
   send<T = unknown>(accountId: string, req: RequestOptions): Promise<CrmResponse<T>>;
+  /**
+   * A request this client sent under another key, because its account was not known yet (the account
+   * check at a first start), counts from now in `accountId`'s window, as the CRM counted it: left in the
+   * credential's window, it let the account's own window fill up beside it (the chaos run's Pipedrive
+   * phase: 41 requests in a window of 40, the first `GET /users/me`).
+   */
+  countIn(accountId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -231,7 +238,8 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     throw new CrmError(crm, failure, scrub(`${crm} ${req.op}: ${where} → ${status} ${vendorMessage(body, text)}`), codes);
   }
 
-  return { send, close: () => agent.close() };
+  const countIn = (accountId: string) => limiter.countArrived({ crm, accountId: budgetKey(accountId, credential) });
+  return { send, countIn, close: () => agent.close() };
 }
 
 /**

@@ -75,6 +75,8 @@ export type Decision =
 export interface RateLimiter {
   /** The limit in force for a CRM before any header tightens it. */
   specFor(crm: Source): RateLimitSpec;
+  /** A request already answered under another key counts in `key`'s window from now on (CrmHttp.countIn). */
+  countArrived(key: LimiterKey): Promise<void>;
   /** One attempt: a grant, or how long to wait and why. */
   tryAcquire(key: LimiterKey): Promise<Decision>;
   /**
@@ -321,6 +323,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return decision;
   }
 
+  async function countArrived(key: LimiterKey): Promise<void> {
+    // Stamped now, though it arrived earlier: the later stamp keeps it in the window longer (the safe side).
+    await database.db.execute(
+      sql`insert into rate_limit_grants (key, granted_at, arrived_by) values (${limiterKey(key)}, clock_timestamp(), clock_timestamp())`,
+    );
+  }
+
   async function settle(key: LimiterKey, grantId: number): Promise<void> {
     // Answered or failed: it arrived by now, if at all. Never earlier than the grant, whatever the clocks.
     await database.db.execute(
@@ -457,5 +466,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return rows.length;
   }
 
-  return { specFor, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, requestDeadlineMs, release };
+  return { specFor, countArrived, tryAcquire, acquire, settle, observe, pause, endProbe, prune, maxPauseMs, requestDeadlineMs, release };
 }

@@ -218,7 +218,9 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): HubspotAda
     // private app may lack: then a 403 CrmError, and the caller decides what else to trust).
     async ownAccount(signal, likely) {
       const res = await http.send<{ portalId?: unknown }>(likely ?? '', { op: 'account', method: 'GET', path: paths.accountDetails(), signal });
-      return accountIdOf('hubspot', res.body?.portalId, 'portalId');
+      const accountId = accountIdOf('hubspot', res.body?.portalId, 'portalId');
+      if (accountId !== likely) await http.countIn(accountId);
+      return accountId;
     },
   };
 }

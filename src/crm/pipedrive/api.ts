@@ -169,7 +169,9 @@ export function createPipedriveAdapter(options: PipedriveAdapterOptions): Pipedr
     // Without a likely account to key the call by: '' (the limiter keys by credential).
     async ownAccount(signal, likely) {
       const res = await http.send<{ data?: { company_id?: unknown } }>(likely ?? '', { op: 'account', method: 'GET', path: '/api/v1/users/me', signal });
-      return accountIdOf('pipedrive', res.body?.data?.company_id, 'data.company_id');
+      const accountId = accountIdOf('pipedrive', res.body?.data?.company_id, 'data.company_id');
+      if (accountId !== likely) await http.countIn(accountId);
+      return accountId;
     },
   };
 }

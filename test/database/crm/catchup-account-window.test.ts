@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { registerEnvironmentAccount } from '../../../src/accounts/repository.js';
 import { queryRows } from '../../../src/db/client.js';
+import { crmAccounts } from '../../../src/db/schema.js';
 import { createCatchupAccounts } from '../../../src/jobs/catchup-account.js';
 import { createLogger } from '../../../src/logger.js';
 import { flavours } from '../../support/db.js';
@@ -31,5 +32,21 @@ describe.each(flavours)('the sweep’s account check counts in the portal’s wi
       sql`select key, count(*) as n from rate_limit_grants where key like 'hubspot:%' group by key order by key`,
     );
     expect(keys.map((k) => `${k.key}=${Number(k.n)}`)).toEqual([`hubspot:${portal}=1`]);
+  });
+
+  it('with no account known yet (a first start), the answer also counts in the portal’s window', async () => {
+    // Sent under the credential (the portal is what it asks), then counted where HubSpot counted it:
+    // left in the credential's window only, the portal's own window filled up beside it (41 of 40).
+    const { portal, kit } = await fakes.portal(52_000_000);
+    await fakes.database.db.delete(crmAccounts);
+    const accounts = createCatchupAccounts({ database: fakes.database, logger: createLogger({ level: 'silent' }) });
+    expect(await accounts.accountOf(kit.crm.adapter('hubspot')!)).toEqual({ accountId: portal, via: 'crm' });
+    await kit.crm.close();
+
+    const keys = await queryRows<{ key: string; n: number | string }>(
+      fakes.database.db,
+      sql`select key, count(*) as n from rate_limit_grants where key = ${`hubspot:${portal}`} or key like 'hubspot:cred-%' group by key order by key`,
+    );
+    expect(keys.map((k) => `${k.key.replace(/cred-\w+/, 'cred-…')}=${Number(k.n)}`).sort()).toEqual([`hubspot:${portal}=1`, 'hubspot:cred-…=1'].sort());
   });
 });
