@@ -2,15 +2,10 @@
  * Process entry: config → dependencies → serve → graceful shutdown. Nothing else.
  */
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
 import { type Config, ConfigError, configSecrets, loadConfig } from './config.js';
+import { openConfiguredDatabase } from './db/open-configured.js';
 import { EnvFileError, withEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
-import { buildRuntime } from './runtime.js';
-
-// Imports are evaluated before this line: from process start to here is node's own start and loading our modules.
-const modulesLoadedMs = Math.round(performance.now());
 
 let config: Config;
 try {
@@ -27,7 +22,14 @@ try {
 const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), pretty: process.stdout.isTTY });
 
 async function main(cfg: Config) {
-  const runtime = await buildRuntime(cfg, logger);
+  // The database opens while the service's modules load (PGlite compiles its WebAssembly off the main
+  // thread meanwhile); buildRuntime then migrates and owns it. A failed open is awaited there, not lost.
+  const opening = openConfiguredDatabase(cfg, logger);
+  opening.catch(() => undefined);
+  const [{ serve }, { createApp }, { buildRuntime }] = await Promise.all([import('@hono/node-server'), import('./app.js'), import('./runtime.js')]);
+  // From process start to here: node's own start and loading our modules.
+  const modulesLoadedMs = Math.round(performance.now());
+  const runtime = await buildRuntime(cfg, logger, { opening });
   const app = createApp(runtime.deps);
 
   const server = serve({ fetch: app.fetch, port: cfg.port, hostname: cfg.host }, (info) => {

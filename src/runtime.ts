@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { CbsClientOptions } from './cbs/client.js';
 import { createCbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
-import { type Database, openDatabase } from './db/client.js';
+import type { Database } from './db/client.js';
+import { openConfiguredDatabase } from './db/open-configured.js';
 import type { AppDeps } from './http/context.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
@@ -60,20 +61,17 @@ export interface RuntimeInjections {
   ops?: OpsHooks;
   /** CBS client overrides (a test's fake CBS wants no retry backoff). */
   cbsClient?: Partial<CbsClientOptions>;
+  /**
+   * The database from the config, already being opened (src/index.ts starts it while the service's
+   * modules load): migrated and owned here like one this function opens itself.
+   */
+  opening?: Promise<Database>;
 }
 
 export async function buildRuntime(config: Config, logger: Logger, inject: RuntimeInjections = {}): Promise<Runtime> {
   const ownDatabase = !inject.database;
   const opening = performance.now();
-  const database =
-    inject.database ??
-    (await openDatabase({
-      url: config.databaseUrl,
-      pgliteDir: config.pgliteDir,
-      preparedStatements: config.databasePreparedStatements,
-      poolSize: config.databasePoolSize,
-      onLockTakeover: (why) => logger.warn({ why }, 'embedded database: took over the lock of a process that is gone'),
-    }));
+  const database = inject.database ?? (await (inject.opening ?? openConfiguredDatabase(config, logger)));
   if (ownDatabase) {
     const migrating = performance.now();
     await runMigrations(database);
