@@ -3,7 +3,7 @@
  */
 import type { Server } from 'node:http';
 import { type Config, ConfigError, configSecrets, loadConfig } from './config.js';
-import { openConfiguredDatabase } from './db/open-configured.js';
+import { openConfiguredDatabase } from './open-database.js';
 import { EnvFileError, withEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 

@@ -3,7 +3,7 @@ import type { CbsClientOptions } from './cbs/client.js';
 import { createCbsStore } from './cbs/store.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { openConfiguredDatabase } from './db/open-configured.js';
+import { openConfiguredDatabase } from './open-database.js';
 import type { AppDeps } from './http/context.js';
 import { runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';

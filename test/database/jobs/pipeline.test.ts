@@ -175,6 +175,12 @@ describe.each(flavours)('pipeline with HubSpot on %s', (flavour) => {
     const midnight = nextMidnight(new Date(), 'Europe/Amsterdam').getTime();
     expect(Math.abs(outcome.notBefore!.getTime() - midnight)).toBeLessThan(5_000);
     expect(await kit.metrics.registry.getSingleMetricAsString('verrijk_crm_429_total')).toContain('policy="DAILY"');
+    // Right before midnight in Amsterdam the real reset comes within the test (CI once ran it at 23:59
+    // there, and the next job was rightly sent): then the pause is moved to later in the day, so what
+    // follows tests the pause, not the clock.
+    if (midnight - Date.now() < 120_000) {
+      await fakes.database.db.update(rateLimitState).set({ pausedUntil: new Date(Date.now() + 3_600_000) }).where(eq(rateLimitState.key, `hubspot:${a}`));
+    }
 
     const sent = fakes.hubspot.requests.length;
     // The budget is the account's (HubSpot's daily limit is per portal; every credential serves its own

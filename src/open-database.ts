@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import { type Database, openDatabase } from './client.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { type Database, openDatabase } from './db/client.js';
 
 /**
  * Opens the database the config names, as the service does. Its own small module so that the process
