@@ -9,6 +9,7 @@ import { createMetrics } from '../../../src/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { queryRows } from '../../../src/db/client.js';
 import { uniqueAccount } from '../../support/crm.js';
+import { mostInAnyWindow } from '../../support/fakes/crm-fake-base.js';
 
 /**
  * The limiter's budget is the account, as the CRMs count (Pipedrive: the daily budget per
@@ -35,17 +36,6 @@ async function startCountingCrm(): Promise<{ url: string; seen: Seen[]; close():
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** Most arrivals in any window of `ms`. */
-function busiest(times: number[], ms: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i] - t[j] >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 describe('the rate limiter budget is the account, not the token', () => {
@@ -94,8 +84,8 @@ describe('the rate limiter budget is the account, not the token', () => {
     const ofA = crm.seen.filter((s) => s.account === a);
     const ofB = crm.seen.filter((s) => s.account === b);
     expect(new Set(ofA.map((s) => s.token)).size, 'company A was called with both tokens').toBe(2);
-    expect(busiest(ofA.map((s) => s.at), WINDOW_MS), 'company A, both tokens together').toBeLessThanOrEqual(LIMIT);
-    expect(busiest(ofB.map((s) => s.at), WINDOW_MS), 'company B').toBeLessThanOrEqual(LIMIT);
+    expect(mostInAnyWindow(ofA, WINDOW_MS), 'company A, both tokens together').toBeLessThanOrEqual(LIMIT);
+    expect(mostInAnyWindow(ofB, WINDOW_MS), 'company B').toBeLessThanOrEqual(LIMIT);
     // The grants are counted per company, under the account's key, whatever the token.
     const keys = await queryRows<{ key: string; n: number | string }>(
       database.db,

@@ -91,11 +91,11 @@ export interface FakeBase {
 }
 
 /** Most of these requests that arrived in any rolling window of `windowMs`. */
-export function mostInAnyWindow(requests: readonly LoggedRequest[], windowMs: number): number {
+export function mostInAnyWindow(requests: readonly { at: number }[], windowMs: number): number {
   return busiest(requests, windowMs).length;
 }
 
-function busiest(requests: readonly LoggedRequest[], windowMs: number): LoggedRequest[] {
+function busiest<T extends { at: number }>(requests: readonly T[], windowMs: number): T[] {
   const sorted = [...requests].sort((a, b) => a.at - b.at);
   let best: [number, number] = [0, 0];
   let j = 0;
