@@ -7,7 +7,8 @@
  * kind of evidence (a whole HubSpot/LinkedIn/synonym/title label, or the words
  * of a text) the cases are sorted by raw score and fitted by isotonic
  * regression (pool adjacent violators): each block of scores gets
- * p = (right + 1) / (n + 2). Must-refuse inputs that get a code count as wrong.
+ * p = (right + 1) / (n + 2), and 0.9 or more only when the block shows it with 95% confidence
+ * (scripts/eval/isotonic.ts). Must-refuse inputs that get a code count as wrong.
  * The phrase kinds (issue 23) are resolved out of fold (eval/crossfit.ts): by an
  * engine whose vocabulary lacks the case's own phrase, as holdout and real leads are.
  * Writes data/calibration/industry-confidence.json and prints the threshold
@@ -21,56 +22,16 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { envSchema } from '../src/config.js';
-import { CALIBRATION_FILE, type CalibrationData, type CalibrationStep, calibrator, identity } from '../src/enrich/calibration.js';
+import { CALIBRATION_FILE, type CalibrationData, calibrator, identity } from '../src/enrich/calibration.js';
 import { calibrationKind, contentWords } from '../src/enrich/industry-text.js';
 import { loadSbiList } from '../src/enrich/sbi-list.js';
 import { bundledTableVersions } from '../src/enrich/service.js';
 import { casesDigest, INDUSTRY_KINDS, loadCases, PHRASE_KINDS } from './eval/cases.js';
 import { crossFitEnrichers } from './eval/crossfit.js';
+import { isotonic, type Point } from './eval/isotonic.js';
 import { codeIsRight, sbi2008Answer } from './eval/score.js';
 
 const TARGET_PRECISION = 0.97;
-/** Blocks smaller than this are pooled with their neighbour: a handful of cases is no probability. */
-const MIN_BLOCK = 8;
-
-interface Point {
-  raw: number;
-  right: boolean;
-}
-
-/** Pool adjacent violators over points sorted by raw score: non-decreasing block means. */
-export function isotonic(points: Point[]): CalibrationStep[] {
-  // Equal scores are one observation group: a step cannot split them.
-  const groups = new Map<number, { upTo: number; right: number; n: number }>();
-  for (const p of points) {
-    const g = groups.get(p.raw) ?? { upTo: p.raw, right: 0, n: 0 };
-    g.right += p.right ? 1 : 0;
-    g.n++;
-    groups.set(p.raw, g);
-  }
-  const blocks: Array<{ upTo: number; right: number; n: number }> = [];
-  for (const g of [...groups.values()].sort((a, b) => a.upTo - b.upTo)) {
-    blocks.push({ ...g });
-    // Merge while the last block is not above the one before it, or the one before is too small.
-    while (blocks.length > 1) {
-      const b = blocks[blocks.length - 1];
-      const a = blocks[blocks.length - 2];
-      if (a.right / a.n < b.right / b.n && a.n >= MIN_BLOCK) break;
-      blocks.splice(blocks.length - 2, 2, { upTo: b.upTo, right: a.right + b.right, n: a.n + b.n });
-    }
-  }
-  // A small last block joins the one before it.
-  if (blocks.length > 1 && blocks[blocks.length - 1].n < MIN_BLOCK) {
-    const b = blocks.pop()!;
-    const a = blocks.pop()!;
-    blocks.push({ upTo: b.upTo, right: a.right + b.right, n: a.n + b.n });
-  }
-  let floor = 0;
-  return blocks.map((b) => {
-    floor = Math.max(floor, (b.right + 1) / (b.n + 2));
-    return { upTo: Math.round(b.upTo * 1000) / 1000, p: Math.round(floor * 1000) / 1000, n: b.n };
-  });
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { dry: { type: 'boolean', default: false } } });

@@ -311,7 +311,7 @@ export const envSchema = z.object({
   ),
   ENRICH_MIN_CONFIDENCE: z.preprocess(
     emptyToUndefined,
-    z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.787),
+    z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.704),
   ),
   /**
    * The list an SBI code that both SBI 2008 and SBI 2025 have (4711, 47.81, a section letter) is read in,

@@ -82,8 +82,8 @@ async function main(): Promise<void> {
   const groups = [...new Set(rows.map((r) => r.group))];
   const out: Record<string, { n: number; top1: number; at97: number }> = {};
   console.log(`group                      n   top-1 (best code)   answerable at 97% precision   ${values.calibrated ? 'wrong among ≥ 0.9' : ''}`);
-  for (const g of [...groups, 'everyday+official+note']) {
-    const rs = g.includes('+') ? rows.filter((r) => PHRASE_KINDS.some((k) => r.group.startsWith(k))) : rows.filter((r) => r.group === g);
+  for (const g of [...groups, 'everyday+official+note', 'all']) {
+    const rs = g === 'all' ? rows : g.includes('+') ? rows.filter((r) => PHRASE_KINDS.some((k) => r.group.startsWith(k))) : rows.filter((r) => r.group === g);
     const right = rs.filter((r) => r.right).length;
     const at97 = coverageAt(rs, 0.97);
     out[g] = { n: rs.length, top1: right / rs.length, at97: at97 / rs.length };

@@ -25,7 +25,12 @@ const CONCEPTS: Record<string, string[]> = {
   verhuur: ['verhuren', 'verhuurder', 'verhuurt', 'rental', 'rentals', 'hire', 'rent', 'rents', 'renting', 'leasing'],
   advisering: ['advies', 'adviseren', 'adviseur', 'adviseurs', 'consultancy', 'consulting', 'consultant', 'consultants', 'advisory', 'advice'],
   teelt: ['telen', 'teler', 'telers', 'kweken', 'kweker', 'kwekers', 'kwekerij', 'growing', 'grower', 'growers', 'grow', 'grows'],
-  installatie: ['installeren', 'installeert', 'installateur', 'installateurs', 'install', 'installs', 'installer', 'installers'],
+  // Fitting work is installation: "Monteren van …", "Aanbrengen van glas", "Montage van schrijnwerk" (43, 33).
+  // Not "plaatsen": split from "parkeerplaatsen" it would make every car park an installer.
+  installatie: [
+    'installeren', 'installeert', 'installateur', 'installateurs', 'install', 'installs', 'installer', 'installers',
+    'monteren', 'montage', 'monteur', 'monteurs', 'aanbrengen',
+  ],
   vervoer: ['vervoerder', 'vervoerders', 'transporteur', 'transporteurs', 'transport', 'transportation', 'haulage'],
   voedingsmiddelen: ['levensmiddelen', 'food', 'foods', 'eten'],
   it: ['ict', 'informatietechnologie', 'automatisering'],

@@ -1,7 +1,7 @@
 import { compoundSplitterSteps, GENERIC_HEADS } from './compound.js';
 import { ITEMS_PER_STEP, runSteps, type Steps } from './steps.js';
 import { KIND_TERMS, TERM_ALIASES } from './term-aliases.js';
-import { modifierForm, normaliseIndustry, stem, STOP, textWords } from './text-words.js';
+import { MAX_WORD, modifierForm, normaliseIndustry, stem, STOP, textWords } from './text-words.js';
 
 /**
  * A term index over the vocabulary (SBI and NACE titles, CRM labels,
@@ -82,6 +82,11 @@ const UNKNOWN_MODIFIER_WEIGHT = 1;
 const BRANCH_POOL = 20;
 /** A document of another kind of activity than the query says it does keeps this share of its score. */
 const OTHER_KIND = 0.5;
+/**
+ * What a query's compound weighs whole, beside its parts (each at full weight): enough to prefer the title
+ * with the same compound, too little to outvote the parts (issue 23, docs/accuracy.md: 0.1–1 compared on tune).
+ */
+const WHOLE_COMPOUND_WEIGHT = 0.25;
 
 const canonical = (t: string) => TERM_ALIASES.get(t) ?? t;
 
@@ -114,13 +119,20 @@ export function* termIndexSteps(docs: IndexDoc[]): Steps<TermIndex> {
   }
 
   // A word that is an alias whole ("verkopen", "factory") is that concept, never split ("verk" + "open").
-  const wordTerms = (word: string) => {
-    const whole = TERM_ALIASES.get(stem(word));
-    return (whole !== undefined ? [whole] : splitter.terms(word).map(canonical)).filter((t) => !STOP.has(t));
+  // A compound is its parts and, first, itself whole (`compound`): "bakstenen" is bricks before it is
+  // "bak" + "stenen", and a title with the same compound says more than one that shares a part.
+  const wordTerms = (word: string): { terms: string[]; compound?: string } => {
+    const alias = TERM_ALIASES.get(stem(word));
+    if (alias !== undefined) return { terms: STOP.has(alias) ? [] : [alias] };
+    const parts = splitter.terms(word).map(canonical);
+    if (parts.length < 2) return { terms: parts.filter((t) => !STOP.has(t)) };
+    const compound = canonical(stem(word.slice(0, MAX_WORD)));
+    if (!parts.includes(compound)) parts.unshift(compound);
+    return { terms: parts.filter((t) => !STOP.has(t)), compound };
   };
   function terms(text: string): string[] {
     const out = new Set<string>();
-    for (const w of textWords(normaliseIndustry(text))) for (const t of wordTerms(w.word)) out.add(t);
+    for (const w of textWords(normaliseIndustry(text))) for (const t of wordTerms(w.word).terms) out.add(t);
     return [...out];
   }
 
@@ -157,18 +169,22 @@ export function* termIndexSteps(docs: IndexDoc[]): Steps<TermIndex> {
   let typoTries = 0;
   const kinds = new Set<string>();
 
-  /** A word's known terms, trying it as a typo of a known word when it has none. */
-  function known(word: string): string[] {
-    const ts = wordTerms(word).filter((t) => postings.has(t));
-    if (ts.length > 0 || word.length < 7 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return ts;
+  /** A word's known terms (and its whole compound, if it is one), trying it as a typo of a known word when it has none. */
+  function known(word: string): { terms: string[]; compound?: string } {
+    const read = wordTerms(word);
+    const ts = read.terms.filter((t) => postings.has(t));
+    if (ts.length > 0 || word.length < 7 || word.length > 24 || typoTries >= MAX_TYPO_TRIES) return { terms: ts, compound: read.compound };
     typoTries++;
     cost += word.length;
     for (const c of [word, ...deletions(word)]) {
       const fixed = surface.has(c) && c !== word ? c : typos.get(c);
       // A typo keeps the first letter: "police" is not "polis", nor "advocaten" a catering word.
-      if (fixed !== undefined && fixed !== word && fixed[0] === word[0]) return wordTerms(fixed).filter((t) => postings.has(t));
+      if (fixed !== undefined && fixed !== word && fixed[0] === word[0]) {
+        const again = wordTerms(fixed);
+        return { terms: again.terms.filter((t) => postings.has(t)), compound: again.compound };
+      }
     }
-    return [];
+    return { terms: [] };
   }
 
   function search(query: string, limit: number): TermHit[] {
@@ -181,14 +197,14 @@ export function* termIndexSteps(docs: IndexDoc[]): Steps<TermIndex> {
     let total = 0;
     for (const w of textWords(normaliseIndustry(query))) {
       const factor = (w.forWhom ? 0.5 : 1) * (w.aside ? 0.6 : 1) * Math.max(0.5, 1 - 0.08 * w.position);
-      const ts = known(w.word);
+      const { terms: ts, compound } = known(w.word);
       if (ts.length === 0) {
         if (w.word.length >= 4) total += (modifierForm(w.word) ? UNKNOWN_MODIFIER_WEIGHT : UNKNOWN_WEIGHT) * factor;
         continue;
       }
       for (const t of ts) {
         if (!w.forWhom && KIND.has(t)) kinds.add(t);
-        const weight = weights.get(t)! * factor;
+        const weight = weights.get(t)! * factor * (t === compound ? WHOLE_COMPOUND_WEIGHT : 1);
         const before = wanted.get(t) ?? 0;
         if (weight > before) {
           total += weight - before;
@@ -283,7 +299,7 @@ export function* termIndexSteps(docs: IndexDoc[]): Steps<TermIndex> {
 
   const read = (word: string) => {
     typoTries = 0;
-    return known(word);
+    return known(word).terms;
   };
   return { terms, search, lastCost: () => cost, lastKinds: () => kinds, read };
 }

@@ -108,7 +108,12 @@ export function stem(word: string): string {
  * Words that say nothing about a sector, compared after stemming: Dutch and
  * English function words, the filler of KvK activity descriptions ("het
  * verrichten van werkzaamheden"), and "bedrijf"/"company", which every
- * kind of business is.
+ * kind of business is. The last line is the connective filler of the long
+ * official Dutch titles ("in verband met", "ter bescherming van", "inclusief
+ * onderdelen hiervan"): "verband" was read as "ver" + "band" and matched every
+ * title that says "in verband met" (issue 23, docs/accuracy.md). The side-activity
+ * words among them (SIDE_WORDS) still mark what follows as a side activity:
+ * that test reads the raw word before stop words go.
  */
 const STOP_WORDS = `van en de het een in op voor met niet geen overige overig rest ed of and the for to by via als aan bij naar zonder dan
   elders genoemd anders andere alle alles ook zowel waaronder onder meer meest ten behoeve gebied diverse divers allerlei soort soorten
@@ -120,7 +125,8 @@ const STOP_WORDS = `van en de het een in op voor met niet geen overige overig re
   other others activities activity nec n e c related except including excluding our we your their with from into on at an a is are
   as well such general algemeen algemene nl bv nv vof
   ongeacht welk welke wiens hetzij daarmee daarvan daarbij waarbij waarvan zover zodat mits indien tenzij bestaande bevatten bevat
-  betrekking gesteld eigen dergelijke dergelijk soortgelijke soortgelijk vergelijkbare vergelijkbaar zoals enz muv`.split(/\s+/);
+  betrekking gesteld eigen dergelijke dergelijk soortgelijke soortgelijk vergelijkbare vergelijkbaar zoals enz muv
+  verband hiervan ter volgens eventuele eventueel inclusief incl alsmede tevens daarnaast`.split(/\s+/);
 
 export const STOP = new Set(STOP_WORDS.filter(Boolean).map(stem));
 
