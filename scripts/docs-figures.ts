@@ -1,19 +1,24 @@
 /**
  * `npm run docs:figures` fills the bench figures in README.md and docs/*.md from the kept bench
- * runs (bench/results/*.json, `npm run bench -- --keep`), so no figure is typed by hand.
+ * runs (bench/results/*.json, `npm run bench -- --keep`), and the accuracy table from the kept
+ * evaluation (eval/results/current.json, `npm run eval -- --keep`), so no figure is typed by hand.
  * `-- --check` changes nothing and exits 1 when a region differs from what the results say
  * (test/unit/scripts/docs-figures.test.ts runs the same check).
  *
  * A region is `<!-- bench:SECTION -->` … `<!-- /bench:SECTION -->`: a table of every row of that
- * bench section in the newest kept full run (not `--quick`) that has the section, and its file.
+ * bench section in the newest kept full run (not `--quick`) that has the section, and its file;
+ * `<!-- eval:holdout -->` … `<!-- /eval:holdout -->`: the accuracy table (scripts/eval/accuracy-table.ts).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow, BenchRun } from '../bench/lib/report.js';
+import { accuracyTable } from './eval/accuracy-table.js';
+import { type EvalReport, KEPT_FILE, PREVIOUS_RELEASE_FILE } from './eval/run.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = /<!-- bench:([a-z-]+) -->\n[\s\S]*?<!-- \/bench:\1 -->/g;
+const EVAL_REGION = /<!-- eval:holdout -->\n[\s\S]*?<!-- \/eval:holdout -->/g;
 
 function figure(n: number, unit: string): string {
   if (!Number.isFinite(n)) return String(n);
@@ -56,14 +61,21 @@ export function renderSection(section: string, runs: Array<{ file: string; run: 
 /** Every doc with a region, and its text with the regions filled. */
 export function filledDocs(root = ROOT): Array<{ file: string; text: string; filled: string }> {
   const runs = keptRuns(root);
+  const accuracy = () => {
+    const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as EvalReport;
+    const rel = (file: string) => path.relative(root, file);
+    return accuracyTable(read(path.join(root, rel(KEPT_FILE))), read(path.join(root, rel(PREVIOUS_RELEASE_FILE))), rel(KEPT_FILE), rel(PREVIOUS_RELEASE_FILE));
+  };
   const files = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   return files
     .map((file) => {
       const text = readFileSync(path.join(root, file), 'utf8');
-      const filled = text.replace(REGION, (_all, section: string) => `<!-- bench:${section} -->\n${renderSection(section, runs)}\n<!-- /bench:${section} -->`);
+      const filled = text
+        .replace(REGION, (_all, section: string) => `<!-- bench:${section} -->\n${renderSection(section, runs)}\n<!-- /bench:${section} -->`)
+        .replace(EVAL_REGION, () => `<!-- eval:holdout -->\n${accuracy()}\n<!-- /eval:holdout -->`);
       return { file, text, filled };
     })
-    .filter((d) => d.text.includes('<!-- bench:'));
+    .filter((d) => d.text.includes('<!-- bench:') || d.text.includes('<!-- eval:'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -72,10 +84,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const d of filledDocs()) {
     if (d.filled === d.text) continue;
     stale++;
-    if (check) console.error(`${d.file}: bench figures differ from bench/results (run npm run docs:figures)`);
+    if (check) console.error(`${d.file}: figures differ from bench/results or eval/results/current.json (run npm run docs:figures)`);
     else {
       writeFileSync(path.join(ROOT, d.file), d.filled);
-      console.log(`${d.file}: bench figures filled`);
+      console.log(`${d.file}: figures filled`);
     }
   }
   process.exitCode = check && stale ? 1 : 0;

@@ -11,27 +11,18 @@
  *   npm run eval -- --check            exit 1 when the issue's targets fail on holdout
  *   npm run eval -- --check --check-phrases   … and issue 23's phrase targets too
  *   npm run eval -- --baseline eval/results/before-issue-23.json   compare with another report
+ *   npm run eval -- --keep             also write the figures to eval/results/current.json (README's table)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { envSchema } from '../src/config.js';
-import { createEnricher } from '../src/enrich/engine.js';
-import { bundledTableVersions } from '../src/enrich/service.js';
-import { loadSbiList } from '../src/enrich/sbi-list.js';
-import { casesDigest, loadCases, type Split } from './eval/cases.js';
+import path from 'node:path';
+import type { Split } from './eval/cases.js';
 import { calibrationTable, failuresList, figuresTable, languageTable } from './eval/report.js';
-import { bySplit, missedPhraseTargets, missedTargets, scoreCase, type Outcome, type SplitFigures } from './eval/score.js';
+import { missedPhraseTargets, missedTargets } from './eval/score.js';
+import { type EvalReport, KEPT_FILE, runEval } from './eval/run.js';
 
 const BASELINE_FILE = fileURLToPath(new URL('../eval/results/baseline.json', import.meta.url));
-
-export interface EvalReport {
-  /** Where the figures came from, free text (`main@312726e`). */
-  engine: string;
-  minConfidence: number;
-  cases: { n: number; digest: string };
-  splits: Record<Split | 'all', SplitFigures>;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -42,35 +33,20 @@ async function main(): Promise<void> {
       check: { type: 'boolean', default: false },
       'check-phrases': { type: 'boolean', default: false },
       baseline: { type: 'string' },
+      keep: { type: 'boolean', default: false },
       engine: { type: 'string', default: 'working tree' },
       help: { type: 'boolean', default: false },
     },
   });
   const split = values.split as Split | 'all';
   if (values.help || !['tune', 'holdout', 'all'].includes(split)) {
-    console.log('usage: npm run eval -- [--split tune|holdout|all] [--failures] [--json out.json] [--check [--check-phrases]] [--baseline report.json]');
+    console.log('usage: npm run eval -- [--split tune|holdout|all] [--failures] [--json out.json] [--check [--check-phrases]] [--baseline report.json] [--keep]');
     process.exitCode = values.help ? 0 : 2;
     return;
   }
   const started = performance.now();
-  // The threshold and tables a fresh install runs with: the schema's defaults, not this shell's environment.
-  const minConfidence = envSchema.shape.ENRICH_MIN_CONFIDENCE.parse(undefined);
-  const tableIds = envSchema.shape.CBS_TABLES.parse(undefined);
-  const sbiList = loadSbiList();
-  const enricher = createEnricher({ sbiList, tables: await bundledTableVersions(tableIds), minConfidence });
-  const cases = loadCases(sbiList);
-
-  const outcomes: Outcome[] = cases.map((c) => {
-    try {
-      const { industry, employees, sbi, kvk_sbi: kvkSbi, sbi_system: system } = c.input;
-      const systems = system ? { sbiSystem: system, kvkSbiSystem: system } : {};
-      return scoreCase(c, enricher.resolve({ industry, employees, sbi, kvkSbi, ...systems }), sbiList);
-    } catch (err) {
-      const why = `threw: ${err instanceof Error ? err.message : String(err)}`;
-      return { c, right: false, answered: false, code: null, title: null, confidence: null, confidentRight: false, why };
-    }
-  });
-  const report: EvalReport = { engine: values.engine, minConfidence, cases: { n: cases.length, digest: casesDigest(cases) }, splits: bySplit(outcomes) };
+  const { report, outcomes, cases } = await runEval(values.keep ? 'main, kept by npm run eval -- --keep' : values.engine);
+  const { minConfidence } = report;
 
   const baselineFile = values.baseline ?? BASELINE_FILE;
   const baseline = existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as EvalReport) : undefined;
@@ -92,6 +68,10 @@ async function main(): Promise<void> {
     if (split === 'holdout') console.log('(failures are listed for the tune split only: holdout is for measuring)');
   }
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.keep) {
+    writeFileSync(KEPT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`kept in ${path.relative(process.cwd(), KEPT_FILE)}: run npm run docs:figures to fill the README's accuracy table`);
+  }
 
   const missed = missedTargets(report.splits.holdout);
   // Issue 23's targets for the phrase kinds: reported, and part of --check only with --check-phrases.
