@@ -5,7 +5,8 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci runs the `prepare` script (scripts/start.mjs --build-only), which skips the build while src/ is absent.
-COPY scripts/start.mjs ./scripts/start.mjs
+# The build compiles src/ with tsc, then bundles dist/index.js into one file with esbuild (scripts/bundle.mjs).
+COPY scripts/start.mjs scripts/bundle.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
