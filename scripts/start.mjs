@@ -7,7 +7,7 @@
 // after installing never runs stale code. Plain JavaScript, because it runs before anything is
 // compiled and in the production image, where neither tsx nor TypeScript is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,11 +37,34 @@ function newestInput() {
   return newest;
 }
 
-function tscPath() {
+/** A dev dependency's file, or undefined in a production install (dev dependencies pruned). */
+function devDependency(file) {
   try {
-    return createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    return createRequire(import.meta.url).resolve(file);
   } catch {
-    return undefined; // production install: dev dependencies pruned
+    return undefined;
+  }
+}
+
+/** Whether dist/index.js is the bundle (scripts/bundle.mjs writes its marker as the first line). */
+function isBundle() {
+  const fd = openSync(entry, 'r');
+  try {
+    const head = Buffer.alloc(80);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString().startsWith('// verrijk: bundle of dist/');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** dist/index.js and what it imports into one file (scripts/bundle.mjs); tsc's dist/index.js still runs when this fails. */
+async function bundle(esbuild) {
+  try {
+    const { bundleService } = await import('./bundle.mjs');
+    await bundleService(root, pathToFileURL(esbuild).href);
+  } catch (err) {
+    process.stderr.write(`verrijk: bundling dist/index.js failed; it runs unbundled (slower to start): ${err.message}\n`);
+    if (buildOnly) process.exit(1);
   }
 }
 
@@ -61,9 +84,12 @@ function build(tsc) {
 const hasSources = existsSync(path.join(root, 'src'));
 if (hasSources) {
   const stale = !existsSync(entry) || statSync(entry).mtimeMs < newestInput();
-  const tsc = stale ? tscPath() : undefined;
+  const tsc = stale ? devDependency('typescript/bin/tsc') : undefined;
   if (stale && tsc) build(tsc);
   else if (stale && existsSync(entry)) process.stderr.write('verrijk: src/ is newer than dist/, but TypeScript is not installed to rebuild it\n');
+  // After tsc, whoever ran it (this file, `npm run build`): dist/index.js becomes the bundle.
+  const esbuild = existsSync(entry) && !isBundle() ? devDependency('esbuild') : undefined;
+  if (esbuild) await bundle(esbuild);
 }
 // The migrated empty embedded database (src/db/pglite-base.ts): a first start on PGlite copies
 // it instead of running initdb and every migration. Made once per PGlite version, beside the

@@ -3,7 +3,9 @@
 // where a start's time goes. The database is the service's: PGLITE_DIR (or ./var/pglite) or
 // DATABASE_URL. Run it twice on an empty PGLITE_DIR for a first start and a restart. CPU is the
 // whole process's (PGlite's wasm compiler and the garbage collector run on other threads), so it
-// can exceed the wall time. Plain JavaScript over dist/, as `npm start` runs.
+// can exceed the wall time. Plain JavaScript over the files tsc wrote under dist/: `npm start` runs
+// their bundle (scripts/bundle.mjs), so loading the modules here is the unbundled figure. Give
+// node the flags `npm start` gives (package.json) to time the same PGlite open.
 import { performance } from 'node:perf_hooks';
 
 const rows = [];

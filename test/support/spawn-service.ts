@@ -52,8 +52,8 @@ export interface SpawnOptions {
 export async function spawnService(env: Record<string, string>, options: SpawnOptions = {}): Promise<SpawnedService> {
   const port = await freePort();
   const logFd = options.logFile ? openSync(options.logFile, 'w') : undefined;
-  // Compiled, with the V8 flag `npm start` and the Dockerfile give (package.json), so the bench's load runs what ships.
-  const entry = options.compiled ? ['--max-semi-space-size=4', 'scripts/start.mjs'] : ['--import', 'tsx', 'src/index.ts'];
+  // Compiled, with the V8 flags `npm start` and the Dockerfile give (package.json), so the bench's load runs what ships.
+  const entry = options.compiled ? ['--max-semi-space-size=4', '--wasm-tiering-budget=50000000', 'scripts/start.mjs'] : ['--import', 'tsx', 'src/index.ts'];
   const child: ChildProcess = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: {

@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * `npm start` (scripts/start.mjs) runs the compiled dist/ and builds it only when there is no
- * build or src/ is newer (issue 25.5), on a project of two tiny files beside a copy of the script.
+ * build or src/ is newer (issue 25.5), and bundles dist/index.js into one file (scripts/bundle.mjs),
+ * on a project of a few tiny files beside copies of the two scripts.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -18,7 +19,7 @@ function project(source: string): string {
   const p = mkdtempSync(path.join(dir, 'p-'));
   mkdirSync(path.join(p, 'scripts'));
   mkdirSync(path.join(p, 'src'));
-  copyFileSync(path.join(root, 'scripts/start.mjs'), path.join(p, 'scripts/start.mjs'));
+  for (const script of ['start.mjs', 'bundle.mjs']) copyFileSync(path.join(root, 'scripts', script), path.join(p, 'scripts', script));
   symlinkSync(path.join(root, 'node_modules'), path.join(p, 'node_modules'));
   writeFileSync(path.join(p, 'package.json'), '{"type":"module"}');
   writeFileSync(path.join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [] } }));
@@ -75,5 +76,24 @@ describe('scripts/start.mjs', () => {
     const none = start(p, '--build-only');
     expect(none.status, said(none)).toBe(0);
     expect(existsSync(path.join(p, 'dist'))).toBe(false);
+  }, 300_000);
+
+  it('bundles dist/index.js into one file whose modules still find their files relative to themselves', () => {
+    const p = project("import { dataFile } from './lib/data-file.js';\nconsole.log(dataFile);\n");
+    mkdirSync(path.join(p, 'src/lib'));
+    // As our enrich/ and db/ modules name theirs: a data file two folders up from the compiled module.
+    writeFileSync(path.join(p, 'src/lib/data-file.ts'), "export const dataFile = new URL('../../data/x.csv', import.meta.url).href;\n");
+    const expected = `${pathToFileURL(path.join(p, 'data/x.csv')).href}\n`;
+    const r = start(p);
+    expect(r.status, said(r)).toBe(0);
+    expect(r.stdout).toBe(expected);
+    const bundled = readFileSync(path.join(p, 'dist/index.js'), 'utf8');
+    expect(bundled.split('\n')[0]).toBe('// verrijk: bundle of dist/ (scripts/bundle.mjs)');
+    expect(bundled).not.toContain("from './lib/data-file.js'");
+    // tsc's per-file output stays for the scripts that import it.
+    expect(existsSync(path.join(p, 'dist/lib/data-file.js'))).toBe(true);
+    const again = start(p);
+    expect(again.stderr, said(again)).toBe('');
+    expect(again.stdout).toBe(expected);
   }, 300_000);
 });
