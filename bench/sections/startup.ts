@@ -26,6 +26,8 @@ import { freePort } from '../../test/support/spawn-service.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIRST_START_TARGET_MS = 3000;
 const RESTART_TARGET_MS = 1500;
+/** Restarts a full run times, reporting the median's (a quick run: one). */
+const RESTARTS = 5;
 const IDLE_RSS_TARGET_MIB = { pglite: 250, postgres: 150 };
 /** How long the service sits idle before its resident memory is read. */
 const IDLE_MS = 3000;
@@ -234,12 +236,20 @@ function enrichNote(t: StartTiming): string {
   return `CBS data loaded ${(loaded / 1000).toFixed(2)} s after spawn · enricher built and workers started ${((t.enrichingMs - loaded) / 1000).toFixed(2)} s later`;
 }
 
-function startRows(flavour: 'PGlite' | 'PostgreSQL', first: StartTiming, again: StartTiming): BenchRow[] {
+function startRows(flavour: 'PGlite' | 'PostgreSQL', first: StartTiming, again: StartTiming, restartsMs: number[]): BenchRow[] {
   const label = flavour === 'PGlite' ? 'fresh clone (empty embedded database, bundled snapshot)' : 'fresh PostgreSQL database (bundled snapshot)';
   const target = IDLE_RSS_TARGET_MIB[flavour === 'PGlite' ? 'pglite' : 'postgres'];
   const rows: BenchRow[] = [
     { section: 'startup', metric: `npm start → /readyz, ${label}`, value: first.totalMs, unit: 'ms', target: `< ${FIRST_START_TARGET_MS} ms`, ok: first.totalMs < FIRST_START_TARGET_MS, note: stepNote(first) },
-    { section: 'startup', metric: `npm start → /readyz, restart on that ${flavour} database`, value: again.totalMs, unit: 'ms', target: `< ${RESTART_TARGET_MS} ms`, ok: again.totalMs < RESTART_TARGET_MS, note: stepNote(again) },
+    {
+      section: 'startup',
+      metric: `npm start → /readyz, restart on that ${flavour} database`,
+      value: again.totalMs,
+      unit: 'ms',
+      target: `< ${RESTART_TARGET_MS} ms`,
+      ok: again.totalMs < RESTART_TARGET_MS,
+      note: `${restartsMs.length > 1 ? `median of ${restartsMs.length} restarts (${restartsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s); that one: ` : ''}${stepNote(again)}`,
+    },
   ];
   for (const [what, t] of [[label, first], [`restart on that ${flavour} database`, again]] as const) {
     if (t.enrichingMs !== undefined) rows.push({ section: 'startup', metric: `npm start → enriching (webhooks taken before), ${what}`, value: t.enrichingMs, unit: 'ms', note: enrichNote(t) });
@@ -252,6 +262,21 @@ function startRows(flavour: 'PGlite' | 'PostgreSQL', first: StartTiming, again: 
   return rows;
 }
 
+/**
+ * Restarts in a row, the one of median time to ready (with every total, oldest first): a restart on
+ * PGlite moved 1.5-2.6 s from run to run on a machine at rest (docs/performance.md), so one run says
+ * little against a target. A quick run restarts once.
+ */
+async function medianRestart(ctx: BenchContext, repo: string, extraEnv: Record<string, string> = {}): Promise<{ median: StartTiming; totalsMs: number[] }> {
+  const runs: StartTiming[] = [];
+  for (let i = 0; i < (ctx.quick ? 1 : RESTARTS); i++) runs.push(await timeStart(repo, extraEnv));
+  const sorted = [...runs].sort((a, b) => a.totalMs - b.totalMs);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  // The peak is the highest any restart reached, not the median run's.
+  const peaks = runs.map((r) => r.peakRssMiB ?? 0);
+  return { median: { ...median, peakRssMiB: Math.max(...peaks) || undefined }, totalsMs: runs.map((r) => r.totalMs) };
+}
+
 /** First start and restart on a fresh PostgreSQL database, when the bench has one. */
 async function postgresStarts(ctx: BenchContext, repo: string): Promise<BenchRow[]> {
   if (!TEST_POSTGRES_URL) return [];
@@ -259,9 +284,9 @@ async function postgresStarts(ctx: BenchContext, repo: string): Promise<BenchRow
   try {
     const first = await timeStart(repo, { DATABASE_URL: url });
     ctx.log(`startup: PostgreSQL first start ${Math.round(first.totalMs)} ms (${stepNote(first)}), RSS ${first.idleRssMiB?.toFixed(0)} MiB`);
-    const again = await timeStart(repo, { DATABASE_URL: url });
-    ctx.log(`startup: PostgreSQL restart ${Math.round(again.totalMs)} ms (${stepNote(again)}), RSS ${again.idleRssMiB?.toFixed(0)} MiB`);
-    return startRows('PostgreSQL', first, again);
+    const { median: again, totalsMs } = await medianRestart(ctx, repo, { DATABASE_URL: url });
+    ctx.log(`startup: PostgreSQL restart ${Math.round(again.totalMs)} ms (${stepNote(again)}), RSS ${again.idleRssMiB?.toFixed(0)} MiB; restarts ${totalsMs.map(Math.round).join(', ')} ms`);
+    return startRows('PostgreSQL', first, again, totalsMs);
   } finally {
     await dropPostgresDatabase(url);
   }
@@ -274,15 +299,15 @@ export const startupSection: BenchSection = {
     try {
       const first = await timeStart(repo);
       ctx.log(`startup: first start ${Math.round(first.totalMs)} ms (${stepNote(first)}), RSS ${first.idleRssMiB?.toFixed(0)} MiB`);
-      const again = await timeStart(repo);
-      ctx.log(`startup: restart ${Math.round(again.totalMs)} ms (${stepNote(again)}), RSS ${again.idleRssMiB?.toFixed(0)} MiB`);
+      const { median: again, totalsMs } = await medianRestart(ctx, repo);
+      ctx.log(`startup: restart ${Math.round(again.totalMs)} ms (${stepNote(again)}), RSS ${again.idleRssMiB?.toFixed(0)} MiB; restarts ${totalsMs.map(Math.round).join(', ')} ms`);
       const pgRows = await postgresStarts(ctx, repo);
       const parts = timeParts(repo);
       // Two shared cores: what else runs shows in every figure here.
       const load = `load average ${loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`;
       ctx.log(`startup: parts ${JSON.stringify(parts)}, ${load}`);
       return [
-        ...startRows('PGlite', first, again),
+        ...startRows('PGlite', first, again, totalsMs),
         ...pgRows,
         { section: 'startup', metric: 'part: PGlite on an empty folder with initdb (what a first start did before the packed base)', value: parts.pgliteFreshMs, unit: 'ms', note: load },
         { section: 'startup', metric: 'part: PGlite on an empty folder from the migrated base (a first start now: copied, then opened)', value: parts.pgliteBaseMs, unit: 'ms', versus: 'initdb', ratio: parts.pgliteBaseMs / parts.pgliteFreshMs },
