@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow, BenchRun } from '../bench/lib/report.js';
 import { accuracyTable } from './eval/accuracy-table.js';
-import { type EvalReport, KEPT_FILE, PREVIOUS_RELEASE_FILE } from './eval/run.js';
+import { type EvalReport, KEPT_PATH, PREVIOUS_RELEASE_PATH } from './eval/run.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = /<!-- bench:([a-z-]+) -->\n[\s\S]*?<!-- \/bench:\1 -->/g;
@@ -62,9 +62,8 @@ export function renderSection(section: string, runs: Array<{ file: string; run: 
 export function filledDocs(root = ROOT): Array<{ file: string; text: string; filled: string }> {
   const runs = keptRuns(root);
   const accuracy = () => {
-    const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as EvalReport;
-    const rel = (file: string) => path.relative(root, file);
-    return accuracyTable(read(path.join(root, rel(KEPT_FILE))), read(path.join(root, rel(PREVIOUS_RELEASE_FILE))), rel(KEPT_FILE), rel(PREVIOUS_RELEASE_FILE));
+    const read = (file: string) => JSON.parse(readFileSync(path.join(root, file), 'utf8')) as EvalReport;
+    return accuracyTable(read(KEPT_PATH), read(PREVIOUS_RELEASE_PATH), KEPT_PATH, PREVIOUS_RELEASE_PATH);
   };
   const files = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   return files

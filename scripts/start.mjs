@@ -11,6 +11,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, r
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUNDLE_MARKER, bundleService } from './bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'dist', 'index.js');
@@ -50,8 +51,8 @@ function devDependency(file) {
 function isBundle() {
   const fd = openSync(entry, 'r');
   try {
-    const head = Buffer.alloc(80);
-    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString().startsWith('// verrijk: bundle of dist/');
+    const head = Buffer.alloc(BUNDLE_MARKER.length);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString() === BUNDLE_MARKER;
   } finally {
     closeSync(fd);
   }
@@ -60,7 +61,6 @@ function isBundle() {
 /** dist/index.js and what it imports into one file (scripts/bundle.mjs); tsc's dist/index.js still runs when this fails. */
 async function bundle(esbuild) {
   try {
-    const { bundleService } = await import('./bundle.mjs');
     await bundleService(root, pathToFileURL(esbuild).href);
   } catch (err) {
     process.stderr.write(`verrijk: bundling dist/index.js failed; it runs unbundled (slower to start): ${err.message}\n`);

@@ -6,10 +6,11 @@ import { loadSbiList } from '../../src/enrich/sbi-list.js';
 import { casesDigest, type EvalCase, loadCases, type Split } from './cases.js';
 import { bySplit, scoreCase, type Outcome, type SplitFigures } from './score.js';
 
-/** The figures of the code as committed: `npm run eval -- --keep` writes them, README's accuracy table is filled from them. */
-export const KEPT_FILE = fileURLToPath(new URL('../../eval/results/current.json', import.meta.url));
+/** The figures of the code as committed (from the repository's root): `npm run eval -- --keep` writes them, README's accuracy table is filled from them. */
+export const KEPT_PATH = 'eval/results/current.json';
 /** The release before issue 23 (main@40995f0): the baseline the README's accuracy table compares with. */
-export const PREVIOUS_RELEASE_FILE = fileURLToPath(new URL('../../eval/results/before-issue-23.json', import.meta.url));
+export const PREVIOUS_RELEASE_PATH = 'eval/results/before-issue-23.json';
+export const KEPT_FILE = fileURLToPath(new URL(`../../${KEPT_PATH}`, import.meta.url));
 
 export interface EvalReport {
   /** Where the figures came from, free text (`main@312726e`). */
