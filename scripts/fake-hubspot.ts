@@ -11,6 +11,7 @@
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { hubspotSignedUri } from '../src/crm/hubspot/webhook.js';
+import { CARD_FIELDS } from '../src/enrich/types.js';
 import { startFakeHubspot } from '../test/support/fakes/hubspot-server.js';
 
 const TOKEN = 'pat-eu1-local-fake-token-verrijk';
@@ -68,7 +69,8 @@ async function send(objectId: string, to: string) {
   console.log(`POST ${to}/webhooks/hubspot → ${res.status} ${await res.text()}`);
   if (!res.ok) process.exit(1);
   // Show the card as the fake holds it once Verrijk has written it (it answers the webhook first).
-  const url = `http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=name,cbs_sbi_code,cbs_sbi_title,cbs_sector,cbs_size_class,cbs_market_figure,cbs_period,cbs_match`;
+  // Every card field Verrijk writes (the default HubSpot mapping names them as the card does), beside the name.
+  const url = `http://127.0.0.1:${port}/crm/v3/objects/companies/${objectId}?properties=${['name', ...CARD_FIELDS].join(',')}`;
   for (let i = 0; i < 60; i++) {
     await new Promise((r) => setTimeout(r, 500));
     const card = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
